@@ -1,0 +1,147 @@
+// Starts Azurite's queue and table services as child processes for the local host and the tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { developmentStorage, repoRoot } from './settings';
+
+export interface AzuriteOptions {
+  /** true: --inMemoryPersistence; false: data under `<dataDir>/azurite`. */
+  inMemory: boolean;
+  dataDir?: string;
+  /** Ports to try first (persistent mode uses 10001/10002 so that tools find it where they expect). */
+  preferredPorts?: { queue: number; table: number };
+  log?: (line: string) => void;
+}
+
+export interface Azurite {
+  connectionString: string;
+  queuePort: number;
+  tablePort: number;
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1. Azurite's table service does not report the port it got for 0. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** true when something accepts TCP connections on 127.0.0.1:port. */
+export function portAccepts(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host: '127.0.0.1' });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function azuriteMain(service: 'queue' | 'table'): string {
+  const pkgDir = path.dirname(require.resolve('azurite/package.json', { paths: [repoRoot] }));
+  return path.join(pkgDir, 'dist', 'src', service, 'main.js');
+}
+
+function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOptions, cwd: string, output: string[]): ChildProcess {
+  const args = [
+    '--require', path.join(__dirname, 'parent-guard.cjs'),
+    azuriteMain(service),
+    `--${service}Host`, '127.0.0.1',
+    `--${service}Port`, String(port),
+    '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose',
+  ];
+  if (opts.inMemory) args.push('--inMemoryPersistence');
+  else args.push('--location', path.join(opts.dataDir ?? path.join(repoRoot, '.hookbook'), 'azurite'));
+  // stdin is a pipe on purpose: parent-guard.cjs ends Azurite when that pipe closes.
+  const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const keep = (b: Buffer) => {
+    output.push(`[azurite-${service}] ${b.toString()}`);
+    if (output.length > 200) output.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return child;
+}
+
+async function pickPorts(opts: AzuriteOptions, attempt: number): Promise<[number, number]> {
+  const pref = opts.preferredPorts;
+  if (pref && attempt === 0 && (await portIsFree(pref.queue)) && (await portIsFree(pref.table))) return [pref.queue, pref.table];
+  let q = await freePort();
+  let t = await freePort();
+  while (t === q) t = await freePort();
+  return [q, t];
+}
+
+function terminate(child: ChildProcess, graceMs = 5000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts both services and resolves once both accept connections. */
+export async function startAzurite(opts: AzuriteOptions): Promise<Azurite> {
+  if (!opts.inMemory) mkdirSync(path.join(opts.dataDir ?? path.join(repoRoot, '.hookbook'), 'azurite'), { recursive: true });
+  // In memory Azurite still wants a workspace directory: keep it out of the repository.
+  const cwd = opts.inMemory ? mkdtempSync(path.join(os.tmpdir(), 'hookbook-azurite-')) : repoRoot;
+  let lastError: Error | undefined;
+  // Another process may grab a port between our probe and Azurite's bind: retry with fresh ports.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [queuePort, tablePort] = await pickPorts(opts, attempt);
+    const output: string[] = [];
+    const children = [spawnService('queue', queuePort, opts, cwd, output), spawnService('table', tablePort, opts, cwd, output)];
+    const stop = async () => {
+      await Promise.all(children.map((c) => terminate(c)));
+    };
+    try {
+      await waitReady(children, [queuePort, tablePort], 30_000);
+      opts.log?.(`Azurite queue on ${queuePort}, table on ${tablePort} (${opts.inMemory ? 'in memory' : 'on disk'})`);
+      return { connectionString: developmentStorage(queuePort, tablePort), queuePort, tablePort, pids: children.map((c) => c.pid ?? -1), stop };
+    } catch (err) {
+      await stop();
+      lastError = new Error(`${(err as Error).message}\n${output.join('')}`);
+    }
+  }
+  throw lastError ?? new Error('Azurite did not start');
+}
+
+async function waitReady(children: ChildProcess[], ports: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(ports);
+  while (pending.size > 0) {
+    const dead = children.find((c) => c.exitCode !== null || c.signalCode !== null);
+    if (dead) throw new Error(`Azurite exited early (code ${dead.exitCode}, signal ${dead.signalCode})`);
+    if (Date.now() > deadline) throw new Error(`Azurite did not listen on ports ${[...pending].join(', ')} within ${timeoutMs} ms`);
+    for (const p of [...pending]) if (await portAccepts(p)) pending.delete(p);
+    if (pending.size > 0) await sleep(100);
+  }
+}

@@ -1,0 +1,151 @@
+// `npm start`: the local stand-in for the Azure Functions host. Starts Azurite, loads the very same
+// function registrations Azure runs, and serves them over HTTP, queue polling and timers.
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { startAzurite, type Azurite } from './azurite';
+import { installFunctionsCore, registry, setSystemLog } from './functions-core';
+import { buildRoutes, createHttpServer } from './http-server';
+import { drainInvocations } from './invoke';
+import { findFunctionFiles, loadFunctionFiles } from './load-functions';
+import { logLine } from './log';
+import { SUPPORTED_OUTPUTS } from './output-bindings';
+import { QueuePoller } from './queue-poller';
+import { loadLocalSettings, readHostConfig, repoRoot } from './settings';
+import { TimerRunner } from './timers';
+
+type Storage = 'disk' | 'memory' | 'external';
+
+const state = {
+  stopping: false,
+  azurite: undefined as Azurite | undefined,
+  pollers: [] as QueuePoller[],
+  timers: [] as TimerRunner[],
+  front: undefined as ReturnType<typeof createHttpServer> | undefined,
+};
+
+function storageMode(): Storage {
+  const v = (process.env.HOOKBOOK_STORAGE ?? '').toLowerCase();
+  return v === 'memory' || v === 'external' ? v : 'disk';
+}
+
+async function main(): Promise<void> {
+  loadLocalSettings();
+  const host = readHostConfig();
+  const storage = storageMode();
+  // Installed first: nothing may require @azure/functions' app API before the stand-in exists.
+  installFunctionsCore();
+  setSystemLog((level, category, message) => {
+    if (level !== 'debug' && level !== 'trace') logLine('host', `${category}/${level}:`, message);
+  });
+
+  // HTTP listens before the functions load (answering 503 meanwhile) because with PORT=0 the
+  // public URL, which function modules may read at load time, is only known once we listen.
+  const front = createHttpServer();
+  state.front = front;
+  const port = Number(process.env.PORT ?? 7071);
+  const listening = new Promise<number>((resolve, reject) => {
+    front.server.once('error', reject);
+    front.server.listen(port, () => resolve((front.server.address() as AddressInfo).port));
+  });
+  const azurite =
+    storage === 'external'
+      ? undefined
+      : startAzurite({
+          inMemory: storage === 'memory',
+          dataDir: path.resolve(repoRoot, process.env.HOOKBOOK_DATA_DIR ?? '.hookbook'),
+          preferredPorts: storage === 'disk' ? { queue: 10001, table: 10002 } : undefined,
+        });
+  const [realPort, started] = await Promise.all([listening, azurite]);
+  state.azurite = started;
+  if (state.stopping) return;
+  if (started) process.env.AzureWebJobsStorage = started.connectionString;
+  else if (!process.env.AzureWebJobsStorage) throw new Error('HOOKBOOK_STORAGE=external needs AzureWebJobsStorage');
+  process.env.HOOKBOOK_PUBLIC_URL ??= `http://localhost:${realPort}`;
+
+  const files = findFunctionFiles(process.env.HOOKBOOK_FUNCTIONS_GLOB ?? 'functions/*.ts');
+  if (files.length === 0) logLine('host', 'warning:', `no function files match ${process.env.HOOKBOOK_FUNCTIONS_GLOB ?? 'functions/*.ts'}`);
+  loadFunctionFiles(files);
+  warnAboutUnsupported();
+
+  for (const hook of registry.hooks.appStart) await hook({ hookData: registry.appHookData, functionAppDirectory: repoRoot });
+
+  const byType = (t: string) => registry.functions.filter((f) => f.trigger.type.toLowerCase() === t);
+  const routes = buildRoutes(registry.functions, host.routePrefix);
+  state.pollers = byType('queuetrigger').map((f) => new QueuePoller(f, host.queues));
+  state.timers = byType('timertrigger').map((f) => new TimerRunner(f));
+  if (state.stopping) return;
+  front.setRoutes(routes);
+  state.pollers.forEach((p) => p.start());
+  state.timers.forEach((t) => t.start());
+
+  const lines = [
+    `Hookbook is running at http://localhost:${realPort}  (storage: ${storage})`,
+    `Functions (${registry.functions.length}):`,
+    ...routes.map((r) => `  ${r.target.name}: [${[...r.methods].join(',')}] http://localhost:${realPort}/${r.template}`),
+    ...state.pollers.map((p, i) => `  ${byType('queuetrigger')[i].name}: queue ${p.queueName}`),
+    ...state.timers.map((t, i) => `  ${byType('timertrigger')[i].name}: timer "${t.schedule}" (next ${t.nextOccurrence()?.toISOString() ?? 'never'})`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function warnAboutUnsupported(): void {
+  for (const f of registry.functions) {
+    const t = f.trigger.type.toLowerCase();
+    if (!['httptrigger', 'queuetrigger', 'timertrigger'].includes(t)) logLine('host', 'warning:', `${f.name}: trigger ${f.trigger.type} is not run by the local host`);
+    for (const [name, b] of Object.entries(f.metadata.bindings)) {
+      if (b.direction === 'out' && !SUPPORTED_OUTPUTS.has(b.type.toLowerCase())) logLine('host', 'warning:', `${f.name}: output ${name} (${b.type}) is ignored by the local host`);
+      if (b.direction === 'in' && b !== f.metadata.bindings[f.trigger.name]) logLine('host', 'warning:', `${f.name}: input ${name} (${b.type}) is not provided by the local host`);
+    }
+  }
+}
+
+async function shutdown(signal: string): Promise<void> {
+  if (state.stopping) {
+    process.stdout.write(`${signal} again: exiting now\n`);
+    process.exit(1);
+  }
+  state.stopping = true;
+  const graceMs = Number(process.env.HOOKBOOK_SHUTDOWN_GRACE_SECONDS ?? 30) * 1000;
+  logLine('host', `${signal}: shutting down (grace ${graceMs / 1000} s)`);
+  const deadline = Date.now() + graceMs;
+  const front = state.front;
+  // Take no new work: no new messages, no timer ticks, no new connections.
+  const stopping = [...state.pollers.map((p) => p.stop()), ...state.timers.map((t) => t.stop())];
+  if (front?.server.listening) {
+    front.server.close();
+    front.server.closeIdleConnections();
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    (async () => {
+      await Promise.allSettled(stopping);
+      const left = await drainInvocations(Math.max(0, deadline - Date.now()));
+      while (front && front.openResponses() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (left > 0) logLine('host', `${left} invocation(s) still running after the grace period`);
+    })(),
+    new Promise((r) => (timer = setTimeout(r, graceMs))),
+  ]);
+  clearTimeout(timer);
+  front?.server.closeAllConnections();
+  for (const hook of registry.hooks.appTerminate) {
+    try {
+      await hook({ hookData: registry.appHookData });
+    } catch (err) {
+      logLine('host', 'appTerminate hook failed:', (err as Error).message);
+    }
+  }
+  await state.azurite?.stop();
+  logLine('host', 'stopped');
+  process.exit(0);
+}
+
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// A function that forgets to await must not take the whole host down, as in Azure's worker.
+process.on('unhandledRejection', (err) => logLine('host', 'unhandled rejection:', err instanceof Error ? err.stack ?? err.message : String(err)));
+
+main().catch(async (err) => {
+  process.stderr.write(`Hookbook failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  await state.azurite?.stop().catch(() => {});
+  process.exit(1);
+});
