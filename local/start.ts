@@ -80,6 +80,7 @@ async function main(): Promise<void> {
 
   const lines = [
     `Hookbook is running at http://localhost:${realPort}  (storage: ${storage})`,
+    started ? `Azurite: queue 127.0.0.1:${started.queuePort}, table 127.0.0.1:${started.tablePort}` : 'Storage: AzureWebJobsStorage (external)',
     `Functions (${registry.functions.length}):`,
     ...routes.map((r) => `  ${r.target.name}: [${[...r.methods].join(',')}] http://localhost:${realPort}/${r.template}`),
     ...state.pollers.map((p, i) => `  ${byType('queuetrigger')[i].name}: queue ${p.queueName}`),

@@ -1,0 +1,144 @@
+// Starts the local host (local/start.ts) as a child process for black-box tests, exactly as
+// `npm start` would run, and waits until GET /api/health answers 200.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { startAzurite as startAzuriteServices } from '../../local/azurite';
+import { http, waitFor } from './http';
+
+export { http, waitFor } from './http';
+export type { HttpResult } from './http';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+export interface StartHostOptions {
+  /** Extra environment for the host (wins over the defaults below). */
+  env?: Record<string, string>;
+  /** 'memory' (default): Azurite in memory on free ports; 'external': use connectionString. */
+  storage?: 'memory' | 'external' | 'disk';
+  connectionString?: string;
+  /** HOOKBOOK_DATA_DIR for storage 'disk'. */
+  dataDir?: string;
+  /** How long to wait for /api/health (default 90 s: a cold tsx start on a busy 2-core box is slow). */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningHost {
+  url: string;
+  /** "keyId:secret" of the bootstrap admin key. */
+  adminKey: string;
+  /** Authorization header value: Basic base64(keyId:secret). */
+  basicAuth: string;
+  pid: number;
+  /** Everything the host printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM, then the exit code (a signal death gives 128 + n). */
+  stop(): Promise<number>;
+  /** SIGKILL, resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Resolves when the process has exited (for tests that send their own signal). */
+  exited: Promise<number>;
+}
+
+const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+export async function startHost(opts: StartHostOptions = {}): Promise<RunningHost> {
+  const adminKey = `test-admin:${randomBytes(18).toString('base64url')}`;
+  const storage = opts.storage ?? 'memory';
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    HOOKBOOK_STORAGE: storage,
+    HOOKBOOK_BOOTSTRAP_KEY: adminKey,
+    ...(opts.connectionString ? { AzureWebJobsStorage: opts.connectionString } : {}),
+    ...(opts.dataDir ? { HOOKBOOK_DATA_DIR: opts.dataDir } : {}),
+    ...opts.env,
+  };
+  delete env.HOOKBOOK_PUBLIC_URL; // the host derives it from its real port
+  if (opts.env?.HOOKBOOK_PUBLIC_URL) env.HOOKBOOK_PUBLIC_URL = opts.env.HOOKBOOK_PUBLIC_URL;
+  if (storage === 'external' && !env.AzureWebJobsStorage) throw new Error("startHost: storage 'external' needs connectionString");
+  if (storage === 'disk') env.HOOKBOOK_STORAGE = '';
+
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'local', 'start.ts')], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0)));
+  });
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  const timeoutMs = opts.readyTimeoutMs ?? 90_000;
+  const fail = (why: string) => new Error(`startHost: ${why}\n--- host output ---\n${out}`);
+  let url: string;
+  try {
+    url = await waitFor(
+      () => {
+        if (hasExited) throw fail(`the host exited with code ${child.exitCode} before it was ready`);
+        return /Hookbook is running at (http:\/\/\S+)/.exec(out)?.[1];
+      },
+      'the host to print its URL',
+      timeoutMs,
+      50,
+    );
+    await waitFor(
+      async () => {
+        if (hasExited) throw fail(`the host exited with code ${child.exitCode} before it was ready`);
+        return (await http(url, 'api/health').catch(() => undefined))?.status === 200;
+      },
+      'GET /api/health to answer 200',
+      timeoutMs,
+      100,
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    const e = err as Error;
+    throw e.message.includes('--- host output ---') ? e : fail(e.message);
+  }
+
+  return {
+    url,
+    adminKey,
+    basicAuth: `Basic ${Buffer.from(adminKey).toString('base64')}`,
+    pid: child.pid ?? -1,
+    output: () => out,
+    exited,
+    stop: async () => {
+      if (!hasExited) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (!hasExited) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export interface RunningAzurite {
+  connectionString: string;
+  queuePort: number;
+  tablePort: number;
+  stop(): Promise<void>;
+}
+
+/** Azurite on its own (in memory unless dataDir is given), for tests that share or restart storage. */
+export async function startAzurite(opts: { dataDir?: string } = {}): Promise<RunningAzurite> {
+  const a = await startAzuriteServices({ inMemory: !opts.dataDir, dataDir: opts.dataDir });
+  return { connectionString: a.connectionString, queuePort: a.queuePort, tablePort: a.tablePort, stop: a.stop };
+}
+
+/** The environment that makes a host load the fixture functions of test/fixtures/functions. */
+export function fixtureEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOOKBOOK_FUNCTIONS_GLOB: 'test/fixtures/functions/*.ts',
+    HOOKBOOK_HOST_JSON: 'test/fixtures/functions/host.test.json',
+    FIXTURE_QUEUE: 'fixture-inbox',
+    FIXTURE_CRON: '0 0 0 1 1 *',
+    ...extra,
+  };
+}
