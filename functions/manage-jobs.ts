@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { authenticate } from '../shared/auth/authenticate';
+import { readJson } from '../shared/http/body';
+import { badRequest, describeZodError } from '../shared/http/errors';
+import { json } from '../shared/http/respond';
+import { route } from '../shared/http/route';
+import { startJob } from '../shared/jobs/start';
+import { jobView, readJob, readStreams } from '../shared/jobs/read';
+import { stopJob } from '../shared/jobs/stop';
+import { Job, JobStatus, StreamRecord } from '../shared/model/job';
+import { mayUseRunbook } from '../shared/model/apiKey';
+import { jobStore } from '../shared/store/jobStore';
+import { parseStreamTypes } from './realmjoin';
+
+/** Management API: jobs (start, list newest first with paging, get, streams, stop). */
+const StartJobBody = z.object({ runbook: z.string().min(1).max(128), parameters: z.record(z.string(), z.unknown()).optional() }).strict();
+
+const ListQuery = z.object({
+  runbook: z.string().max(128).optional(),
+  status: JobStatus.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  top: z.coerce.number().int().min(1).max(500).default(50),
+  continuationToken: z.string().max(2048).optional(),
+});
+
+route('jobsStart', {
+  methods: ['POST'],
+  route: 'api/v1/jobs',
+  handler: async (req) => {
+    const principal = await authenticate(req, { need: 'operator' });
+    const body = await readJson(req, StartJobBody);
+    const started = await startJob({ runbook: body.runbook, parameters: body.parameters, startedBy: principal.id, principal });
+    return json(202, { jobId: started.jobId, status: started.status }, { Location: `/api/v1/jobs/${started.jobId}` });
+  },
+  doc: {
+    path: '/api/v1/jobs',
+    summary: 'Start a job',
+    tag: 'jobs',
+    role: 'operator',
+    body: StartJobBody,
+    responses: { 202: { description: 'queued', schema: z.object({ jobId: z.string(), status: JobStatus }) } },
+  },
+});
+
+route('jobsList', {
+  methods: ['GET'],
+  route: 'api/v1/jobs',
+  handler: async (req) => {
+    const principal = await authenticate(req, { need: 'reader' });
+    const parsed = ListQuery.safeParse(Object.fromEntries(req.query.entries()));
+    if (!parsed.success) throw badRequest(describeZodError(parsed.error, 'query'));
+    const q = parsed.data;
+    const token = q.continuationToken;
+    if (token && !/^[A-Za-z0-9+/=_-]+$/.test(token)) throw badRequest("Query 'continuationToken' is not one this service gave out.");
+    const page = await jobStore.list({
+      runbook: q.runbook,
+      status: q.status,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      top: q.top,
+      continuationToken: token,
+    });
+    const value = page.value.filter((j) => mayUseRunbook(principal, j.runbook)).map(jobView);
+    return json(200, { value, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) });
+  },
+  doc: {
+    path: '/api/v1/jobs',
+    summary: 'List jobs, newest first, with filters and paging',
+    tag: 'jobs',
+    role: 'reader',
+    query: Object.fromEntries(Object.entries(ListQuery.shape).map(([k, v]) => [k, { schema: v as z.ZodType }])),
+    responses: { 200: { description: 'a page of jobs', schema: z.object({ value: z.array(Job), continuationToken: z.string().optional() }) } },
+  },
+});
+
+route('jobsGet', {
+  methods: ['GET'],
+  route: 'api/v1/jobs/{jobId}',
+  handler: async (req) => {
+    const principal = await authenticate(req, { need: 'reader' });
+    return json(200, jobView(await readJob(req.params.jobId!, principal)));
+  },
+  doc: { path: '/api/v1/jobs/{jobId}', summary: 'Get a job', tag: 'jobs', role: 'reader', responses: { 200: { description: 'the job', schema: Job } } },
+});
+
+route('jobsStreams', {
+  methods: ['GET'],
+  route: 'api/v1/jobs/{jobId}/streams',
+  handler: async (req) => {
+    const principal = await authenticate(req, { need: 'reader' });
+    const job = await readJob(req.params.jobId!, principal);
+    const types = parseStreamTypes(req.query.getAll('streamTypes'));
+    return json(200, { value: await readStreams(job.jobId, types) });
+  },
+  doc: {
+    path: '/api/v1/jobs/{jobId}/streams',
+    summary: "A job's stream records in write order",
+    tag: 'jobs',
+    role: 'reader',
+    query: { streamTypes: { schema: z.string(), description: 'comma-separated stream types' } },
+    responses: { 200: { description: 'the records', schema: z.object({ value: z.array(StreamRecord) }) } },
+  },
+});
+
+route('jobsStop', {
+  methods: ['POST'],
+  route: 'api/v1/jobs/{jobId}/stop',
+  handler: async (req) => {
+    const principal = await authenticate(req, { need: 'operator' });
+    const r = await stopJob(req.params.jobId!, principal.id, principal);
+    return json(202, { jobId: req.params.jobId, status: r.status });
+  },
+  doc: {
+    path: '/api/v1/jobs/{jobId}/stop',
+    summary: 'Stop a job (Stopping, then Stopped)',
+    tag: 'jobs',
+    role: 'operator',
+    responses: { 202: { description: 'stopping', schema: z.object({ jobId: z.string(), status: JobStatus }) } },
+  },
+});

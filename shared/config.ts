@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * App settings → typed configuration. Every setting Hookbook reads is listed here, so that the
+ * README's configuration table and this schema can be compared line by line.
+ */
+const intSetting = (fallback: number) =>
+  z.preprocess((v) => (v === undefined || v === '' ? fallback : Number(v)), z.number().int().nonnegative());
+
+const settingsSchema = z.object({
+  storageConnection: z.string().optional(),
+  storageAccountName: z.string().optional(),
+  publicUrl: z.string().default('http://localhost:7071'),
+  runbookPrefix: z.string().default('rjgit-'),
+  runbooksDir: z.string().default('runbooks'),
+  runWaitSeconds: intSetting(220),
+  leaseSeconds: intSetting(60),
+  defaultTimeoutSeconds: intSetting(3 * 60 * 60),
+  retentionDays: intSetting(30),
+  streamCapBytes: intSetting(1024 * 1024),
+  stopGraceSeconds: intSetting(10),
+  bootstrapKey: z.string().optional(),
+  encryptionKey: z.string().optional(),
+  tablePrefix: z.string().default(''),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+let cached: Settings | undefined;
+
+export function settings(): Settings {
+  if (cached) return cached;
+  const env = process.env;
+  cached = settingsSchema.parse({
+    storageConnection: env.AzureWebJobsStorage || undefined,
+    storageAccountName: env.AzureWebJobsStorage__accountName || undefined,
+    publicUrl: (env.HOOKBOOK_PUBLIC_URL || undefined)?.replace(/\/+$/, ''),
+    runbookPrefix: env.HOOKBOOK_RUNBOOK_PREFIX ?? undefined,
+    runbooksDir: env.HOOKBOOK_RUNBOOKS_DIR || undefined,
+    runWaitSeconds: env.HOOKBOOK_RUN_WAIT_SECONDS,
+    leaseSeconds: env.HOOKBOOK_LEASE_SECONDS,
+    defaultTimeoutSeconds: env.HOOKBOOK_DEFAULT_TIMEOUT_SECONDS,
+    retentionDays: env.HOOKBOOK_RETENTION_DAYS,
+    streamCapBytes: env.HOOKBOOK_STREAM_CAP_BYTES,
+    stopGraceSeconds: env.HOOKBOOK_STOP_GRACE_SECONDS,
+    bootstrapKey: env.HOOKBOOK_BOOTSTRAP_KEY || undefined,
+    encryptionKey: env.HOOKBOOK_ENCRYPTION_KEY || undefined,
+    tablePrefix: env.HOOKBOOK_TABLE_PREFIX || undefined,
+  });
+  return cached;
+}
+
+/** For tests of pure logic that change the environment. */
+export function resetSettings(): void {
+  cached = undefined;
+}

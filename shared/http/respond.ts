@@ -1,0 +1,54 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { HttpError, toHttpError } from './errors';
+
+export type Handler = (req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
+export type ErrorFormatter = (error: HttpError, req: HttpRequest) => HttpResponseInit;
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests',
+  500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+/** RFC 9457 problem+json: the management API's and RealmJoin's error shape. */
+export const problem: ErrorFormatter = (error) => ({
+  status: error.status,
+  headers: { 'Content-Type': 'application/problem+json', ...error.headers },
+  body: JSON.stringify({ type: 'about:blank', title: TITLES[error.status] ?? 'Error', status: error.status, detail: error.message }),
+});
+
+export const plainText: ErrorFormatter = (error) => ({
+  status: error.status,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', ...error.headers },
+  body: error.message,
+});
+
+/** Wrap a handler: every throw becomes a formatted 4xx/5xx; unexpected ones are logged, not leaked. */
+export function withErrors(handler: Handler, format: ErrorFormatter = problem): Handler {
+  return async (req, ctx) => {
+    try {
+      return await handler(req, ctx);
+    } catch (error) {
+      const httpError = toHttpError(error);
+      if (httpError.status >= 500) ctx.error(`${req.method} ${new URL(req.url).pathname} failed:`, errorSummary(error));
+      return format(httpError, req);
+    }
+  };
+}
+
+function errorSummary(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+export const json = (status: number, value: unknown, headers: Record<string, string> = {}): HttpResponseInit => ({
+  status,
+  headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
+  body: JSON.stringify(value),
+});
+
+export const text = (status: number, value: string, headers: Record<string, string> = {}): HttpResponseInit => ({
+  status,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers },
+  body: value,
+});

@@ -1,0 +1,20 @@
+import { app, type HttpMethod } from '@azure/functions';
+import { describe, type Operation } from '../openapi/registry';
+import { withErrors, problem, type ErrorFormatter, type Handler } from './respond';
+
+/**
+ * Register one HTTP function (app.http, as deployed to Azure) and describe it in the OpenAPI
+ * document in the same breath, so the two cannot drift apart.
+ */
+export function route(
+  name: string,
+  spec: { methods: HttpMethod[]; route: string; handler: Handler; errors?: ErrorFormatter; doc?: Omit<Operation, 'method'> },
+): void {
+  app.http(name, {
+    methods: spec.methods,
+    route: spec.route,
+    authLevel: 'anonymous',
+    handler: withErrors(spec.handler, spec.errors ?? problem),
+  });
+  if (spec.doc) for (const m of spec.methods) describe({ ...spec.doc, method: m.toLowerCase() as Operation['method'] });
+}

@@ -1,0 +1,262 @@
+import { hostname } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { settings } from '../config';
+import { isTerminal, type JobStatus } from '../model/job';
+import { catalog } from '../runbooks/catalog';
+import { jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
+import { jobQueue } from '../store/jobQueue';
+import { prepareRun } from '../runners/runner';
+import { startProcess, type ProcessOutcome } from '../runners/process';
+import { StreamWriter } from './streamWriter';
+import { unsealParameters } from './parameters';
+import { emitStatus, jobEvents } from './events';
+import { logTransition } from './log';
+
+export const instanceId = process.env.HOOKBOOK_INSTANCE_ID || `${hostname()}:${process.pid}`;
+
+export interface WorkerLog {
+  log(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+const now = () => new Date().toISOString();
+const ms = (iso?: string) => (iso ? Date.parse(iso) : 0);
+
+/**
+ * Handle one queue message for `jobId`: decide whether this worker may run the job, claim it with
+ * an ETag-guarded move to Running, run the runbook, record streams and the outcome.
+ */
+export async function runJob(jobId: string, log: WorkerLog): Promise<void> {
+  const s = settings();
+  const leaseMs = s.leaseSeconds * 1000;
+  let found = await jobStore.get(jobId);
+  if (!found) {
+    log.warn(`Message for job ${jobId} dropped: no such job.`);
+    return;
+  }
+  let { value: job, etag } = found;
+
+  for (let tries = 0; ; tries++) {
+    if (isTerminal(job.status)) return; // a duplicate delivery of a finished job
+    const decision = decide(job, leaseMs);
+    try {
+      if (decision.kind === 'stop-before-run') {
+        await finish(job, etag, { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` });
+        return;
+      }
+      if (decision.kind === 'busy') {
+        // Another worker holds a live lease; look again once that lease could have lapsed.
+        await jobQueue.send({ jobId }, s.leaseSeconds);
+        return;
+      }
+      if (decision.kind === 'lost-fail') {
+        await finish(job, etag, { status: 'Failed', exception: decision.reason, statusDetails: decision.reason });
+        return;
+      }
+      const attempt = job.attempt + 1;
+      const claimedAt = now();
+      etag = await jobStore.update(
+        jobId,
+        { status: 'Running', attempt, startTime: job.startTime ?? claimedAt, heartbeat: claimedAt, worker: instanceId, lastModifiedTime: claimedAt },
+        etag,
+      );
+      job = { ...job, status: 'Running', attempt, startTime: job.startTime ?? claimedAt, heartbeat: claimedAt, worker: instanceId };
+      emitStatus(jobId, 'Running');
+      logTransition({ jobId, runbook: job.runbook, status: 'Running', attempt });
+      await execute(job, etag, decision.kind === 'lost-retry' ? decision.reason : undefined, log);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || tries >= 3) throw error;
+      found = await jobStore.get(jobId); // someone changed it meanwhile: look again
+      if (!found) return;
+      ({ value: job, etag } = found);
+    }
+  }
+}
+
+type Decision =
+  | { kind: 'run' }
+  | { kind: 'stop-before-run' }
+  | { kind: 'busy' }
+  | { kind: 'lost-retry'; reason: string }
+  | { kind: 'lost-fail'; reason: string };
+
+/** Pure: what a worker holding a message should do with the job as it is now. */
+export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxRetries = 2): Decision {
+  if (job.status === 'New' || job.status === 'Queued') return job.stopRequestedBy ? { kind: 'stop-before-run' } : { kind: 'run' };
+  if (job.status === 'Running' || job.status === 'Stopping') {
+    if (nowMs - ms(job.heartbeat) < leaseMs) return { kind: 'busy' };
+    if (job.status === 'Stopping') return { kind: 'stop-before-run' };
+    const reason = `The worker running attempt ${job.attempt} was lost (no heartbeat for ${Math.round((nowMs - ms(job.heartbeat)) / 1000)} s).`;
+    return job.attempt <= maxRetries ? { kind: 'lost-retry', reason } : { kind: 'lost-fail', reason: `${reason} No retries left: worker lost.` };
+  }
+  return { kind: 'run' };
+}
+
+interface Final {
+  status: JobStatus;
+  statusDetails?: string;
+  exception?: string;
+  result?: string;
+  streamCount?: number;
+}
+
+/** Write the terminal status, re-reading on ETag conflicts (a stop request may race the end). */
+async function finish(job: JobRecord, etag: string, final: Final): Promise<void> {
+  const endTime = now();
+  let currentEtag = etag;
+  for (let i = 0; i < 5; i++) {
+    try {
+      await jobStore.update(job.jobId, { ...final, endTime, lastModifiedTime: endTime }, currentEtag);
+      break;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      const fresh = await jobStore.get(job.jobId);
+      if (!fresh || isTerminal(fresh.value.status)) return;
+      currentEtag = fresh.etag;
+    }
+  }
+  emitStatus(job.jobId, final.status);
+  logTransition({
+    jobId: job.jobId,
+    runbook: job.runbook,
+    status: final.status,
+    attempt: job.attempt,
+    durationMs: job.startTime ? Date.parse(endTime) - Date.parse(job.startTime) : undefined,
+    reason: final.statusDetails,
+  });
+}
+
+async function execute(job: JobRecord, etag: string, retryReason: string | undefined, log: WorkerLog): Promise<void> {
+  const s = settings();
+  const writer = new StreamWriter({
+    jobId: job.jobId,
+    attempt: job.attempt,
+    capBytes: s.streamCapBytes,
+    onError: (error) => log.error(`Job ${job.jobId}: stream records could not be written: ${(error as Error).message}`),
+  });
+  if (retryReason) writer.write('Warning', `${retryReason} Running it again as attempt ${job.attempt}.`);
+
+  const version = await catalog.version(job.runbook, job.runbookVersion);
+  if (!version) {
+    await writer.close();
+    const reason = `Runbook '${job.runbook}' version ${job.runbookVersion} no longer exists.`;
+    await finish(job, etag, { status: 'Failed', exception: reason, statusDetails: reason, streamCount: writer.count });
+    return;
+  }
+
+  let parameters: Record<string, unknown>;
+  try {
+    parameters = unsealParameters(job.parameters);
+  } catch {
+    const reason = 'Secret parameters could not be decrypted (was HOOKBOOK_ENCRYPTION_KEY changed?).';
+    await writer.close();
+    await finish(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+    return;
+  }
+
+  const prepared = prepareRun(version, parameters, job);
+  const proc = startProcess(prepared.spec, (r) => writer.write(r.streamType, r.text, r.value));
+  const timeoutSeconds = version.definition.timeoutSeconds ?? s.defaultTimeoutSeconds;
+  const graceMs = s.stopGraceSeconds * 1000;
+  const timeout = setTimeout(() => proc.kill('timeout', graceMs), timeoutSeconds * 1000);
+  let stopRequestedBy: string | undefined;
+  const onStop = () => proc.kill('stop', graceMs);
+  jobEvents.on(`stop:${job.jobId}`, onStop);
+
+  // Heartbeat (lease) and stop detection while the runbook runs.
+  let currentEtag = etag;
+  let lastBeat = Date.now();
+  const leaseMs = s.leaseSeconds * 1000;
+  const checkMs = Math.max(250, Math.min(5000, leaseMs / 3));
+  let checking = false;
+  const check = setInterval(async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      if (Date.now() - lastBeat >= leaseMs / 3) {
+        try {
+          const beat = now();
+          currentEtag = await jobStore.update(job.jobId, { heartbeat: beat }, currentEtag);
+          lastBeat = Date.now();
+          return;
+        } catch (error) {
+          if (!(error instanceof ConcurrencyError)) throw error;
+        }
+      }
+      const fresh = await jobStore.get(job.jobId);
+      if (!fresh) return;
+      currentEtag = fresh.etag;
+      if (fresh.value.status === 'Stopping') {
+        stopRequestedBy = fresh.value.stopRequestedBy;
+        proc.kill('stop', graceMs);
+      }
+    } catch (error) {
+      log.warn(`Job ${job.jobId}: heartbeat failed: ${(error as Error).message}`);
+    } finally {
+      checking = false;
+    }
+  }, checkMs);
+
+  let outcome: ProcessOutcome;
+  try {
+    outcome = await proc.done;
+    if (version.definition.type !== 'node') readResultFile(prepared.resultFile, outcome);
+  } finally {
+    clearTimeout(timeout);
+    clearInterval(check);
+    jobEvents.off(`stop:${job.jobId}`, onStop);
+    prepared.cleanup();
+  }
+  await writer.close();
+  if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
+
+  const final = outcomeToFinal(outcome, version.definition.type, timeoutSeconds, stopRequestedBy);
+  await finish(job, currentEtag, { ...final, streamCount: writer.count });
+}
+
+function readResultFile(file: string, outcome: ProcessOutcome): void {
+  if (!existsSync(file)) return;
+  const raw = readFileSync(file, 'utf8').trim();
+  try {
+    outcome.result = JSON.parse(raw);
+  } catch {
+    outcome.result = raw;
+  }
+  outcome.hasResult = true;
+}
+
+/** Pure: how a finished process maps onto the job's final status, exception and result. */
+export function outcomeToFinal(
+  o: ProcessOutcome,
+  type: string,
+  timeoutSeconds: number,
+  stopRequestedBy?: string,
+): Final {
+  if (o.killedBecause === 'timeout') {
+    const reason = `The job exceeded its time limit of ${timeoutSeconds} s and was stopped.`;
+    return { status: 'Stopped', statusDetails: reason, exception: reason };
+  }
+  if (o.killedBecause === 'stop') {
+    return { status: 'Stopped', statusDetails: `Stopped${stopRequestedBy ? ` by ${stopRequestedBy}` : ''}.` };
+  }
+  if (o.spawnError) {
+    const reason = `The runbook could not be started: ${o.spawnError}`;
+    return { status: 'Failed', exception: reason, statusDetails: reason };
+  }
+  if (o.exception !== undefined) return { status: 'Failed', exception: o.exception, statusDetails: 'The runbook threw an exception.' };
+  if (o.exitCode === 0) {
+    const result = o.hasResult ? o.result : type === 'node' ? null : 0;
+    return { status: 'Completed', result: JSON.stringify(result ?? null) };
+  }
+  const exception = o.signal
+    ? `The runbook process was ended by ${o.signal}.`
+    : (o.lastError ?? `The runbook exited with code ${o.exitCode}.`);
+  return {
+    status: 'Failed',
+    exception,
+    statusDetails: o.exitCode !== null ? `Exit code ${o.exitCode}.` : undefined,
+    result: o.exitCode !== null ? JSON.stringify(o.exitCode) : undefined,
+  };
+}

@@ -1,0 +1,78 @@
+import { catalog } from '../runbooks/catalog';
+import { validateParameters } from '../runbooks/parameters';
+import { mayUseRunbook, roleAtLeast, type Principal } from '../model/apiKey';
+import type { JobStatus } from '../model/job';
+import { badRequest, conflict, forbidden, serviceUnavailable } from '../http/errors';
+import { jobStore } from '../store/jobStore';
+import { jobQueue } from '../store/jobQueue';
+import { newJobId } from './ids';
+import { sealParameters } from './parameters';
+import { logTransition } from './log';
+
+export interface StartRequest {
+  runbook: string;
+  parameters?: unknown;
+  /** Who starts it: API key id, `webhook:<name>`, `schedule:<name>`, ... (recorded on the job). */
+  startedBy: string;
+  /** The caller's rights; webhooks and schedules are checked when they are created instead. */
+  principal?: Principal;
+  /** Convert string values (form posts) to the declared types. */
+  coerceStrings?: boolean;
+  /** A caller-chosen id (schedules derive one per occurrence); an existing job with it is returned. */
+  jobId?: string;
+  /** Validated already (e.g. a webhook's merged parameters): skip the unknown-name check. */
+  trusted?: boolean;
+}
+
+export interface StartedJob {
+  jobId: string;
+  status: JobStatus;
+  /** False when a job with the requested id already existed. */
+  created: boolean;
+}
+
+/**
+ * The one way a job comes to be: validate, record the job (status Queued), then put its id on the
+ * queue. If the queue send fails the entity is removed again and the caller gets 503, so an
+ * accepted job is always both recorded and queued.
+ */
+export async function startJob(req: StartRequest): Promise<StartedJob> {
+  const runbook = await catalog.require(req.runbook);
+  if (req.principal) {
+    if (!roleAtLeast(req.principal.role, 'operator')) {
+      throw forbidden(`Key '${req.principal.id}' has the role ${req.principal.role}; starting a job needs operator or admin.`);
+    }
+    if (!mayUseRunbook(req.principal, runbook.name)) throw forbidden(`Key '${req.principal.id}' may not use runbook '${runbook.name}'.`);
+  }
+  if (runbook.state !== 'Published' || runbook.version === 0) {
+    throw conflict(`Runbook '${runbook.name}' is not published; publish it before starting jobs.`);
+  }
+  const parameters = validateParameters(runbook.parameters, req.parameters, { coerceStrings: req.coerceStrings });
+  const jobId = req.jobId ?? newJobId();
+  const now = new Date().toISOString();
+  const outcome = await jobStore.create({
+    jobId,
+    runbook: runbook.name,
+    runbookVersion: runbook.version,
+    parameters: sealParameters(runbook.parameters, parameters),
+    status: 'Queued',
+    startedBy: req.startedBy,
+    createdTime: now,
+    lastModifiedTime: now,
+    lastQueuedTime: now,
+    attempt: 0,
+  });
+  if (outcome === 'exists') {
+    const existing = await jobStore.get(jobId);
+    if (!existing) throw badRequest(`Job id ${jobId} is in use.`);
+    return { jobId, status: existing.value.status, created: false };
+  }
+  try {
+    await jobQueue.send({ jobId });
+  } catch (error) {
+    await jobStore.delete(jobId).catch(() => undefined);
+    throw serviceUnavailable(`The job could not be queued (${(error as Error).message}); nothing was started, retry.`);
+  }
+  logTransition({ jobId, runbook: runbook.name, status: 'Queued', attempt: 0, startedBy: req.startedBy });
+  return { jobId, status: 'Queued', created: true };
+}

@@ -1,0 +1,31 @@
+import { isTerminal, type JobStatus } from '../model/job';
+
+/**
+ * The job life cycle (docs/job-lifecycle.md). A terminal status is never left.
+ *   New → Queued → Running → Completed | Failed | Stopping → Stopped
+ *   Queued → Stopped (stopped before it ran); Running → Queued (retry after the worker was lost)
+ */
+const NEXT: Record<JobStatus, readonly JobStatus[]> = {
+  New: ['Queued', 'Running', 'Failed', 'Stopping', 'Stopped'],
+  Queued: ['Running', 'Failed', 'Stopping', 'Stopped'],
+  Running: ['Completed', 'Failed', 'Stopping', 'Stopped', 'Queued'],
+  Stopping: ['Stopped', 'Completed', 'Failed'],
+  Completed: [],
+  Failed: [],
+  Stopped: [],
+};
+
+export const canMove = (from: JobStatus, to: JobStatus): boolean => NEXT[from].includes(to);
+
+export class TransitionError extends Error {
+  constructor(from: JobStatus, to: JobStatus) {
+    super(`a job cannot go from ${from} to ${to}`);
+    this.name = 'TransitionError';
+  }
+}
+
+export function assertMove(from: JobStatus, to: JobStatus): void {
+  if (!canMove(from, to)) throw new TransitionError(from, to);
+}
+
+export { isTerminal };

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/** Runbook names follow Azure Automation; the RealmJoin form `[rjgit-]<scope>_<category>_<name>` fits. */
+export const RunbookName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,127}$/, 'must start with a letter and hold only letters, digits, "_" and "-" (at most 128)');
+
+/** The Kompira-style slash path; no dots, so `<path>.execute` is never ambiguous and `..` cannot occur. */
+export const RunbookPath = z
+  .string()
+  .max(512)
+  .regex(/^(\/[A-Za-z0-9_-]+)+$/, 'must look like /scope/category/name (letters, digits, "_" and "-" per segment)');
+
+export const ParameterType = z.enum(['string', 'int', 'bool', 'datetime', 'object', 'array']);
+export type ParameterType = z.infer<typeof ParameterType>;
+
+export const RunbookParameter = z.object({
+  name: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'parameter names must be identifiers (letters, digits, "_")'),
+  type: ParameterType.default('string'),
+  mandatory: z.boolean().default(false),
+  default: z.unknown().optional(),
+  description: z.string().max(1024).optional(),
+  secret: z.boolean().default(false),
+});
+export type RunbookParameter = z.infer<typeof RunbookParameter>;
+
+export const RunbookType = z.enum(['node', 'bash', 'python3', 'pwsh']);
+export type RunbookType = z.infer<typeof RunbookType>;
+
+export const RunbookState = z.enum(['New', 'Edit', 'Published']);
+export type RunbookState = z.infer<typeof RunbookState>;
+
+export const MAX_PARAMETERS = 50;
+export const MAX_CONTENT_CHARS = 256 * 1024;
+
+/** What a runbook's behaviour depends on; a published version freezes all of it. */
+export const RunbookDefinition = z.object({
+  type: RunbookType,
+  parameters: z.array(RunbookParameter).max(MAX_PARAMETERS).default([]),
+  description: z.string().max(4096).default(''),
+  maxConcurrency: z.number().int().min(1).max(1000).optional(),
+  timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+  retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
+});
+export type RunbookDefinition = z.infer<typeof RunbookDefinition>;
+
+export const Runbook = RunbookDefinition.extend({
+  name: RunbookName,
+  path: RunbookPath,
+  state: RunbookState,
+  source: z.enum(['repository', 'api']),
+  /** Published version number (0 = never published). */
+  version: z.number().int().nonnegative(),
+  createdTime: z.string(),
+  lastModifiedTime: z.string(),
+  publishedTime: z.string().optional(),
+  /** The draft, when one is being edited (API runbooks only). */
+  draft: RunbookDefinition.optional(),
+});
+export type Runbook = z.infer<typeof Runbook>;
+
+/** A frozen, runnable version of a runbook: what a queued job points at. */
+export interface RunbookVersion {
+  name: string;
+  version: number;
+  definition: RunbookDefinition;
+  content: string;
+  /** Repository runbooks run from their file, API runbooks from their stored content. */
+  file?: string;
+}
+
+export const CreateRunbookBody = RunbookDefinition.extend({
+  name: RunbookName,
+  content: z.string().min(1).max(MAX_CONTENT_CHARS),
+  path: RunbookPath.optional(),
+}).strict();
+
+export const UpdateDraftBody = RunbookDefinition.partial()
+  .extend({ content: z.string().min(1).max(MAX_CONTENT_CHARS) })
+  .strict();
+
+/** Default slash path for a name: `a_b_c` → `/a/b/c` (a leading `xxx-` prefix such as `rjgit-` is dropped). */
+export function defaultPathFor(name: string): string {
+  const bare = name.replace(/^[A-Za-z0-9]+-(?=[a-z]+_)/, '');
+  const parts = bare.split('_').filter(Boolean);
+  return '/' + (parts.length > 1 ? parts : ['api', bare]).join('/');
+}

@@ -1,0 +1,131 @@
+import type { z } from 'zod';
+import { settings } from '../config';
+import {
+  defaultPathFor, RunbookDefinition, type CreateRunbookBody, type Runbook, type RunbookVersion, type UpdateDraftBody,
+} from '../model/runbook';
+import { badRequest, conflict, notFound } from '../http/errors';
+import { runbookStore } from '../store/runbookStore';
+import { scanRepository, type RepositoryRunbook } from './repository';
+import { checkDefinitions } from './parameters';
+
+/**
+ * The runbook catalog: repository runbooks (read from disk once per process) and runbooks created
+ * through the management API (Table Storage). One name space, one path space.
+ */
+let repo: Map<string, RepositoryRunbook> | undefined;
+
+function repository(): Map<string, RepositoryRunbook> {
+  if (!repo) {
+    const s = settings();
+    const scan = scanRepository(s.runbooksDir, s.runbookPrefix);
+    for (const p of scan.problems) console.warn(`[hookbook] runbook skipped: ${p}`);
+    repo = new Map(scan.runbooks.map((r) => [r.runbook.name.toLowerCase(), r]));
+  }
+  return repo;
+}
+
+export const repositoryProblems = (): string[] => scanRepository(settings().runbooksDir, settings().runbookPrefix).problems;
+
+const now = () => new Date().toISOString();
+
+export const catalog = {
+  async get(name: string): Promise<Runbook | undefined> {
+    const r = repository().get(name.toLowerCase());
+    if (r) return r.runbook;
+    return (await runbookStore.get(name))?.runbook;
+  },
+
+  async require(name: string): Promise<Runbook> {
+    const r = await catalog.get(name);
+    if (!r) throw notFound(`Runbook '${name}' not found.`);
+    return r;
+  },
+
+  async list(): Promise<Runbook[]> {
+    const all = [...repository().values()].map((r) => r.runbook).concat(await runbookStore.list());
+    return all.sort((a, b) => a.name.localeCompare(b.name));
+  },
+
+  async byPath(path: string): Promise<Runbook | undefined> {
+    const lower = path.toLowerCase();
+    for (const r of repository().values()) if (r.runbook.path.toLowerCase() === lower) return r.runbook;
+    return (await runbookStore.list()).find((r) => r.path.toLowerCase() === lower);
+  },
+
+  /** The frozen content of a published version: what a job runs. */
+  async version(name: string, version: number): Promise<RunbookVersion | undefined> {
+    const r = repository().get(name.toLowerCase());
+    if (r) return r.version;
+    return runbookStore.getVersion(name, version);
+  },
+
+  /** The runbook's draft content (API runbooks) or file content (repository runbooks). */
+  async content(name: string): Promise<{ draft?: string; published?: string }> {
+    const r = repository().get(name.toLowerCase());
+    if (r) return { published: r.version.content };
+    const stored = await runbookStore.get(name);
+    if (!stored) throw notFound(`Runbook '${name}' not found.`);
+    const published = stored.runbook.version ? (await runbookStore.getVersion(name, stored.runbook.version))?.content : undefined;
+    return { draft: stored.draftContent, published };
+  },
+
+  async create(body: z.infer<typeof CreateRunbookBody>): Promise<Runbook> {
+    const { name, content, path, ...def } = body;
+    const definition = RunbookDefinition.parse(def);
+    checkDefinitions(definition.parameters);
+    if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' exists in the repository; choose another name.`);
+    const finalPath = path ?? defaultPathFor(name);
+    if (await catalog.byPath(finalPath)) throw conflict(`Another runbook already has the path '${finalPath}'.`);
+    const t = now();
+    const runbook: Runbook = {
+      ...definition,
+      name,
+      path: finalPath,
+      state: 'Edit',
+      source: 'api',
+      version: 0,
+      createdTime: t,
+      lastModifiedTime: t,
+      draft: definition,
+    };
+    if (!(await runbookStore.create(runbook, content))) throw conflict(`Runbook '${name}' already exists.`);
+    return runbook;
+  },
+
+  async updateDraft(name: string, body: z.infer<typeof UpdateDraftBody>): Promise<Runbook> {
+    if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' comes from the repository; change its file instead.`);
+    const stored = await runbookStore.get(name);
+    if (!stored) throw notFound(`Runbook '${name}' not found.`);
+    const { content, ...changes } = body;
+    const base = stored.runbook.draft ?? RunbookDefinition.parse(stored.runbook);
+    const draft = RunbookDefinition.parse({ ...base, ...changes });
+    checkDefinitions(draft.parameters);
+    const runbook: Runbook = { ...stored.runbook, state: 'Edit', draft, lastModifiedTime: now() };
+    await runbookStore.replace(runbook, content, stored.etag);
+    return runbook;
+  },
+
+  async publish(name: string): Promise<Runbook> {
+    if (repository().has(name.toLowerCase())) return repository().get(name.toLowerCase())!.runbook;
+    const stored = await runbookStore.get(name);
+    if (!stored) throw notFound(`Runbook '${name}' not found.`);
+    if (!stored.runbook.draft || stored.draftContent === undefined) {
+      if (stored.runbook.state === 'Published') return stored.runbook;
+      throw badRequest(`Runbook '${name}' has no draft to publish.`);
+    }
+    const version = stored.runbook.version + 1;
+    const definition = stored.runbook.draft;
+    await runbookStore.putVersion({ name, version, definition, content: stored.draftContent });
+    const t = now();
+    const { draft: _published, ...rest } = stored.runbook;
+    const runbook: Runbook = { ...rest, ...definition, state: 'Published', version, publishedTime: t, lastModifiedTime: t };
+    await runbookStore.replace(runbook, undefined, stored.etag);
+    return runbook;
+  },
+
+  async delete(name: string): Promise<void> {
+    if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' comes from the repository; remove its file instead.`);
+    if (!(await runbookStore.get(name))) throw notFound(`Runbook '${name}' not found.`);
+    await runbookStore.delete(name);
+  },
+};

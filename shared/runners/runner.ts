@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { RunbookVersion } from '../model/runbook';
+import type { ProcessSpec } from './process';
+
+/**
+ * How each runbook type is started. The parameters reach the runbook as data:
+ * - stdin: the parameters as one JSON object (every type);
+ * - `HOOKBOOK_PARAMETERS_FILE`: the same JSON in a file only the runbook's user can read;
+ * - bash/python3: one environment variable per parameter (strings as they are, others as JSON),
+ *   unless the name is one the shell or interpreter would act on (PATH, BASH_ENV, PYTHON*, ...);
+ * - pwsh: splatted as named parameters by a fixed wrapper script.
+ * A script returns a value by writing JSON to `HOOKBOOK_RESULT_FILE` (node runbooks just return it).
+ * The environment is otherwise clean: no storage connection string, no host settings.
+ */
+const RESERVED = /^(PATH|HOME|SHELL|IFS|ENV|BASH_ENV|BASH_FUNC.*|CDPATH|PS[0-9]|LD_.*|PYTHON.*|NODE_.*|HOOKBOOK_.*|TMPDIR|LANG|LC_.*)$/i;
+const MAX_ENV_VALUE = 100 * 1024;
+
+function nodeHost(): string {
+  const beside = join(__dirname, 'node-host.cjs');
+  if (existsSync(beside)) return beside;
+  return resolve(__dirname, '..', '..', '..', 'shared', 'runners', 'node-host.cjs');
+}
+
+const PWSH_WRAPPER = [
+  '$ErrorActionPreference = "Stop"',
+  '$params = [Console]::In.ReadToEnd() | ConvertFrom-Json -AsHashtable',
+  'if ($null -eq $params) { $params = @{} }',
+  '& $env:HOOKBOOK_SCRIPT @params',
+].join('\n');
+
+export interface PreparedRun {
+  spec: ProcessSpec;
+  /** bash/python3/pwsh runbooks return a value by writing JSON to `HOOKBOOK_RESULT_FILE`. */
+  resultFile: string;
+  cleanup(): void;
+}
+
+export function prepareRun(
+  version: RunbookVersion,
+  parameters: Record<string, unknown>,
+  job: { jobId: string; attempt: number },
+): PreparedRun {
+  const dir = mkdtempSync(join(tmpdir(), 'hookbook-job-'));
+  const json = JSON.stringify(parameters);
+  const paramsFile = join(dir, 'parameters.json');
+  writeFileSync(paramsFile, json, { mode: 0o600 });
+  const type = version.definition.type;
+  const ext = { node: /^\s*export\s/m.test(version.content) ? '.mjs' : '.cjs', bash: '.sh', python3: '.py', pwsh: '.ps1' }[type];
+  let script = version.file;
+  if (!script) {
+    script = join(dir, `runbook${ext}`);
+    writeFileSync(script, version.content, { mode: 0o600 });
+  }
+
+  const passThrough = (process.env.HOOKBOOK_PASS_ENV ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: dir,
+    TMPDIR: dir,
+    LANG: 'C.UTF-8',
+    PYTHONUNBUFFERED: '1',
+    PYTHONIOENCODING: 'utf-8',
+    HOOKBOOK_JOB_ID: job.jobId,
+    HOOKBOOK_RUNBOOK: version.name,
+    HOOKBOOK_ATTEMPT: String(job.attempt),
+    HOOKBOOK_PARAMETERS_FILE: paramsFile,
+    HOOKBOOK_RESULT_FILE: join(dir, 'result.json'),
+  };
+  for (const name of passThrough) if (process.env[name] !== undefined && !/^AzureWebJobs/i.test(name)) env[name] = process.env[name]!;
+  if (type === 'bash' || type === 'python3') {
+    for (const [name, value] of Object.entries(parameters)) {
+      if (RESERVED.test(name)) continue;
+      const s = typeof value === 'string' ? value : JSON.stringify(value);
+      if (s.length <= MAX_ENV_VALUE && !s.includes('\0')) env[name] = s;
+    }
+  }
+
+  let spec: ProcessSpec;
+  switch (type) {
+    case 'node':
+      spec = { command: process.execPath, args: [nodeHost(), script], cwd: dir, env, stdin: json, control: true };
+      break;
+    case 'bash':
+      spec = { command: 'bash', args: [script], cwd: dir, env, stdin: json };
+      break;
+    case 'python3':
+      spec = { command: 'python3', args: ['-u', script], cwd: dir, env, stdin: json };
+      break;
+    case 'pwsh': {
+      const wrapper = join(dir, 'hookbook-wrapper.ps1');
+      writeFileSync(wrapper, PWSH_WRAPPER, { mode: 0o600 });
+      env.HOOKBOOK_SCRIPT = script;
+      spec = { command: 'pwsh', args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', wrapper], cwd: dir, env, stdin: json };
+      break;
+    }
+  }
+  return { spec, resultFile: env.HOOKBOOK_RESULT_FILE!, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

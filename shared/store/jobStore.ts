@@ -1,0 +1,180 @@
+import { odata, type TableEntityResult } from '@azure/data-tables';
+import type { JobStatus } from '../model/job';
+import { table } from './clients';
+import { joinProperty, splitProperty, cutString } from './chunks';
+import { jobRowKey, rowKeyAtTime } from '../jobs/ids';
+
+/**
+ * Table "jobs": one partition, row key = inverted v7 job id (newest first, point reads from the
+ * id). Parameters too large for the entity spill into table "jobparams" (partition = job id),
+ * written before the job entity so that a job never points at missing data.
+ */
+export const JOB_PARTITION = 'job';
+const INLINE_PARAMETER_CHARS = 120_000;
+const SPILL_CHARS_PER_ENTITY = 14 * 32_000;
+
+export interface JobRecord {
+  jobId: string;
+  runbook: string;
+  runbookVersion: number;
+  /** JSON of the parameters, secret values sealed (see jobs/parameters). */
+  parameters: string;
+  status: JobStatus;
+  statusDetails?: string;
+  exception?: string;
+  /** JSON of the result. */
+  result?: string;
+  startedBy: string;
+  createdTime: string;
+  startTime?: string;
+  endTime?: string;
+  lastModifiedTime: string;
+  attempt: number;
+  heartbeat?: string;
+  worker?: string;
+  stopRequestedBy?: string;
+  lastQueuedTime?: string;
+  streamCount?: number;
+}
+
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+export class ConcurrencyError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} was changed by someone else`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+const FIELDS: (keyof JobRecord)[] = [
+  'jobId', 'runbook', 'runbookVersion', 'status', 'statusDetails', 'exception', 'startedBy', 'createdTime', 'startTime',
+  'endTime', 'lastModifiedTime', 'attempt', 'heartbeat', 'worker', 'stopRequestedBy', 'lastQueuedTime', 'streamCount',
+];
+
+function toEntity(patch: Partial<JobRecord>): Record<string, unknown> {
+  const e: Record<string, unknown> = {};
+  for (const f of FIELDS) if (patch[f] !== undefined) e[f] = patch[f];
+  if (patch.exception !== undefined) e.exception = cutString(patch.exception, 32_000);
+  if (patch.statusDetails !== undefined) e.statusDetails = cutString(patch.statusDetails, 32_000);
+  if (patch.result !== undefined) splitProperty('result', patch.result, e);
+  return e;
+}
+
+function fromEntity(e: Record<string, unknown>): JobRecord {
+  const r: Record<string, unknown> = {};
+  for (const f of FIELDS) if (e[f] !== undefined && e[f] !== null) r[f] = e[f];
+  const result = joinProperty('result', e);
+  if (result !== undefined) r.result = result;
+  r.parameters = joinProperty('parameters', e) ?? '{}';
+  return r as unknown as JobRecord;
+}
+
+const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
+
+export const jobStore = {
+  async create(job: JobRecord): Promise<'created' | 'exists'> {
+    const jobs = await table('jobs');
+    const entity: Record<string, unknown> = { partitionKey: JOB_PARTITION, rowKey: jobRowKey(job.jobId), ...toEntity(job) };
+    if (job.parameters.length > INLINE_PARAMETER_CHARS) {
+      const spill = await table('jobparams');
+      const parts = Math.ceil(job.parameters.length / SPILL_CHARS_PER_ENTITY);
+      for (let i = 0; i < parts; i++) {
+        const row: Record<string, unknown> = { partitionKey: job.jobId, rowKey: String(i) };
+        splitProperty('v', job.parameters.slice(i * SPILL_CHARS_PER_ENTITY, (i + 1) * SPILL_CHARS_PER_ENTITY), row);
+        await spill.upsertEntity(row as never, 'Replace');
+      }
+      entity.parametersSpilled = parts;
+    } else {
+      splitProperty('parameters', job.parameters, entity);
+    }
+    try {
+      await jobs.createEntity(entity as never);
+      return 'created';
+    } catch (error) {
+      if (isStatus(error, 409)) return 'exists';
+      throw error;
+    }
+  },
+
+  async get(jobId: string): Promise<Versioned<JobRecord> | undefined> {
+    const jobs = await table('jobs');
+    let e: TableEntityResult<Record<string, unknown>>;
+    try {
+      e = await jobs.getEntity(JOB_PARTITION, jobRowKey(jobId));
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+    const record = fromEntity(e);
+    if (typeof e.parametersSpilled === 'number') {
+      const spill = await table('jobparams');
+      let s = '';
+      for (let i = 0; i < e.parametersSpilled; i++) s += joinProperty('v', await spill.getEntity(jobId, String(i))) ?? '';
+      record.parameters = s;
+    }
+    return { value: record, etag: e.etag };
+  },
+
+  /** Merge `patch` into the job if nobody changed it since `etag`; returns the new etag. */
+  async update(jobId: string, patch: Partial<JobRecord>, etag: string): Promise<string> {
+    const jobs = await table('jobs');
+    try {
+      const r = await jobs.updateEntity(
+        { partitionKey: JOB_PARTITION, rowKey: jobRowKey(jobId), ...toEntity(patch) } as never,
+        'Merge',
+        { etag },
+      );
+      return r.etag!;
+    } catch (error) {
+      if (isStatus(error, 412)) throw new ConcurrencyError(jobId);
+      throw error;
+    }
+  },
+
+  async list(q: {
+    runbook?: string;
+    status?: JobStatus;
+    from?: Date;
+    to?: Date;
+    top: number;
+    continuationToken?: string;
+  }): Promise<{ value: JobRecord[]; continuationToken?: string }> {
+    const jobs = await table('jobs');
+    const parts = [odata`PartitionKey eq ${JOB_PARTITION}`];
+    // Newer rows sort first: "created at or before `to`" is RowKey >= key(to + 1 ms).
+    if (q.to) parts.push(odata`RowKey ge ${rowKeyAtTime(q.to.getTime() + 1)}`);
+    if (q.from) parts.push(odata`RowKey lt ${rowKeyAtTime(q.from.getTime())}`);
+    if (q.runbook) parts.push(odata`runbook eq ${q.runbook}`);
+    if (q.status) parts.push(odata`status eq ${q.status}`);
+    const filter = parts.join(' and ');
+    const out: JobRecord[] = [];
+    let token = q.continuationToken;
+    // A filtered page may come back short; read on (a few pages at most) to fill it.
+    for (let round = 0; round < 5 && out.length < q.top; round++) {
+      const pages = jobs
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: q.top - out.length, continuationToken: token });
+      const page = await pages.next();
+      if (page.done) {
+        token = undefined;
+        break;
+      }
+      for (const e of page.value) out.push(fromEntity(e));
+      token = page.value.continuationToken;
+      if (!token) break;
+    }
+    return { value: out, continuationToken: token };
+  },
+
+  async delete(jobId: string): Promise<void> {
+    const jobs = await table('jobs');
+    try {
+      await jobs.deleteEntity(JOB_PARTITION, jobRowKey(jobId));
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
+    }
+  },
+};

@@ -1,0 +1,91 @@
+import { odata, type TransactionAction } from '@azure/data-tables';
+import type { StreamRecord, StreamType } from '../model/job';
+import { table } from './clients';
+import { joinProperty, splitProperty } from './chunks';
+
+/**
+ * Table "streams": partition = job id, row key = attempt (2 digits) + sequence (8 digits), so a
+ * retried attempt never collides with the records of the one before and all sort in write order.
+ * Records go in entity-group transactions of at most 100 (one partition, atomic).
+ */
+export interface StreamRow {
+  seq: number;
+  attempt: number;
+  time: string;
+  streamType: StreamType;
+  summary: string;
+  streamText: string;
+  /** JSON of the record's value, if any. */
+  value?: string;
+}
+
+export const streamRowKey = (attempt: number, seq: number) =>
+  `${String(attempt).padStart(2, '0')}${String(seq).padStart(8, '0')}`;
+
+export const MAX_BATCH = 100;
+
+export const streamStore = {
+  async append(jobId: string, rows: StreamRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const streams = await table('streams');
+    for (let i = 0; i < rows.length; i += MAX_BATCH) {
+      const actions: TransactionAction[] = rows.slice(i, i + MAX_BATCH).map((r) => {
+        const e: Record<string, unknown> = {
+          partitionKey: jobId,
+          rowKey: streamRowKey(r.attempt, r.seq),
+          time: r.time,
+          streamType: r.streamType,
+          summary: r.summary,
+        };
+        splitProperty('streamText', r.streamText, e);
+        if (r.value !== undefined) e.value = r.value;
+        // upsert: a retried batch (after a timeout that did land) must not fail on "already exists".
+        return ['upsert', e as never, 'Replace'];
+      });
+      await streams.submitTransaction(actions);
+    }
+  },
+
+  /** Records in write order, optionally of some types only, optionally after a row key. */
+  async list(jobId: string, opts: { types?: StreamType[]; after?: string } = {}): Promise<StreamRecord[]> {
+    const streams = await table('streams');
+    const filter = opts.after
+      ? odata`PartitionKey eq ${jobId} and RowKey gt ${opts.after}`
+      : odata`PartitionKey eq ${jobId}`;
+    const out: StreamRecord[] = [];
+    for await (const e of streams.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      const type = e.streamType as StreamType;
+      if (opts.types && opts.types.length && !opts.types.includes(type)) continue;
+      let value: unknown;
+      if (typeof e.value === 'string') {
+        try {
+          value = JSON.parse(e.value);
+        } catch {
+          value = e.value;
+        }
+      }
+      out.push({
+        jobStreamId: `${jobId}:${e.rowKey}`,
+        time: String(e.time),
+        streamType: type,
+        summary: String(e.summary ?? ''),
+        streamText: joinProperty('streamText', e) ?? '',
+        ...(value !== undefined ? { value } : {}),
+      });
+    }
+    return out;
+  },
+
+  /** Delete every record of a job (retention), in batches. */
+  async deleteAll(jobId: string): Promise<number> {
+    const streams = await table('streams');
+    const keys: string[] = [];
+    for await (const e of streams.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${jobId}`, select: ['RowKey'] } })) {
+      keys.push(e.rowKey!);
+    }
+    for (let i = 0; i < keys.length; i += MAX_BATCH) {
+      await streams.submitTransaction(keys.slice(i, i + MAX_BATCH).map((rowKey) => ['delete', { partitionKey: jobId, rowKey }]));
+    }
+    return keys.length;
+  },
+};
