@@ -2,6 +2,7 @@ import { catalog } from '../runbooks/catalog';
 import { validateParameters } from '../runbooks/parameters';
 import { mayUseRunbook, roleAtLeast, type Principal } from '../model/apiKey';
 import type { JobStatus } from '../model/job';
+import { isPublished } from '../model/runbook';
 import { badRequest, conflict, forbidden, serviceUnavailable } from '../http/errors';
 import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
@@ -44,7 +45,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     }
     if (!mayUseRunbook(req.principal, runbook.name)) throw forbidden(`Key '${req.principal.id}' may not use runbook '${runbook.name}'.`);
   }
-  if (runbook.state !== 'Published' || runbook.version === 0) {
+  if (!isPublished(runbook)) {
     throw conflict(`Runbook '${runbook.name}' is not published; publish it before starting jobs.`);
   }
   const parameters = validateParameters(runbook.parameters, req.parameters, { coerceStrings: req.coerceStrings });

@@ -61,6 +61,12 @@ export const Runbook = RunbookDefinition.extend({
 });
 export type Runbook = z.infer<typeof Runbook>;
 
+/**
+ * A runbook can run once it has a published version, even while a newer draft is being edited
+ * (state Edit), as in Azure Automation.
+ */
+export const isPublished = (r: Runbook): boolean => r.version > 0;
+
 /** A frozen, runnable version of a runbook: what a queued job points at. */
 export interface RunbookVersion {
   name: string;
