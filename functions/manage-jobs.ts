@@ -1,3 +1,4 @@
+import { app } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/authenticate';
 import { readJson } from '../shared/http/body';
@@ -7,12 +8,20 @@ import { route } from '../shared/http/route';
 import { startJob } from '../shared/jobs/start';
 import { jobView, readJob, readStreams } from '../shared/jobs/read';
 import { stopJob } from '../shared/jobs/stop';
+import { followStream, parseLastEventId, SSE_HEADERS } from '../shared/jobs/follow';
 import { Job, JobStatus, StreamRecord } from '../shared/model/job';
 import { mayUseRunbook } from '../shared/model/apiKey';
-import { jobStore } from '../shared/store/jobStore';
+import { jobStore, InvalidContinuationToken } from '../shared/store/jobStore';
 import { parseStreamTypes } from './realmjoin';
 
 /** Management API: jobs (start, list newest first with paging, get, streams, stop). */
+
+// Live output (`/streams?follow=true`) is a Server-Sent Events body written as it comes. In Azure
+// the worker hands HTTP bodies over RPC in one piece unless streaming is on, so turn it on (host
+// v4.28+; every HTTP function then gets its request and response through the worker's HTTP proxy,
+// which the handlers here do not notice). The local host calls handlers directly and streams
+// ReadableStream bodies either way. See docs/deploy.md.
+app.setup({ enableHttpStream: true });
 const StartJobBody = z.object({ runbook: z.string().min(1).max(128), parameters: z.record(z.string(), z.unknown()).optional() }).strict();
 
 const ListQuery = z.object({
@@ -60,6 +69,9 @@ route('jobsList', {
       to: q.to ? new Date(q.to) : undefined,
       top: q.top,
       continuationToken: token,
+    }).catch((error) => {
+      if (error instanceof InvalidContinuationToken) throw badRequest("Query 'continuationToken' is not one this service gave out.");
+      throw error;
     });
     const value = page.value.filter((j) => mayUseRunbook(principal, j.runbook)).map(jobView);
     return json(200, { value, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) });
@@ -91,15 +103,31 @@ route('jobsStreams', {
     const principal = await authenticate(req, { need: 'reader' });
     const job = await readJob(req.params.jobId!, principal);
     const types = parseStreamTypes(req.query.getAll('streamTypes'));
+    const follow = (req.query.get('follow') ?? '').toLowerCase();
+    if (follow && !['true', 'false', '1', '0'].includes(follow)) throw badRequest("Query 'follow' must be true or false.");
+    if (follow === 'true' || follow === '1') {
+      const after = parseLastEventId(req.headers.get('last-event-id') ?? req.query.get('lastEventId'), job.jobId);
+      return { status: 200, headers: SSE_HEADERS, body: followStream({ jobId: job.jobId, types, after }) };
+    }
     return json(200, { value: await readStreams(job.jobId, types) });
   },
   doc: {
     path: '/api/v1/jobs/{jobId}/streams',
-    summary: "A job's stream records in write order",
+    summary: "A job's stream records in write order; with follow=true, live as Server-Sent Events until the job ends",
     tag: 'jobs',
     role: 'reader',
-    query: { streamTypes: { schema: z.string(), description: 'comma-separated stream types' } },
-    responses: { 200: { description: 'the records', schema: z.object({ value: z.array(StreamRecord) }) } },
+    query: {
+      streamTypes: { schema: z.string(), description: 'comma-separated stream types' },
+      follow: {
+        schema: z.enum(['true', 'false']),
+        description:
+          'true: answer text/event-stream; one event per record (id = row key, event = stream type, data = the record as JSON) as they are written, then an `end` event with the job status. Resume with the Last-Event-ID header or lastEventId.',
+      },
+      lastEventId: { schema: z.string(), description: 'resume after this record id (same as the Last-Event-ID header)' },
+    },
+    responses: {
+      200: { description: 'the records (or, with follow=true, an event stream)', schema: z.object({ value: z.array(StreamRecord) }) },
+    },
   },
 });
 

@@ -42,6 +42,13 @@ export interface Versioned<T> {
   etag: string;
 }
 
+export class InvalidContinuationToken extends Error {
+  constructor() {
+    super('continuation token is not one this service gave out');
+    this.name = 'InvalidContinuationToken';
+  }
+}
+
 export class ConcurrencyError extends Error {
   constructor(jobId: string) {
     super(`job ${jobId} was changed by someone else`);
@@ -157,7 +164,13 @@ export const jobStore = {
       const pages = jobs
         .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
         .byPage({ maxPageSize: q.top - out.length, continuationToken: token });
-      const page = await pages.next();
+      let page: Awaited<ReturnType<typeof pages.next>>;
+      try {
+        page = await pages.next();
+      } catch (error) {
+        if (token && !(error as { statusCode?: number }).statusCode) throw new InvalidContinuationToken();
+        throw error;
+      }
       if (page.done) {
         token = undefined;
         break;
