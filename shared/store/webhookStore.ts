@@ -1,0 +1,125 @@
+import { odata, type TableEntityResult } from '@azure/data-tables';
+import type { WebhookRecord } from '../model/webhook';
+import { table } from './clients';
+import { joinProperty, splitProperty } from './chunks';
+
+/**
+ * Table "webhooks", one partition:
+ * - row `t-<sha256 of token>` holds the webhook (JSON, secrets sealed) and `lastInvokedTime`:
+ *   an invocation is one point read, computed from the token alone;
+ * - row `n-<lower-case name>` points at it (`tokenHash`), for management by name and to keep
+ *   names unique.
+ * Both rows are created and deleted together in one entity-group transaction.
+ */
+const PK = 'webhook';
+const tokenRow = (hash: string) => `t-${hash}`;
+const nameRow = (name: string) => `n-${name.toLowerCase()}`;
+const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
+
+export interface VersionedWebhook {
+  value: WebhookRecord;
+  etag: string;
+}
+
+function toEntity(w: WebhookRecord): Record<string, unknown> {
+  const { lastInvokedTime, ...rest } = w;
+  const e: Record<string, unknown> = { partitionKey: PK, rowKey: tokenRow(w.tokenHash), name: w.name, runbook: w.runbook };
+  if (lastInvokedTime) e.lastInvokedTime = lastInvokedTime;
+  splitProperty('json', JSON.stringify(rest), e);
+  return e;
+}
+
+function fromEntity(e: TableEntityResult<Record<string, unknown>>): VersionedWebhook {
+  const value = JSON.parse(joinProperty('json', e) ?? '{}') as WebhookRecord;
+  if (typeof e.lastInvokedTime === 'string') value.lastInvokedTime = e.lastInvokedTime;
+  return { value, etag: e.etag };
+}
+
+export class WebhookChangedError extends Error {
+  constructor(name: string) {
+    super(`webhook ${name} was changed by someone else`);
+    this.name = 'WebhookChangedError';
+  }
+}
+
+export const webhookStore = {
+  /** False when the name is taken. */
+  async create(w: WebhookRecord): Promise<boolean> {
+    const t = await table('webhooks');
+    try {
+      await t.submitTransaction([
+        ['create', { partitionKey: PK, rowKey: nameRow(w.name), tokenHash: w.tokenHash, name: w.name }],
+        ['create', toEntity(w) as never],
+      ]);
+      return true;
+    } catch (error) {
+      if (isStatus(error, 409)) return false;
+      throw error;
+    }
+  },
+
+  /** The invocation path: one point read. */
+  async byTokenHash(hash: string): Promise<VersionedWebhook | undefined> {
+    const t = await table('webhooks');
+    try {
+      return fromEntity(await t.getEntity<Record<string, unknown>>(PK, tokenRow(hash)));
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  },
+
+  async byName(name: string): Promise<VersionedWebhook | undefined> {
+    const t = await table('webhooks');
+    let hash: string;
+    try {
+      hash = String((await t.getEntity<{ tokenHash: string }>(PK, nameRow(name))).tokenHash);
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+    return webhookStore.byTokenHash(hash);
+  },
+
+  async list(runbook?: string): Promise<WebhookRecord[]> {
+    const t = await table('webhooks');
+    const out: WebhookRecord[] = [];
+    const filter = odata`PartitionKey eq ${PK} and RowKey ge ${'t-'} and RowKey lt ${'t.'}`;
+    for await (const e of t.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      const w = fromEntity(e as TableEntityResult<Record<string, unknown>>).value;
+      if (!runbook || w.runbook.toLowerCase() === runbook.toLowerCase()) out.push(w);
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  },
+
+  /** Replace the webhook if nobody changed it since `etag` (an invocation in between changes it too). */
+  async replace(w: WebhookRecord, etag: string): Promise<void> {
+    const t = await table('webhooks');
+    try {
+      await t.updateEntity(toEntity(w) as never, 'Replace', { etag });
+    } catch (error) {
+      if (isStatus(error, 412)) throw new WebhookChangedError(w.name);
+      throw error;
+    }
+  },
+
+  /** Best effort, unconditional: a merge of one property. */
+  async touch(tokenHash: string, time: string): Promise<void> {
+    const t = await table('webhooks');
+    await t.updateEntity({ partitionKey: PK, rowKey: tokenRow(tokenHash), lastInvokedTime: time }, 'Merge');
+  },
+
+  async delete(w: WebhookRecord): Promise<boolean> {
+    const t = await table('webhooks');
+    try {
+      await t.submitTransaction([
+        ['delete', { partitionKey: PK, rowKey: nameRow(w.name) }],
+        ['delete', { partitionKey: PK, rowKey: tokenRow(w.tokenHash) }],
+      ]);
+      return true;
+    } catch (error) {
+      if (isStatus(error, 404)) return false;
+      throw error;
+    }
+  },
+};
