@@ -22,6 +22,12 @@ const settingsSchema = z.object({
   bootstrapKey: z.string().optional(),
   encryptionKey: z.string().optional(),
   tablePrefix: z.string().default(''),
+  /** Seconds a job over its runbook's maxConcurrency waits (still Queued) before it asks for a slot again. */
+  concurrencyRetrySeconds: intSetting(5),
+  /** Seconds a Queued job may wait after its message was sent before the sweeper queues it again. */
+  orphanSeconds: intSetting(300),
+  /** Jobs the retention cleaner deletes per run. */
+  retentionBatch: intSetting(500),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -46,6 +52,9 @@ export function settings(): Settings {
     bootstrapKey: env.HOOKBOOK_BOOTSTRAP_KEY || undefined,
     encryptionKey: env.HOOKBOOK_ENCRYPTION_KEY || undefined,
     tablePrefix: env.HOOKBOOK_TABLE_PREFIX || undefined,
+    concurrencyRetrySeconds: env.HOOKBOOK_CONCURRENCY_RETRY_SECONDS,
+    orphanSeconds: env.HOOKBOOK_ORPHAN_SECONDS,
+    retentionBatch: env.HOOKBOOK_RETENTION_BATCH,
   });
   return cached;
 }

@@ -8,9 +8,12 @@ import { jobQueue } from '../store/jobQueue';
 import { prepareRun } from '../runners/runner';
 import { startProcess, type ProcessOutcome } from '../runners/process';
 import { StreamWriter } from './streamWriter';
+import { acquireSlot, releaseSlot } from './concurrency';
+import type { RunbookVersion } from '../model/runbook';
 import { unsealParameters } from './parameters';
 import { emitStatus, jobEvents } from './events';
 import { logTransition } from './log';
+import { finishStatus, type Final } from './finish';
 
 export const instanceId = process.env.HOOKBOOK_INSTANCE_ID || `${hostname()}:${process.pid}`;
 
@@ -36,22 +39,37 @@ export async function runJob(jobId: string, log: WorkerLog): Promise<void> {
     return;
   }
   let { value: job, etag } = found;
+  if (isTerminal(job.status)) return; // a duplicate delivery of a finished job
+  const version = await catalog.version(job.runbook, job.runbookVersion);
+  const maxRetries = version?.definition.retryOnWorkerLoss ?? 2;
+  const maxConcurrency = version?.definition.maxConcurrency;
 
   for (let tries = 0; ; tries++) {
-    if (isTerminal(job.status)) return; // a duplicate delivery of a finished job
-    const decision = decide(job, leaseMs);
+    if (isTerminal(job.status)) return;
+    const decision = decide(job, leaseMs, Date.now(), maxRetries);
     try {
       if (decision.kind === 'stop-before-run') {
-        await finish(job, etag, { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` });
+        await finishStatus(job, etag, { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` });
         return;
       }
       if (decision.kind === 'busy') {
-        // Another worker holds a live lease; look again once that lease could have lapsed.
-        await jobQueue.send({ jobId }, s.leaseSeconds);
+        // A duplicate message while another worker holds a live lease: that worker finishes the
+        // job; if it dies, the sweeper re-queues the job once the heartbeat is stale.
+        log.log(`Job ${jobId} is running elsewhere (fresh heartbeat); duplicate message dropped.`);
         return;
       }
       if (decision.kind === 'lost-fail') {
-        await finish(job, etag, { status: 'Failed', exception: decision.reason, statusDetails: decision.reason });
+        await finishStatus(job, etag, { status: 'Failed', exception: decision.reason, statusDetails: decision.reason });
+        if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId);
+        return;
+      }
+      if (!version) {
+        const reason = `Runbook '${job.runbook}' version ${job.runbookVersion} no longer exists.`;
+        await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+        return;
+      }
+      if (maxConcurrency && !(await acquireSlot(job.runbook, maxConcurrency, jobId, leaseMs))) {
+        await defer(job, etag, s.concurrencyRetrySeconds);
         return;
       }
       const attempt = job.attempt + 1;
@@ -64,7 +82,11 @@ export async function runJob(jobId: string, log: WorkerLog): Promise<void> {
       job = { ...job, status: 'Running', attempt, startTime: job.startTime ?? claimedAt, heartbeat: claimedAt, worker: instanceId };
       emitStatus(jobId, 'Running');
       logTransition({ jobId, runbook: job.runbook, status: 'Running', attempt });
-      await execute(job, etag, decision.kind === 'lost-retry' ? decision.reason : undefined, log);
+      try {
+        await execute(job, etag, version, decision.kind === 'lost-retry' ? decision.reason : undefined, log);
+      } finally {
+        if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId).catch(() => undefined);
+      }
       return;
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || tries >= 3) throw error;
@@ -73,6 +95,18 @@ export async function runJob(jobId: string, log: WorkerLog): Promise<void> {
       ({ value: job, etag } = found);
     }
   }
+}
+
+/**
+ * Over its runbook's maxConcurrency: the job stays Queued and its message comes back a little
+ * later (with jitter, so that waiting jobs do not wake in lock step). Never failed.
+ */
+async function defer(job: JobRecord, etag: string, seconds: number): Promise<void> {
+  const delay = Math.max(1, Math.round(seconds * (0.5 + Math.random())));
+  await jobQueue.send({ jobId: job.jobId }, delay);
+  await jobStore
+    .update(job.jobId, { lastQueuedTime: now(), statusDetails: 'Waiting: the runbook is at its maxConcurrency.' }, etag)
+    .catch(() => undefined); // a stop request may have changed it; the next delivery sees that
 }
 
 type Decision =
@@ -94,41 +128,13 @@ export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxR
   return { kind: 'run' };
 }
 
-interface Final {
-  status: JobStatus;
-  statusDetails?: string;
-  exception?: string;
-  result?: string;
-  streamCount?: number;
-}
-
-/** Write the terminal status, re-reading on ETag conflicts (a stop request may race the end). */
-async function finish(job: JobRecord, etag: string, final: Final): Promise<void> {
-  const endTime = now();
-  let currentEtag = etag;
-  for (let i = 0; i < 5; i++) {
-    try {
-      await jobStore.update(job.jobId, { ...final, endTime, lastModifiedTime: endTime }, currentEtag);
-      break;
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError)) throw error;
-      const fresh = await jobStore.get(job.jobId);
-      if (!fresh || isTerminal(fresh.value.status)) return;
-      currentEtag = fresh.etag;
-    }
-  }
-  emitStatus(job.jobId, final.status);
-  logTransition({
-    jobId: job.jobId,
-    runbook: job.runbook,
-    status: final.status,
-    attempt: job.attempt,
-    durationMs: job.startTime ? Date.parse(endTime) - Date.parse(job.startTime) : undefined,
-    reason: final.statusDetails,
-  });
-}
-
-async function execute(job: JobRecord, etag: string, retryReason: string | undefined, log: WorkerLog): Promise<void> {
+async function execute(
+  job: JobRecord,
+  etag: string,
+  version: RunbookVersion,
+  retryReason: string | undefined,
+  log: WorkerLog,
+): Promise<void> {
   const s = settings();
   const writer = new StreamWriter({
     jobId: job.jobId,
@@ -138,21 +144,13 @@ async function execute(job: JobRecord, etag: string, retryReason: string | undef
   });
   if (retryReason) writer.write('Warning', `${retryReason} Running it again as attempt ${job.attempt}.`);
 
-  const version = await catalog.version(job.runbook, job.runbookVersion);
-  if (!version) {
-    await writer.close();
-    const reason = `Runbook '${job.runbook}' version ${job.runbookVersion} no longer exists.`;
-    await finish(job, etag, { status: 'Failed', exception: reason, statusDetails: reason, streamCount: writer.count });
-    return;
-  }
-
   let parameters: Record<string, unknown>;
   try {
     parameters = unsealParameters(job.parameters);
   } catch {
     const reason = 'Secret parameters could not be decrypted (was HOOKBOOK_ENCRYPTION_KEY changed?).';
     await writer.close();
-    await finish(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+    await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
     return;
   }
 
@@ -213,7 +211,7 @@ async function execute(job: JobRecord, etag: string, retryReason: string | undef
   if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
 
   const final = outcomeToFinal(outcome, version.definition.type, timeoutSeconds, stopRequestedBy);
-  await finish(job, currentEtag, { ...final, streamCount: writer.count });
+  await finishStatus(job, currentEtag, { ...final, streamCount: writer.count });
 }
 
 function readResultFile(file: string, outcome: ProcessOutcome): void {
