@@ -68,7 +68,7 @@ function azuriteMain(service: 'queue' | 'table'): string {
 
 function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOptions, cwd: string, output: string[]): ChildProcess {
   const args = [
-    '--require', path.join(__dirname, 'parent-guard.cjs'),
+    '--require', path.join(path.dirname(__filename), 'parent-guard.cjs'),
     azuriteMain(service),
     `--${service}Host`, '127.0.0.1',
     `--${service}Port`, String(port),
@@ -104,7 +104,8 @@ function terminate(child: ChildProcess, graceMs = 5000): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    // SIGINT: the signal both Azurite services shut down gracefully on.
+    child.kill('SIGINT');
   });
 }
 

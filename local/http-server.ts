@@ -115,22 +115,23 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return out;
 }
 
+/** Beyond this much we stop draining an oversized body and just drop the connection. */
+const DRAIN_LIMIT_BYTES = 8 * MAX_BODY_BYTES;
+
 async function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-    req.resume();
-    return 'too-large';
-  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      req.resume();
-      return 'too-large';
+    // Keep reading (and discarding) an oversized body before answering 413: a client that is still
+    // sending when we answer would otherwise see a broken pipe instead of the 413.
+    if (size > DRAIN_LIMIT_BYTES) {
+      req.destroy();
+      break;
     }
-    chunks.push(chunk);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(chunks);
 }
 
 function isStreamBody(body: unknown): boolean {

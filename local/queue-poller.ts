@@ -34,8 +34,11 @@ export class QueuePoller {
   constructor(private readonly reg: Registration, private readonly opts: QueuesOptions) {
     this.queueName = resolveAppSettings(String(reg.trigger.queueName), `function ${reg.name} queueName`).toLowerCase();
     const cs = storageConnectionString(reg.trigger.connection);
-    this.client = new QueueClient(cs, this.queueName);
-    this.poison = new QueueClient(cs, `${this.queueName}-poison`);
+    // The poller has its own backoff: the SDK's default retries (up to minutes) would only delay
+    // noticing an outage and resuming after it.
+    const pipeline = { retryOptions: { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: 30_000 } };
+    this.client = new QueueClient(cs, this.queueName, pipeline);
+    this.poison = new QueueClient(cs, `${this.queueName}-poison`, pipeline);
   }
 
   start(): void {

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** The repository root (local/ lives directly under it). */
-export const repoRoot = path.resolve(__dirname, '..');
+// __filename, not __dirname: when tsx loads this file for an ESM importer only __filename is right.
+export const repoRoot = path.resolve(path.dirname(__filename), '..');
 
 /**
  * Copies `Values` of local.settings.json (or the committed sample when a developer has none) into

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     `Hookbook is running at http://localhost:${realPort}  (storage: ${storage})`,
     started ? `Azurite: queue 127.0.0.1:${started.queuePort}, table 127.0.0.1:${started.tablePort}` : 'Storage: AzureWebJobsStorage (external)',
     `Functions (${registry.functions.length}):`,
-    ...routes.map((r) => `  ${r.target.name}: [${[...r.methods].join(',')}] http://localhost:${realPort}/${r.template}`),
+    ...[...routes].sort((a, b) => a.template.localeCompare(b.template)).map((r) => `  ${r.target.name}: [${[...r.methods].join(',')}] http://localhost:${realPort}/${r.template}`),
     ...state.pollers.map((p, i) => `  ${byType('queuetrigger')[i].name}: queue ${p.queueName}`),
     ...state.timers.map((t, i) => `  ${byType('timertrigger')[i].name}: timer "${t.schedule}" (next ${t.nextOccurrence()?.toISOString() ?? 'never'})`),
   ];

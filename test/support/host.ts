@@ -2,14 +2,19 @@
 // `npm start` would run, and waits until GET /api/health answers 200.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startAzurite as startAzuriteServices } from '../../local/azurite';
+import { repoRoot } from '../../local/settings';
 import { http, waitFor } from './http';
 
 export { http, waitFor } from './http';
 export type { HttpResult } from './http';
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
+// From local/settings (a plain CommonJS module): this file's own __dirname is not reliable when an
+// ESM script imports it through tsx.
+export { repoRoot };
 
 export interface StartHostOptions {
   /** Extra environment for the host (wins over the defaults below). */
@@ -59,7 +64,12 @@ export async function startHost(opts: StartHostOptions = {}): Promise<RunningHos
   if (storage === 'external' && !env.AzureWebJobsStorage) throw new Error("startHost: storage 'external' needs connectionString");
   if (storage === 'disk') env.HOOKBOOK_STORAGE = '';
 
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'local', 'start.ts')], {
+  // `--import tsx` by absolute URL: a bare "tsx" would be resolved against the caller's cwd. Not the
+  // tsx CLI, which runs the script in a grandchild: then pid/kill would not reach the host itself.
+  const fromRoot = createRequire(path.join(repoRoot, 'package.json'));
+  const tsxPkg = fromRoot.resolve('tsx/package.json');
+  const tsxLoader = pathToFileURL(path.join(path.dirname(tsxPkg), (fromRoot(tsxPkg) as { exports: Record<string, string> }).exports['.'])).href;
+  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'local', 'start.ts')], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,9 +136,17 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
-/** Azurite on its own (in memory unless dataDir is given), for tests that share or restart storage. */
-export async function startAzurite(opts: { dataDir?: string } = {}): Promise<RunningAzurite> {
-  const a = await startAzuriteServices({ inMemory: !opts.dataDir, dataDir: opts.dataDir });
+/**
+ * Azurite on its own (in memory unless dataDir is given), for tests that share or restart storage.
+ * Pass the ports of a stopped instance to bring storage back where a running host expects it.
+ */
+export async function startAzurite(opts: { dataDir?: string; queuePort?: number; tablePort?: number } = {}): Promise<RunningAzurite> {
+  const preferredPorts = opts.queuePort && opts.tablePort ? { queue: opts.queuePort, table: opts.tablePort } : undefined;
+  const a = await startAzuriteServices({ inMemory: !opts.dataDir, dataDir: opts.dataDir, preferredPorts });
+  if (preferredPorts && (a.queuePort !== preferredPorts.queue || a.tablePort !== preferredPorts.table)) {
+    await a.stop();
+    throw new Error(`startAzurite: ports ${preferredPorts.queue}/${preferredPorts.table} are taken`);
+  }
   return { connectionString: a.connectionString, queuePort: a.queuePort, tablePort: a.tablePort, stop: a.stop };
 }
 
