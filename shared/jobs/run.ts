@@ -186,7 +186,11 @@ async function execute(
       const fresh = await jobStore.get(job.jobId);
       if (!fresh) return;
       currentEtag = fresh.etag;
-      if (fresh.value.status === 'Stopping') {
+      if (fresh.value.worker !== instanceId || fresh.value.attempt !== job.attempt || isTerminal(fresh.value.status)) {
+        // Our lease was taken over (we were presumed dead): the new attempt owns the job now.
+        log.warn(`Job ${job.jobId}: lease lost to ${fresh.value.worker} (attempt ${fresh.value.attempt}); stopping this attempt.`);
+        proc.kill('lease', graceMs);
+      } else if (fresh.value.status === 'Stopping') {
         stopRequestedBy = fresh.value.stopRequestedBy;
         proc.kill('stop', graceMs);
       }
@@ -210,6 +214,7 @@ async function execute(
   await writer.close();
   if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
 
+  if (outcome.killedBecause === 'lease') return; // the attempt that took over records the outcome
   const final = outcomeToFinal(outcome, version.definition.type, timeoutSeconds, stopRequestedBy);
   await finishStatus(job, currentEtag, { ...final, streamCount: writer.count });
 }

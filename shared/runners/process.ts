@@ -32,7 +32,7 @@ export interface ProcessOutcome {
   hasResult: boolean;
   exception?: string;
   lastError?: string;
-  killedBecause?: 'stop' | 'timeout';
+  killedBecause?: 'stop' | 'timeout' | 'lease';
   spawnError?: string;
 }
 
@@ -40,7 +40,7 @@ export interface RunningProcess {
   pid?: number;
   done: Promise<ProcessOutcome>;
   /** SIGTERM the whole process group, SIGKILL after `graceMs`. */
-  kill(reason: 'stop' | 'timeout', graceMs: number): void;
+  kill(reason: 'stop' | 'timeout' | 'lease', graceMs: number): void;
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {

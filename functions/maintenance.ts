@@ -1,0 +1,35 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { JobMessage } from '../shared/model/job';
+import { JOB_QUEUE } from '../shared/store/jobQueue';
+import { sweepJobs } from '../shared/jobs/sweep';
+import { deleteExpiredJobs } from '../shared/jobs/retention';
+import { failPoisonedJob } from '../shared/jobs/poison';
+
+/**
+ * Timer-triggered upkeep. Schedules come from app settings (NCRONTAB, seconds first), so that they
+ * can be tuned per deployment: HOOKBOOK_SWEEPER_CRON (default every minute) re-queues lost jobs,
+ * HOOKBOOK_RETENTION_CRON (default hourly) deletes expired ones.
+ */
+export async function jobSweeper(_timer: Timer, context: InvocationContext): Promise<void> {
+  const r = await sweepJobs();
+  if (r.requeued.length) context.log(`Sweeper re-queued ${r.requeued.length} job(s): ${r.requeued.join(', ')}`);
+}
+
+export async function jobRetention(_timer: Timer, context: InvocationContext): Promise<void> {
+  const r = await deleteExpiredJobs();
+  if (r.deleted) context.log(`Retention deleted ${r.deleted} expired job(s).`);
+}
+
+/** A message the worker failed on maxDequeueCount times: its job ends Failed with the reason. */
+export async function jobPoison(message: unknown, context: InvocationContext): Promise<void> {
+  const parsed = JobMessage.safeParse(message);
+  if (!parsed.success) {
+    context.warn('Poison message dropped: not a job message.');
+    return;
+  }
+  await failPoisonedJob(parsed.data.jobId, Number(context.triggerMetadata?.dequeueCount ?? 0));
+}
+
+app.timer('jobSweeper', { schedule: '%HOOKBOOK_SWEEPER_CRON%', runOnStartup: false, handler: jobSweeper });
+app.timer('jobRetention', { schedule: '%HOOKBOOK_RETENTION_CRON%', runOnStartup: false, handler: jobRetention });
+app.storageQueue('jobPoison', { queueName: `${JOB_QUEUE}-poison`, connection: 'AzureWebJobsStorage', handler: jobPoison });

@@ -1,0 +1,62 @@
+import { odata } from '@azure/data-tables';
+import { settings } from '../config';
+import type { JobStatus } from '../model/job';
+import { table } from '../store/clients';
+import { JOB_PARTITION, jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
+import { jobQueue } from '../store/jobQueue';
+import { rowKeyAtTime } from './ids';
+import { finishStatus } from './finish';
+
+/**
+ * The safety net under "an accepted job is never lost" (timer-triggered):
+ * - a job still Queued long after its message was sent (its message was taken by a worker that
+ *   died before claiming it, or the process died between the two writes) is queued again;
+ * - a Running/Stopping job whose heartbeat is older than its lease is queued again, and the worker
+ *   that takes the message retries it (attempt + 1) or fails it with "worker lost".
+ * Duplicate messages are harmless: the claim is ETag-guarded and finished jobs are skipped.
+ * Only jobs of the last HOOKBOOK_SWEEP_DAYS (default 7) are looked at.
+ */
+export interface SweepReport {
+  requeued: string[];
+}
+
+async function jobsWithStatus(status: JobStatus, sinceMs: number): Promise<JobRecord[]> {
+  const jobs = await table('jobs');
+  const filter = odata`PartitionKey eq ${JOB_PARTITION} and RowKey lt ${rowKeyAtTime(sinceMs)} and status eq ${status}`;
+  const out: JobRecord[] = [];
+  for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['jobId'] } })) {
+    out.push({ jobId: String(e.jobId) } as JobRecord);
+  }
+  return out;
+}
+
+export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
+  const s = settings();
+  const since = nowMs - Number(process.env.HOOKBOOK_SWEEP_DAYS ?? 7) * 86_400_000;
+  const report: SweepReport = { requeued: [] };
+  for (const status of ['New', 'Queued', 'Running', 'Stopping'] as const) {
+    for (const { jobId } of await jobsWithStatus(status, since)) {
+      const found = await jobStore.get(jobId);
+      if (!found || found.value.status !== status) continue;
+      const job = found.value;
+      const waiting = status === 'New' || status === 'Queued';
+      const since = Date.parse((waiting ? (job.lastQueuedTime ?? job.createdTime) : (job.heartbeat ?? job.lastModifiedTime)) ?? '');
+      const limitMs = waiting ? s.orphanSeconds * 1000 : s.leaseSeconds * 1000;
+      if (!(nowMs - since > limitMs)) continue;
+      if (waiting && job.stopRequestedBy) {
+        await finishStatus(job, found.etag, { status: 'Stopped', statusDetails: `Stopped before it ran by ${job.stopRequestedBy}.` });
+        continue;
+      }
+      try {
+        // Mark first (ETag): of two sweepers only one re-queues a job.
+        await jobStore.update(jobId, { lastQueuedTime: new Date(nowMs).toISOString() }, found.etag);
+      } catch (error) {
+        if (error instanceof ConcurrencyError) continue;
+        throw error;
+      }
+      await jobQueue.send({ jobId });
+      report.requeued.push(jobId);
+    }
+  }
+  return report;
+}
