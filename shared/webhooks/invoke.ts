@@ -2,13 +2,14 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { decrypt, hashSecret, sameHash } from '../auth/secrets';
 import { verifyEntraBearer } from '../auth/entra';
 import { readBytes } from '../http/body';
-import { badRequest, HttpError, notFound } from '../http/errors';
+import { badRequest, HttpError, notFound, tooLarge } from '../http/errors';
 import { json } from '../http/respond';
 import { newJobId } from '../jobs/ids';
 import { unsealParameters } from '../jobs/parameters';
 import { startJob } from '../jobs/start';
 import type { WebhookRecord } from '../model/webhook';
 import { catalog } from '../runbooks/catalog';
+import { MAX_PARAMETER_BYTES } from '../runbooks/parameters';
 import { dedupeStore } from '../store/dedupeStore';
 import { jobStore } from '../store/jobStore';
 import { webhookStore } from '../store/webhookStore';
@@ -85,6 +86,10 @@ export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit>
       RequestBody: text,
     };
     parameters[dataDef.name] = dataDef.type === 'string' ? JSON.stringify(data) : data;
+  }
+  const size = Buffer.byteLength(JSON.stringify(parameters));
+  if (size > MAX_PARAMETER_BYTES) {
+    throw tooLarge(`The job's parameters (WebhookData: the body and headers, plus the webhook's parameters) would be ${size} bytes; a job takes at most ${MAX_PARAMETER_BYTES} bytes (512 KB). Send a smaller body.`);
   }
 
   const start = (jobId: string) =>
