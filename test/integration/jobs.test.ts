@@ -266,3 +266,31 @@ describe('life cycle', () => {
     expect(r.json.detail).toMatch(/not published/);
   });
 });
+
+describe('stopping a job that has not started', () => {
+  it('a Queued job that is stopped never runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hb-q-'));
+    const marker = join(dir, 'ran');
+    const name = await a.createRunbook({
+      name: uniqueName('blocker'),
+      type: 'bash',
+      maxConcurrency: 1,
+      parameters: [{ name: 'Marker', type: 'string' }, { name: 'Go', type: 'string' }],
+      content: 'touch "$Marker"; while [ ! -f "$Go" ]; do sleep 0.1; done',
+    });
+    const go = join(dir, 'go');
+    const first = await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: { Marker: join(dir, 'first'), Go: go } });
+    await a.waitForStatus(first.json.jobId, ['Running']);
+    // The second waits for the only slot, so it is still Queued when we stop it.
+    const second = await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: { Marker: marker, Go: go } });
+    const stop = await a.call('POST', `/api/v1/jobs/${second.json.jobId}/stop`);
+    expect(stop.status).toBe(202);
+    expect(stop.json.status).toBe('Stopped');
+    execFileSync('touch', [go]);
+    await a.waitForStatus(first.json.jobId, ['Completed']);
+    const stopped = await a.waitForStatus(second.json.jobId, ['Stopped']);
+    expect(stopped.statusDetails).toMatch(/before it ran/);
+    expect(stopped.startTime).toBeUndefined();
+    expect(existsSync(marker)).toBe(false);
+  });
+});
