@@ -43,11 +43,18 @@ const Guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 export const EntraAuthConfig = z
   .object({
     type: z.literal('entra'),
-    tenantId: z.string().min(1).max(128),
+    tenantId: Guid,
     audience: z.string().min(1).max(512),
     requiredRole: z.string().min(1).max(256).optional(),
     allowedAppIds: z.array(Guid).max(50).optional(),
-    jwksUri: z.url({ protocol: /^https$/ }).optional(),
+    jwksUri: z
+      .url()
+      .max(2048)
+      .refine((u) => {
+        const url = new URL(u);
+        return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+      }, 'must be an https URL (http only for localhost)')
+      .optional(),
     issuer: z.string().min(1).max(512).optional(),
   })
   .strict();
