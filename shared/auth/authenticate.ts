@@ -2,6 +2,7 @@ import type { HttpRequest } from '@azure/functions';
 import { roleAtLeast, type Principal, type Role } from '../model/apiKey';
 import { forbidden, unauthorized } from '../http/errors';
 import { verifyKey } from './keys';
+import { entraBearerVerifier } from './entra';
 
 /**
  * One key, every dialect's form: `Basic base64(keyId:secret)`, `Token keyId:secret`,
@@ -15,6 +16,8 @@ const bearerVerifiers: BearerVerifier[] = [];
 export const addBearerVerifier = (v: BearerVerifier): void => {
   bearerVerifiers.push(v);
 };
+// Entra ID JWTs, when HOOKBOOK_ENTRA_TENANT_ID and HOOKBOOK_ENTRA_AUDIENCE are set (docs/entra-id.md).
+addBearerVerifier(entraBearerVerifier);
 
 export function presentedCredential(req: HttpRequest, allowQuery: boolean): { form: CredentialForm; value: string } | undefined {
   const header = req.headers.get('authorization');
