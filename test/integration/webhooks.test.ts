@@ -321,3 +321,42 @@ describe('a client can never override the webhook parameters', () => {
     expect(await outputText(a, await jobOf(a, await invoke(url, hook.path, '')))).toBe('prod-db slow secret-ok');
   });
 });
+
+describe('fuzzing the webhook routes', () => {
+  it('random create, PATCH and invoke requests never get a 5xx', async () => {
+    const fc = (await import('fast-check')).default;
+    const rb = await paramRunbook(a, [{ name: 'Count', type: 'int' }, { name: 'Name', type: 'string' }, { name: 'WebhookData', type: 'object' }]);
+    const target = await createHook(a, { runbook: rb, deduplicate: true, parameterMap: { Count: '/count' }, rateLimit: { requests: 100_000, perSeconds: 1 } });
+    const signed = await createHook(a, { runbook: rb, signature: { scheme: 'standard-webhooks' } });
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, '', '***', 'whsec_abc', '/count', '#/x/~2', '2001-01-01T00:00:00Z', '2099-01-01T00:00:00Z'));
+    const field = fc.constantFrom('name', 'runbook', 'parameters', 'isEnabled', 'expiryTime', 'signature', 'deduplicate', 'parameterMap', 'rateLimit', 'auth', 'description', '__proto__', 'uri');
+    const createBody = fc.dictionary(field, fc.oneof(value, fc.record({ scheme: fc.constantFrom('github', 'standard-webhooks', 'hmac-sha256', 'x'), secret: fc.string(), header: fc.string({ maxLength: 5 }) }, { requiredKeys: [] }), fc.dictionary(fc.constantFrom('Count', 'Name', 'WebhookData', 'x'), value)));
+    const headerName = fc.constantFrom('webhook-id', 'webhook-timestamp', 'webhook-signature', 'Idempotency-Key', 'X-GitHub-Delivery', 'X-Hub-Signature-256', 'Content-Type', 'X-Test', 'Authorization');
+    const headerValue = fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')); // fetch refuses non-Latin-1 header values
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('create', 'patch', 'invoke', 'invoke-signed'),
+        createBody,
+        fc.dictionary(headerName, headerValue, { maxKeys: 4 }),
+        fc.oneof(fc.json(), fc.string({ maxLength: 100 })),
+        async (kind, def, headers, raw) => {
+          let r;
+          if (kind === 'create') r = await a.call('POST', '/api/v1/webhooks', { runbook: rb, ...def, name: typeof def.name === 'string' ? def.name : uniqueName('fz') });
+          else if (kind === 'patch') r = await a.call('PATCH', `/api/v1/webhooks/${uniqueName('none')}`, def);
+          else r = await invoke(url, kind === 'invoke' ? target.path : signed.path, raw, headers);
+          expect(r.status, `${kind} ${JSON.stringify(def)} ${JSON.stringify(headers)} → ${r.text.slice(0, 200)}`).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150, interruptAfterTimeLimit: 60_000 },
+    );
+    // PATCH a real webhook with random bodies, too (its runbook exists, so validation runs).
+    await fc.assert(
+      fc.asyncProperty(createBody, async (def) => {
+        const { name: _n, runbook: _r, ...patch } = def;
+        const r = await a.call('PATCH', `/api/v1/webhooks/${target.name}`, patch);
+        expect(r.status, `${JSON.stringify(patch)} → ${r.text.slice(0, 200)}`).toBeLessThan(500);
+      }),
+      { numRuns: 60, interruptAfterTimeLimit: 30_000 },
+    );
+  }, 120_000);
+});
