@@ -12,6 +12,8 @@ export interface AzuriteOptions {
   dataDir?: string;
   /** Ports to try first (persistent mode uses 10001/10002 so that tools find it where they expect). */
   preferredPorts?: { queue: number; table: number };
+  /** Use exactly preferredPorts (waiting a little for them to free up), never others. */
+  strictPorts?: boolean;
   log?: (line: string) => void;
 }
 
@@ -89,6 +91,15 @@ function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOpt
 
 async function pickPorts(opts: AzuriteOptions, attempt: number): Promise<[number, number]> {
   const pref = opts.preferredPorts;
+  if (pref && opts.strictPorts) {
+    // A previous instance on these ports may still be letting go of them.
+    const deadline = Date.now() + 15_000;
+    while (!((await portIsFree(pref.queue)) && (await portIsFree(pref.table)))) {
+      if (Date.now() > deadline) throw new Error(`ports ${pref.queue}/${pref.table} are in use`);
+      await sleep(200);
+    }
+    return [pref.queue, pref.table];
+  }
   if (pref && attempt === 0 && (await portIsFree(pref.queue)) && (await portIsFree(pref.table))) return [pref.queue, pref.table];
   let q = await freePort();
   let t = await freePort();

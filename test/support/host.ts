@@ -142,11 +142,7 @@ export interface RunningAzurite {
  */
 export async function startAzurite(opts: { dataDir?: string; queuePort?: number; tablePort?: number } = {}): Promise<RunningAzurite> {
   const preferredPorts = opts.queuePort && opts.tablePort ? { queue: opts.queuePort, table: opts.tablePort } : undefined;
-  const a = await startAzuriteServices({ inMemory: !opts.dataDir, dataDir: opts.dataDir, preferredPorts });
-  if (preferredPorts && (a.queuePort !== preferredPorts.queue || a.tablePort !== preferredPorts.table)) {
-    await a.stop();
-    throw new Error(`startAzurite: ports ${preferredPorts.queue}/${preferredPorts.table} are taken`);
-  }
+  const a = await startAzuriteServices({ inMemory: !opts.dataDir, dataDir: opts.dataDir, preferredPorts, strictPorts: !!preferredPorts });
   return { connectionString: a.connectionString, queuePort: a.queuePort, tablePort: a.tablePort, stop: a.stop };
 }
 
