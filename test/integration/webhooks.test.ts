@@ -223,6 +223,16 @@ describe('POST /webhooks?token= response codes', () => {
     await jobOf(a, await invoke(url, hook.path, 'y'.repeat(500 * 1024), { 'Content-Type': 'text/plain' }));
   });
 
+  it('the OpenAPI document describes the webhook routes', async () => {
+    const doc = (await http(url, '/api/openapi.json')).json;
+    expect(Object.keys(doc.paths['/api/v1/webhooks'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(doc.paths['/api/v1/webhooks/{name}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
+    const inv = doc.paths['/webhooks'].post;
+    expect(inv.security).toEqual([]);
+    expect(Object.keys(inv.responses)).toEqual(expect.arrayContaining(['202', '400', '404', '413', '503']));
+    expect(doc.paths['/api/v1/webhooks'].post.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['name', 'runbook']));
+  });
+
   it('other methods are not routed (404/405, as the Functions host answers)', async () => {
     const hook = await createHook(a, { runbook: 'webhook-echo' });
     for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {
