@@ -95,6 +95,8 @@ describe('Kompira: jobflow objects', () => {
     const r = await http(url, `${BASE}${RESTART}?format=json&${q(reader)}`);
     expect(r.status).toBe(200);
     expect(r.json.abspath).toBe(RESTART);
+    const basic = await http(url, `${BASE}${RESTART}?format=json`, { headers: { Authorization: `Basic ${Buffer.from(reader).toString('base64')}` } });
+    expect(basic.status).toBe(200);
   });
 
   it('finds paths without regard to case', async () => {
@@ -198,6 +200,14 @@ describe('Kompira: .execute', () => {
     const job = await mgmt('GET', `/api/v1/jobs/${jobId}`);
     const streams = await mgmt('GET', `/api/v1/jobs/${jobId}/streams`);
     for (const text of [job.text, streams.text, JSON.stringify(p)]) expect(text).not.toContain(secret);
+  });
+
+  it('takes a multipart/form-data body too (a form with enctype="multipart/form-data")', async () => {
+    const form = new FormData();
+    form.set('service', 'ntpd');
+    form.set('format', 'json');
+    const jobId = processId(await http(url, `${BASE}${RESTART}.execute?${q(operator)}`, { method: 'POST', body: form }));
+    expect((await processWhenEnded(jobId)).console).toContain('ntpd restarted');
   });
 
   it('answers a browser form (no format=json) with an HTML page linking to the process', async () => {
