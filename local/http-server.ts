@@ -48,7 +48,10 @@ export function createHttpServer(): HttpFrontEnd {
   });
   // Long runs answer late (the Azure front end cuts at 230 s); do not let node cut earlier.
   server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  // Keep idle connections longer than clients do (undici: 4 s, most proxies: 60 s): when the
+  // server closes first, a request already on its way on that socket fails with "other side closed".
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   return { server, setRoutes: (r) => (routes = r), openResponses: () => open };
 }
 
