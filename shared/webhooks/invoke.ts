@@ -93,7 +93,7 @@ export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit>
   }
 
   const start = (jobId: string) =>
-    startJob({ runbook: runbook.name, parameters, startedBy: `webhook:${webhook.name}`, jobId, trusted: true });
+    startJob({ runbook: runbook.name, parameters, startedBy: `webhook:${webhook.name}`, jobId });
 
   let jobId = newJobId(now);
   const delivery = webhook.deduplicate ? deliveryId(req) : undefined;
@@ -101,9 +101,9 @@ export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit>
     const claim = await dedupeStore.claim(webhook.id, delivery, jobId, DEDUPE_WINDOW_MS, now);
     jobId = claim.jobId;
     if (!claim.won) {
-      // A redelivery: the first delivery's job. If that one is still being started (or failed
-      // and gave its claim back a moment ago), starting the same id is idempotent.
-      if (!(await jobStore.get(jobId))) await start(jobId);
+      // A redelivery: the first delivery's job. If that one is still being started, give it a
+      // moment; if it never appears (its request died), start it here: the same id is idempotent.
+      if (!(await firstJobExists(jobId))) await start(jobId);
       await touch(webhook);
       return accepted(jobId, true);
     }
@@ -118,6 +118,14 @@ export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit>
   }
   await touch(webhook);
   return accepted(jobId, false);
+}
+
+async function firstJobExists(jobId: string): Promise<boolean> {
+  for (let i = 0; i < 10; i++) {
+    if (await jobStore.get(jobId)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
 }
 
 const accepted = (jobId: string, duplicate: boolean): HttpResponseInit =>
