@@ -125,6 +125,29 @@ describe('worker loss', () => {
   }, 180_000);
 });
 
+describe('graceful shutdown', () => {
+  it('SIGTERM lets a running job finish within the grace period, then the host exits 0', async () => {
+    const s = await storage();
+    const h1 = await host(s.connectionString, { HOOKBOOK_SHUTDOWN_GRACE_SECONDS: '30' });
+    const a1 = api(h1.url, h1.adminKey);
+    const dir = mkdtempSync(join(tmpdir(), 'hb-term-'));
+    const name = await a1.createRunbook({
+      name: uniqueName('drain'),
+      type: 'bash',
+      parameters: [{ name: 'Started', type: 'string' }],
+      content: 'touch "$Started"; sleep 1.5; echo finished',
+    });
+    const r = await a1.call('POST', '/api/v1/jobs', { runbook: name, parameters: { Started: join(dir, 'started') } });
+    await waitFor(() => existsSync(join(dir, 'started')), 'the runbook to start');
+    expect(await h1.stop()).toBe(0);
+    // Read the outcome through a second host on the same storage.
+    const h2 = await host(s.connectionString, { HOOKBOOK_BOOTSTRAP_KEY: h1.adminKey });
+    const job = await api(h2.url, h1.adminKey).waitForStatus(r.json.jobId, terminal);
+    expect(job.status).toBe('Completed');
+    expect(job.attempt).toBe(1);
+  }, 120_000);
+});
+
 describe('storage outage', () => {
   it('kill Azurite under load and restart it: 503s meanwhile, and no 202 was given for a job that is then missing', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hb-outage-'));
