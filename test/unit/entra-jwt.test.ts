@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpRequest } from '@azure/functions';
 import { AZURE_MONITOR_APP_ID, hs256WithPublicKey, makeKey, startFakeEntra, unsignedToken, type FakeEntra } from '../support/jwt-issuer';
 
-process.env.HOOKBOOK_ENTRA_JWKS_COOLDOWN_SECONDS = '1';
+process.env.HOOKBOOK_ENTRA_JWKS_COOLDOWN_SECONDS = '2';
 type Entra = typeof import('../../shared/auth/entra');
 let entra: Entra;
 let idp: FakeEntra;
@@ -104,15 +104,17 @@ describe('verifyEntraToken', () => {
   });
 
   it('an unknown kid makes it fetch the keys again (key rotation), at most once per cooldown', async () => {
-    await entra.verifyEntraToken(await idp.token(monitorClaims), auth());
+    // Keys and tokens first: RSA key generation can take a while on a busy machine.
+    const rotated = await makeKey();
+    const token = await idp.token(monitorClaims, { key: rotated });
+    const current = await idp.token(monitorClaims);
+    await entra.verifyEntraToken(current, auth());
     const fetched = idp.requests;
     const original = idp.published;
-    const rotated = await makeKey();
     idp.published = [rotated, idp.published[0]!];
-    const token = await idp.token(monitorClaims, { key: rotated });
-    // Within the cooldown (1 s here, 30 s by default) the cached set is used: unknown kid.
+    // Within the cooldown (2 s here, 30 s by default) the cached set is used: unknown kid.
     expect((await refusal(token)).message).toMatch(/key \(kid\) that is not in the tenant's key set/);
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 2100));
     await expect(entra.verifyEntraToken(token, auth())).resolves.toMatchObject({ appId: AZURE_MONITOR_APP_ID });
     expect(idp.requests).toBe(fetched + 1);
     idp.published = original;
