@@ -502,7 +502,7 @@ export function report(r: Results): string {
     rows.push([`storage tx/job, ${t.job}`, `${t.app} by the app (ingest ${t.ingest} + worker ${t.worker}; ${t.streamBatches} stream batch${t.streamBatches === 1 ? '' : 'es'}) + ${t.trigger} trigger`, target, target ? mark(t.app <= 6) : '']);
   }
   for (const t of r.transactions.viaWebhook) {
-    rows.push([`storage tx/job, ${t.job}`, `${t.app} by the app (ingest ${t.ingest} + worker ${t.worker}; ${t.streamBatches} stream batches) + ${t.trigger} trigger`, '', '']);
+    rows.push([`storage tx/job, ${t.job}`, `${t.app} by the app (ingest ${t.ingest} + worker ${t.worker}; ${t.streamBatches} stream batch${t.streamBatches === 1 ? '' : 'es'}) + ${t.trigger} trigger`, '', '']);
   }
   const rep = r.transactions.repository;
   rows.push([`storage tx/job, ${rep.job}`, `${rep.app} by the app (ingest ${rep.ingest} + worker ${rep.worker}) + ${rep.trigger} trigger`, '', '']);
