@@ -45,8 +45,8 @@ export async function readStreams(jobId: string, types?: StreamType[]): Promise<
   return streamStore.list(jobId, { types });
 }
 
-/** The Output stream as text, one record a line. */
+/** The Output stream as text, one record a line (the parts of a split line joined again). */
 export async function readOutputText(jobId: string): Promise<string> {
   const records = await streamStore.list(jobId, { types: ['Output'] });
-  return records.map((r) => r.streamText).join('\n');
+  return records.map((r, i) => r.streamText + (r.continued || i === records.length - 1 ? '' : '\n')).join('');
 }

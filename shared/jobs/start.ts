@@ -21,8 +21,8 @@ export interface StartRequest {
   coerceStrings?: boolean;
   /** A caller-chosen id (schedules derive one per occurrence); an existing job with it is returned. */
   jobId?: string;
-  /** Validated already (e.g. a webhook's merged parameters): skip the unknown-name check. */
-  trusted?: boolean;
+  /** Size limit of the parameters as JSON when it is not the default 512 KB (webhooks: body + headers). */
+  maxParameterBytes?: number;
 }
 
 export interface StartedJob {
@@ -48,7 +48,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
   if (!isPublished(runbook)) {
     throw conflict(`Runbook '${runbook.name}' is not published; publish it before starting jobs.`);
   }
-  const parameters = validateParameters(runbook.parameters, req.parameters, { coerceStrings: req.coerceStrings });
+  const parameters = validateParameters(runbook.parameters, req.parameters, { coerceStrings: req.coerceStrings, maxBytes: req.maxParameterBytes });
   const jobId = req.jobId ?? newJobId();
   const now = new Date().toISOString();
   const outcome = await jobStore.create({

@@ -65,12 +65,12 @@ export class StreamWriter {
     }
     for (let i = 0; i < text.length; ) {
       const part = cutString(text.slice(i), PROPERTY_CHARS);
-      this.push(streamType, part, i === 0 ? valueJson : undefined);
+      this.push(streamType, part, i === 0 ? valueJson : undefined, i + part.length < text.length);
       i += part.length;
     }
   }
 
-  private push(streamType: StreamType, text: string, value?: string): void {
+  private push(streamType: StreamType, text: string, value?: string, continued = false): void {
     const row: StreamRow = {
       seq: this.seq++,
       attempt: this.opts.attempt,
@@ -79,6 +79,7 @@ export class StreamWriter {
       summary: cutString(text, SUMMARY_CHARS),
       streamText: text,
       value,
+      ...(continued ? { continued } : {}),
     };
     this.pending.push(row);
     this.pendingBytes += 2 * (text.length + row.summary.length + (value?.length ?? 0)) + 200;

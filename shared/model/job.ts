@@ -35,6 +35,8 @@ export const StreamRecord = z.object({
   summary: z.string(),
   streamText: z.string(),
   value: z.unknown().optional(),
+  /** Set when a line longer than a Table property was split: its text goes on in the next record. */
+  continued: z.boolean().optional(),
 });
 export type StreamRecord = z.infer<typeof StreamRecord>;
 

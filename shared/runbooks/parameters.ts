@@ -12,6 +12,8 @@ export const SECRET_MASK = '***';
  */
 export interface ValidateOptions {
   coerceStrings?: boolean;
+  /** The size limit of all parameters as JSON (default 512 KB; a webhook's WebhookData may carry a 512 KB body plus headers). */
+  maxBytes?: number;
 }
 
 const TRUE_WORDS = ['true', '1', 'yes', 'on', '$true'];
@@ -85,8 +87,9 @@ export function validateParameters(
   const entries = Object.entries(input as Record<string, unknown>);
   if (entries.length > MAX_PARAMETERS) throw badRequest(`Too many parameters: ${entries.length}; at most ${MAX_PARAMETERS}.`);
   const size = Buffer.byteLength(JSON.stringify(input));
-  if (size > MAX_PARAMETER_BYTES) {
-    throw tooLarge(`Parameters are ${size} bytes; the limit is ${MAX_PARAMETER_BYTES} bytes (512 KB).`);
+  const maxBytes = opts.maxBytes ?? MAX_PARAMETER_BYTES;
+  if (size > maxBytes) {
+    throw tooLarge(`Parameters are ${size} bytes; the limit is ${maxBytes} bytes (${Math.round(maxBytes / 1024)} KB).`);
   }
 
   const byLower = new Map(defs.map((d) => [d.name.toLowerCase(), d]));

@@ -17,6 +17,8 @@ export interface StreamRow {
   streamText: string;
   /** JSON of the record's value, if any. */
   value?: string;
+  /** The line goes on in the next record (it was split). */
+  continued?: boolean;
 }
 
 export const streamRowKey = (attempt: number, seq: number) =>
@@ -39,6 +41,7 @@ export const streamStore = {
         };
         splitProperty('streamText', r.streamText, e);
         if (r.value !== undefined) e.value = r.value;
+        if (r.continued) e.continued = true;
         // upsert: a retried batch (after a timeout that did land) must not fail on "already exists".
         return ['upsert', e as never, 'Replace'];
       });
@@ -71,6 +74,7 @@ export const streamStore = {
         summary: String(e.summary ?? ''),
         streamText: joinProperty('streamText', e) ?? '',
         ...(value !== undefined ? { value } : {}),
+        ...(e.continued === true ? { continued: true } : {}),
       });
     }
     return out;

@@ -28,6 +28,7 @@ import { verifySignature } from './signature';
  */
 export const DEDUPE_WINDOW_MS = 24 * 3600 * 1000;
 const MAX_TOKEN_CHARS = 256;
+const WEBHOOK_PARAMETER_BYTES = MAX_PARAMETER_BYTES + 128 * 1024;
 const DELIVERY_HEADERS = ['webhook-id', 'x-github-delivery', 'idempotency-key'];
 
 export function deliveryId(req: HttpRequest): string | undefined {
@@ -87,13 +88,15 @@ export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit>
     };
     parameters[dataDef.name] = dataDef.type === 'string' ? JSON.stringify(data) : data;
   }
+  // The body alone may be 512 KB (Azure's webhook limit); WebhookData adds its headers and the
+  // webhook's own parameters on top, so a webhook job may carry more than the 512 KB of an API call.
   const size = Buffer.byteLength(JSON.stringify(parameters));
-  if (size > MAX_PARAMETER_BYTES) {
-    throw tooLarge(`The job's parameters (WebhookData: the body and headers, plus the webhook's parameters) would be ${size} bytes; a job takes at most ${MAX_PARAMETER_BYTES} bytes (512 KB). Send a smaller body.`);
+  if (size > WEBHOOK_PARAMETER_BYTES) {
+    throw tooLarge(`The job's parameters (WebhookData: the body and headers, plus the webhook's parameters) would be ${size} bytes; a webhook job takes at most ${WEBHOOK_PARAMETER_BYTES} bytes. Send a smaller body.`);
   }
 
   const start = (jobId: string) =>
-    startJob({ runbook: runbook.name, parameters, startedBy: `webhook:${webhook.name}`, jobId });
+    startJob({ runbook: runbook.name, parameters, startedBy: `webhook:${webhook.name}`, jobId, maxParameterBytes: WEBHOOK_PARAMETER_BYTES });
 
   let jobId = newJobId(now);
   const delivery = webhook.deduplicate ? deliveryId(req) : undefined;

@@ -208,6 +208,10 @@ describe('orphans and caps', () => {
     const streams = (await a.call('GET', `/api/v1/jobs/${job.jobId}/streams`)).json.value as any[];
     const outputs = streams.filter((x) => x.streamType === 'Output');
     expect(outputs.slice(0, 3).map((x) => x.streamText).join('')).toBe('x'.repeat(70000));
+    expect(outputs.slice(0, 3).map((x) => x.continued ?? false)).toEqual([true, true, false]);
+    const text = (await a.call('GET', `/api/external/runbook/jobs/${job.jobId}/output/text`)).text.split('\n');
+    expect(text[0]).toBe('x'.repeat(70000));
+    expect(text[1]).toMatch(/^line 00000 y+$/);
     const markers = streams.filter((x) => /limit of/.test(x.streamText));
     expect(markers.length).toBe(1);
     const kept = outputs.reduce((n, x) => n + Buffer.byteLength(x.streamText), 0);
