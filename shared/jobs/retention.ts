@@ -4,14 +4,16 @@ import { isTerminal } from '../model/job';
 import { table } from '../store/clients';
 import { JOB_PARTITION, jobStore } from '../store/jobStore';
 import { streamStore } from '../store/streamStore';
+import { dedupeStore } from '../store/dedupeStore';
 import { rowKeyAtTime } from './ids';
 
 /**
  * Deletes finished jobs older than HOOKBOOK_RETENTION_DAYS (default 30), streams and spilled
  * parameters first, the job entity last (so a half-done cleanup is finished by the next run).
  * At most HOOKBOOK_RETENTION_BATCH jobs a run. Jobs that have not ended are never deleted.
+ * Webhook de-duplication claims older than two days go too.
  */
-export async function deleteExpiredJobs(nowMs = Date.now()): Promise<{ deleted: number }> {
+export async function deleteExpiredJobs(nowMs = Date.now()): Promise<{ deleted: number; dedupe: number }> {
   const s = settings();
   const cutoff = nowMs - s.retentionDays * 86_400_000;
   const jobs = await table('jobs');
@@ -30,5 +32,7 @@ export async function deleteExpiredJobs(nowMs = Date.now()): Promise<{ deleted: 
     }
     await jobStore.delete(jobId);
   }
-  return { deleted: ids.length };
+  // De-duplication claims only matter for 24 h.
+  const dedupe = await dedupeStore.purge(nowMs - 2 * 86_400_000);
+  return { deleted: ids.length, dedupe };
 }

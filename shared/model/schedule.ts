@@ -51,6 +51,8 @@ export const DateTimeText = z
 
 const timing = {
   cronExpression: z.string().min(1).max(256).optional(),
+  /** Alias of cronExpression. */
+  cron: z.string().min(1).max(256).optional(),
   frequency: Frequency.optional(),
   interval: z.number().int().min(1).max(1000).optional(),
   weekDays: z.array(WeekDay).min(1).max(7).optional(),
@@ -70,7 +72,9 @@ export const CreateScheduleBody = z
     expiryTime: DateTimeText.optional(),
     isEnabled: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), { message: "give 'cronExpression' or its alias 'cron', not both", path: ['cron'] })
+  .transform(({ cron, ...b }) => ({ ...b, cronExpression: b.cronExpression ?? cron }));
 export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
 
 /** PATCH: every field optional; `null` clears cronExpression, startTime, expiryTime or description. */
@@ -85,7 +89,9 @@ export const UpdateScheduleBody = z
     expiryTime: DateTimeText.nullable().optional(),
     isEnabled: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), { message: "give 'cronExpression' or its alias 'cron', not both", path: ['cron'] })
+  .transform(({ cron, ...b }) => (cron !== undefined && b.cronExpression === undefined ? { ...b, cronExpression: cron } : b));
 export type UpdateScheduleBody = z.infer<typeof UpdateScheduleBody>;
 
 /** The stored definition (parameters are stored apart, sealed). Times are ISO 8601 UTC. */

@@ -5,6 +5,8 @@ import {
 } from '../model/runbook';
 import { badRequest, conflict, notFound } from '../http/errors';
 import { runbookStore } from '../store/runbookStore';
+import { webhookStore } from '../store/webhookStore';
+import { scheduleStore } from '../store/scheduleStore';
 import { scanRepository, type RepositoryRunbook } from './repository';
 import { checkDefinitions } from './parameters';
 
@@ -127,5 +129,8 @@ export const catalog = {
     if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' comes from the repository; remove its file instead.`);
     if (!(await runbookStore.get(name))) throw notFound(`Runbook '${name}' not found.`);
     await runbookStore.delete(name);
+    // As in Azure Automation, a runbook's webhooks and schedules go with it.
+    for (const w of await webhookStore.list(name)) await webhookStore.delete(w);
+    for (const sch of await scheduleStore.list({ runbook: name })) await scheduleStore.delete(sch.definition.name);
   },
 };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { odata } from '@azure/data-tables';
 import { table } from './clients';
 
 /**
@@ -43,6 +44,18 @@ export const dedupeStore = {
       }
     }
     throw new Error('could not claim the delivery id');
+  },
+
+  /** Delete claims older than `olderThanMs` (retention); returns how many. */
+  async purge(olderThanMs: number, max = 1000): Promise<number> {
+    const t = await table('dedupe');
+    const cutoff = new Date(olderThanMs).toISOString();
+    let n = 0;
+    for await (const e of t.listEntities<{ claimedTime: string }>({ queryOptions: { filter: odata`claimedTime lt ${cutoff}`, select: ['PartitionKey', 'RowKey', 'claimedTime'] } })) {
+      await t.deleteEntity(e.partitionKey!, e.rowKey!).catch(() => undefined);
+      if (++n >= max) break;
+    }
+    return n;
   },
 
   /** Give a claim back (the job could not be started), so that a retry of the delivery can. */

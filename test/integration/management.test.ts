@@ -45,6 +45,20 @@ describe('runbooks', () => {
     expect((await a.call('GET', `/api/v1/runbooks/${name}`)).status).toBe(404);
   });
 
+  it("deleting a runbook deletes its webhooks and schedules, as in Azure", async () => {
+    const name = uniqueName('gone');
+    await a.createRunbook({ name, type: 'bash', content: 'echo x' });
+    const hook = await a.call('POST', '/api/v1/webhooks', { name: `${name}-hook`, runbook: name });
+    expect(hook.status, hook.text).toBe(201);
+    const sched = await a.call('POST', '/api/v1/schedules', { name: `${name}-daily`, runbook: name, cron: '0 0 3 * * *' });
+    expect(sched.status, sched.text).toBe(201);
+    expect((await a.call('DELETE', `/api/v1/runbooks/${name}`)).status).toBe(204);
+    expect((await a.call('GET', `/api/v1/webhooks/${name}-hook`)).status).toBe(404);
+    expect((await a.call('GET', `/api/v1/schedules/${name}-daily`)).status).toBe(404);
+    const invoke = await http(a.url, new URL(hook.json.uri).pathname + new URL(hook.json.uri).search, { method: 'POST', body: '{}' });
+    expect(invoke.status).toBe(400);
+  });
+
   it('repository runbooks carry their manifests and paths', async () => {
     const r = await a.call('GET', '/api/v1/runbooks/rjgit-user_security_revoke-or-restore-access');
     expect(r.json).toMatchObject({ path: '/user/security/revoke-or-restore-access', state: 'Published', source: 'repository', type: 'node' });
