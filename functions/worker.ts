@@ -11,7 +11,7 @@ export async function jobWorker(message: unknown, context: InvocationContext): P
     context.warn('Queue message dropped: not a job message.');
     return;
   }
-  await runJob(parsed.data.jobId, context);
+  await runJob(parsed.data.jobId, context, parsed.data.claim);
 }
 
 function safeJson(s: string): unknown {

@@ -9,7 +9,7 @@ import { drainInvocations } from './invoke';
 import { findFunctionFiles, loadFunctionFiles } from './load-functions';
 import { logLine } from './log';
 import { SUPPORTED_OUTPUTS } from './output-bindings';
-import { QueuePoller } from './queue-poller';
+import { nudge, QueuePoller } from './queue-poller';
 import { loadLocalSettings, readHostConfig, repoRoot } from './settings';
 import { TimerRunner } from './timers';
 
@@ -140,6 +140,9 @@ async function shutdown(signal: string): Promise<void> {
   process.exit(0);
 }
 
+// Like the Functions host's shared queue watcher (which wakes a queue listener when a function of
+// the same host writes to that queue), a send from this process cuts the poller's idle backoff.
+process.on('hookbook:queue-sent' as never, ((queueName: string) => nudge(queueName)) as never);
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 // A function that forgets to await must not take the whole host down, as in Azure's worker.

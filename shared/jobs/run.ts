@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { settings } from '../config';
-import { isTerminal, type JobStatus } from '../model/job';
+import { isTerminal, type JobClaim } from '../model/job';
 import { catalog } from '../runbooks/catalog';
 import { jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
@@ -30,10 +30,12 @@ const ms = (iso?: string) => (iso ? Date.parse(iso) : 0);
  * Handle one queue message for `jobId`: decide whether this worker may run the job, claim it with
  * an ETag-guarded move to Running, run the runbook, record streams and the outcome.
  */
-export async function runJob(jobId: string, log: WorkerLog): Promise<void> {
+export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim): Promise<void> {
   const s = settings();
   const leaseMs = s.leaseSeconds * 1000;
-  let found = await jobStore.get(jobId);
+  // With a claim the first read is skipped: the ETag-guarded claim below fails if the entity is no
+  // longer exactly as it was created, and the loop then reads it.
+  let found = claim ? { value: fromClaim(jobId, claim), etag: claim.etag } : await jobStore.get(jobId);
   if (!found) {
     log.warn(`Message for job ${jobId} dropped: no such job.`);
     return;
@@ -91,10 +93,29 @@ export async function runJob(jobId: string, log: WorkerLog): Promise<void> {
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || tries >= 3) throw error;
       found = await jobStore.get(jobId); // someone changed it meanwhile: look again
-      if (!found) return;
+      if (!found) {
+        log.warn(`Message for job ${jobId} dropped: no such job.`);
+        return;
+      }
       ({ value: job, etag } = found);
     }
   }
+}
+
+/** The job as startJob created it (status Queued, attempt 0). */
+function fromClaim(jobId: string, c: JobClaim): JobRecord {
+  return {
+    jobId,
+    runbook: c.runbook,
+    runbookVersion: c.runbookVersion,
+    parameters: c.parameters,
+    status: 'Queued',
+    startedBy: c.startedBy,
+    createdTime: c.createdTime,
+    lastModifiedTime: c.createdTime,
+    lastQueuedTime: c.createdTime,
+    attempt: 0,
+  };
 }
 
 /**

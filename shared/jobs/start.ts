@@ -10,6 +10,8 @@ import { newJobId } from './ids';
 import { sealParameters } from './parameters';
 import { logTransition } from './log';
 
+const MAX_CLAIM_PARAMETER_CHARS = 24_000;
+
 export interface StartRequest {
   runbook: string;
   parameters?: unknown;
@@ -51,11 +53,12 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
   const parameters = validateParameters(runbook.parameters, req.parameters, { coerceStrings: req.coerceStrings, maxBytes: req.maxParameterBytes });
   const jobId = req.jobId ?? newJobId();
   const now = new Date().toISOString();
+  const sealed = sealParameters(runbook.parameters, parameters);
   const outcome = await jobStore.create({
     jobId,
     runbook: runbook.name,
     runbookVersion: runbook.version,
-    parameters: sealParameters(runbook.parameters, parameters),
+    parameters: sealed,
     status: 'Queued',
     startedBy: req.startedBy,
     createdTime: now,
@@ -63,13 +66,15 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     lastQueuedTime: now,
     attempt: 0,
   });
-  if (outcome === 'exists') {
+  if (outcome.etag === undefined) {
     const existing = await jobStore.get(jobId);
     if (!existing) throw badRequest(`Job id ${jobId} is in use.`);
     return { jobId, status: existing.value.status, created: false };
   }
   try {
-    await jobQueue.send({ jobId });
+    const claim = { etag: outcome.etag, runbook: runbook.name, runbookVersion: runbook.version, parameters: sealed, startedBy: req.startedBy, createdTime: now };
+    // Queue messages hold 64 KiB of base64: carry the claim only for small jobs.
+    await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
   } catch (error) {
     await jobStore.delete(jobId).catch(() => undefined);
     throw serviceUnavailable(`The job could not be queued (${(error as Error).message}); nothing was started, retry.`);

@@ -40,6 +40,20 @@ export const StreamRecord = z.object({
 });
 export type StreamRecord = z.infer<typeof StreamRecord>;
 
-/** The small queue message: everything else is read from the job entity. */
-export const JobMessage = z.object({ jobId: z.string().uuid() });
+/**
+ * The queue message. `jobId` is all a worker needs: everything else is read from the job entity.
+ * When the job is small, the message also carries the entity as it was created, with its ETag, so
+ * that the worker can claim it without reading it first (the claim's If-Match proves the entity is
+ * still exactly that; otherwise the worker reads it as usual).
+ */
+export const JobClaim = z.object({
+  etag: z.string(),
+  runbook: z.string(),
+  runbookVersion: z.number().int(),
+  parameters: z.string(),
+  startedBy: z.string(),
+  createdTime: z.string(),
+});
+export type JobClaim = z.infer<typeof JobClaim>;
+export const JobMessage = z.object({ jobId: z.string().uuid(), claim: JobClaim.optional() });
 export type JobMessage = z.infer<typeof JobMessage>;

@@ -30,11 +30,32 @@ export const repositoryProblems = (): string[] => scanRepository(settings().runb
 
 const now = () => new Date().toISOString();
 
+/**
+ * Published versions never change, so they are cached for good (bounded). An API runbook's
+ * current state is cached for a few seconds: a publish on another instance reaches this one within
+ * META_TTL_MS; writes on this instance invalidate at once. This keeps the job path at its minimum
+ * of storage transactions.
+ */
+const META_TTL_MS = 5000;
+const MAX_CACHED_VERSIONS = 200;
+const metaCache = new Map<string, { runbook: Runbook | undefined; until: number }>();
+const versionCache = new Map<string, RunbookVersion>();
+const forget = (name: string) => metaCache.delete(name.toLowerCase());
+
+async function storedRunbook(name: string): Promise<Runbook | undefined> {
+  const key = name.toLowerCase();
+  const hit = metaCache.get(key);
+  if (hit && hit.until > Date.now()) return hit.runbook;
+  const runbook = (await runbookStore.get(name))?.runbook;
+  metaCache.set(key, { runbook, until: Date.now() + META_TTL_MS });
+  return runbook;
+}
+
 export const catalog = {
   async get(name: string): Promise<Runbook | undefined> {
     const r = repository().get(name.toLowerCase());
     if (r) return r.runbook;
-    return (await runbookStore.get(name))?.runbook;
+    return storedRunbook(name);
   },
 
   async require(name: string): Promise<Runbook> {
@@ -58,7 +79,15 @@ export const catalog = {
   async version(name: string, version: number): Promise<RunbookVersion | undefined> {
     const r = repository().get(name.toLowerCase());
     if (r) return r.version;
-    return runbookStore.getVersion(name, version);
+    const key = `${name.toLowerCase()}@${version}`;
+    const hit = versionCache.get(key);
+    if (hit) return hit;
+    const v = await runbookStore.getVersion(name, version);
+    if (v) {
+      if (versionCache.size >= MAX_CACHED_VERSIONS) versionCache.delete(versionCache.keys().next().value!);
+      versionCache.set(key, v);
+    }
+    return v;
   },
 
   /** The runbook's draft content (API runbooks) or file content (repository runbooks). */
@@ -90,7 +119,9 @@ export const catalog = {
       lastModifiedTime: t,
       draft: definition,
     };
+    forget(name);
     if (!(await runbookStore.create(runbook, content))) throw conflict(`Runbook '${name}' already exists.`);
+    forget(name);
     return runbook;
   },
 
@@ -104,6 +135,7 @@ export const catalog = {
     checkDefinitions(draft.parameters);
     const runbook: Runbook = { ...stored.runbook, state: 'Edit', draft, lastModifiedTime: now() };
     await runbookStore.replace(runbook, content, stored.etag);
+    forget(name);
     return runbook;
   },
 
@@ -122,6 +154,7 @@ export const catalog = {
     const { draft: _published, ...rest } = stored.runbook;
     const runbook: Runbook = { ...rest, ...definition, state: 'Published', version, publishedTime: t, lastModifiedTime: t };
     await runbookStore.replace(runbook, undefined, stored.etag);
+    forget(name);
     return runbook;
   },
 
@@ -129,8 +162,10 @@ export const catalog = {
     if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' comes from the repository; remove its file instead.`);
     if (!(await runbookStore.get(name))) throw notFound(`Runbook '${name}' not found.`);
     await runbookStore.delete(name);
+    forget(name);
+    for (const key of [...versionCache.keys()]) if (key.startsWith(`${name.toLowerCase()}@`)) versionCache.delete(key);
     // As in Azure Automation, a runbook's webhooks and schedules go with it.
-    for (const w of await webhookStore.list(name)) await webhookStore.delete(w);
+    for (const w of await webhookStore.list(name)) await webhookStore.delete(w, `it was deleted with its runbook '${name}'`);
     for (const sch of await scheduleStore.list({ runbook: name })) await scheduleStore.delete(sch.definition.name);
   },
 };

@@ -14,5 +14,7 @@ export const jobQueue = {
   async send(m: JobMessage, delaySeconds = 0): Promise<void> {
     const q = await queue(JOB_QUEUE);
     await q.sendMessage(encodeMessage(m), { visibilityTimeout: delaySeconds || undefined, messageTimeToLive: -1 });
+    // A host may listen to wake its queue listener at once (the local host does; see docs/local-host.md).
+    if (!delaySeconds) process.emit('hookbook:queue-sent' as never, JOB_QUEUE as never);
   },
 };

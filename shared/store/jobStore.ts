@@ -82,7 +82,8 @@ function fromEntity(e: Record<string, unknown>): JobRecord {
 const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
 
 export const jobStore = {
-  async create(job: JobRecord): Promise<'created' | 'exists'> {
+  /** Insert the job; `etag` of the new entity, or undefined when a job with that id exists. */
+  async create(job: JobRecord): Promise<{ etag?: string }> {
     const jobs = await table('jobs');
     const entity: Record<string, unknown> = { partitionKey: JOB_PARTITION, rowKey: jobRowKey(job.jobId), ...toEntity(job) };
     if (job.parameters.length > INLINE_PARAMETER_CHARS) {
@@ -98,10 +99,10 @@ export const jobStore = {
       splitProperty('parameters', job.parameters, entity);
     }
     try {
-      await jobs.createEntity(entity as never);
-      return 'created';
+      const r = await jobs.createEntity(entity as never);
+      return { etag: r.etag ?? '' };
     } catch (error) {
-      if (isStatus(error, 409)) return 'exists';
+      if (isStatus(error, 409)) return {};
       throw error;
     }
   },

@@ -58,11 +58,16 @@ export const webhookStore = {
     }
   },
 
-  /** The invocation path: one point read. */
-  async byTokenHash(hash: string): Promise<VersionedWebhook | undefined> {
+  /**
+   * The invocation path: one point read. `deleted` when the token belonged to a webhook that was
+   * deleted (a tombstone keeps its hash), so that callers can tell "not found" (404) from a token
+   * that never was one (400).
+   */
+  async byTokenHash(hash: string): Promise<VersionedWebhook | { deleted: string } | undefined> {
     const t = await table('webhooks');
     try {
-      return fromEntity(await t.getEntity<Record<string, unknown>>(PK, tokenRow(hash)));
+      const e = await t.getEntity<Record<string, unknown>>(PK, tokenRow(hash));
+      return e.deleted === true ? { deleted: String(e.reason ?? 'it was deleted') } : fromEntity(e);
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
       throw error;
@@ -78,7 +83,8 @@ export const webhookStore = {
       if (isStatus(error, 404)) return undefined;
       throw error;
     }
-    return webhookStore.byTokenHash(hash);
+    const found = await webhookStore.byTokenHash(hash);
+    return found && 'deleted' in found ? undefined : found;
   },
 
   async list(runbook?: string): Promise<WebhookRecord[]> {
@@ -86,6 +92,7 @@ export const webhookStore = {
     const out: WebhookRecord[] = [];
     const filter = odata`PartitionKey eq ${PK} and RowKey ge ${'t-'} and RowKey lt ${'t.'}`;
     for await (const e of t.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      if (e.deleted === true) continue;
       const w = fromEntity(e as TableEntityResult<Record<string, unknown>>).value;
       if (!runbook || w.runbook.toLowerCase() === runbook.toLowerCase()) out.push(w);
     }
@@ -109,12 +116,13 @@ export const webhookStore = {
     await t.updateEntity({ partitionKey: PK, rowKey: tokenRow(tokenHash), lastInvokedTime: time }, 'Merge');
   },
 
-  async delete(w: WebhookRecord): Promise<boolean> {
+  /** Delete, leaving a tombstone of the token hash with the reason (for a 404 that says why). */
+  async delete(w: WebhookRecord, reason = 'it was deleted'): Promise<boolean> {
     const t = await table('webhooks');
     try {
       await t.submitTransaction([
         ['delete', { partitionKey: PK, rowKey: nameRow(w.name) }],
-        ['delete', { partitionKey: PK, rowKey: tokenRow(w.tokenHash) }],
+        ['upsert', { partitionKey: PK, rowKey: tokenRow(w.tokenHash), deleted: true, name: w.name, reason, deletedTime: new Date().toISOString() }, 'Replace'],
       ]);
       return true;
     } catch (error) {

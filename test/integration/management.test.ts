@@ -56,7 +56,8 @@ describe('runbooks', () => {
     expect((await a.call('GET', `/api/v1/webhooks/${name}-hook`)).status).toBe(404);
     expect((await a.call('GET', `/api/v1/schedules/${name}-daily`)).status).toBe(404);
     const invoke = await http(a.url, new URL(hook.json.uri).pathname + new URL(hook.json.uri).search, { method: 'POST', body: '{}' });
-    expect(invoke.status).toBe(400);
+    expect(invoke.status).toBe(404);
+    expect(invoke.text).toMatch(/runbook/);
   });
 
   it('repository runbooks carry their manifests and paths', async () => {
