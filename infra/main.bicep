@@ -77,6 +77,7 @@ var tableNames = [
   'webhooks'
   'schedules'
   'dedupe'
+  'slots'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -223,6 +224,8 @@ var baseSettings = [
   { name: 'HOOKBOOK_LEASE_SECONDS', value: '60' }
   { name: 'HOOKBOOK_RETENTION_DAYS', value: string(retentionDays) }
   { name: 'HOOKBOOK_SCHEDULER_CRON', value: '0 * * * * *' }
+  { name: 'HOOKBOOK_SWEEPER_CRON', value: '15 * * * * *' }
+  { name: 'HOOKBOOK_RETENTION_CRON', value: '0 17 * * * *' }
   { name: 'HOOKBOOK_FOLLOW_MAX_SECONDS', value: '200' }
 ]
 var bootstrapSetting = empty(bootstrapKey) ? [] : [{ name: 'HOOKBOOK_BOOTSTRAP_KEY', value: bootstrapKey }]

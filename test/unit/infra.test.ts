@@ -1,7 +1,7 @@
 // A light structural check of infra/main.bicep (no Bicep compiler can be installed here): the names,
 // settings and role ids a deployment depends on are present in the text, and they agree with what the
 // code reads. This is not a substitute for `az bicep build`; docs/deploy.md says so.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -69,7 +69,7 @@ describe('infra/main.bicep', () => {
 
   it('creates the queues and tables the job core uses', () => {
     expect(arrayVar('queueNames').sort()).toEqual(['jobs', 'jobs-poison']);
-    expect(arrayVar('tableNames').sort()).toEqual(['dedupe', 'jobparams', 'jobs', 'keys', 'runbooks', 'schedules', 'streams', 'webhooks'].sort());
+    expect(arrayVar('tableNames').sort()).toEqual(['dedupe', 'jobparams', 'jobs', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks'].sort());
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
     expect(resource('tables')).toContain("'Microsoft.Storage/storageAccounts/tableServices/tables@");
     // The worker listens on the queue the bicep creates.
@@ -123,9 +123,37 @@ describe('infra/main.bicep', () => {
     for (const p of Object.keys(parameters.parameters)) expect(bicep, `param ${p}`).toMatch(new RegExp(`^param ${p} `, 'm'));
   });
 
+  it('sets every %SETTING% a trigger registration names, in Azure and in the sample settings', () => {
+    const sample = JSON.parse(readFileSync(path.join(root, 'local.settings.sample.json'), 'utf8')).Values;
+    const names = new Set<string>();
+    for (const f of readdirSync(path.join(root, 'functions'))) {
+      for (const m of readFileSync(path.join(root, 'functions', f), 'utf8').matchAll(/'%([A-Z0-9_]+)%'/g)) names.add(m[1]!);
+    }
+    expect(names.size).toBeGreaterThan(0);
+    for (const n of names) {
+      expect(setting(n), `${n} in infra/main.bicep`).toBeDefined();
+      expect(sample[n], `${n} in local.settings.sample.json`).toBeDefined();
+    }
+  });
+
+  it('creates every table the code uses', () => {
+    const used = new Set<string>();
+    for (const dir of ['shared/store', 'shared/jobs', 'shared/webhooks', 'shared/schedules']) {
+      let files: string[] = [];
+      try {
+        files = readdirSync(path.join(root, dir));
+      } catch {
+        continue;
+      }
+      for (const f of files) for (const m of readFileSync(path.join(root, dir, f), 'utf8').matchAll(/table\('([a-z]+)'\)/g)) used.add(m[1]!);
+    }
+    expect(used.size).toBeGreaterThan(5);
+    for (const t of used) expect(bicep, `table ${t}`).toContain(`'${t}'`);
+  });
+
   it('matches the deployable layout: package.json main and the build script', () => {
     expect(pkg.main).toBe('dist/functions/*.js');
-    expect(pkg.scripts.build).toBe('tsc -p . && cp shared/runners/node-host.cjs dist/shared/runners/');
+    expect(pkg.scripts.build).toBe('tsc -p . && cp shared/runners/node-host.cjs dist/shared/runners/ && cp local/parent-guard.cjs dist/local/');
     const host = JSON.parse(readFileSync(path.join(root, 'host.json'), 'utf8'));
     expect(host.extensionBundle.id).toBe('Microsoft.Azure.Functions.ExtensionBundle');
   });
