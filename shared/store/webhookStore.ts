@@ -42,7 +42,28 @@ export class WebhookChangedError extends Error {
   }
 }
 
+/**
+ * The invocation path reads webhooks through a short cache (HOOKBOOK_WEBHOOK_CACHE_SECONDS, default
+ * 2): a burst of deliveries then costs the job's own two writes, not a token lookup each. Writes on
+ * this instance drop the entry at once; a change made on another instance (disable, delete) takes
+ * effect here within the cache time.
+ */
+const cacheMs = () => Number(process.env.HOOKBOOK_WEBHOOK_CACHE_SECONDS ?? 2) * 1000;
+type Lookup = VersionedWebhook | { deleted: string } | undefined;
+const invokeCache = new Map<string, { found: Lookup; until: number }>();
+const touched = new Map<string, number>();
+
 export const webhookStore = {
+  /** byTokenHash through the short invocation cache (see above). */
+  async forInvocation(hash: string): Promise<Lookup> {
+    const hit = invokeCache.get(hash);
+    if (hit && hit.until > Date.now()) return hit.found;
+    const found = await webhookStore.byTokenHash(hash);
+    if (invokeCache.size > 10_000) invokeCache.clear();
+    invokeCache.set(hash, { found, until: Date.now() + cacheMs() });
+    return found;
+  },
+
   /** False when the name is taken. */
   async create(w: WebhookRecord): Promise<boolean> {
     const t = await table('webhooks');
@@ -63,7 +84,7 @@ export const webhookStore = {
    * deleted (a tombstone keeps its hash), so that callers can tell "not found" (404) from a token
    * that never was one (400).
    */
-  async byTokenHash(hash: string): Promise<VersionedWebhook | { deleted: string } | undefined> {
+  async byTokenHash(hash: string): Promise<Lookup> {
     const t = await table('webhooks');
     try {
       const e = await t.getEntity<Record<string, unknown>>(PK, tokenRow(hash));
@@ -101,6 +122,7 @@ export const webhookStore = {
 
   /** Replace the webhook if nobody changed it since `etag` (an invocation in between changes it too). */
   async replace(w: WebhookRecord, etag: string): Promise<void> {
+    invokeCache.delete(w.tokenHash);
     const t = await table('webhooks');
     try {
       await t.updateEntity(toEntity(w) as never, 'Replace', { etag });
@@ -110,14 +132,19 @@ export const webhookStore = {
     }
   },
 
-  /** Best effort, unconditional: a merge of one property. */
+  /** Best effort, unconditional: a merge of one property, at most once a second per webhook and instance. */
   async touch(tokenHash: string, time: string): Promise<void> {
+    const last = touched.get(tokenHash) ?? 0;
+    if (Date.now() - last < 1000) return;
+    touched.set(tokenHash, Date.now());
+    if (touched.size > 10_000) touched.clear();
     const t = await table('webhooks');
     await t.updateEntity({ partitionKey: PK, rowKey: tokenRow(tokenHash), lastInvokedTime: time }, 'Merge');
   },
 
   /** Delete, leaving a tombstone of the token hash with the reason (for a 404 that says why). */
   async delete(w: WebhookRecord, reason = 'it was deleted'): Promise<boolean> {
+    invokeCache.delete(w.tokenHash);
     const t = await table('webhooks');
     try {
       await t.submitTransaction([

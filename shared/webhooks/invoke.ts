@@ -45,7 +45,7 @@ export function deliveryId(req: HttpRequest): string | undefined {
 async function findWebhook(token: string | null): Promise<WebhookRecord> {
   if (!token || token.length > MAX_TOKEN_CHARS) throw badRequest('The webhook token is missing or invalid: call the URL exactly as it was shown when the webhook was created.');
   const hash = hashSecret(token);
-  const found = await webhookStore.byTokenHash(hash);
+  const found = await webhookStore.forInvocation(hash);
   if (found && 'deleted' in found) throw notFound(`The webhook was not found: ${found.deleted}.`);
   // The point read is keyed by the hash (no timing on the token itself); compare in constant time anyway.
   if (!found || !sameHash(found.value.tokenHash, hash)) throw badRequest('The webhook token is invalid.');
