@@ -230,7 +230,7 @@ async function execute(
     clearTimeout(timeout);
     clearInterval(check);
     jobEvents.off(`stop:${job.jobId}`, onStop);
-    prepared.cleanup();
+    await prepared.cleanup();
   }
   await writer.close();
   if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);

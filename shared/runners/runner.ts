@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunbookVersion } from '../model/runbook';
@@ -34,7 +35,8 @@ export interface PreparedRun {
   spec: ProcessSpec;
   /** bash/python3/pwsh runbooks return a value by writing JSON to `HOOKBOOK_RESULT_FILE`. */
   resultFile: string;
-  cleanup(): void;
+  /** Removes the job's directory (off the event loop: a big tree must not stall other jobs). */
+  cleanup(): Promise<void>;
 }
 
 export function prepareRun(
@@ -96,5 +98,5 @@ export function prepareRun(
       break;
     }
   }
-  return { spec, resultFile: env.HOOKBOOK_RESULT_FILE!, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { spec, resultFile: env.HOOKBOOK_RESULT_FILE!, cleanup: () => rm(dir, { recursive: true, force: true }).catch(() => undefined) };
 }
