@@ -4,9 +4,8 @@ import { settings } from '../shared/config';
 import { readBytes } from '../shared/http/body';
 import { badRequest, HttpError, notFound } from '../shared/http/errors';
 import { route } from '../shared/http/route';
-import { readJob, readStreams } from '../shared/jobs/read';
+import { jobView, readJob, readStreams } from '../shared/jobs/read';
 import { startJob } from '../shared/jobs/start';
-import { visibleParameters } from '../shared/jobs/parameters';
 import { mayUseRunbook, type Principal } from '../shared/model/apiKey';
 import type { Runbook } from '../shared/model/runbook';
 import { describe } from '../shared/openapi/registry';
@@ -178,14 +177,7 @@ async function getProcess(req: HttpRequest, jobId: string): Promise<HttpResponse
   const principal = sig && verifyProcessViewSig(jobId, sig) ? undefined : await authenticateKompira(req, 'reader');
   const job = await readJob(jobId, principal);
   const [streams, runbook] = await Promise.all([readStreams(job.jobId), catalog.get(job.runbook)]);
-  let result: unknown;
-  if (job.result !== undefined) {
-    try {
-      result = JSON.parse(job.result);
-    } catch {
-      result = job.result;
-    }
-  }
+  const view = jobView(job);
   const process = processObject({
     jobId: job.jobId,
     jobflowPath: runbook?.path ?? null,
@@ -196,8 +188,8 @@ async function getProcess(req: HttpRequest, jobId: string): Promise<HttpResponse
     createdTime: job.createdTime,
     startTime: job.startTime,
     endTime: job.endTime,
-    parameters: visibleParameters(job.parameters),
-    result,
+    parameters: view.parameters,
+    result: view.result,
     exception: job.exception,
     streams,
   });

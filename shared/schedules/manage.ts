@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, forbidden, notFound, tooLarge } from '../http/errors';
-import { sealParameters, unsealParameters, visibleParameters } from '../jobs/parameters';
+import { keepMaskedSecrets, sealParameters, visibleParameters } from '../jobs/parameters';
 import { mayUseRunbook, type Principal } from '../model/apiKey';
 import type { Runbook } from '../model/runbook';
 import type { CreateScheduleBody, ScheduleDefinition, ScheduleView, UpdateScheduleBody } from '../model/schedule';
 import { catalog } from '../runbooks/catalog';
-import { SECRET_MASK, validateParameters } from '../runbooks/parameters';
+import { validateParameters } from '../runbooks/parameters';
 import { ScheduleConflictError, scheduleStore, type StoredSchedule } from '../store/scheduleStore';
 import { checkTiming, parseDateTime, recurrenceOf } from './definition';
 import { nextOccurrence } from './recurrence';
@@ -31,18 +31,7 @@ async function usableRunbook(name: string, principal: Principal): Promise<Runboo
  * values given are stored: defaults are applied when each job starts, from the runbook as it is then.
  */
 function sealScheduleParameters(runbook: Runbook, given: Record<string, unknown>, previousSealed?: string): string {
-  const previous = previousSealed ? unsealParameters(previousSealed) : {};
-  const input: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(given)) {
-    const def = runbook.parameters.find((d) => d.name.toLowerCase() === key.toLowerCase());
-    if (def?.secret && value === SECRET_MASK) {
-      const kept = Object.entries(previous).find(([k]) => k.toLowerCase() === def.name.toLowerCase());
-      if (!kept) throw badRequest(`Parameter '${def.name}' is secret and has no stored value to keep; send its value instead of ${SECRET_MASK}.`);
-      input[key] = kept[1];
-    } else {
-      input[key] = value;
-    }
-  }
+  const input = keepMaskedSecrets(runbook.parameters, given, previousSealed);
   const valid = validateParameters(runbook.parameters, input);
   const names = new Set(Object.keys(input).map((k) => runbook.parameters.find((d) => d.name.toLowerCase() === k.toLowerCase())!.name));
   const sealed = sealParameters(runbook.parameters, Object.fromEntries(Object.entries(valid).filter(([k]) => names.has(k))));

@@ -1,7 +1,7 @@
 import type { RunbookParameter } from '../model/runbook';
 import { badRequest, HttpError, tooLarge } from '../http/errors';
-import { SECRET_MASK, validateParameters } from '../runbooks/parameters';
-import { sealParameters, unsealParameters } from '../jobs/parameters';
+import { validateParameters } from '../runbooks/parameters';
+import { keepMaskedSecrets, sealParameters } from '../jobs/parameters';
 import { parsePointer, resolvePointer } from './pointer';
 
 /**
@@ -48,18 +48,7 @@ export function checkWebhookParameters(
     }
     mapped.add(def.name);
   }
-  const previous = previousSealed ? unsealParameters(previousSealed) : {};
-  const input: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fixed)) {
-    const def = find(defs, key);
-    if (def?.secret && value === SECRET_MASK) {
-      const kept = Object.entries(previous).find(([k]) => k.toLowerCase() === def.name.toLowerCase());
-      if (!kept) throw badRequest(`Parameter '${def.name}' is secret and has no stored value to keep; send its value instead of ${SECRET_MASK}.`);
-      input[key] = kept[1];
-    } else {
-      input[key] = value;
-    }
-  }
+  const input = keepMaskedSecrets(defs, fixed, previousSealed);
   // Mapped parameters and WebhookData come with each request: not required here.
   const relaxed = defs.map((d) => (mapped.has(d.name) || isWebhookData(d.name) ? { ...d, mandatory: false } : d));
   let valid: Record<string, unknown>;
