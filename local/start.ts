@@ -85,8 +85,19 @@ async function main(): Promise<void> {
     ...[...routes].sort((a, b) => a.template.localeCompare(b.template)).map((r) => `  ${r.target.name}: [${[...r.methods].join(',')}] http://localhost:${realPort}/${r.template}`),
     ...state.pollers.map((p, i) => `  ${byType('queuetrigger')[i].name}: queue ${p.queueName}`),
     ...state.timers.map((t, i) => `  ${byType('timertrigger')[i].name}: timer "${t.schedule}" (next ${t.nextOccurrence()?.toISOString() ?? 'never'})`),
+    ...tryIt(realPort),
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** A first call to make. The bootstrap key's secret is never printed: only where it is set. */
+function tryIt(port: number): string[] {
+  const keyId = (process.env.HOOKBOOK_BOOTSTRAP_KEY ?? '').split(':')[0];
+  if (!keyId) return ['No admin key: set HOOKBOOK_BOOTSTRAP_KEY=<keyId>:<secret> (see README).'];
+  return [
+    `Admin key: ${keyId}:<secret from HOOKBOOK_BOOTSTRAP_KEY / local.settings.json>. Try:`,
+    `  curl -u ${keyId}:<secret> -d '{"UserName":"someone@contoso.com"}' http://localhost:${port}/api/external/runbook/rjgit-user_security_revoke-or-restore-access/run`,
+  ];
 }
 
 function warnAboutUnsupported(): void {
