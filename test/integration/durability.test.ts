@@ -238,4 +238,33 @@ describe('orphans and caps', () => {
     expect((await a.call('GET', `/api/external/runbook/jobs/${jobId}/output/text`)).text).toBe('orphan restarted');
     expect(h.output()).toMatch(/re-queued/);
   }, 120_000);
+
+  it('a poisoned message fails its job with the reason; a message for a missing job is dropped with a log line', async () => {
+    const s = await storage();
+    const h = await host(s.connectionString, { HOOKBOOK_ORPHAN_SECONDS: '600' });
+    process.env.AzureWebJobsStorage = s.connectionString;
+    const { jobStore } = await import('../../shared/store/jobStore');
+    const { newJobId } = await import('../../shared/jobs/ids');
+    const { QueueClient } = await import('@azure/storage-queue');
+    const send = (queue: string, jobId: string) =>
+      new QueueClient(s.connectionString, queue).sendMessage(Buffer.from(JSON.stringify({ jobId })).toString('base64'));
+    const jobId = newJobId();
+    const t = new Date().toISOString();
+    await jobStore.create({
+      jobId, runbook: 'root_restart_process', runbookVersion: 1, parameters: '{}', status: 'Queued',
+      startedBy: 'test', createdTime: t, lastModifiedTime: t, lastQueuedTime: t, attempt: 0,
+    });
+    // What the host does after maxDequeueCount failures: the body lands in jobs-poison.
+    await new QueueClient(s.connectionString, 'jobs-poison').createIfNotExists();
+    await send('jobs-poison', jobId);
+    const a = api(h.url, h.adminKey);
+    const job = await a.waitForStatus(jobId, terminal);
+    expect(job.status).toBe('Failed');
+    expect(job.exception).toMatch(/poison/);
+
+    const ghost = newJobId();
+    await send('jobs', ghost);
+    await waitFor(() => h.output().includes(`Message for job ${ghost} dropped: no such job.`), 'the drop to be logged');
+  }, 120_000);
 });
+
