@@ -2,6 +2,7 @@ import { isTerminal, type JobStatus } from '../model/job';
 import { jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
 import { emitStatus } from './events';
 import { logTransition } from './log';
+import { assertMove } from './state';
 
 const now = () => new Date().toISOString();
 
@@ -17,7 +18,9 @@ export interface Final {
 export async function finishStatus(job: JobRecord, etag: string, final: Final): Promise<void> {
   const endTime = now();
   let currentEtag = etag;
+  let current = job.status;
   for (let i = 0; i < 5; i++) {
+    assertMove(current, final.status);
     try {
       await jobStore.update(job.jobId, { ...final, endTime, lastModifiedTime: endTime }, currentEtag);
       break;
@@ -26,6 +29,7 @@ export async function finishStatus(job: JobRecord, etag: string, final: Final): 
       const fresh = await jobStore.get(job.jobId);
       if (!fresh || isTerminal(fresh.value.status)) return;
       currentEtag = fresh.etag;
+      current = fresh.value.status;
     }
   }
   emitStatus(job.jobId, final.status);

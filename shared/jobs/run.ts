@@ -14,6 +14,7 @@ import { unsealParameters } from './parameters';
 import { emitStatus, jobEvents } from './events';
 import { logTransition } from './log';
 import { finishStatus, type Final } from './finish';
+import { assertMove } from './state';
 
 export const instanceId = process.env.HOOKBOOK_INSTANCE_ID || `${hostname()}:${process.pid}`;
 
@@ -74,6 +75,7 @@ export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim): P
         await defer(job, etag, s.concurrencyRetrySeconds);
         return;
       }
+      assertMove(job.status, 'Running');
       const attempt = job.attempt + 1;
       const claimedAt = now();
       etag = await jobStore.update(

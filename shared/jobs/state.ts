@@ -3,12 +3,12 @@ import { isTerminal, type JobStatus } from '../model/job';
 /**
  * The job life cycle (docs/job-lifecycle.md). A terminal status is never left.
  *   New → Queued → Running → Completed | Failed | Stopping → Stopped
- *   Queued → Stopped (stopped before it ran); Running → Queued (retry after the worker was lost)
+ *   Queued → Stopped (stopped before it ran); Running → Running (a new attempt after the worker was lost)
  */
 const NEXT: Record<JobStatus, readonly JobStatus[]> = {
   New: ['Queued', 'Running', 'Failed', 'Stopping', 'Stopped'],
   Queued: ['Running', 'Failed', 'Stopping', 'Stopped'],
-  Running: ['Completed', 'Failed', 'Stopping', 'Stopped', 'Queued'],
+  Running: ['Completed', 'Failed', 'Stopping', 'Stopped', 'Running'],
   Stopping: ['Stopped', 'Completed', 'Failed'],
   Completed: [],
   Failed: [],

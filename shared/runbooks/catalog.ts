@@ -26,8 +26,6 @@ function repository(): Map<string, RepositoryRunbook> {
   return repo;
 }
 
-export const repositoryProblems = (): string[] => scanRepository(settings().runbooksDir, settings().runbookPrefix).problems;
-
 const now = () => new Date().toISOString();
 
 /**

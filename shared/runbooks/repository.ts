@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, resolve, extname, basename } from 'node:path';
-import { z } from 'zod';
 import { RunbookDefinition, RunbookName, RunbookPath, RunbookType, type Runbook, type RunbookVersion } from '../model/runbook';
 import { describeZodError } from '../http/errors';
 import { checkDefinitions } from './parameters';
@@ -87,5 +86,3 @@ function load(file: string, segments: string[], stem: string, type: RunbookType,
   };
   return { runbook, version: { name, version: 1, definition, content, file } };
 }
-
-export const isManifestError = (e: unknown): e is z.ZodError => e instanceof z.ZodError;

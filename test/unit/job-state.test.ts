@@ -18,6 +18,8 @@ describe('job state machine', () => {
     expect(canMove('Stopping', 'Stopped')).toBe(true);
     expect(canMove('Queued', 'Stopped')).toBe(true);
     expect(canMove('Queued', 'Completed')).toBe(false);
+    expect(canMove('Running', 'Running')).toBe(true); // a new attempt after the worker was lost
+    expect(canMove('Stopping', 'Running')).toBe(false);
   });
 });
 
