@@ -1,6 +1,6 @@
 // Execution guarantees under faults (issue: nothing accepted is ever lost, nothing runs twice at
 // once). Real hosts, real Azurite, real SIGKILLs; every wait is on an observed state, bounded.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,8 +76,10 @@ describe('worker loss', () => {
       parameters: [{ name: 'Log', type: 'string' }],
       content: 'echo "$HOOKBOOK_JOB_ID" >> "$Log"; sleep 0.2',
     });
+    // Half the jobs are started through each host, so that both hosts' pollers are busy at once.
+    const b = api(h2.url, h1.adminKey);
     const ids = await Promise.all(
-      Array.from({ length: 30 }, async () => (await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: { Log: log } })).json.jobId as string),
+      Array.from({ length: 30 }, async (_, i) => (await (i % 2 ? b : a).call('POST', '/api/v1/jobs', { runbook: name, parameters: { Log: log } })).json.jobId as string),
     );
     const jobs = await Promise.all(ids.map((id) => a.waitForStatus(id, terminal, 120_000)));
     expect(jobs.every((j) => j.status === 'Completed')).toBe(true);
@@ -224,6 +226,7 @@ describe('orphans and caps', () => {
     const h = await host(s.connectionString);
     // Write the entity the way startJob does, but "die" before the queue send.
     process.env.AzureWebJobsStorage = s.connectionString;
+    vi.resetModules(); // the core caches its settings and clients per module instance: start afresh
     const { jobStore } = await import('../../shared/store/jobStore');
     const { newJobId } = await import('../../shared/jobs/ids');
     const jobId = newJobId();
@@ -243,6 +246,7 @@ describe('orphans and caps', () => {
     const s = await storage();
     const h = await host(s.connectionString, { HOOKBOOK_ORPHAN_SECONDS: '600' });
     process.env.AzureWebJobsStorage = s.connectionString;
+    vi.resetModules(); // the core caches its settings and clients per module instance: start afresh
     const { jobStore } = await import('../../shared/store/jobStore');
     const { newJobId } = await import('../../shared/jobs/ids');
     const { QueueClient } = await import('@azure/storage-queue');

@@ -6,7 +6,7 @@ describe('shared host (globalSetup)', () => {
   it('provides hookbookUrl and hookbookAdminKey, and the host is healthy', async () => {
     const url = inject('hookbookUrl');
     expect(url).toMatch(/^http:\/\/localhost:\d+$/);
-    expect(inject('hookbookAdminKey')).toMatch(/^test-admin:.+/);
+    expect(inject('hookbookAdminKey')).toMatch(/^test-admin-[0-9a-f]+:.+/);
     expect((await http(url, 'api/health')).status).toBe(200);
   });
 });

@@ -48,7 +48,8 @@ export interface RunningHost {
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 export async function startHost(opts: StartHostOptions = {}): Promise<RunningHost> {
-  const adminKey = `test-admin:${randomBytes(18).toString('base64url')}`;
+  // A key id of its own per host: hosts sharing one storage must not overwrite each other's key.
+  const adminKey = opts.env?.HOOKBOOK_BOOTSTRAP_KEY ?? `test-admin-${randomBytes(4).toString('hex')}:${randomBytes(18).toString('base64url')}`;
   const storage = opts.storage ?? 'memory';
   const env: NodeJS.ProcessEnv = {
     ...process.env,
