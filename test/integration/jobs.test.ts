@@ -13,7 +13,7 @@ let host: RunningHost;
 let a: Api;
 
 beforeAll(async () => {
-  host = await startHost({ env: { HOOKBOOK_RUN_WAIT_SECONDS: '2', HOOKBOOK_STOP_GRACE_SECONDS: '2', HOOKBOOK_LEASE_SECONDS: '3' } });
+  host = await startHost({ env: { HOOKBOOK_RUN_WAIT_SECONDS: '2', HOOKBOOK_STOP_GRACE_SECONDS: '2' } });
   a = api(host.url, host.adminKey);
 });
 afterAll(async () => {
