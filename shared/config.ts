@@ -28,6 +28,12 @@ const settingsSchema = z.object({
   orphanSeconds: intSetting(300),
   /** Jobs the retention cleaner deletes per run. */
   retentionBatch: intSetting(500),
+  /** Account whose group jobs run with when the worker is root (docs/security.md). */
+  jobUser: z.string().default('hookbook-job'),
+  /** uid range, one uid per running job (`<first>-<last>`, or `off`). */
+  jobUids: z.string().optional(),
+  /** Failed authentications per client IP (and per IP and key id) a minute before 429. */
+  authFailureLimit: intSetting(10),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -55,6 +61,9 @@ export function settings(): Settings {
     concurrencyRetrySeconds: env.HOOKBOOK_CONCURRENCY_RETRY_SECONDS,
     orphanSeconds: env.HOOKBOOK_ORPHAN_SECONDS,
     retentionBatch: env.HOOKBOOK_RETENTION_BATCH,
+    jobUser: env.HOOKBOOK_JOB_USER || undefined,
+    jobUids: env.HOOKBOOK_JOB_UIDS || undefined,
+    authFailureLimit: env.HOOKBOOK_AUTH_FAILURE_LIMIT,
   });
   return cached;
 }

@@ -26,6 +26,9 @@ export interface StartHostOptions {
   dataDir?: string;
   /** How long to wait for /api/health (default 90 s: a cold tsx start on a busy 2-core box is slow). */
   readyTimeoutMs?: number;
+  /** Run the host as this user and group (a root test harness showing the non-root fallback). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface RunningHost {
@@ -73,6 +76,7 @@ export async function startHost(opts: StartHostOptions = {}): Promise<RunningHos
   const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'local', 'start.ts')], {
     cwd: repoRoot,
     env,
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
