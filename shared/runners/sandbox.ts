@@ -179,6 +179,8 @@ function warnAboutUnreadable(p: SandboxPolicy, log: (line: string) => void): voi
   if (unreadable.length) log(`Job isolation: the job user cannot read ${unreadable.join(', ')}; give every directory on the way o+x and the files o+r, or such runbooks fail.`);
 }
 
+let swept = false;
+
 /** Created by the first isolated job: root-owned, 0711, so that jobs can neither list nor add to it. */
 function jobsRoot(): string {
   const root = path.join(tmpdir(), 'hookbook-jobs');
@@ -190,7 +192,57 @@ function jobsRoot(): string {
   const st = lstatSync(root);
   if (!st.isDirectory() || st.uid !== 0) throw new Error(`${root} is not a directory owned by root; remove it so that job directories can be made private.`);
   chmodSync(root, 0o711);
+  if (!swept) {
+    swept = true;
+    sweepStaleClaims(root);
+  }
   return root;
+}
+
+const STALE_MS = 5 * 60_000;
+
+/**
+ * Directories a worker left behind when it died mid-job (their uid stays claimed otherwise). Only
+ * where no process runs as that uid any more and nothing changed for a while: a live job elsewhere
+ * on the machine keeps its own.
+ */
+function sweepStaleClaims(root: string): void {
+  const live = uidsInUse();
+  for (const name of readdirSync(root)) {
+    if (!/^\d+$/.test(name) || live.has(Number(name))) continue;
+    const dir = path.join(root, name);
+    try {
+      if (Date.now() - lstatSync(dir).mtimeMs > STALE_MS) void rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
+
+function uidsInUse(): Set<number> {
+  const uids = new Set<number>();
+  for (const pid of procPids()) {
+    const uid = realUid(pid);
+    if (uid !== undefined) uids.add(uid);
+  }
+  return uids;
+}
+
+function procPids(): string[] {
+  try {
+    return readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+}
+
+function realUid(pid: string): number | undefined {
+  try {
+    const real = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return real === undefined ? undefined : Number(real);
+  } catch {
+    return undefined; // gone meanwhile
+  }
 }
 
 /**
@@ -246,17 +298,10 @@ function chownTree(dir: string, uid: number, gid: number): void {
 
 /** A job's processes that left its process group (setsid, double fork) end with the job too. */
 function killUid(uid: number): void {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-  } catch {
-    return;
-  }
-  for (const pid of pids) {
+  for (const pid of procPids()) {
+    if (realUid(pid) !== uid) continue;
     try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const real = /^Uid:\s+(\d+)/m.exec(status)?.[1];
-      if (Number(real) === uid) process.kill(Number(pid), 'SIGKILL');
+      process.kill(Number(pid), 'SIGKILL');
     } catch {
       /* gone meanwhile */
     }

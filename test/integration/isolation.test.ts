@@ -82,6 +82,7 @@ describe.skipIf(!isRoot)('jobs isolated from the host and from each other (host 
   let dataDir: string;
   const encryptionKey = `enc-${randomBytes(24).toString('hex')}`;
   const token = `tok-${randomBytes(24).toString('hex')}`;
+  let holderDir: string | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'hookbook-isolation-'));
@@ -111,6 +112,8 @@ describe.skipIf(!isRoot)('jobs isolated from the host and from each other (host 
     expect(h.status, h.text).toBe(202);
     const holderId = h.json.jobId as string;
     const otherDir = await waitFor(async () => /DIR=(\S+)/.exec(await outputOf(a, holderId))?.[1], 'the holder job to report its directory', 60_000, 200);
+    holderDir = otherDir;
+    expect(path.dirname(otherDir)).toBe(path.join(tmpdir(), 'hookbook-jobs'));
 
     const s = await a.call('POST', '/api/v1/jobs', {
       runbook: snoop,
@@ -174,6 +177,8 @@ describe.skipIf(!isRoot)('jobs isolated from the host and from each other (host 
     const root = path.join(tmpdir(), 'hookbook-jobs');
     expect(statSync(root).mode & 0o777).toBe(0o711);
     expect(statSync(root).uid).toBe(0);
+    expect(holderDir).toBeTruthy();
+    expect(existsSync(holderDir!)).toBe(false);
   });
 });
 
