@@ -64,6 +64,7 @@ for p in $(pgrep -f holder-marker); do echo "other-environ $p: $(cat /proc/$p/en
 // Sits in its directory with a secret parameter (in its environment and parameters file) until stopped.
 const HOLDER = String.raw`
 echo "uid=$(id -u)"
+echo "groups=$(id -G)"
 echo "$Token" > "$TMPDIR/marker"
 echo "DIR=$TMPDIR"
 exec -a holder-marker sleep 600
@@ -143,9 +144,12 @@ describe.skipIf(!isRoot)('jobs isolated from the host and from each other (host 
     expect(out).toMatch(/jobs-ls: .*Permission denied/);
     if (existsSync(path.join(repoRoot, 'local.settings.json'))) expect(out).toMatch(/settings: .*Permission denied/);
     // The two jobs ran at the same time under different uids.
-    const holderUid = Number(/uid=(\d+)/.exec(await outputOf(a, holderId))?.[1]);
+    const holderOut = await outputOf(a, holderId);
+    const holderUid = Number(/uid=(\d+)/.exec(holderOut)?.[1]);
     expect(holderUid).toBeGreaterThan(0);
     expect(holderUid).not.toBe(jobUid);
+    // One group, the job user's: no supplementary groups inherited from the host.
+    expect(/groups=(.*)/.exec(holderOut)?.[1]?.trim().split(/\s+/)).toHaveLength(1);
   });
 
   it('Azurite does not accept the public development key', async () => {
