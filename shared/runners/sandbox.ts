@@ -142,13 +142,23 @@ const systemProbe: Probe = {
     };
     const found = lookup();
     if (found || !create) return found;
-    try {
-      // A system account: no home, no login shell, a group of its own.
-      execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name], { stdio: 'ignore' });
-    } catch {
-      /* no useradd, or not allowed: the caller falls back */
+    // A system account: no home, no login shell, a group of its own. Workers starting together
+    // may race for /etc/passwd's lock: look again, and try once more, before giving up.
+    const args = ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      for (const useradd of ['useradd', '/usr/sbin/useradd']) {
+        try {
+          execFileSync(useradd, args, { stdio: 'ignore' });
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') break; // ran, and failed
+        }
+      }
+      const made = lookup();
+      if (made) return made;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
     }
-    return lookup();
+    return undefined;
   },
 };
 
