@@ -36,6 +36,14 @@ describe('failed authentication', () => {
     expect(kompira.status).toBe(429);
     expect(Number(kompira.headers.get('retry-after'))).toBeGreaterThan(0);
   });
+
+  it('counts wrong webhook tokens too: 400 until the limit, then 429', async () => {
+    const post = (token: string) => http(host.url, `webhooks?token=${token}`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    for (let i = 0; i < LIMIT; i++) expect((await post(`not-a-token-${i}`)).status).toBe(400);
+    const limited = await post('not-a-token-either');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 });
 
 describe('Kompira HTML pages', () => {
