@@ -177,7 +177,17 @@ async function execute(
     return;
   }
 
-  const prepared = prepareRun(version, parameters, job);
+  let prepared: ReturnType<typeof prepareRun>;
+  try {
+    prepared = prepareRun(version, parameters, job);
+  } catch (error) {
+    // No private directory or job user could be had (sandbox.ts): say so, do not leave it Running.
+    const reason = `The job could not be prepared: ${(error as Error).message}`;
+    log.error(`Job ${job.jobId}: ${reason}`);
+    await writer.close();
+    await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+    return;
+  }
   const proc = startProcess(prepared.spec, (r) => writer.write(r.streamType, r.text, r.value));
   const timeoutSeconds = version.definition.timeoutSeconds ?? s.defaultTimeoutSeconds;
   const graceMs = s.stopGraceSeconds * 1000;
