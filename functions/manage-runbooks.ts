@@ -30,7 +30,10 @@ route('runbooksCreate', {
     tag: 'runbooks',
     role: 'admin',
     body: CreateRunbookBody,
-    responses: { 201: { description: 'created', schema: Runbook } },
+    responses: {
+      201: { description: 'created', schema: Runbook, headers: { Location: 'the runbook' } },
+      409: { description: 'the name (or path) is taken, or belongs to a repository runbook' },
+    },
   },
 });
 
@@ -77,7 +80,7 @@ route('runbooksContent', {
     summary: "The runbook's script (published, or ?version=draft)",
     tag: 'runbooks',
     role: 'reader',
-    query: { version: { schema: z.enum(['published', 'draft']) } },
+    query: { version: { schema: z.enum(['published', 'draft']).default('published') } },
     responses: { 200: { description: 'the script', schema: z.string(), contentType: 'text/plain' } },
   },
 });
@@ -96,7 +99,7 @@ route('runbooksDraft', {
     tag: 'runbooks',
     role: 'admin',
     body: UpdateDraftBody,
-    responses: { 200: { description: 'the runbook', schema: Runbook } },
+    responses: { 200: { description: 'the runbook', schema: Runbook }, 409: { description: 'a repository runbook (change its file instead)' } },
   },
 });
 
@@ -112,7 +115,7 @@ route('runbooksPublish', {
     summary: 'Publish the draft as a new version',
     tag: 'runbooks',
     role: 'admin',
-    responses: { 200: { description: 'the runbook, state Published', schema: Runbook } },
+    responses: { 200: { description: 'the runbook, state Published', schema: Runbook }, 409: { description: 'nothing to publish, or a repository runbook' } },
   },
 });
 
@@ -124,5 +127,5 @@ route('runbooksDelete', {
     await catalog.delete(name(req.params.name));
     return { status: 204 };
   },
-  doc: { path: '/api/v1/runbooks/{name}', summary: 'Delete a runbook created through the API', tag: 'runbooks', role: 'admin', responses: { 204: { description: 'deleted' } } },
+  doc: { path: '/api/v1/runbooks/{name}', summary: 'Delete a runbook created through the API', tag: 'runbooks', role: 'admin', responses: { 204: { description: 'deleted' }, 409: { description: 'a repository runbook (remove its file instead)' } } },
 });

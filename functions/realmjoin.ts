@@ -43,6 +43,9 @@ async function parameters(req: HttpRequest): Promise<unknown> {
   }
 }
 
+/** How the document states `?streamTypes=` (repeated; a comma-separated value and any case are accepted too). */
+export const StreamTypesQuery = z.array(StreamType).optional();
+
 /** `?streamTypes=Verbose`, `?streamTypes=Verbose,Error` or repeated; names are not case-sensitive. */
 export function parseStreamTypes(values: string[]): StreamType[] | undefined {
   const names = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
@@ -81,7 +84,12 @@ for (const { prefix, name } of BASES) {
           tag: 'realmjoin',
           role: 'operator',
           body: Parameters,
-          responses: { 200: { description: 'the job ended', schema: RunResult }, 202: { description: 'still running; poll Location', schema: RunResult } },
+          responses: {
+            200: { description: 'the job ended', schema: RunResult },
+            202: { description: 'still running; poll Location', schema: RunResult, headers: { Location: 'the status URL', 'Retry-After': 'seconds' } },
+            404: { description: 'no such runbook (or one this key may not use)' },
+            409: { description: 'the runbook has no published version' },
+          },
         }
       : undefined,
   });
@@ -101,7 +109,11 @@ for (const { prefix, name } of BASES) {
           tag: 'realmjoin',
           role: 'operator',
           body: Parameters,
-          responses: { 200: { description: 'queued', schema: z.object({ jobID: z.string(), status: z.string() }) } },
+          responses: {
+            200: { description: 'queued', schema: z.object({ jobID: z.string(), status: z.string() }), headers: { Location: 'the status URL' } },
+            404: { description: 'no such runbook (or one this key may not use)' },
+            409: { description: 'the runbook has no published version' },
+          },
         }
       : undefined,
   });
@@ -138,7 +150,7 @@ for (const { prefix, name } of BASES) {
             tag: 'realmjoin',
             role: 'reader',
             ...(fn === 'outputStreams'
-              ? { query: { streamTypes: { schema: z.string(), description: 'one or more of Output, Error, Warning, Verbose, Debug, Progress (comma-separated or repeated)' } } }
+              ? { query: { streamTypes: { schema: StreamTypesQuery, description: 'one or more of Output, Error, Warning, Verbose, Debug, Progress (repeated, or comma-separated in one value; any case)' } } }
               : {}),
             responses: { 200: schema ? { description: summary, schema } : { description: summary, schema: z.string(), contentType: 'text/plain' } },
           }

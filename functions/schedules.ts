@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/authenticate';
 import { readJson } from '../shared/http/body';
-import { notFound } from '../shared/http/errors';
+import { badRequest, notFound } from '../shared/http/errors';
 import { json } from '../shared/http/respond';
 import { route } from '../shared/http/route';
 import { CreateScheduleBody, ScheduleName, ScheduleView, UpdateScheduleBody } from '../shared/model/schedule';
@@ -32,7 +32,11 @@ route('schedulesCreate', {
     tag: 'schedules',
     role: 'admin',
     body: CreateScheduleBody,
-    responses: { 201: { description: 'created', schema: ScheduleView } },
+    responses: {
+      201: { description: 'created', schema: ScheduleView, headers: { Location: 'the schedule' } },
+      404: { description: 'no such runbook' },
+      409: { description: 'the name is taken, or the runbook has no published version' },
+    },
   },
 });
 
@@ -42,6 +46,7 @@ route('schedulesList', {
   handler: async (req) => {
     const principal = await authenticate(req, { need: 'reader' });
     const runbook = req.query.get('runbook') ?? undefined;
+    if (runbook !== undefined && (runbook.length === 0 || runbook.length > 128)) throw badRequest("Query 'runbook' must be a runbook name.");
     return json(200, { value: await listSchedules(principal, runbook) });
   },
   doc: {
@@ -49,7 +54,7 @@ route('schedulesList', {
     summary: 'List schedules (optionally of one runbook)',
     tag: 'schedules',
     role: 'reader',
-    query: { runbook: { schema: z.string(), description: 'only the schedules of this runbook' } },
+    query: { runbook: { schema: z.string().min(1).max(128).optional(), description: 'only the schedules of this runbook' } },
     responses: { 200: { description: 'the schedules', schema: z.object({ value: z.array(ScheduleView) }) } },
   },
 });
@@ -78,7 +83,10 @@ route('schedulesUpdate', {
     tag: 'schedules',
     role: 'admin',
     body: UpdateScheduleBody,
-    responses: { 200: { description: 'the schedule', schema: ScheduleView } },
+    responses: {
+      200: { description: 'the schedule', schema: ScheduleView },
+      409: { description: 'the runbook has no published version, or the schedule changed meanwhile (retry)' },
+    },
   },
 });
 

@@ -4,7 +4,7 @@ import { readJson } from '../shared/http/body';
 import { badRequest } from '../shared/http/errors';
 import { json, plainText } from '../shared/http/respond';
 import { route } from '../shared/http/route';
-import { CreatedWebhook, CreateWebhookBody, UpdateWebhookBody, Webhook } from '../shared/model/webhook';
+import { CreatedWebhook, CreateWebhookBody, UpdatedWebhook, UpdateWebhookBody, Webhook } from '../shared/model/webhook';
 import { invokeWebhook } from '../shared/webhooks/invoke';
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks, updateWebhook } from '../shared/webhooks/manage';
 
@@ -65,7 +65,11 @@ route('webhooksCreate', {
     tag: 'webhooks',
     role: 'admin',
     body: CreateWebhookBody,
-    responses: { 201: { description: 'created', schema: CreatedWebhook } },
+    responses: {
+      201: { description: 'created', schema: CreatedWebhook, headers: { Location: 'the webhook' } },
+      404: { description: 'no such runbook' },
+      409: { description: 'the name is taken, or the runbook has no published version' },
+    },
   },
 });
 
@@ -83,7 +87,7 @@ route('webhooksList', {
     summary: 'List webhooks (never their uri or secrets)',
     tag: 'webhooks',
     role: 'admin',
-    query: { runbook: { schema: z.string(), description: 'only the webhooks of this runbook' } },
+    query: { runbook: { schema: z.string().min(1).max(128).optional(), description: 'only the webhooks of this runbook' } },
     responses: { 200: { description: 'the webhooks', schema: z.object({ value: z.array(Webhook) }) } },
   },
 });
@@ -114,7 +118,10 @@ route('webhooksUpdate', {
     tag: 'webhooks',
     role: 'admin',
     body: UpdateWebhookBody,
-    responses: { 200: { description: 'the webhook', schema: Webhook } },
+    responses: {
+      200: { description: 'the webhook (with `signature.secret` only when this request generated a new one)', schema: UpdatedWebhook },
+      409: { description: 'the webhook has expired: it can be neither re-enabled nor extended' },
+    },
   },
 });
 

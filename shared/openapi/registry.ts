@@ -108,9 +108,13 @@ const ERROR_HEADERS: Record<number, Record<string, string>> = {
 
 /** The errors every operation of its kind can answer, besides those it lists itself. */
 function implicitErrors(op: Operation, pathParams: string[]): number[] {
-  const codes = new Set<number>([503]);
-  if (op.body || op.bodyContent || op.query || pathParams.length) codes.add(400);
-  if ((op.security ?? ['any']).length) codes.add(401);
+  const codes = new Set<number>();
+  const input = Boolean(op.body || op.bodyContent || op.query || pathParams.length);
+  const credential = (op.security ?? ['any']).length > 0;
+  // Storage is behind every operation that reads a key or an input (not the document itself).
+  if (input || credential) codes.add(503);
+  if (input) codes.add(400);
+  if (credential) codes.add(401);
   if (op.role) codes.add(403);
   if (pathParams.length) codes.add(404);
   if (op.body || op.bodyContent) codes.add(413);
