@@ -13,6 +13,7 @@ import { Job, JobStatus, StreamRecord } from '../shared/model/job';
 import { mayUseRunbook } from '../shared/model/apiKey';
 import { jobStore, InvalidContinuationToken } from '../shared/store/jobStore';
 import { parseStreamTypes, StreamTypesQuery } from './realmjoin';
+import { JobIdParam } from '../shared/openapi/params';
 
 /** Management API: jobs (start, list newest first with paging, get, streams, stop). */
 
@@ -97,7 +98,7 @@ route('jobsGet', {
     const principal = await authenticate(req, { need: 'reader' });
     return json(200, jobView(await readJob(req.params.jobId!, principal)));
   },
-  doc: { path: '/api/v1/jobs/{jobId}', summary: 'Get a job', tag: 'jobs', role: 'reader', responses: { 200: { description: 'the job', schema: Job } } },
+  doc: { path: '/api/v1/jobs/{jobId}', params: { jobId: JobIdParam }, summary: 'Get a job', tag: 'jobs', role: 'reader', responses: { 200: { description: 'the job', schema: Job } } },
 });
 
 route('jobsStreams', {
@@ -117,6 +118,7 @@ route('jobsStreams', {
   },
   doc: {
     path: '/api/v1/jobs/{jobId}/streams',
+    params: { jobId: JobIdParam },
     summary: "A job's stream records in write order; with follow=true, live as Server-Sent Events until the job ends",
     tag: 'jobs',
     role: 'reader',
@@ -153,6 +155,7 @@ route('jobsStop', {
   },
   doc: {
     path: '/api/v1/jobs/{jobId}/stop',
+    params: { jobId: JobIdParam },
     summary: 'Stop a job (Stopping, then Stopped)',
     tag: 'jobs',
     role: 'operator',

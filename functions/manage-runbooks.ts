@@ -7,6 +7,7 @@ import { catalog } from '../shared/runbooks/catalog';
 import { CreateRunbookBody, Runbook, UpdateDraftBody } from '../shared/model/runbook';
 import { RunbookName } from '../shared/model/runbook';
 import { badRequest, notFound } from '../shared/http/errors';
+import { RunbookNameParam } from '../shared/openapi/params';
 
 /** Management API: runbooks (create → draft → publish; repository runbooks are read-only). */
 const name = (raw: string | undefined): string => {
@@ -60,7 +61,7 @@ route('runbooksGet', {
     await authenticate(req, { need: 'reader' });
     return json(200, await catalog.require(name(req.params.name)));
   },
-  doc: { path: '/api/v1/runbooks/{name}', summary: 'Get a runbook', tag: 'runbooks', role: 'reader', responses: { 200: { description: 'the runbook', schema: Runbook } } },
+  doc: { params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}', summary: 'Get a runbook', tag: 'runbooks', role: 'reader', responses: { 200: { description: 'the runbook', schema: Runbook } } },
 });
 
 route('runbooksContent', {
@@ -76,7 +77,7 @@ route('runbooksContent', {
     return text(200, value);
   },
   doc: {
-    path: '/api/v1/runbooks/{name}/content',
+    params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}/content',
     summary: "The runbook's script (published, or ?version=draft)",
     tag: 'runbooks',
     role: 'reader',
@@ -94,7 +95,7 @@ route('runbooksDraft', {
     return json(200, await catalog.updateDraft(name(req.params.name), body));
   },
   doc: {
-    path: '/api/v1/runbooks/{name}/draft',
+    params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}/draft',
     summary: "Replace the runbook's draft (jobs keep running the published version)",
     tag: 'runbooks',
     role: 'admin',
@@ -111,7 +112,7 @@ route('runbooksPublish', {
     return json(200, await catalog.publish(name(req.params.name)));
   },
   doc: {
-    path: '/api/v1/runbooks/{name}/publish',
+    params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}/publish',
     summary: 'Publish the draft as a new version',
     tag: 'runbooks',
     role: 'admin',
@@ -127,5 +128,5 @@ route('runbooksDelete', {
     await catalog.delete(name(req.params.name));
     return { status: 204 };
   },
-  doc: { path: '/api/v1/runbooks/{name}', summary: 'Delete a runbook created through the API', tag: 'runbooks', role: 'admin', responses: { 204: { description: 'deleted' }, 409: { description: 'a repository runbook (remove its file instead)' } } },
+  doc: { params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}', summary: 'Delete a runbook created through the API', tag: 'runbooks', role: 'admin', responses: { 204: { description: 'deleted' }, 409: { description: 'a repository runbook (remove its file instead)' } } },
 });

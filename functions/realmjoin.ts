@@ -10,6 +10,7 @@ import { startJob } from '../shared/jobs/start';
 import { waitForJob } from '../shared/jobs/wait';
 import { readJob, readOutputText, readStreams } from '../shared/jobs/read';
 import { StreamType, type StreamRecord } from '../shared/model/job';
+import { JobIdParam, RunbookNameParam } from '../shared/openapi/params';
 
 /**
  * Dialect 2: the RealmJoin runbook API (SPEC §4), under `/api/external/runbook/...` and
@@ -80,6 +81,7 @@ for (const { prefix, name } of BASES) {
     doc: documented
       ? {
           path: `/${prefix}/{runbookName}/run`,
+          params: { runbookName: RunbookNameParam },
           summary: 'Start a runbook and wait for its result (202 with Location when it takes longer than the wait limit)',
           tag: 'realmjoin',
           role: 'operator',
@@ -105,6 +107,7 @@ for (const { prefix, name } of BASES) {
     doc: documented
       ? {
           path: `/${prefix}/{runbookName}/start`,
+          params: { runbookName: RunbookNameParam },
           summary: 'Start a runbook; returns once the job is queued',
           tag: 'realmjoin',
           role: 'operator',
@@ -146,6 +149,7 @@ for (const { prefix, name } of BASES) {
       doc: documented
         ? {
             path: `/${prefix}/jobs/{jobID}/${suffix}`,
+            params: { jobID: JobIdParam },
             summary,
             tag: 'realmjoin',
             role: 'reader',

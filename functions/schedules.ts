@@ -6,6 +6,7 @@ import { json } from '../shared/http/respond';
 import { route } from '../shared/http/route';
 import { CreateScheduleBody, ScheduleName, ScheduleView, UpdateScheduleBody } from '../shared/model/schedule';
 import { createSchedule, deleteSchedule, listSchedules, readSchedule, scheduleView, updateSchedule } from '../shared/schedules/manage';
+import { ScheduleNameParam } from '../shared/openapi/params';
 
 /**
  * Management API: schedules (admin manages, reader reads). The timer function that runs them is
@@ -66,7 +67,7 @@ route('schedulesGet', {
     const principal = await authenticate(req, { need: 'reader' });
     return json(200, scheduleView(await readSchedule(name(req.params.name), principal)));
   },
-  doc: { path: '/api/v1/schedules/{name}', summary: 'Get a schedule (with nextRun)', tag: 'schedules', role: 'reader', responses: { 200: { description: 'the schedule', schema: ScheduleView } } },
+  doc: { params: { name: ScheduleNameParam }, path: '/api/v1/schedules/{name}', summary: 'Get a schedule (with nextRun)', tag: 'schedules', role: 'reader', responses: { 200: { description: 'the schedule', schema: ScheduleView } } },
 });
 
 route('schedulesUpdate', {
@@ -78,7 +79,7 @@ route('schedulesUpdate', {
     return json(200, await updateSchedule(name(req.params.name), body, principal));
   },
   doc: {
-    path: '/api/v1/schedules/{name}',
+    params: { name: ScheduleNameParam }, path: '/api/v1/schedules/{name}',
     summary: 'Update a schedule (enable/disable, timing, parameters, expiry)',
     tag: 'schedules',
     role: 'admin',
@@ -98,5 +99,5 @@ route('schedulesDelete', {
     await deleteSchedule(name(req.params.name), principal);
     return { status: 204 };
   },
-  doc: { path: '/api/v1/schedules/{name}', summary: 'Delete a schedule (its jobs stay)', tag: 'schedules', role: 'admin', responses: { 204: { description: 'deleted' } } },
+  doc: { params: { name: ScheduleNameParam }, path: '/api/v1/schedules/{name}', summary: 'Delete a schedule (its jobs stay)', tag: 'schedules', role: 'admin', responses: { 204: { description: 'deleted' } } },
 });

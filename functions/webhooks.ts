@@ -7,6 +7,7 @@ import { route } from '../shared/http/route';
 import { CreatedWebhook, CreateWebhookBody, UpdatedWebhook, UpdateWebhookBody, Webhook } from '../shared/model/webhook';
 import { invokeWebhook } from '../shared/webhooks/invoke';
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks, updateWebhook } from '../shared/webhooks/manage';
+import { WebhookNameParam } from '../shared/openapi/params';
 
 /**
  * Dialect 1, the Azure Automation webhook (SPEC §3): `POST /webhooks?token=<token>`, and its
@@ -99,7 +100,7 @@ route('webhooksGet', {
     await authenticate(req, { need: 'admin' });
     return json(200, await getWebhook(req.params.name));
   },
-  doc: { path: '/api/v1/webhooks/{name}', summary: 'Get a webhook (never its uri or secrets)', tag: 'webhooks', role: 'admin', responses: { 200: { description: 'the webhook', schema: Webhook } } },
+  doc: { params: { name: WebhookNameParam }, path: '/api/v1/webhooks/{name}', summary: 'Get a webhook (never its uri or secrets)', tag: 'webhooks', role: 'admin', responses: { 200: { description: 'the webhook', schema: Webhook } } },
 });
 
 route('webhooksUpdate', {
@@ -113,7 +114,7 @@ route('webhooksUpdate', {
     return json(200, webhook);
   },
   doc: {
-    path: '/api/v1/webhooks/{name}',
+    params: { name: WebhookNameParam }, path: '/api/v1/webhooks/{name}',
     summary: 'Update a webhook: enable/disable, extend expiry (not once expired), parameters, features (null removes one)',
     tag: 'webhooks',
     role: 'admin',
@@ -133,5 +134,5 @@ route('webhooksDelete', {
     await deleteWebhook(req.params.name);
     return { status: 204 };
   },
-  doc: { path: '/api/v1/webhooks/{name}', summary: 'Delete a webhook (its URL stops working at once)', tag: 'webhooks', role: 'admin', responses: { 204: { description: 'deleted' } } },
+  doc: { params: { name: WebhookNameParam }, path: '/api/v1/webhooks/{name}', summary: 'Delete a webhook (its URL stops working at once)', tag: 'webhooks', role: 'admin', responses: { 204: { description: 'deleted' } } },
 });

@@ -69,6 +69,15 @@ function conform(method: string, path: string, r: HttpResult, requestBody?: { co
     const validate = validator(schema);
     expect(validate(requestBody.value), `${where}: the accepted request body does not match its schema: ${ajv.errorsText(validate.errors)}`).toBe(true);
   }
+  if (r.status < 300) {
+    // The path parameters of an accepted request keep to their declared schemas.
+    const values = op.re.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+    const names = [...op.template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    names.forEach((name, i) => {
+      const param = (op.def.parameters as Json[]).find((p) => p.in === 'path' && p.name === name);
+      expect(validator(param.schema)(values[i]), `${where}: path parameter ${name}=${values[i]} outside its schema`).toBe(true);
+    });
+  }
   let s = seen.get(op.id);
   if (!s) seen.set(op.id, (s = new Set()));
   s.add(r.status);
