@@ -29,7 +29,7 @@ route('webhookInvoke', {
     bodyContent: {
       'application/json': z.unknown().describe('any JSON value (usually an object); up to 512 KB'),
       'application/xml': z.string(),
-      'application/x-www-form-urlencoded': z.string(),
+      'application/x-www-form-urlencoded': z.record(z.string(), z.string()),
       'text/plain': z.string(),
     },
     bodyOptional: true,
