@@ -297,6 +297,15 @@ describe('every operation answers as the OpenAPI document says', () => {
       { contentType: 'application/x-www-form-urlencoded', value: Object.fromEntries(new URLSearchParams(form)) },
     );
     expect(byForm.status).toBe(200);
+    // A person's browser posting the e-mail's form gets a page, as declared.
+    const browserForm = new URLSearchParams({ Count: '7', token: a.key }).toString();
+    const page = conform(
+      'POST',
+      `${jobflow}.execute`,
+      await http(a.url, `${jobflow}.execute`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: browserForm }),
+      { contentType: 'application/x-www-form-urlencoded', value: Object.fromEntries(new URLSearchParams(browserForm)) },
+    );
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect((await call('POST', `${jobflow}.execute`, '<a/>', { headers: { ...json, 'Content-Type': 'application/xml' } })).status).toBe(415);
     expect((await call('POST', `${jobflow}.execute`, { Count: 'many' }, { headers: json })).status).toBe(400);
     expect((await call('POST', `${jobflow}.execute`, {}, { key: null, headers: json })).status).toBe(401);
