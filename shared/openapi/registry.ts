@@ -225,7 +225,7 @@ const TAGS: Record<string, string> = {
   jobs: 'Management API: jobs (start, list, read, stream, stop)',
   keys: 'Management API: API keys',
   kompira: 'The Kompira Enterprise REST API dialect, and its notification e-mail',
-  realmjoin: 'The RealmJoin runbook API dialect',
+  realmjoin: 'The RealmJoin runbook API dialect (also served under RealmJoin\'s newer layout `/runbook/...`, the same operations)',
   runbooks: 'Management API: runbooks (draft, publish, content)',
   schedules: 'Management API: schedules',
   service: 'The service itself',
