@@ -98,7 +98,7 @@ const ERROR_MEANING: Record<number, string> = {
   409: 'the request conflicts with the current state (the detail says which)',
   413: 'the body is larger than the limit (512 KB)',
   415: 'the body has a media type this operation does not read',
-  429: 'too many requests: retry after Retry-After seconds',
+  429: 'too many requests (for an API key: too many failed authentications from this client): retry after Retry-After seconds',
   503: 'storage is unreachable: nothing was done; retry after Retry-After seconds',
 };
 
@@ -117,7 +117,11 @@ function implicitErrors(op: Operation, pathParams: string[]): number[] {
   // Storage is behind every operation that reads a key or an input (not the document itself).
   if (input || credential) codes.add(503);
   if (input) codes.add(400);
-  if (credential) codes.add(401);
+  if (credential) {
+    codes.add(401);
+    // Failed authentications are limited per client: past the limit a failure is 429, not 401.
+    codes.add(429);
+  }
   if (op.role) codes.add(403);
   if (pathParams.length) codes.add(404);
   if (op.body || op.bodyContent) codes.add(413);
