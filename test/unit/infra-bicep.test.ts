@@ -72,13 +72,13 @@ describe.skipIf(!bicep)('infra/*.bicep with the Bicep compiler', () => {
       const template = JSON.parse(r.stdout);
       expect(template.$schema).toMatch(/deploymentTemplate\.json#$/);
       expect(Object.keys(template.resources).length).toBeGreaterThan(0);
-    });
+    }, 200_000);
 
     it(`${rel}: bicep lint reports nothing`, () => {
       const r = run(['lint', file]);
       expect(r.diagnostics, r.diagnostics.join('\n')).toEqual([]);
       expect(r.status).toBe(0);
-    });
+    }, 200_000);
   }
 
   it('reports a wrong property as a diagnostic (the check above can fail)', () => {
@@ -94,5 +94,5 @@ describe.skipIf(!bicep)('infra/*.bicep with the Bicep compiler', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 200_000);
 });
