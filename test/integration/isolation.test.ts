@@ -225,3 +225,37 @@ describe.skipIf(!isRoot)('fallback where the host is not root', () => {
     }
   });
 });
+
+// HOOKBOOK_JOB_UIDS=off (or a system that refuses the uid range): every job as the job user.
+describe.skipIf(!isRoot)('one job user for every job (HOOKBOOK_JOB_UIDS=off)', () => {
+  let host: RunningHost;
+  let a: Api;
+
+  beforeAll(async () => {
+    host = await startHost({ env: { HOOKBOOK_JOB_UIDS: 'off', HOOKBOOK_RUN_WAIT_SECONDS: '2' } });
+    a = api(host.url, host.adminKey);
+  });
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it('warns that jobs share a user; jobs run as it, cannot read the host, and return results', async () => {
+    // "nobody" where the job user could not be created (no useradd).
+    const user = /Job isolation \(partial\): jobs run as "(hookbook-job|nobody)".*could read each other's files/.exec(host.output())?.[1];
+    expect(user, host.output()).toBeTruthy();
+    const name = await a.createRunbook({
+      name: uniqueName('jobuser'),
+      type: 'bash',
+      parameters: [{ name: 'HostPid', type: 'string' }],
+      content: String.raw`echo "user=$(id -un)"; echo "hostenv: $(cat /proc/$HostPid/environ 2>&1 | tr '\0' '\n' | grep -E 'HOOKBOOK_|denied')"; echo '{"ok":true}' > "$HOOKBOOK_RESULT_FILE"`,
+    });
+    const r = await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: { HostPid: String(host.pid) } });
+    const job = await a.waitForStatus(r.json.jobId, ['Completed', 'Failed'], 60_000);
+    expect(job.status).toBe('Completed');
+    expect(job.result).toEqual({ ok: true });
+    const out = await outputOf(a, job.jobId);
+    expect(out).toContain(`user=${user}`);
+    expect(out).toMatch(/hostenv: .*Permission denied/);
+    expect(out).not.toContain(host.adminKey.split(':')[1]!);
+  });
+});
