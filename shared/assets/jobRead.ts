@@ -37,12 +37,13 @@ export async function readVariable(scope: JobScope, name: string): Promise<Varia
   return { name: v.name, type: v.type, encrypted: true, value };
 }
 
-export async function writeVariable(scope: JobScope, name: string, value: unknown): Promise<void> {
+export async function writeVariable(scope: JobScope, name: string, value: unknown): Promise<{ name: string; encrypted: boolean }> {
   if (!mayWrite(scope.assets, name)) {
     throw forbidden(`Runbook '${scope.runbook}' does not declare variable '${name}' as writable in its manifest (assets.writeVariables).`);
   }
-  await updateVariable(name, { value }, `job:${scope.jobId}`);
-  await audited(scope, 'variable', name, 'write');
+  const v = await updateVariable(name, { value }, `job:${scope.jobId}`);
+  await audited(scope, 'variable', v.name, 'write');
+  return { name: v.name, encrypted: v.encrypted };
 }
 
 export interface CredentialValue {
