@@ -17,7 +17,7 @@ param name string = 'hookbook'
 @description('Azure region; defaults to the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Key that encrypts secret job parameters at rest (HOOKBOOK_ENCRYPTION_KEY), e.g. `openssl rand -base64 32`. Changing it makes queued jobs with secret parameters fail.')
+@description('Key that encrypts secret job parameters and assets at rest (HOOKBOOK_ENCRYPTION_KEY), e.g. `openssl rand -base64 32`, or a Key Vault reference `@Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>)` resolved with the app\'s identity (docs/assets.md). Changing it makes queued jobs with secret parameters and every encrypted asset unreadable.')
 @secure()
 @minLength(32)
 param encryptionKey string
@@ -63,7 +63,7 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules). The app also creates them if missing.
+// keyStore, webhookStore, dedupeStore, schedules, assetStore). The app also creates them if missing.
 var queueNames = [
   'jobs'
   'jobs-poison'
@@ -78,6 +78,8 @@ var tableNames = [
   'schedules'
   'dedupe'
   'slots'
+  'assets'
+  'assetaudit'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -241,6 +243,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references in app settings (HOOKBOOK_ENCRYPTION_KEY) resolve with this identity.
+    keyVaultReferenceIdentity: identity.id
     functionAppConfig: {
       deployment: {
         storage: {
