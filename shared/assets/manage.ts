@@ -13,7 +13,14 @@ import { checkVariableValue, connectionSecretFields } from './values';
  */
 const now = () => new Date().toISOString();
 const seal = (v: unknown) => encrypt(JSON.stringify(v));
-export const unseal = <T>(sealed: string | undefined): T => (sealed ? (JSON.parse(decrypt(sealed)) as T) : ({} as T));
+export function unseal<T>(sealed: string | undefined): T {
+  if (!sealed) return {} as T;
+  try {
+    return JSON.parse(decrypt(sealed)) as T;
+  } catch {
+    throw new Error('An encrypted asset could not be decrypted (was HOOKBOOK_ENCRYPTION_KEY changed?).');
+  }
+}
 
 async function audit(kind: AssetKind, name: string, action: 'create' | 'update' | 'delete', by: string): Promise<void> {
   await assetAuditStore.add({ time: now(), kind, name, action, by });
