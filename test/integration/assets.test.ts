@@ -4,12 +4,15 @@
 // a table row (read with the Tables SDK); every read of an encrypted asset is audited.
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, uniqueName, type Api } from '../support/api';
-import { http, startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/host';
+import { http, repoRoot, startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/host';
+import { createRequire } from 'node:module';
 
 let storage: RunningAzurite;
 let host: RunningHost;
@@ -28,12 +31,30 @@ const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex').
 const shared = mkdtempSync(join(tmpdir(), 'hookbook-assets-'));
 chmodSync(shared, 0o777); // jobs may run as an unprivileged user
 
+// A stand-in for the App Service managed identity endpoint (GET $IDENTITY_ENDPOINT?resource=… with
+// the X-IDENTITY-HEADER), so that @azure/identity inside a job can be shown to work.
+let identityEndpoint: Server;
+let identityUrl = '';
+const identityCalls: string[] = [];
+
 beforeAll(async () => {
+  identityEndpoint = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    identityCalls.push(`${u.pathname} ${u.searchParams.get('resource')} ${req.headers['x-identity-header'] === secrets.identityHeader}`);
+    if (req.headers['x-identity-header'] !== secrets.identityHeader) {
+      res.writeHead(401).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ access_token: 'fake-access-token-for-test', expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: u.searchParams.get('resource'), token_type: 'Bearer' }));
+  });
+  await new Promise<void>((resolve) => identityEndpoint.listen(0, '127.0.0.1', resolve));
+  identityUrl = `http://127.0.0.1:${(identityEndpoint.address() as AddressInfo).port}/msi/token`;
   storage = await startAzurite();
   host = await startHost({
     storage: 'external',
     connectionString: storage.connectionString,
-    env: { HOOKBOOK_ENCRYPTION_KEY: randomBytes(32).toString('base64'), IDENTITY_ENDPOINT: 'http://127.0.0.1:9/msi/token', IDENTITY_HEADER: secrets.identityHeader },
+    env: { HOOKBOOK_ENCRYPTION_KEY: randomBytes(32).toString('base64'), IDENTITY_ENDPOINT: identityUrl, IDENTITY_HEADER: secrets.identityHeader },
   });
   a = api(host.url, host.adminKey);
   const create = async (path: string, body: unknown) => {
@@ -51,6 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.stop();
   await storage?.stop();
+  identityEndpoint?.close();
 });
 
 const declared = { variables: [names.tenant, names.token], credentials: [names.svc], connections: [names.graph], writeVariables: [names.lastRun] };
@@ -188,7 +210,7 @@ describe('secrets stay secret', () => {
     'echo "$cs" >&2; exit 3',
   ].join('\n');
 
-  it('a secret printed on purpose is masked in every stream record, the exception, the result and the log', async () => {
+  it('a secret printed on purpose is masked in every stream record, the exception and the log', async () => {
     const { job, streams, streamsText } = await run('bash', leakScript);
     expect(job.status).toBe('Failed');
     const texts = streams.map((s) => s.streamText);
@@ -214,6 +236,23 @@ describe('secrets stay secret', () => {
       expect(jobText).not.toContain(f);
       expect(host.output()).not.toContain(f);
     }
+  });
+
+  it('node: structured records and the result are masked too', async () => {
+    const content = `const assets = require('hookbook-assets');
+      module.exports = async (p, ctx) => {
+        const { password } = await assets.getCredential(${JSON.stringify(names.svc)});
+        ctx.output({ password, n: 1 });
+        process.stdout.write(password.slice(0, 6));
+        process.stdout.write(password.slice(6) + '\\n');
+        return { p: password };
+      };`;
+    const { job, streams, streamsText } = await run('node', content);
+    expect(job.status, JSON.stringify(job)).toBe('Completed');
+    expect(job.result).toEqual({ p: '***' });
+    // fd 3 (ctx.output) and stdout are two pipes: their records may interleave either way.
+    expect(streams.map((s) => s.streamText).sort()).toEqual(['***', '{"password":"***","n":1}']);
+    for (const f of leakForms()) expect(streamsText + JSON.stringify(job)).not.toContain(f);
   });
 
   it('the management API never returns an encrypted value; updates record who made them', async () => {
@@ -283,7 +322,19 @@ describe('managed identity', () => {
   it('identity: true passes the Function App identity environment (its header masked)', async () => {
     const { job, output } = await run('bash', script, { identity: true });
     expect(job.status).toBe('Completed');
-    expect(output).toEqual(['endpoint=http://127.0.0.1:9/msi/token', 'header=present', '***']);
+    expect(output).toEqual([`endpoint=${identityUrl}`, 'header=present', '***']);
+  });
+  it("@azure/identity's DefaultAzureCredential gets a token from the identity endpoint inside the job", async () => {
+    const identityModule = createRequire(join(repoRoot, 'package.json')).resolve('@azure/identity');
+    const content = `module.exports = async (p, ctx) => {
+      const { DefaultAzureCredential } = require(p.IdentityModule);
+      const t = await new DefaultAzureCredential().getToken('https://management.azure.com/.default');
+      ctx.output('token=' + t.token);
+    };`;
+    const { job, output } = await run('node', content, { identity: true }, { IdentityModule: identityModule });
+    expect(job.status, JSON.stringify(job)).toBe('Completed');
+    expect(output).toEqual(['token=fake-access-token-for-test']);
+    expect(identityCalls).toContain('/msi/token https://management.azure.com true');
   });
   it('without it the environment stays clean', async () => {
     const { output } = await run('bash', script);
