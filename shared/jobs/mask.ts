@@ -54,6 +54,18 @@ export function encodings(secret: string): string[] {
 export class SecretMasker {
   private readonly variants = new Set<string>();
   private pattern: RegExp | undefined;
+  private sticky: RegExp | undefined;
+  private longest = 0;
+
+  /** One alternation, longest form first (so a longer form wins over a form it contains). */
+  private compile(): void {
+    if (this.pattern) return;
+    const sorted = [...this.variants].sort((a, b) => b.length - a.length);
+    const source = sorted.map(escapeRe).join('|');
+    this.pattern = new RegExp(source, 'g');
+    this.sticky = new RegExp(source, 'y');
+    this.longest = sorted[0]?.length ?? 0;
+  }
 
   get size(): number {
     return this.variants.size;
@@ -85,21 +97,26 @@ export class SecretMasker {
 
   mask(text: string): string {
     if (this.variants.size === 0 || text.length === 0) return text;
-    this.pattern ??= new RegExp([...this.variants].sort((a, b) => b.length - a.length).map(escapeRe).join('|'), 'g');
-    return text.replace(this.pattern, MASK);
+    this.compile();
+    return text.replace(this.pattern!, MASK);
   }
 
   /** Characters at the end of `before` and the start of `after` that together form one secret form. */
   splitAt(before: string, after: string): { tail: number; head: number } | undefined {
-    let best: { tail: number; head: number } | undefined;
-    for (const v of this.variants) {
-      for (let i = 1; i < v.length; i++) {
-        if (before.endsWith(v.slice(0, i)) && after.startsWith(v.slice(i))) {
-          if (!best || v.length > best.tail + best.head) best = { tail: i, head: v.length - i };
-        }
-      }
+    if (this.variants.size === 0 || !before || !after) return undefined;
+    this.compile();
+    // Look only at the window around the boundary, trying each start position in `before`'s tail.
+    const reach = this.longest - 1;
+    const tail = before.slice(-reach);
+    const combined = tail + after.slice(0, reach);
+    const boundary = tail.length;
+    const sticky = this.sticky!;
+    for (let start = 0; start < boundary; start++) {
+      sticky.lastIndex = start;
+      const m = sticky.exec(combined);
+      if (m && start + m[0].length > boundary) return { tail: boundary - start, head: start + m[0].length - boundary };
     }
-    return best;
+    return undefined;
   }
 
   /** The final status fields a job's process produced (exception text, result) masked too. */
