@@ -114,6 +114,8 @@ export type AssetAudit = z.infer<typeof AssetAudit>;
  * variables it may write, environment variables filled from assets at start, and whether it gets
  * the Function App's managed identity (`identity`, a separate manifest field).
  */
+/** Names an asset must not be injected as: the runner's own and those a shell or interpreter acts on. */
+const ENV_RESERVED = /^(PATH|HOME|SHELL|IFS|ENV|BASH_ENV|BASH_FUNC.*|CDPATH|PS[0-9]|LD_.*|PYTHON.*|NODE_.*|HOOKBOOK_.*|TMPDIR|LANG|LC_.*|PSModulePath|IDENTITY_.*|MSI_.*)$/i;
 const AssetRef = z
   .string()
   .regex(/^(variable\/[^/]+|credential\/[^/]+\/(userName|password)|connection\/[^/]+\/[A-Za-z_][A-Za-z0-9_]*)$/, "must be 'variable/<name>', 'credential/<name>/userName|password' or 'connection/<name>/<field>'");
@@ -124,7 +126,13 @@ export const RunbookAssets = z
     connections: z.array(AssetName).max(100).default([]),
     writeVariables: z.array(AssetName).max(100).default([]),
     env: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names must be identifiers'), AssetRef)
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names must be identifiers')
+          .refine((n) => !ENV_RESERVED.test(n), 'this name is one the shell, an interpreter or Hookbook acts on (PATH, LD_*, PYTHON*, NODE_*, HOOKBOOK_*, IDENTITY_*, ...)'),
+        AssetRef,
+      )
       .default({}),
   })
   .strict();

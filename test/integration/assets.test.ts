@@ -173,6 +173,17 @@ describe('least privilege', () => {
     expect(py.job.exception).toMatch(/writeVariables/);
   });
 
+  it('a manifest is checked: reserved environment names refused, a missing asset fails the job with its name', async () => {
+    const bad = await a.call('POST', '/api/v1/runbooks', { name: uniqueName('assets-bad'), type: 'bash', content: 'true', assets: { env: { LD_PRELOAD: `variable/${names.tenant}` } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.detail).toMatch(/assets\.env\.LD_PRELOAD/);
+    const badRef = await a.call('POST', '/api/v1/runbooks', { name: uniqueName('assets-bad'), type: 'bash', content: 'true', assets: { env: { X: 'secret/whatever' } } });
+    expect(badRef.status).toBe(400);
+    const { job } = await run('bash', 'echo unreachable', { assets: { env: { X: 'credential/Nope-Not-There/password' } } });
+    expect(job.status).toBe('Failed');
+    expect(job.exception).toBe("The runbook's assets could not be prepared: No credential named 'Nope-Not-There'.");
+  });
+
   it('a job token is refused once its job has ended', async () => {
     const tokenFile = join(shared, `token-${id}`);
     const { job } = await run('bash', 'umask 000; printf %s "$HOOKBOOK_JOB_TOKEN" > "$TokenFile"\nhookbook-asset get "$Tenant" >/dev/null', {}, { TokenFile: tokenFile, Tenant: names.tenant });
