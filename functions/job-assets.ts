@@ -5,7 +5,6 @@ import { badRequest, conflict } from '../shared/http/errors';
 import { AssetChangedError } from '../shared/store/assetStore';
 import { json, text } from '../shared/http/respond';
 import { route } from '../shared/http/route';
-import { describe } from '../shared/openapi/registry';
 import { AssetName } from '../shared/model/asset';
 import { verifyJobToken } from '../shared/assets/jobToken';
 import { asText, readConnection, readCredential, readVariable, writeVariable } from '../shared/assets/jobRead';
@@ -25,23 +24,63 @@ function nameParam(req: HttpRequest): string {
   if (!parsed.success) throw badRequest(`asset name '${name}': ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return name;
 }
+const SetBody = z.object({ value: z.unknown() }).strict();
 const asTextFormat = (req: HttpRequest) => req.query.get('format') === 'text';
 
-route('jobAssetVariable', {
-  methods: ['GET', 'PUT'],
+const params = { name: AssetName };
+const query = {
+  format: { schema: z.enum(['json', 'text']), description: 'text: the bare value as text/plain (for shell scripts)' },
+  field: { schema: z.string(), description: 'with format=text: which field (a credential: userName or password, default password; a connection: a field name)' },
+};
+const undeclared = { 403: { description: "the job's runbook does not declare this asset in its manifest (the detail names the manifest field)" } };
+const answers = (schema: z.ZodType, what: string) => ({
+  200: { description: `${what} (format=text: the bare value)`, content: { 'application/json': schema, 'text/plain': z.string() } },
+  ...undeclared,
+});
+
+route('jobAssetVariableGet', {
+  methods: ['GET'],
+  route: 'api/v1/job/variables/{name}',
+  handler: async (req) => {
+    const scope = await verifyJobToken(req.headers.get('authorization'));
+    const v = await readVariable(scope, nameParam(req));
+    return asTextFormat(req) ? text(200, asText(v.value), NO_STORE) : json(200, v, NO_STORE);
+  },
+  doc: {
+    path: '/api/v1/job/variables/{name}',
+    params,
+    query: { format: query.format },
+    summary: 'A running job reads a declared variable with its job token (reads of encrypted ones are audited)',
+    tag: 'job assets',
+    security,
+    responses: answers(z.object({ name: z.string(), type: z.string(), encrypted: z.boolean(), value: z.unknown() }), 'the variable'),
+  },
+});
+
+route('jobAssetVariableSet', {
+  methods: ['PUT'],
   route: 'api/v1/job/variables/{name}',
   handler: async (req) => {
     const scope = await verifyJobToken(req.headers.get('authorization'));
     const name = nameParam(req);
-    if (req.method === 'PUT') {
-      const body = await readJson(req, z.object({ value: z.unknown() }).strict());
-      const written = await writeVariable(scope, name, body.value).catch((error: unknown) => {
-        throw error instanceof AssetChangedError ? conflict(`${error.message}; retry.`) : error;
-      });
-      return json(200, written, NO_STORE);
-    }
-    const v = await readVariable(scope, name);
-    return asTextFormat(req) ? text(200, asText(v.value), NO_STORE) : json(200, v, NO_STORE);
+    const body = await readJson(req, SetBody);
+    const written = await writeVariable(scope, name, body.value).catch((error: unknown) => {
+      throw error instanceof AssetChangedError ? conflict(`${error.message}; retry.`) : error;
+    });
+    return json(200, written, NO_STORE);
+  },
+  doc: {
+    path: '/api/v1/job/variables/{name}',
+    params,
+    summary: 'A running job writes a variable its runbook declares in assets.writeVariables (Set-AutomationVariable)',
+    tag: 'job assets',
+    security,
+    body: SetBody,
+    responses: {
+      200: { description: 'written; `encrypted` tells the helper to mask the new value', schema: z.object({ name: z.string(), encrypted: z.boolean() }) },
+      403: { description: 'the runbook does not declare the variable in assets.writeVariables' },
+      409: { description: 'written by someone else at the same moment: retry' },
+    },
   },
 });
 
@@ -56,6 +95,15 @@ route('jobAssetCredential', {
     if (field !== 'userName' && field !== 'password') throw badRequest(`query 'field' must be userName or password, not '${field}'.`);
     return text(200, c[field], NO_STORE);
   },
+  doc: {
+    path: '/api/v1/job/credentials/{name}',
+    params,
+    query,
+    summary: 'A running job reads a declared credential with its job token (audited)',
+    tag: 'job assets',
+    security,
+    responses: answers(z.object({ name: z.string(), userName: z.string(), password: z.string() }), 'the credential'),
+  },
 });
 
 route('jobAssetConnection', {
@@ -69,30 +117,14 @@ route('jobAssetConnection', {
     if (!field || !(field in c.fields)) throw badRequest(`query 'field' must name one of the connection's fields: ${Object.keys(c.fields).join(', ')}.`);
     return text(200, asText(c.fields[field]), NO_STORE);
   },
-});
-
-const textOr = (schema: z.ZodType) => ({ description: 'the asset (`?format=text`: the bare value)', schema });
-for (const [path, summary, schema] of [
-  ['/api/v1/job/variables/{name}', 'A running job reads a declared variable (encrypted ones are audited)', z.object({ name: z.string(), type: z.string(), encrypted: z.boolean(), value: z.unknown() })],
-  ['/api/v1/job/credentials/{name}', 'A running job reads a declared credential (audited)', z.object({ name: z.string(), userName: z.string(), password: z.string() })],
-  ['/api/v1/job/connections/{name}', 'A running job reads a declared connection (audited when it has secret fields)', z.object({ name: z.string(), connectionType: z.string(), fields: z.record(z.string(), z.unknown()) })],
-] as const) {
-  describe({
-    method: 'get',
-    path,
-    summary,
+  doc: {
+    path: '/api/v1/job/connections/{name}',
+    params,
+    query,
+    summary: 'A running job reads a declared connection with its job token (audited when it has secret fields)',
     tag: 'job assets',
     security,
-    query: { format: { schema: z.enum(['json', 'text']) }, field: { schema: z.string(), description: 'with format=text: which field' } },
-    responses: { 200: textOr(schema) },
-  });
-}
-describe({
-  method: 'put',
-  path: '/api/v1/job/variables/{name}',
-  summary: 'A running job writes a variable its runbook declares in assets.writeVariables (Set-AutomationVariable)',
-  tag: 'job assets',
-  security,
-  body: z.object({ value: z.unknown() }),
-  responses: { 200: { description: 'written; `encrypted` tells the helper to mask the new value', schema: z.object({ name: z.string(), encrypted: z.boolean() }) } },
+    responses: answers(z.object({ name: z.string(), connectionType: z.string(), fields: z.record(z.string(), z.unknown()) }), 'the connection'),
+  },
 });
+

@@ -5,7 +5,6 @@ import { readJson } from '../shared/http/body';
 import { badRequest, conflict } from '../shared/http/errors';
 import { json, type Handler } from '../shared/http/respond';
 import { route } from '../shared/http/route';
-import { describe } from '../shared/openapi/registry';
 import {
   AssetAudit,
   AssetKind,
@@ -82,7 +81,14 @@ for (const k of KINDS) {
       const body = await readJson(req, k.create.body);
       return json(201, await k.create.run(body as never, p.id));
     }),
-    doc: { path: `/${base}`, summary: `Create a ${k.kind} (secret values are stored encrypted and never returned)`, tag, role: 'admin', body: k.create.body, responses: { 201: { description: `the ${k.kind}, without secret values`, schema: k.schema } } },
+    doc: {
+      path: `/${base}`,
+      summary: `Create a ${k.kind} (secret values are stored encrypted and never returned)`,
+      tag,
+      role: 'admin',
+      body: k.create.body,
+      responses: { 201: { description: `the ${k.kind}, without secret values`, schema: k.schema }, 409: { description: 'an asset of this kind with that name exists (names compare without regard to case)' } },
+    },
   });
 
   route(`assets${k.Title}List`, {
@@ -97,28 +103,49 @@ for (const k of KINDS) {
     doc: { path: `/${base}`, summary: `List ${k.plural} (never secret values)`, tag, role: 'reader', responses: { 200: { description: `the ${k.plural}`, schema: z.object({ value: z.array(k.schema) }) } } },
   });
 
-  route(`assets${k.Title}Item`, {
-    methods: ['GET', 'PATCH', 'DELETE'],
+  const params = { name: AssetName };
+  route(`assets${k.Title}Get`, {
+    methods: ['GET'],
     route: item,
     handler: guard(async (req) => {
       const name = nameParam(req);
-      if (req.method === 'GET') {
-        await authenticate(req, { need: 'reader' });
-        return json(200, await getAsset(k.kind, name));
-      }
+      await authenticate(req, { need: 'reader' });
+      return json(200, await getAsset(k.kind, name));
+    }),
+    doc: { path: `/${item}`, params, summary: `Get a ${k.kind} (never its secret values)`, tag, role: 'reader', responses: { 200: { description: `the ${k.kind}`, schema: k.schema } } },
+  });
+
+  route(`assets${k.Title}Update`, {
+    methods: ['PATCH'],
+    route: item,
+    handler: guard(async (req) => {
+      const name = nameParam(req);
       const p = await authenticate(req, { need: 'admin' });
-      if (req.method === 'DELETE') {
-        await deleteAsset(k.kind, name, p.id);
-        return { status: 204 };
-      }
       const body = await readJson(req, k.update.body);
       return json(200, await k.update.run(name, body as never, p.id));
     }),
+    doc: {
+      path: `/${item}`,
+      params,
+      summary: `Update a ${k.kind} (recorded with who made the change)`,
+      tag,
+      role: 'admin',
+      body: k.update.body,
+      responses: { 200: { description: `the ${k.kind}, without secret values`, schema: k.schema }, 409: { description: 'changed by someone else meanwhile: read it again and retry' } },
+    },
   });
-  const path = `/${item}`;
-  describe({ method: 'get', path, summary: `Get a ${k.kind} (never its secret values)`, tag, role: 'reader', responses: { 200: { description: `the ${k.kind}`, schema: k.schema } } });
-  describe({ method: 'patch', path, summary: `Update a ${k.kind} (recorded with who made the change)`, tag, role: 'admin', body: k.update.body, responses: { 200: { description: `the ${k.kind}, without secret values`, schema: k.schema } } });
-  describe({ method: 'delete', path, summary: `Delete a ${k.kind}`, tag, role: 'admin', responses: { 204: { description: 'deleted' } } });
+
+  route(`assets${k.Title}Delete`, {
+    methods: ['DELETE'],
+    route: item,
+    handler: guard(async (req) => {
+      const name = nameParam(req);
+      const p = await authenticate(req, { need: 'admin' });
+      await deleteAsset(k.kind, name, p.id);
+      return { status: 204 };
+    }),
+    doc: { path: `/${item}`, params, summary: `Delete a ${k.kind}`, tag, role: 'admin', responses: { 204: { description: 'deleted' } } },
+  });
 }
 
 const AuditQuery = z
