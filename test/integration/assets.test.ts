@@ -128,10 +128,14 @@ describe('runbooks read assets through their helpers', () => {
       'print("password=" + h(c["password"]))',
       `g = aa.get_automation_connection("${names.graph}")`,
       'print("client=" + g["ClientId"] + "/" + h(g["ClientSecret"]))',
+      'import datetime',
+      `aa.set_automation_variable("${names.lastRun}", datetime.datetime(2026, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc))`,
     ].join('\n');
     const { job, output } = await run('python3', script);
     expect(job.status, JSON.stringify(job)).toBe('Completed');
     expect(output).toEqual(expected());
+    const v = await a.call('GET', `/api/v1/assets/variables/${encodeURIComponent(names.lastRun)}`);
+    expect(v.json.value).toBe('2026-05-06T07:08:09.000Z');
   });
 
   it('node: require("hookbook-assets")', async () => {

@@ -31,12 +31,19 @@ class AutomationAssetNotFound(AutomationAssetError):
     """No asset of that name (Azure's module raises an exception of this name too)."""
 
 
+def _json_default(value):
+    # datetime and date values (a datetime variable) travel as ISO 8601 text.
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError("%r is not JSON serializable" % (value,))
+
+
 def _call(method, path, body=None):
     token = os.environ.get("HOOKBOOK_JOB_TOKEN")
     base = os.environ.get("HOOKBOOK_URL")
     if not token or not base:
         raise AutomationAssetError("no job token: run this inside a Hookbook job (HOOKBOOK_JOB_TOKEN and HOOKBOOK_URL are set there)")
-    data = None if body is None else json.dumps(body).encode("utf-8")
+    data = None if body is None else json.dumps(body, default=_json_default).encode("utf-8")
     req = urllib.request.Request(base.rstrip("/") + "/api/v1/job/" + path, data=data, method=method)
     req.add_header("Authorization", "Bearer " + token)
     if data is not None:
@@ -66,7 +73,7 @@ def set_automation_variable(name, value):
     """Write a variable the runbook declares in assets.writeVariables."""
     result = _call("PUT", "variables/" + _name(name), {"value": value})
     if result.get("encrypted"):
-        add_mask(value if isinstance(value, str) else json.dumps(value))
+        add_mask(value if isinstance(value, str) else json.dumps(value, default=_json_default))
 
 
 def get_automation_credential(name):
