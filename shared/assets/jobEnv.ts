@@ -75,6 +75,8 @@ export async function prepareJobAssets(
   const scope: JobScope = { jobId: job.jobId, attempt: job.attempt, runbook: job.runbook, assets };
   const token = await issueJobToken(scope, timeoutSeconds + s.leaseSeconds + 60);
   masker.add(token);
+  // The helpers' directory is shared (and read-only for jobs run as another user): no bytecode caches there.
+  env.set.PYTHONDONTWRITEBYTECODE = '1';
   env.set.HOOKBOOK_URL = s.jobApiUrl ?? s.publicUrl;
   env.set.HOOKBOOK_JOB_TOKEN = token;
 
