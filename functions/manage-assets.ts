@@ -108,8 +108,8 @@ for (const k of KINDS) {
     methods: ['GET'],
     route: item,
     handler: guard(async (req) => {
-      const name = nameParam(req);
       await authenticate(req, { need: 'reader' });
+      const name = nameParam(req);
       return json(200, await getAsset(k.kind, name));
     }),
     doc: { path: `/${item}`, params, summary: `Get a ${k.kind} (never its secret values)`, tag, role: 'reader', responses: { 200: { description: `the ${k.kind}`, schema: k.schema } } },
@@ -119,8 +119,8 @@ for (const k of KINDS) {
     methods: ['PATCH'],
     route: item,
     handler: guard(async (req) => {
-      const name = nameParam(req);
       const p = await authenticate(req, { need: 'admin' });
+      const name = nameParam(req);
       const body = await readJson(req, k.update.body);
       return json(200, await k.update.run(name, body as never, p.id));
     }),
@@ -139,8 +139,8 @@ for (const k of KINDS) {
     methods: ['DELETE'],
     route: item,
     handler: guard(async (req) => {
-      const name = nameParam(req);
       const p = await authenticate(req, { need: 'admin' });
+      const name = nameParam(req);
       await deleteAsset(k.kind, name, p.id);
       return { status: 204 };
     }),
