@@ -15,6 +15,7 @@ import { emitStatus, jobEvents } from './events';
 import { logTransition } from './log';
 import { finishStatus, type Final } from './finish';
 import { assertMove } from './state';
+import { prepareJobAssets, type JobAssets } from '../assets/jobEnv';
 
 export const instanceId = process.env.HOOKBOOK_INSTANCE_ID || `${hostname()}:${process.pid}`;
 
@@ -177,9 +178,20 @@ async function execute(
     return;
   }
 
+  // Assets: job token, helpers, identity, and the masker that hides every secret handed to the job.
+  let assets: JobAssets;
+  try {
+    assets = await prepareJobAssets(job, version, parameters);
+  } catch (error) {
+    const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
+    await writer.close();
+    await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+    return;
+  }
+  const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
   let prepared: ReturnType<typeof prepareRun>;
   try {
-    prepared = prepareRun(version, parameters, job);
+    prepared = prepareRun(version, parameters, job, assets.env);
   } catch (error) {
     // No private directory or job user could be had (sandbox.ts): say so, do not leave it Running.
     const reason = `The job could not be prepared: ${(error as Error).message}`;
@@ -188,7 +200,7 @@ async function execute(
     await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
     return;
   }
-  const proc = startProcess(prepared.spec, (r) => writer.write(r.streamType, r.text, r.value));
+  const proc = startProcess(prepared.spec, output.push);
   const timeoutSeconds = version.definition.timeoutSeconds ?? s.defaultTimeoutSeconds;
   const graceMs = s.stopGraceSeconds * 1000;
   const timeout = setTimeout(() => proc.kill('timeout', graceMs), timeoutSeconds * 1000);
@@ -244,11 +256,12 @@ async function execute(
     jobEvents.off(`stop:${job.jobId}`, onStop);
     await prepared.cleanup();
   }
+  output.end();
   await writer.close();
   if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
 
   if (outcome.killedBecause === 'lease') return; // the attempt that took over records the outcome
-  const final = outcomeToFinal(outcome, version.definition.type, timeoutSeconds, stopRequestedBy);
+  const final = assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, stopRequestedBy));
   await finishStatus(job, currentEtag, { ...final, streamCount: writer.count });
 }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { RunbookVersion } from '../model/runbook';
 import type { ProcessSpec } from './process';
 import { openJobDir } from './sandbox';
+import { applyJobEnv, type JobEnv } from '../assets/jobEnv';
 
 /**
  * How each runbook type is started. The parameters reach the runbook as data:
@@ -44,6 +45,8 @@ export function prepareRun(
   version: RunbookVersion,
   parameters: Record<string, unknown>,
   job: { jobId: string; attempt: number },
+  /** Job token, asset helpers on the search paths, identity (shared/assets/jobEnv.ts). */
+  jobEnv?: JobEnv,
 ): PreparedRun {
   // Private to the job: its own uid where the worker is root (sandbox.ts, docs/security.md).
   const box = openJobDir();
@@ -74,6 +77,7 @@ export function prepareRun(
     HOOKBOOK_RESULT_FILE: join(dir, 'result.json'),
   };
   for (const name of passThrough) if (process.env[name] !== undefined && !/^AzureWebJobs/i.test(name)) env[name] = process.env[name]!;
+  applyJobEnv(env, jobEnv);
   if (type === 'bash' || type === 'python3') {
     for (const [name, value] of Object.entries(parameters)) {
       if (RESERVED.test(name)) continue;

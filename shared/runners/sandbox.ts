@@ -182,7 +182,7 @@ export function jobSandbox(log: (line: string) => void = (l) => console.warn(l))
 /** Files every job must read: said at start-up rather than discovered by a failing job. */
 function warnAboutUnreadable(p: SandboxPolicy, log: (line: string) => void): void {
   const uid = p.mode === 'isolated' ? p.uids![0] : p.uid!;
-  const paths = [path.join(__dirname, 'node-host.cjs'), path.resolve(settings().runbooksDir)];
+  const paths = [path.join(__dirname, 'node-host.cjs'), path.join(__dirname, 'helpers'), path.resolve(settings().runbooksDir)];
   // PowerShell where a setting names it (docs/runbooks.md): jobs run it as themselves.
   if (process.env.HOOKBOOK_PWSH_PATH) paths.push(path.resolve(process.env.HOOKBOOK_PWSH_PATH));
   const script = `const fs=require('fs');for(const p of process.argv.slice(1)){try{fs.accessSync(p,fs.constants.R_OK)}catch(e){if(e.code!=='ENOENT')console.log(p)}}`;
