@@ -9,7 +9,7 @@
 // which is said once in the log and in docs/security.md (the alternative: hybrid workers on
 // separate machines).
 import { spawnSync, execFileSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, chmodSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, chmodSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,7 +127,10 @@ export function decidePolicy(input: { euid: number | undefined; platform: string
 
 const systemProbe: Probe = {
   canRunAs(uid, gid) {
-    const r = spawnSync(process.execPath, ['-e', ''], { uid, gid, stdio: 'ignore', timeout: 30_000 });
+    // /bin/sh rather than node: the question is the uid, not whether node is reachable (that is
+    // warnAboutUnreadable's).
+    const [command, args] = existsSync('/bin/sh') ? ['/bin/sh', ['-c', 'exit 0']] : [process.execPath, ['-e', '']];
+    const r = spawnSync(command, args, { uid, gid, stdio: 'ignore', timeout: 30_000 });
     return !r.error && r.status === 0;
   },
   account(name, create) {
@@ -172,8 +175,7 @@ let policy: SandboxPolicy | undefined;
 export function jobSandbox(log: (line: string) => void = (l) => console.warn(l)): SandboxPolicy {
   if (policy) return policy;
   makeHostNonDumpable(log);
-  const getuid = process.getuid?.bind(process);
-  policy = decidePolicy({ euid: getuid ? process.geteuid!() : undefined, platform: process.platform, jobUser: settings().jobUser, jobUids: settings().jobUids }, systemProbe);
+  policy = decidePolicy({ euid: process.geteuid?.(), platform: process.platform, jobUser: settings().jobUser, jobUids: settings().jobUids }, systemProbe);
   log(policy.message);
   if (policy.mode !== 'none') warnAboutUnreadable(policy, log);
   return policy;
@@ -187,6 +189,10 @@ function warnAboutUnreadable(p: SandboxPolicy, log: (line: string) => void): voi
   if (process.env.HOOKBOOK_PWSH_PATH) paths.push(path.resolve(process.env.HOOKBOOK_PWSH_PATH));
   const script = `const fs=require('fs');for(const p of process.argv.slice(1)){try{fs.accessSync(p,fs.constants.R_OK)}catch(e){if(e.code!=='ENOENT')console.log(p)}}`;
   const r = spawnSync(process.execPath, ['-e', script, ...paths], { uid, gid: p.gid, encoding: 'utf8', timeout: 30_000 });
+  if (r.error || r.status !== 0) {
+    log(`Job isolation: the job user cannot run ${process.execPath} (${r.error?.message ?? `exit ${r.status}`}); node runbooks will fail. Install Node where every user can run it.`);
+    return;
+  }
   const unreadable = (r.stdout ?? '').split('\n').filter(Boolean);
   if (unreadable.length) log(`Job isolation: the job user cannot read ${unreadable.join(', ')}; give every directory on the way o+x and the files o+r, or such runbooks fail.`);
 }
