@@ -13,9 +13,20 @@ const dir = path.join(__dirname, '..', 'native');
 const out = path.join(dir, 'build', 'Release', 'hookbook_native.node');
 const source = path.join(dir, 'hookbook_native.c');
 const quiet = process.argv.includes('--quiet');
+// `--copy-to dist`: also put the addon where the compiled code looks for it (dist/native/...).
+const copyTo = process.argv.includes('--copy-to') ? process.argv[process.argv.indexOf('--copy-to') + 1] : undefined;
 
-if (process.platform !== 'linux') process.exit(0);
-if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= Math.max(fs.statSync(source).mtimeMs, fs.statSync(path.join(dir, 'binding.gyp')).mtimeMs)) process.exit(0);
+function done() {
+  if (copyTo && fs.existsSync(out)) {
+    const target = path.join(path.resolve(copyTo), 'native', 'build', 'Release');
+    fs.mkdirSync(target, { recursive: true });
+    fs.copyFileSync(out, path.join(target, path.basename(out)));
+  }
+  process.exit(0);
+}
+
+if (process.platform !== 'linux') done();
+if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= Math.max(fs.statSync(source).mtimeMs, fs.statSync(path.join(dir, 'binding.gyp')).mtimeMs)) done();
 
 function nodeGyp() {
   const candidates = [
@@ -42,10 +53,10 @@ const gyp = nodeGyp();
 const nodedir = nodeDir();
 if (!gyp || !nodedir) {
   process.stderr.write(`build-native: skipped (${!gyp ? 'node-gyp not found' : 'Node headers not found'}); the service will run dumpable.\n`);
-  process.exit(0);
+  done();
 }
 const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`], { cwd: dir, stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' });
 if (r.status !== 0) {
   process.stderr.write(`build-native: node-gyp failed; the service will run dumpable.\n${quiet ? (r.stdout ?? '') + (r.stderr ?? '') : ''}\n`);
-  process.exit(0);
 }
+done();
