@@ -21,7 +21,7 @@ import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { startAzurite } from '../local/azurite';
 import { startHost, type RunningHost } from '../test/support/host';
-import { SseParser } from '../cli/sse';
+import { SseParser } from '../client';
 
 const repoRoot = path.resolve(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';

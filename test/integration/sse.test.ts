@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SseParser, type SseEvent } from '../../cli/sse';
+import { SseParser, type SseEvent } from '../../client';
 import { jobSharedDir } from '../support/host';
 import { http } from '../support/http';
 

@@ -1,28 +1,30 @@
-// A thin client for the integration suites: authenticated calls, job polling, runbook creation.
+// The integration suites' view of the API: the one client (client/) with an admin or scoped key,
+// its raw `call` for asserting on any answer, job polling and runbook creation.
 import { randomBytes } from 'node:crypto';
-import { http, waitFor, type HttpResult } from './http';
+import { basicAuth, HookbookClient } from '../../client';
+import { waitFor, type HttpResult } from './http';
 
-export const basic = (key: string): string => `Basic ${Buffer.from(key).toString('base64')}`;
+export const basic = basicAuth;
 export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 export interface Api {
   url: string;
   key: string;
+  client: HookbookClient;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
+  /** The job as JSON (suites read into its parameters and result freely). */
   waitForStatus(jobId: string, statuses: string[], timeoutMs?: number): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   createRunbook(def: Record<string, unknown>, publish?: boolean): Promise<string>;
 }
 
 export function api(url: string, key: string): Api {
-  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    http(url, path, {
-      method,
-      headers: { Authorization: basic(key), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const client = new HookbookClient({ url, credentials: { key } });
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> =>
+    client.request(method, path, { body, headers });
   return {
     url,
     key,
+    client,
     call,
     async waitForStatus(jobId, statuses, timeoutMs = 45_000) {
       return waitFor(async () => {

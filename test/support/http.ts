@@ -1,21 +1,17 @@
-// A small fetch wrapper for tests: status, headers, text and (when it parses) json.
+// Raw HTTP for tests (any URL, no credentials, redirects not followed): the API client's own
+// transport (client/transport.ts), so tests and the CLI read answers the same way.
+import { send } from '../../client';
+
 export interface HttpResult {
   status: number;
   headers: Headers;
   text: string;
+  // Suites probe answers of every shape (problem documents, dialect bodies, deliberate garbage).
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 export async function http(url: string, path: string, init: RequestInit = {}): Promise<HttpResult> {
-  const res = await fetch(new URL(path, url.endsWith('/') ? url : `${url}/`), { redirect: 'manual', ...init });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return send(url, path, { redirect: 'manual', ...init });
 }
 
 /** Polls `check` every intervalMs until it returns a truthy value or the deadline passes. */

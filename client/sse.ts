@@ -4,6 +4,8 @@
  * server closes the stream without an `end` event (it does so before the Azure front end's 230 s
  * cut) or the connection breaks.
  */
+import { ApiError, detailOf, problemOf } from './errors';
+
 export interface SseEvent {
   id?: string;
   event: string;
@@ -61,16 +63,6 @@ export class SseParser {
   }
 }
 
-export class HttpStatusError extends Error {
-  constructor(
-    readonly status: number,
-    readonly detail: string,
-  ) {
-    super(`HTTP ${status}: ${detail}`);
-    this.name = 'HttpStatusError';
-  }
-}
-
 export interface FollowOptions {
   url: string;
   headers: Record<string, string>;
@@ -83,7 +75,7 @@ export interface FollowOptions {
   onConnect?(attempt: number): void;
 }
 
-/** Follows until an `end` event arrives; resolves with it. HTTP 4xx answers throw HttpStatusError. */
+/** Follows until an `end` event arrives; resolves with it. HTTP 4xx answers throw ApiError (no retry). */
 export async function followSse(opts: FollowOptions): Promise<SseEvent> {
   let lastEventId = opts.lastEventId;
   let failures = 0;
@@ -98,13 +90,14 @@ export async function followSse(opts: FollowOptions): Promise<SseEvent> {
       });
       if (!res.ok) {
         const text = await res.text().catch(() => '');
-        let detail = text;
+        let json: unknown;
         try {
-          detail = (JSON.parse(text) as { detail?: string }).detail ?? text;
+          json = JSON.parse(text);
         } catch {
           /* not JSON */
         }
-        if (res.status < 500) throw new HttpStatusError(res.status, detail);
+        const detail = detailOf(json, text, res.statusText);
+        if (res.status < 500) throw new ApiError('GET', new URL(opts.url).pathname, res.status, detail, problemOf(json));
         throw new Error(`HTTP ${res.status}: ${detail}`);
       }
       if (!res.body) throw new Error('the answer has no body');
@@ -121,7 +114,7 @@ export async function followSse(opts: FollowOptions): Promise<SseEvent> {
       retryMs = parser.retryMs ?? retryMs;
       // Closed without `end`: the server's own time limit; reconnect where we were.
     } catch (error) {
-      if (error instanceof HttpStatusError || opts.signal?.aborted) throw error;
+      if (error instanceof ApiError || opts.signal?.aborted) throw error;
       if (parser.lastEventId) lastEventId = parser.lastEventId;
       if (++failures > (opts.maxReconnects ?? 5)) throw error;
     }
