@@ -1,0 +1,72 @@
+/** The bench's results (bench/results.json) and the table it prints (docs/performance.md explains every figure). */
+import type { Machine } from './machine';
+import { r1, type Load } from './measure';
+import type { EndToEnd } from './scenarios/end-to-end';
+import type { Latency } from './scenarios/latency';
+import type { Rss } from './scenarios/rss';
+import type { StreamLines } from './scenarios/stream-lines';
+import type { TxCount } from './scenarios/transactions';
+
+export interface Results {
+  machine: Machine & { loadavg: Record<string, string> };
+  ceiling: Load[];
+  ingest: Load[];
+  /** Median of the paired (same-moment) ingest/ceiling ratios, per concurrency. */
+  ingestRatio: number[];
+  transactions: { viaApi: TxCount[]; viaWebhook: TxCount[]; repository: TxCount };
+  latency: Latency[];
+  endToEnd: EndToEnd;
+  streamLines: StreamLines;
+  rss: { idle: Rss; afterLoad: Rss };
+}
+
+export function report(r: Results): string {
+  const rows: string[][] = [['figure', 'value', 'target', '']];
+  const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  for (const [i, c] of r.ceiling.entries()) {
+    const g = r.ingest[i]!;
+    const ratio = r.ingestRatio[i]!;
+    rows.push([`ceiling (1 insert + 1 send), c=${c.concurrency}`, `${r1(c.perSecond)}/s  p50 ${r1(c.p50ms)} ms  p99 ${r1(c.p99ms)} ms`, '', '']);
+    rows.push([
+      `webhook ingest 202/s, c=${g.concurrency}`,
+      `${r1(g.perSecond)}/s  p50 ${r1(g.p50ms)} ms  p99 ${r1(g.p99ms)} ms  (${Math.round(ratio * 100)}% of the ceiling, median of 4 paired runs${g.errors ? `, ${g.errors} errors` : ''})`,
+      g.concurrency === 16 ? '>= 70% of ceiling' : '',
+      g.concurrency === 16 ? mark(ratio >= 0.7) : '',
+    ]);
+  }
+  for (const l of r.latency) {
+    const target = l.runbook === 'lat-bash' && l.mode === 'idle' ? 'p50 <= 250 ms' : '';
+    rows.push([`latency POST -> Completed, ${l.runbook.replace('lat-', '')}, ${l.mode} (n=${l.samples})`, `p50 ${r1(l.p50ms)} ms  p99 ${r1(l.p99ms)} ms  (p50 queued ${Math.round(l.queueP50ms)} ms, running ${Math.round(l.runP50ms)} ms)`, target, target ? mark(l.p50ms <= 250) : '']);
+  }
+  const e = r.endToEnd;
+  rows.push([`end to end, ${e.jobs} webhook jobs at c=${e.concurrency}`, `${r1(e.completedPerSecond)} completed jobs/s (submitted at ${r1(e.submitPerSecond)}/s${e.failed ? `, ${e.failed} failed` : ''})`, '', '']);
+  for (const t of r.transactions.viaApi) {
+    const target = t.lines <= 100 ? '<= 6 per job' : '';
+    rows.push([`storage tx/job, ${t.job}`, `${t.app} by the app (ingest ${t.ingest} + worker ${t.worker}; ${t.streamBatches} stream batch${t.streamBatches === 1 ? '' : 'es'}) + ${t.trigger} trigger`, target, target ? mark(t.app <= 6) : '']);
+  }
+  for (const t of r.transactions.viaWebhook) {
+    rows.push([`storage tx/job, ${t.job}`, `${t.app} by the app (ingest ${t.ingest} + worker ${t.worker}; ${t.streamBatches} stream batch${t.streamBatches === 1 ? '' : 'es'}) + ${t.trigger} trigger`, '', '']);
+  }
+  const rep = r.transactions.repository;
+  rows.push([`storage tx/job, ${rep.job}`, `${rep.app} by the app (ingest ${rep.ingest} + worker ${rep.worker}) + ${rep.trigger} trigger`, '', '']);
+  const big = r.transactions.viaApi.find((t) => t.lines === 1000)!;
+  rows.push(['stream writes of a 1,000-line job', `${big.streamBatches} transactions`, '<= 15', mark(big.streamBatches <= 15)]);
+  rows.push([`stream lines recorded per second (${r.streamLines.recorded} lines)`, `${Math.round(r.streamLines.perSecond)}/s (${r1(r.streamLines.seconds)} s)`, '', '']);
+  rows.push(['idle RSS, host process', `${r.rss.idle.hostMb} MB (after the load: ${r.rss.afterLoad.hostMb} MB)`, '<= 150 MB', mark(r.rss.idle.hostMb <= 150)]);
+  rows.push(['idle RSS, Azurite (queue + table)', `${r.rss.idle.azuriteMb} MB (after the load: ${r.rss.afterLoad.azuriteMb} MB)`, '', '']);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const m = r.machine;
+  return [
+    '',
+    `Hookbook benchmark — ${m.date}, commit ${m.commit}`,
+    `machine: nproc ${m.nproc}, ${m.cpu}, node ${m.node}, ${m.os}`,
+    `load average (1/5/15 min) at start ${m.loadavg.start}, before ingest ${m.loadavg.ingest}, before the load test ${m.loadavg.load}, at the end ${m.loadavg.end}`,
+    m.memory,
+    '',
+    line(rows[0]!),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.slice(1).map(line),
+    '',
+  ].join('\n');
+}
