@@ -3,6 +3,7 @@ import { jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
 import { emitStatus } from './events';
 import { logTransition } from './log';
 import { assertMove } from './state';
+import { recordJobEnd } from '../stats/jobStats';
 
 const now = () => new Date().toISOString();
 
@@ -33,6 +34,7 @@ export async function finishStatus(job: JobRecord, etag: string, final: Final): 
     }
   }
   emitStatus(job.jobId, final.status);
+  await recordJobEnd({ jobId: job.jobId, runbook: job.runbook, status: final.status, startTime: job.startTime, endTime });
   logTransition({
     jobId: job.jobId,
     runbook: job.runbook,

@@ -145,6 +145,7 @@ export const jobStore = {
   async list(q: {
     runbook?: string;
     status?: JobStatus;
+    startedBy?: string;
     from?: Date;
     to?: Date;
     top: number;
@@ -157,6 +158,7 @@ export const jobStore = {
     if (q.from) parts.push(odata`RowKey lt ${rowKeyAtTime(q.from.getTime())}`);
     if (q.runbook) parts.push(odata`runbook eq ${q.runbook}`);
     if (q.status) parts.push(odata`status eq ${q.status}`);
+    if (q.startedBy) parts.push(odata`startedBy eq ${q.startedBy}`);
     const filter = parts.join(' and ');
     const out: JobRecord[] = [];
     let token = q.continuationToken;
