@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
@@ -11,7 +12,7 @@ import { notFound } from '../shared/http/errors';
  *
  * Caching: files under assets/ carry a content hash in their name, so they are immutable; index.html
  * and config.json are revalidated every time (a deployment shows at the next load).
- * A strict Content-Security-Policy: scripts and styles from this origin only, no inline script,
+ * A strict Content-Security-Policy: scripts and style sheets from this origin only, no inline script,
  * API calls to this origin (and the Entra ID token endpoint when Entra sign-in is configured).
  */
 const TYPES: Record<string, string> = {
@@ -49,12 +50,16 @@ export function uiConfig(env: NodeJS.ProcessEnv = process.env): { entra: null | 
   return { entra: { authority: `${authorityHost()}/${tenantId}`, tenantId, clientId, scope } };
 }
 
-export function contentSecurityPolicy(env: NodeJS.ProcessEnv = process.env): string {
+export function contentSecurityPolicy(env: NodeJS.ProcessEnv = process.env, styleNonce?: string): string {
   const entra = uiConfig(env).entra ? ` ${new URL(authorityHost()).origin}` : '';
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self'",
+    // The editor (CodeMirror) writes its theme into a <style> element: it carries this response's nonce.
+    `style-src 'self'${styleNonce ? ` 'nonce-${styleNonce}'` : ''}`,
+    // …and sets one style attribute through setAttribute while building the diff view. Attributes
+    // cannot load or run anything, so they alone are let through.
+    "style-src-attr 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self'",
     `connect-src 'self'${entra}`,
@@ -66,8 +71,8 @@ export function contentSecurityPolicy(env: NodeJS.ProcessEnv = process.env): str
   ].join('; ');
 }
 
-const SECURITY_HEADERS = (): Record<string, string> => ({
-  'Content-Security-Policy': contentSecurityPolicy(),
+const SECURITY_HEADERS = (styleNonce?: string): Record<string, string> => ({
+  'Content-Security-Policy': contentSecurityPolicy(process.env, styleNonce),
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
@@ -99,6 +104,16 @@ export async function serveUi(req: HttpRequest): Promise<HttpResponseInit> {
   const body = readAsset(file);
   if (!body) throw notFound(`No such file: /ui/${rel}`);
   const immutable = name.startsWith('assets/');
+  if (name === 'index.html') {
+    // A fresh nonce per page load, handed to the script in a meta tag (docs/dashboard.md, CSP).
+    const nonce = randomBytes(16).toString('base64');
+    const html = body.toString('utf8').replace('<head>', `<head>\n    <meta name="hookbook-style-nonce" content="${nonce}" />`);
+    return {
+      status: 200,
+      headers: { ...SECURITY_HEADERS(nonce), 'Content-Type': TYPES['.html']!, 'Cache-Control': 'no-cache' },
+      body: req.method === 'HEAD' ? undefined : html,
+    };
+  }
   return {
     status: 200,
     headers: {

@@ -9,9 +9,9 @@ import { isoInZone, offsetAt } from './timezone';
  * while a schedule form is filled in. Same parsing and checks as create (so a preview that
  * answers is a schedule that would be accepted, timing-wise), same recurrence code as the scheduler.
  */
-export const PreviewScheduleBody = CreateScheduleBody.in
-  .omit({ name: true, runbook: true, parameters: true, description: true, isEnabled: true })
-  .extend({ count: z.number().int().min(1).max(50).default(10) })
+const { cronExpression, cron, frequency, interval, weekDays, monthDays, monthlyOccurrences, startTime, timeZone, expiryTime } = CreateScheduleBody.in.shape;
+export const PreviewScheduleBody = z
+  .object({ cronExpression, cron, frequency, interval, weekDays, monthDays, monthlyOccurrences, startTime, timeZone, expiryTime, count: z.number().int().min(1).max(50).default(10) })
   .strict()
   .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), { message: "give 'cronExpression' or its alias 'cron', not both", path: ['cron'] })
   .transform(({ cron, ...b }) => ({ ...b, cronExpression: b.cronExpression ?? cron }));

@@ -20,7 +20,11 @@ const LANGUAGES: Record<string, Extension> = {
   pwsh: StreamLanguage.define(powerShell),
 };
 
+/** The page's style nonce (functions/ui.ts puts it in a meta tag; the CSP allows that one only). */
+const nonce = document.querySelector<HTMLMetaElement>('meta[name="hookbook-style-nonce"]')?.content ?? '';
+
 const base = (type: string): Extension[] => [
+  EditorView.cspNonce.of(nonce),
   lineNumbers(),
   drawSelection(),
   highlightActiveLine(),

@@ -84,7 +84,7 @@ function App() {
     ['', 'Home'],
     ['jobs', 'Jobs'],
     ['runbooks', 'Runbooks'],
-    ['webhooks', 'Webhooks'],
+    ...(me.role === 'admin' ? [['webhooks', 'Webhooks']] : []),
     ['schedules', 'Schedules'],
     ...(me.role === 'admin' ? [['keys', 'API keys']] : []),
   ];
