@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { route } from '../shared/http/route';
 import { notFound } from '../shared/http/errors';
@@ -79,14 +80,18 @@ const SECURITY_HEADERS = (styleNonce?: string): Record<string, string> => ({
   'Cross-Origin-Opener-Policy': 'same-origin',
 });
 
-const cache = new Map<string, Buffer>();
-function readAsset(file: string): Buffer | undefined {
-  let b = cache.get(file);
-  if (!b && existsSync(file)) {
-    b = readFileSync(file);
-    if (file.includes(`${path.sep}assets${path.sep}`)) cache.set(file, b); // hashed names never change content
+const cache = new Map<string, { raw: Buffer; gzip?: Buffer }>();
+/** A file's bytes, and for hashed assets their gzip too (made once: the name pins the content). */
+function readAsset(file: string): { raw: Buffer; gzip?: Buffer } | undefined {
+  let a = cache.get(file);
+  if (!a && existsSync(file)) {
+    a = { raw: readFileSync(file) };
+    if (file.includes(`${path.sep}assets${path.sep}`)) {
+      if (/\.(js|css|svg|json|map)$/.test(file)) a.gzip = gzipSync(a.raw, { level: 9 });
+      cache.set(file, a);
+    }
   }
-  return b;
+  return a;
 }
 
 export async function serveUi(req: HttpRequest): Promise<HttpResponseInit> {
@@ -101,8 +106,10 @@ export async function serveUi(req: HttpRequest): Promise<HttpResponseInit> {
   const name = rel === '' ? 'index.html' : rel;
   const file = path.resolve(dir, name);
   if (!file.startsWith(dir + path.sep) || name.split('/').some((s) => s.startsWith('.'))) throw notFound(`No such file: /ui/${rel}`);
-  const body = readAsset(file);
-  if (!body) throw notFound(`No such file: /ui/${rel}`);
+  const asset = readAsset(file);
+  if (!asset) throw notFound(`No such file: /ui/${rel}`);
+  const body = asset.raw;
+  const gzip = asset.gzip && /\bgzip\b/.test(req.headers.get('accept-encoding') ?? '') ? asset.gzip : undefined;
   const immutable = name.startsWith('assets/');
   if (name === 'index.html') {
     // A fresh nonce per page load, handed to the script in a meta tag (docs/dashboard.md, CSP).
@@ -120,8 +127,10 @@ export async function serveUi(req: HttpRequest): Promise<HttpResponseInit> {
       ...SECURITY_HEADERS(),
       'Content-Type': TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream',
       'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ...(asset.gzip ? { Vary: 'Accept-Encoding' } : {}),
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
     },
-    body: req.method === 'HEAD' ? undefined : body,
+    body: req.method === 'HEAD' ? undefined : (gzip ?? body),
   };
 }
 

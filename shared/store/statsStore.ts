@@ -61,7 +61,9 @@ export const statsStore = {
   async updateHour(hour: string, runbook: string, change: (row: HourRow) => HourRow): Promise<void> {
     const stats = await table('jobstats');
     const rowKey = `${hour}|${runbook}`;
-    for (let attempt = 0; attempt < 8; attempt++) {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      // Jittered back-off after a conflict: many jobs of one runbook may end in the same moment.
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(500, 20 * attempt)));
       let current: HourRow = { hour, runbook, Completed: 0, Failed: 0, Stopped: 0, durationMs: 0, maxMs: 0, histogram: [] };
       let etag: string | undefined;
       try {

@@ -61,8 +61,19 @@ describe('dashboard', () => {
     const js = await call('GET', `/ui/${asset}`);
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(js.headers.get('cache-control')).toContain('immutable');
+    const zipped = await fetch(`${host.url}/ui/${asset}`, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(await zipped.text()).toBe(js.text); // fetch inflates it: the same script
     expect((await call('GET', '/ui/nope.js')).status).toBe(404);
     expect((await call('GET', '/ui/..%2Fpackage.json')).status).toBe(404);
+    // The API behind the screens: who am I, the aggregate's bounds, the schedule preview's message.
+    expect((await call('GET', '/api/v1/me')).json).toMatchObject({ role: 'admin' });
+    const badDays = await call('GET', '/api/v1/stats?days=90');
+    expect(badDays.status).toBe(400);
+    expect(badDays.json.detail).toContain("'days'");
+    const badCron = await call('POST', '/api/v1/schedules/preview', { cronExpression: 'every day' });
+    expect(badCron.status).toBe(400);
+    expect(badCron.json.detail).toContain('cronExpression');
     const bare = await call('GET', '/ui');
     expect(bare.status).toBe(301);
     expect(bare.headers.get('location')).toBe('/ui/');

@@ -208,7 +208,7 @@ export function JobPage({ jobId }: { jobId: string }) {
           {visible.length === 0 && <div class="muted">{records.length ? 'Nothing matches.' : live ? 'Waiting for output…' : 'No output.'}</div>}
           {visible.slice(-MAX_SHOWN).map((r) => (
             <div key={r.jobStreamId} class={`line t-${r.streamType}`}>
-              <time>{new Date(r.time).toLocaleTimeString()}</time>
+              <time dateTime={r.time}>{new Date(r.time).toTimeString().slice(0, 8)}</time>
               <span class="type">{r.streamType}</span>
               <span class="text">{r.streamText}</span>
             </div>

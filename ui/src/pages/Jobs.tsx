@@ -65,14 +65,15 @@ export async function fetchPage(f: Filters, token: string | undefined, top = PAG
 export function Jobs({ query }: { query: URLSearchParams }) {
   const filters: Filters = Object.fromEntries(FILTERS.map((k) => [k, query.get(k) ?? undefined]).filter(([, v]) => v));
   const key = JSON.stringify(filters);
-  // tokens[i] = the continuation token that fetches page i (page 0 has none).
-  const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
-  const [pageNo, setPageNo] = useState(0);
-  useEffect(() => {
-    setTokens([undefined]);
-    setPageNo(0);
-  }, [key]);
-  const page = useAsync(() => fetchPage(filters, tokens[pageNo]), [key, pageNo, tokens[pageNo]]);
+  // tokens[i] = the continuation token that fetches page i (page 0 has none); a change of filters
+  // starts again at page 0 in the same render (no request for an old page with new filters).
+  const [nav, setNav] = useState<{ key: string; tokens: (string | undefined)[]; pageNo: number }>({ key, tokens: [undefined], pageNo: 0 });
+  const { tokens, pageNo } = nav.key === key ? nav : { tokens: [undefined], pageNo: 0 };
+  const setPageNo = (n: number) => setNav({ key, tokens, pageNo: n });
+  const current = `${key}|${pageNo}|${tokens[pageNo] ?? ''}`;
+  // Tagged with what it is the page of: until the answer for the page on screen is in, the table says busy.
+  const page = useAsync(async () => ({ ...(await fetchPage(filters, tokens[pageNo])), of: current }), [current]);
+  const busy = page.loading || page.data?.of !== current;
   const runbooks = useAsync(() => get<{ value: { name: string }[] }>('/api/v1/runbooks'), []);
   // Live: the page on screen is read again every few seconds (one storage read per refresh).
   useInterval(page.reload, 3000);
@@ -90,12 +91,9 @@ export function Jobs({ query }: { query: URLSearchParams }) {
   const next = page.data?.continuationToken;
   const goNext = () => {
     if (!next) return;
-    setTokens((t) => {
-      const copy = t.slice(0, pageNo + 1);
-      copy[pageNo + 1] = next;
-      return copy;
-    });
-    setPageNo(pageNo + 1);
+    const copy = tokens.slice(0, pageNo + 1);
+    copy[pageNo + 1] = next;
+    setNav({ key, tokens: copy, pageNo: pageNo + 1 });
   };
 
   return (
@@ -145,7 +143,7 @@ export function Jobs({ query }: { query: URLSearchParams }) {
         </Empty>
       ) : (
         <div class="table-wrap">
-          <table class="jobs" aria-busy={page.loading} data-testid="jobs-table">
+          <table class="jobs" aria-busy={busy} data-testid="jobs-table">
             <thead>
               <tr>
                 <th>Job</th>
@@ -177,12 +175,12 @@ export function Jobs({ query }: { query: URLSearchParams }) {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages">
-        <button type="button" disabled={pageNo === 0} onClick={() => setPageNo(pageNo - 1)}>
+      <nav class="pager" aria-label="Pages" data-more={busy ? undefined : next ? "yes" : "no"}>
+        <button type="button" disabled={busy || pageNo === 0} onClick={() => setPageNo(pageNo - 1)}>
           ← Newer
         </button>
         <span data-testid="page-no">Page {pageNo + 1}</span>
-        <button type="button" disabled={!next} onClick={goNext}>
+        <button type="button" disabled={busy || !next} onClick={goNext}>
           Older →
         </button>
       </nav>
