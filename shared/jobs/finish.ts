@@ -34,7 +34,7 @@ export async function finishStatus(job: JobRecord, etag: string, final: Final): 
     }
   }
   emitStatus(job.jobId, final.status);
-  await recordJobEnd({ jobId: job.jobId, runbook: job.runbook, status: final.status, startTime: job.startTime, endTime });
+  recordJobEnd({ jobId: job.jobId, runbook: job.runbook, status: final.status, startTime: job.startTime, endTime });
   logTransition({
     jobId: job.jobId,
     runbook: job.runbook,

@@ -25,7 +25,7 @@ export async function stopJob(jobId: string, by: string, principal?: Principal):
       if (job.status === 'New' || job.status === 'Queued') {
         await jobStore.update(jobId, { status: 'Stopped', stopRequestedBy: by, statusDetails: `Stopped before it ran by ${by}.`, endTime: t, lastModifiedTime: t }, found.etag);
         emitStatus(jobId, 'Stopped');
-        await recordJobEnd({ jobId, runbook: job.runbook, status: 'Stopped', endTime: t });
+        recordJobEnd({ jobId, runbook: job.runbook, status: 'Stopped', endTime: t });
         logTransition({ jobId, runbook: job.runbook, status: 'Stopped', attempt: job.attempt, reason: 'stopped before it ran' });
         return { status: 'Stopped' };
       }

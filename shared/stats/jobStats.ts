@@ -4,9 +4,13 @@ import { statsStore, type HourRow } from '../store/statsStore';
 
 /**
  * The dashboard's aggregates: jobs per hour by final status, and per runbook the counts, failure
- * rate, duration percentiles and last job. Counted once when each job ends (recordJobEnd), read
- * back as a few hundred small rows (readStats): the cost of a read depends on hours × runbooks,
- * never on how many jobs there are. Jobs that ended before this existed are not counted.
+ * rate, duration percentiles and last job. Counted as jobs end, in memory, and merged into one
+ * storage row per (hour, runbook) every few seconds (HOOKBOOK_STATS_FLUSH_SECONDS, default 5): a
+ * job's own path gains no storage transaction, and a busy instance writes the same 2 per
+ * (hour, runbook) per flush however many jobs ended. A read (readStats) is a few hundred small
+ * rows: its cost depends on hours × runbooks, never on how many jobs there are. Jobs that ended
+ * before this existed, and the last few seconds of counts of an instance that crashed, are missing
+ * (statistics, not records: the jobs themselves are intact). docs/dashboard.md has the figures.
  */
 
 /** Upper bounds of the duration buckets (ms); the last bucket is everything longer. */
@@ -14,7 +18,6 @@ export const DURATION_BUCKETS_MS = [
   250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000, 4 * 3_600_000,
 ];
 const FINAL = ['Completed', 'Failed', 'Stopped'] as const;
-type Final = (typeof FINAL)[number];
 
 export const hourOf = (iso: string): string => iso.slice(0, 13); // yyyy-mm-ddThh (UTC)
 
@@ -23,31 +26,83 @@ export function bucketOf(ms: number): number {
   return i === -1 ? DURATION_BUCKETS_MS.length : i;
 }
 
-/** The job's final status counted into its end hour. Never throws into the job's own path. */
-export async function recordJobEnd(job: { jobId: string; runbook: string; status: JobStatus; startTime?: string; endTime: string }): Promise<void> {
+type Delta = Omit<HourRow, 'hour' | 'runbook'>;
+const pending = new Map<string, Delta>();
+let timer: NodeJS.Timeout | undefined;
+let flushing: Promise<void> | undefined;
+const flushMs = () => Math.max(0, Number(process.env.HOOKBOOK_STATS_FLUSH_SECONDS ?? 5)) * 1000 || 5000;
+
+const newer = (a?: HourRow['last'], b?: HourRow['last']) => (!a ? b : !b ? a : b.endTime >= a.endTime ? b : a);
+
+function merge(into: Delta, d: Delta): Delta {
+  const histogram = [...into.histogram];
+  d.histogram.forEach((n, i) => {
+    while (histogram.length <= i) histogram.push(0);
+    histogram[i]! += n;
+  });
+  const last = newer(into.last, d.last);
+  return {
+    Completed: into.Completed + d.Completed,
+    Failed: into.Failed + d.Failed,
+    Stopped: into.Stopped + d.Stopped,
+    durationMs: into.durationMs + d.durationMs,
+    maxMs: Math.max(into.maxMs, d.maxMs),
+    histogram,
+    ...(last ? { last } : {}),
+  };
+}
+
+const zero = (): Delta => ({ Completed: 0, Failed: 0, Stopped: 0, durationMs: 0, maxMs: 0, histogram: [] });
+
+/** Count a job that reached a final status. In memory only: never slows nor fails the job. */
+export function recordJobEnd(job: { jobId: string; runbook: string; status: JobStatus; startTime?: string; endTime: string }): void {
   if (!(FINAL as readonly string[]).includes(job.status)) return;
-  const status = job.status as Final;
   const duration = job.startTime ? Math.max(0, Date.parse(job.endTime) - Date.parse(job.startTime)) : undefined;
-  try {
-    await statsStore.updateHour(hourOf(job.endTime), job.runbook, (row) => {
-      const histogram = [...row.histogram];
-      if (duration !== undefined) {
-        const b = bucketOf(duration);
-        while (histogram.length <= b) histogram.push(0);
-        histogram[b]! += 1;
+  const d = zero();
+  d[job.status as (typeof FINAL)[number]] = 1;
+  if (duration !== undefined) {
+    d.durationMs = duration;
+    d.maxMs = duration;
+    d.histogram = new Array(bucketOf(duration) + 1).fill(0);
+    d.histogram[bucketOf(duration)] = 1;
+  }
+  d.last = { jobId: job.jobId, status: job.status, endTime: job.endTime };
+  const key = `${hourOf(job.endTime)}|${job.runbook}`;
+  pending.set(key, merge(pending.get(key) ?? zero(), d));
+  if (!timer) {
+    timer = setTimeout(() => void flushStats(), flushMs());
+    timer.unref();
+  }
+}
+
+/** Write what was counted since the last flush (also called by tests and at shutdown). */
+export async function flushStats(): Promise<void> {
+  if (flushing) await flushing;
+  clearTimeout(timer);
+  timer = undefined;
+  if (pending.size === 0) return;
+  const batch = [...pending.entries()];
+  pending.clear();
+  flushing = (async () => {
+    for (const [key, delta] of batch) {
+      const [hour, runbook] = key.split('|') as [string, string];
+      try {
+        await statsStore.updateHour(hour, runbook, (row) => ({ ...row, ...merge(row, delta) }));
+      } catch (error) {
+        // Keep the counts for the next flush rather than lose them.
+        pending.set(key, merge(pending.get(key) ?? zero(), delta));
+        console.warn(`jobstats: could not write ${key}, will retry: ${(error as Error).message}`);
       }
-      return {
-        ...row,
-        [status]: row[status] + 1,
-        durationMs: row.durationMs + (duration ?? 0),
-        maxMs: Math.max(row.maxMs, duration ?? 0),
-        histogram,
-      };
-    });
-    await statsStore.setLast({ runbook: job.runbook, jobId: job.jobId, status: job.status, endTime: job.endTime });
-  } catch (error) {
-    // Statistics are a convenience: a job's outcome must never depend on them.
-    console.warn(`jobstats: could not count job ${job.jobId}: ${(error as Error).message}`);
+    }
+  })();
+  try {
+    await flushing;
+  } finally {
+    flushing = undefined;
+    if (pending.size && !timer) {
+      timer = setTimeout(() => void flushStats(), flushMs());
+      timer.unref();
+    }
   }
 }
 
@@ -95,7 +150,7 @@ export async function readStats(days: number, visible: (runbook: string) => bool
   const endHour = Math.floor(now / 3_600_000) * 3_600_000;
   const startHour = endHour - (days * 24 - 1) * 3_600_000;
   const fromKey = hourOf(new Date(startHour).toISOString());
-  const [rows, lasts] = await Promise.all([statsStore.hoursSince(fromKey), statsStore.lasts()]);
+  const rows = await statsStore.hoursSince(fromKey);
   const mine = rows.filter((r) => visible(r.runbook));
 
   const byHour = new Map<string, { Completed: number; Failed: number; Stopped: number }>();
@@ -104,21 +159,13 @@ export async function readStats(days: number, visible: (runbook: string) => bool
   for (const r of mine) {
     const h = byHour.get(r.hour);
     if (h) for (const s of FINAL) h[s] += r[s];
-    const acc = byRunbook.get(r.runbook) ?? { ...r, Completed: 0, Failed: 0, Stopped: 0, durationMs: 0, maxMs: 0, histogram: [] };
-    for (const s of FINAL) acc[s] += r[s];
-    acc.durationMs += r.durationMs;
-    acc.maxMs = Math.max(acc.maxMs, r.maxMs);
-    r.histogram.forEach((n, i) => {
-      while (acc.histogram.length <= i) acc.histogram.push(0);
-      acc.histogram[i]! += n;
-    });
-    byRunbook.set(r.runbook, acc);
+    const acc = byRunbook.get(r.runbook) ?? { hour: r.hour, runbook: r.runbook, ...zero() };
+    byRunbook.set(r.runbook, { hour: r.hour, runbook: r.runbook, ...merge(acc, r) });
   }
-  const lastOf = new Map(lasts.map((l) => [l.runbook, l]));
   const runbooks = [...byRunbook.values()].map((r) => {
     const total = r.Completed + r.Failed + r.Stopped;
     const timed = r.histogram.reduce((a, b) => a + b, 0);
-    const last = lastOf.get(r.runbook);
+    const last = r.last;
     return {
       runbook: r.runbook,
       total,
@@ -134,14 +181,6 @@ export async function readStats(days: number, visible: (runbook: string) => bool
       ...(last ? { last: { jobId: last.jobId, status: last.status, endTime: last.endTime } } : {}),
     };
   });
-  // Runbooks with a last job but none in the window still show their last run.
-  for (const l of lasts) {
-    if (byRunbook.has(l.runbook) || !visible(l.runbook)) continue;
-    runbooks.push({
-      runbook: l.runbook, total: 0, Completed: 0, Failed: 0, Stopped: 0, failureRate: 0,
-      meanMs: null, p50Ms: null, p90Ms: null, p99Ms: null, maxMs: null, last: { jobId: l.jobId, status: l.status, endTime: l.endTime },
-    });
-  }
   runbooks.sort((a, b) => a.runbook.localeCompare(b.runbook));
   return {
     generatedTime: new Date(now).toISOString(),

@@ -5,9 +5,8 @@ import { table } from './clients';
  * Table "jobstats": running totals kept as jobs end, so that the dashboard's charts cost the same
  * few storage transactions whether there are a hundred jobs or a million (docs/dashboard.md).
  *
- * - partition `hour`, row `<yyyy-mm-ddThh>|<runbook>`: counts per final status and a duration
- *   histogram of the jobs of that runbook that ended in that UTC hour.
- * - partition `last`, row `<runbook>`: the runbook's most recently ended job.
+ * Partition `hour`, row `<yyyy-mm-ddThh>|<runbook>`: counts per final status, a duration
+ * histogram and the latest job of that runbook that ended in that UTC hour.
  *
  * Hour rows are merged with optimistic concurrency (ETag), retried on conflict, so two workers
  * ending jobs at once both count.
@@ -23,17 +22,10 @@ export interface HourRow {
   maxMs: number;
   /** Count per duration bucket (see DURATION_BUCKETS_MS), as a JSON array. */
   histogram: number[];
-}
-
-export interface LastRow {
-  runbook: string;
-  jobId: string;
-  status: string;
-  endTime: string;
+  last?: { jobId: string; status: string; endTime: string };
 }
 
 const HOUR = 'hour';
-const LAST = 'last';
 const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
 
 function toHour(e: Record<string, unknown>): HourRow {
@@ -53,6 +45,7 @@ function toHour(e: Record<string, unknown>): HourRow {
     durationMs: Number(e.durationMs ?? 0),
     maxMs: Number(e.maxMs ?? 0),
     histogram,
+    ...(e.lastJobId ? { last: { jobId: String(e.lastJobId), status: String(e.lastStatus ?? ''), endTime: String(e.lastEndTime ?? '') } } : {}),
   };
 }
 
@@ -83,6 +76,7 @@ export const statsStore = {
         durationMs: next.durationMs,
         maxMs: next.maxMs,
         histogram: JSON.stringify(next.histogram),
+        ...(next.last ? { lastJobId: next.last.jobId, lastStatus: next.last.status, lastEndTime: next.last.endTime } : {}),
       };
       try {
         if (etag) await stats.updateEntity(entity, 'Replace', { etag });
@@ -102,21 +96,6 @@ export const statsStore = {
     const out: HourRow[] = [];
     const filter = odata`PartitionKey eq ${HOUR} and RowKey ge ${fromHour}`;
     for await (const e of stats.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) out.push(toHour(e));
-    return out;
-  },
-
-  async setLast(row: LastRow): Promise<void> {
-    const stats = await table('jobstats');
-    await stats.upsertEntity({ partitionKey: LAST, rowKey: row.runbook, jobId: row.jobId, status: row.status, endTime: row.endTime }, 'Replace');
-  },
-
-  async lasts(): Promise<LastRow[]> {
-    const stats = await table('jobstats');
-    const out: LastRow[] = [];
-    const filter = odata`PartitionKey eq ${LAST}`;
-    for await (const e of stats.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-      out.push({ runbook: String(e.rowKey), jobId: String(e.jobId ?? ''), status: String(e.status ?? ''), endTime: String(e.endTime ?? '') });
-    }
     return out;
   },
 };

@@ -1,5 +1,5 @@
-// The stats aggregate over real Azurite: jobs counted as they end (concurrent ends of one hour and
-// runbook all counted), read back per hour and per runbook, limited to what the caller may see.
+// The stats aggregate over real Azurite: jobs counted as they end, flushed, read back per hour and
+// per runbook, limited to what the caller may see; concurrent flushes (two instances) both count.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../support/host';
 
@@ -14,17 +14,18 @@ afterAll(async () => {
 
 describe('job statistics', () => {
   it('counts every ended job once, by hour and runbook, with duration percentiles', async () => {
-    const { recordJobEnd, readStats } = await import('../../shared/stats/jobStats');
+    const { recordJobEnd, readStats, flushStats } = await import('../../shared/stats/jobStats');
     const now = Date.now();
     const end = new Date(now - 60_000).toISOString();
     const start = (ms: number) => new Date(Date.parse(end) - ms).toISOString();
-    // 20 ends of one runbook in one hour at once: optimistic concurrency must count them all.
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) => recordJobEnd({ jobId: `a${i}`, runbook: 'alpha', status: i < 15 ? 'Completed' : 'Failed', startTime: start(i < 18 ? 400 : 20_000), endTime: end })),
+    Array.from({ length: 20 }, (_, i) =>
+      recordJobEnd({ jobId: `a${i}`, runbook: 'alpha', status: i < 15 ? 'Completed' : 'Failed', startTime: start(i < 18 ? 400 : 20_000), endTime: end }),
     );
-    await recordJobEnd({ jobId: 'b1', runbook: 'beta', status: 'Stopped', endTime: end }); // stopped before it ran: no duration
-    await recordJobEnd({ jobId: 'old', runbook: 'alpha', status: 'Completed', startTime: start(1000), endTime: new Date(now - 3 * 86_400_000).toISOString() });
-    await recordJobEnd({ jobId: 'x', runbook: 'alpha', status: 'Running' as never, endTime: end }); // not final: not counted
+    recordJobEnd({ jobId: 'b1', runbook: 'beta', status: 'Stopped', endTime: end }); // stopped before it ran: no duration
+    recordJobEnd({ jobId: 'old', runbook: 'alpha', status: 'Completed', startTime: start(1000), endTime: new Date(now - 3 * 86_400_000).toISOString() });
+    recordJobEnd({ jobId: 'x', runbook: 'alpha', status: 'Running' as never, endTime: end }); // not final: not counted
+    expect((await readStats(7, () => true, now)).runbooks).toEqual([]); // nothing written before the flush
+    await flushStats();
 
     const week = await readStats(7, () => true, now);
     expect(week.hours).toHaveLength(7 * 24);
@@ -40,5 +41,13 @@ describe('job statistics', () => {
     expect(day.runbooks.map((r) => r.runbook)).toEqual(['alpha']);
     expect(day.runbooks[0]!.total).toBe(20); // the 3-day-old job is outside the day
     expect(day.hours.reduce((a, h) => a + h.Completed + h.Failed + h.Stopped, 0)).toBe(20);
+  });
+
+  it('counts concurrent merges of one row (several instances flushing at once) without losing any', async () => {
+    const { statsStore } = await import('../../shared/store/statsStore');
+    const hour = new Date().toISOString().slice(0, 13);
+    await Promise.all(Array.from({ length: 12 }, () => statsStore.updateHour(hour, 'gamma', (row) => ({ ...row, Completed: row.Completed + 1 }))));
+    const rows = await statsStore.hoursSince(hour);
+    expect(rows.find((r) => r.runbook === 'gamma')?.Completed).toBe(12);
   });
 });

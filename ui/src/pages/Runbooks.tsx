@@ -82,7 +82,7 @@ function NewRunbook({ onCancel }: { onCancel: () => void }) {
 
 export function Runbooks({ query }: { query: URLSearchParams }) {
   const data = useAsync(async () => {
-    const [runbooks, stats] = await Promise.all([get<{ value: Runbook[] }>('/api/v1/runbooks'), get<Stats>('/api/v1/stats?days=7')]);
+    const [runbooks, stats] = await Promise.all([get<{ value: Runbook[] }>('/api/v1/runbooks'), get<Stats>('/api/v1/stats?days=31')]);
     return { runbooks: runbooks.value, stats };
   }, []);
   const isAdmin = useCan('admin');
