@@ -58,7 +58,7 @@ export function contentSecurityPolicy(env: NodeJS.ProcessEnv = process.env, styl
     "script-src 'self'",
     // The editor (CodeMirror) writes its theme into a <style> element: it carries this response's nonce.
     `style-src 'self'${styleNonce ? ` 'nonce-${styleNonce}'` : ''}`,
-    // …and sets one style attribute through setAttribute while building the diff view. Attributes
+    // …and sets a style attribute while it builds its views (seen on the runbook page). Attributes
     // cannot load or run anything, so they alone are let through.
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data:",
