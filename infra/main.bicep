@@ -78,6 +78,7 @@ var tableNames = [
   'schedules'
   'dedupe'
   'slots'
+  'jobstats'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
