@@ -80,6 +80,7 @@ describe('dashboard job list', () => {
     await page.locator('[data-testid=page-no]', { hasText: 'Page 4' }).waitFor();
     await page.locator('[data-testid=jobs-table][aria-busy=false]').waitFor();
     expect(await page.locator('[data-testid=jobs-table] tbody tr').first().getAttribute('data-job')).toBe(newest[150]);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, 'jobs');
   });
 

@@ -23,4 +23,5 @@ export function when(iso: string | undefined | null): string {
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
-export const shortId = (id: string): string => id.slice(0, 8);
+// v7 job ids begin with their time: jobs started together share a prefix, so show the random end.
+export const shortId = (id: string): string => `…${id.slice(-8)}`;
