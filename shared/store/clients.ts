@@ -3,6 +3,7 @@ import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { settings } from '../config';
+import { storageEncodingPolicy } from './encoding';
 
 /**
  * Storage clients from the Functions host's own setting: `AzureWebJobsStorage` (a connection
@@ -20,7 +21,11 @@ const countingPolicy: PipelinePolicy = {
   },
 };
 const clientOptions = {
-  additionalPolicies: [{ policy: countingPolicy, position: 'perCall' as const }],
+  // Both run after serialization, on the body as sent (a batch's multipart body included).
+  additionalPolicies: [
+    { policy: countingPolicy, position: 'perCall' as const },
+    { policy: storageEncodingPolicy, position: 'perCall' as const },
+  ],
   retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 10_000 },
 };
 
