@@ -1,4 +1,4 @@
-import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { TableClient } from '@azure/data-tables';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
@@ -104,14 +104,4 @@ async function ensureOnce(key: string, create: () => Promise<void>): Promise<voi
     p.catch(() => ensured.delete(key)); // retry creation on the next call after an outage
   }
   await p;
-}
-
-/** Health: can we reach table storage right now? */
-export async function pingStorage(): Promise<void> {
-  const c = connection();
-  const svc = c.connectionString
-    ? TableServiceClient.fromConnectionString(c.connectionString, { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } })
-    : new TableServiceClient(`https://${c.accountName}.table.core.windows.net`, (credential ??= new DefaultAzureCredential()));
-  const iter = svc.listTables().byPage({ maxPageSize: 1 });
-  await iter.next();
 }
