@@ -163,6 +163,7 @@ async function execute(
     jobId: job.jobId,
     attempt: job.attempt,
     capBytes: s.streamCapBytes,
+    onRetry: (error) => log.warn(`Job ${job.jobId}: a stream batch failed (${(error as Error).message.split('\n')[0]}); trying again, then record by record.`),
     onError: (error, lost) => log.error(`Job ${job.jobId}: ${lost} stream records could not be saved, even one by one: ${(error as Error).message}`),
   });
   if (retryReason) writer.write('Warning', `${retryReason} Running it again as attempt ${job.attempt}.`);

@@ -24,6 +24,8 @@ export interface StreamWriterOptions {
   flushMs?: number;
   /** Called once per batch that failed even record by record, with the number lost. */
   onError?: (error: unknown, lost: number) => void;
+  /** Called when a batch failed and is about to be tried again. */
+  onRetry?: (error: unknown) => void;
   /** Pause before a failed batch is tried again (default 500 ms). */
   retryDelayMs?: number;
 }
@@ -120,7 +122,8 @@ export class StreamWriter {
       await streamStore.append(jobId, rows);
       emitStreams(jobId);
       return;
-    } catch {
+    } catch (error) {
+      this.opts.onRetry?.(error);
       await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 500));
     }
     try {
