@@ -63,10 +63,11 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules). The app also creates them if missing.
+// keyStore, webhookStore, dedupeStore, schedules, health). The app also creates them if missing.
 var queueNames = [
   'jobs'
   'jobs-poison'
+  'hookbook-health'
 ]
 var tableNames = [
   'jobs'
@@ -78,6 +79,7 @@ var tableNames = [
   'schedules'
   'dedupe'
   'slots'
+  'health'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

@@ -17,7 +17,7 @@ export interface AzuriteOptions {
   log?: (line: string) => void;
   /**
    * Disk mode: how often Azurite saves its data (LokiJS autosave, Azurite's own is 5000 ms). What
-   * was written since the last save is lost if Azurite is killed (see local/azurite-autosave.cjs).
+   * was written since the last save is lost if Azurite is killed (see local/parent-guard.cjs).
    */
   saveIntervalMs?: number;
 }
@@ -90,11 +90,8 @@ function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOpt
   ];
   if (opts.inMemory) args.push('--inMemoryPersistence');
   else args.push('--location', path.join(opts.dataDir ?? path.join(repoRoot, '.hookbook'), 'azurite'));
-  const env = { ...process.env };
-  if (!opts.inMemory) {
-    args.unshift('--require', path.join(path.dirname(__filename), 'azurite-autosave.cjs'));
-    env.HOOKBOOK_AZURITE_SAVE_MS = String(opts.saveIntervalMs ?? DEFAULT_SAVE_INTERVAL_MS);
-  }
+  // parent-guard.cjs sets LokiJS's save interval from this (disk mode only).
+  const env = { ...process.env, HOOKBOOK_AZURITE_SAVE_MS: opts.inMemory ? '' : String(opts.saveIntervalMs ?? DEFAULT_SAVE_INTERVAL_MS) };
   // stdin is a pipe on purpose: parent-guard.cjs ends Azurite when that pipe closes.
   const child = spawn(process.execPath, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   const keep = (b: Buffer) => {

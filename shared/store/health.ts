@@ -8,11 +8,10 @@ import { queue, table } from './clients';
  * way), and a queue send (then a delete, so nothing piles up). A reachable storage that cannot do
  * one of them is unhealthy too: Azurite can refuse every batch while single writes still work.
  *
- * Four storage transactions per probe; a result is reused for CACHE_MS (a failure for FAIL_CACHE_MS,
+ * Table `health`, queue `hookbook-health` (both also in infra/main.bicep). Four storage transactions per probe; a result is reused for CACHE_MS (a failure for FAIL_CACHE_MS,
  * so that recovery shows soon), and concurrent callers share one probe in flight. So a load balancer
  * probing every few seconds from many places costs at most one probe per 5 s per instance.
  */
-export const HEALTH_TABLE = 'health';
 export const HEALTH_QUEUE = 'hookbook-health';
 const CACHE_MS = 5000;
 const FAIL_CACHE_MS = 1000;
@@ -40,11 +39,11 @@ async function probe(): Promise<StorageHealth> {
   const at = new Date().toISOString();
   const [tableWrite, batchTransaction, queueSend] = await Promise.all([
     check(async (abortSignal) => {
-      const t = await table(HEALTH_TABLE);
+      const t = await table('health');
       await t.upsertEntity({ partitionKey: 'single', rowKey: probeId, at }, 'Replace', { abortSignal });
     }),
     check(async (abortSignal) => {
-      const t = await table(HEALTH_TABLE);
+      const t = await table('health');
       const partitionKey = `batch-${probeId}`;
       await t.submitTransaction(
         [

@@ -68,8 +68,8 @@ describe('infra/main.bicep', () => {
   });
 
   it('creates the queues and tables the job core uses', () => {
-    expect(arrayVar('queueNames').sort()).toEqual(['jobs', 'jobs-poison']);
-    expect(arrayVar('tableNames').sort()).toEqual(['dedupe', 'jobparams', 'jobs', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks'].sort());
+    expect(arrayVar('queueNames').sort()).toEqual(['hookbook-health', 'jobs', 'jobs-poison']);
+    expect(arrayVar('tableNames').sort()).toEqual(['dedupe', 'health', 'jobparams', 'jobs', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks'].sort());
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
     expect(resource('tables')).toContain("'Microsoft.Storage/storageAccounts/tableServices/tables@");
     // The worker listens on the queue the bicep creates.
