@@ -36,7 +36,10 @@ route('health', {
     summary: 'Health: 200 when storage takes a table write, a batch transaction and a queue send; 503 naming the failing part otherwise',
     tag: 'service',
     security: [],
-    responses: { 200: { description: 'healthy', schema: Health }, 503: { description: 'storage unreachable or failing: `failing` names the part', schema: Health } },
+    responses: {
+      200: { description: 'healthy', schema: Health },
+      503: { description: 'unhealthy: `failing` names the part (tableWrite, batchTransaction, queueSend)', schema: Health, headers: { 'Retry-After': 'seconds' } },
+    },
   },
 });
 
@@ -44,4 +47,11 @@ route('openapi', {
   methods: ['GET'],
   route: 'api/openapi.json',
   handler: async () => json(200, openApiDocument(settings().publicUrl)),
+  doc: {
+    path: '/api/openapi.json',
+    summary: 'This OpenAPI 3.1 document',
+    tag: 'service',
+    security: [],
+    responses: { 200: { description: 'the document', schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) } },
+  },
 });
