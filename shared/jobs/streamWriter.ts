@@ -43,6 +43,7 @@ export class StreamWriter {
   lost = 0;
   /** Why the first lost record could not be saved. */
   lostReason: string | undefined;
+  private warned = false;
 
   constructor(private readonly opts: StreamWriterOptions) {}
 
@@ -165,8 +166,6 @@ export class StreamWriter {
       await this.flushing;
     }
   }
-
-  private warned = false;
 }
 
 /** A short reason for people: `storage answered 404 TableNotFound`, or the error's first line. */
