@@ -116,6 +116,14 @@ describe('odd characters are stored exactly', () => {
     expect(job.result).toMatch(/^a\ufffd+b$/);
   });
 
+  it('in free text fields (a runbook description), kept exactly as sent', async () => {
+    const description = ODD.map(([, s]) => s).join(' ');
+    const name = uniqueName('odd-desc');
+    const r = await a.call('POST', '/api/v1/runbooks', { name, type: 'bash', content: 'echo hi', description });
+    expect(r.status, r.text).toBe(201);
+    expect((await a.call('GET', `/api/v1/runbooks/${name}`)).json.description).toBe(description);
+  });
+
   it('names reject them with 400 (names are plain ASCII)', async () => {
     for (const [, s] of ODD) {
       const r = await a.call('POST', '/api/v1/runbooks', { name: `rb${s}`, type: 'bash', content: 'echo' });
