@@ -102,7 +102,7 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules, health). The app also creates them if missing.
+// keyStore, webhookStore, dedupeStore, schedules, assetStore, health). The app also creates them if missing.
 var queueNames = [
   'jobs'
   'jobs-poison'
@@ -118,6 +118,8 @@ var tableNames = [
   'schedules'
   'dedupe'
   'slots'
+  'assets'
+  'assetaudit'
   'health'
 ]
 
