@@ -56,8 +56,8 @@ describe('disk mode durability window', () => {
   }, 240_000);
 
   it('a kill of the whole group past the save interval loses nothing', async () => {
-    // interval + time for a save on a busy machine
-    expect(await jobSurvives('group', SAVE_MS + 2000)).toBe(true);
+    // interval + time for a save on a slow, busy machine
+    expect(await jobSurvives('group', SAVE_MS + 4000)).toBe(true);
   }, 240_000);
 
   it('a kill of the whole group right after the 202 is measured (inside the window)', async () => {
