@@ -1,7 +1,7 @@
 import type { StreamType } from '../model/job';
 import { streamStore, MAX_BATCH, type StreamRow } from '../store/streamStore';
 import { PROPERTY_CHARS, cutString } from '../store/chunks';
-import { storageErrorCode } from '../store/errors';
+import { isStorageUnavailable, storageErrorCode } from '../store/errors';
 import { emitStreams } from './events';
 
 /**
@@ -136,12 +136,17 @@ export class StreamWriter {
     }
     let lost = 0;
     let firstError: unknown;
-    for (const row of rows) {
+    for (let i = 0; i < rows.length; i++) {
       try {
-        await streamStore.appendOne(jobId, row);
+        await streamStore.appendOne(jobId, rows[i]!);
       } catch (error) {
         lost++;
         firstError ??= error;
+        // Storage is down, not refusing this record: the others would only wait out the same retries.
+        if (isStorageUnavailable(error)) {
+          lost += rows.length - i - 1;
+          break;
+        }
       }
     }
     emitStreams(jobId);
