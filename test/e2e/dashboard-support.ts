@@ -7,7 +7,9 @@ import { expect } from 'vitest';
 import { http, repoRoot, type HttpResult } from '../support/host';
 
 export const CHROMIUM = process.env.HOOKBOOK_CHROMIUM ?? '/usr/bin/chromium';
-export const IMG = path.join(repoRoot, 'docs', 'img');
+// Screenshots refresh the pictures in docs/ only when asked (HOOKBOOK_UPDATE_SCREENSHOTS=1), so that an
+// ordinary test run leaves the work tree clean; otherwise they go to the ignored test-results/.
+export const IMG = process.env.HOOKBOOK_UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs', 'img') : path.join(repoRoot, 'test-results', 'screenshots');
 
 export async function launch(): Promise<Browser> {
   // Missing chromium is a failure, not a skip: these are the dashboard's only end-to-end tests.
