@@ -1,6 +1,7 @@
 /** The bench's results (bench/results.json) and the table it prints (docs/performance.md explains every figure). */
 import type { Machine } from './machine';
 import { r1, type Load } from './measure';
+import type { DashboardBench } from './scenarios/dashboard';
 import type { EndToEnd } from './scenarios/end-to-end';
 import type { Latency } from './scenarios/latency';
 import type { Rss } from './scenarios/rss';
@@ -17,6 +18,7 @@ export interface Results {
   latency: Latency[];
   endToEnd: EndToEnd;
   streamLines: StreamLines;
+  dashboard?: DashboardBench;
   rss: { idle: Rss; afterLoad: Rss };
 }
 
@@ -53,6 +55,11 @@ export function report(r: Results): string {
   rows.push(['stream writes of a 1,000-line job', `${big.streamBatches} transactions`, '<= 15', mark(big.streamBatches <= 15)]);
   rows.push([`stream lines recorded per second (${r.streamLines.recorded} lines)`, `${Math.round(r.streamLines.perSecond)}/s (${r1(r.streamLines.seconds)} s)`, '', '']);
   rows.push(['idle RSS, host process', `${r.rss.idle.hostMb} MB (after the load: ${r.rss.afterLoad.hostMb} MB)`, '<= 150 MB', mark(r.rss.idle.hostMb <= 150)]);
+  if (r.dashboard) {
+    const d = r.dashboard;
+    rows.push(['dashboard bundle, first screen (JS + CSS)', `${d.initialKb} KB, ${d.initialGzipKb} KB gzip (editor chunk, on demand: ${d.bundle.filter((b) => !b.initial && b.file.endsWith('.js')).map((b) => `${b.gzipKb} KB gzip`).join(', ')})`, '', '']);
+    rows.push(['dashboard first load, cold cache (p50)', d.firstLoad ? `sign-in form ${d.firstLoad.signInP50ms} ms, overview signed in ${d.firstLoad.overviewP50ms} ms (n=${d.firstLoad.samples})` : `not measured: ${d.skipped}`, '', '']);
+  }
   rows.push(['idle RSS, Azurite (queue + table)', `${r.rss.idle.azuriteMb} MB (after the load: ${r.rss.afterLoad.azuriteMb} MB)`, '', '']);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

@@ -13,7 +13,8 @@
 //     (scenarios/ingest.ts)
 //  4. The full local host (npm start, in-memory Azurite): idle RSS, single-job latency POST →
 //     Completed (bash, node; back to back and after an idle pause), end-to-end completed jobs/s under
-//     load, stream lines recorded per second. (scenarios/rss.ts, latency.ts, end-to-end.ts, stream-lines.ts)
+//     load, stream lines recorded per second, the dashboard's bundle and first load.
+//     (scenarios/rss.ts, latency.ts, end-to-end.ts, stream-lines.ts, dashboard.ts)
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
 import { writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { machine as describeMachine } from './machine';
 import { loadavg, r1, sleep } from './measure';
 import { report, type Results } from './report';
 import { ceilingOp } from './scenarios/ceiling';
+import { dashboardBench } from './scenarios/dashboard';
 import { endToEnd } from './scenarios/end-to-end';
 import { ingestVersusCeiling, type IngestVersusCeiling } from './scenarios/ingest';
 import { latency, type Latency } from './scenarios/latency';
@@ -79,10 +81,12 @@ async function main(): Promise<void> {
     log(`end to end: ${r1(e2e.completedPerSecond)} completed jobs/s`);
     const flood = await linesPerSecond(c, QUICK ? 2000 : 5000);
     log(`stream lines: ${Math.round(flood.perSecond)}/s`);
+    const dashboard = await dashboardBench(c.host, QUICK ? 3 : 5);
+    log(`dashboard: ${dashboard.initialGzipKb} KB gzip first screen, first load ${dashboard.firstLoad?.overviewP50ms ?? '-'} ms`);
     await sleep(3000);
     const rssAfter = rss();
     loads.end = loadavg();
-    results = { machine: { ...machine, loadavg: loads }, ceiling: vs.ceiling, ingest: vs.ingest, ingestRatio: vs.ratios, transactions: tx, latency: lat, endToEnd: e2e, streamLines: flood, rss: { idle: rssIdle, afterLoad: rssAfter } };
+    results = { machine: { ...machine, loadavg: loads }, ceiling: vs.ceiling, ingest: vs.ingest, ingestRatio: vs.ratios, transactions: tx, latency: lat, endToEnd: e2e, streamLines: flood, rss: { idle: rssIdle, afterLoad: rssAfter }, dashboard };
   } finally {
     await c.stop();
   }

@@ -3,6 +3,7 @@ import { jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
 import { emitStatus } from './events';
 import { logTransition } from './log';
 import { assertMove } from './state';
+import { recordJobEnd } from '../stats/jobStats';
 
 const now = () => new Date().toISOString();
 
@@ -12,6 +13,8 @@ export interface Final {
   exception?: string;
   result?: string;
   streamCount?: number;
+  /** Stream records lost after retries (streamWriter.withStreamLoss). */
+  streamsLost?: number;
 }
 
 /** Write the terminal status, re-reading on ETag conflicts (a stop request may race the end). */
@@ -33,6 +36,7 @@ export async function finishStatus(job: JobRecord, etag: string, final: Final): 
     }
   }
   emitStatus(job.jobId, final.status);
+  recordJobEnd({ jobId: job.jobId, runbook: job.runbook, status: final.status, startTime: job.startTime, endTime });
   logTransition({
     jobId: job.jobId,
     runbook: job.runbook,

@@ -5,6 +5,7 @@ import { readJob } from './read';
 import { emitStatus, emitStopRequest } from './events';
 import { logTransition } from './log';
 import type { Principal } from '../model/apiKey';
+import { recordJobEnd } from '../stats/jobStats';
 
 /**
  * Ask a job to stop. A job that has not started is Stopped at once (the worker that later takes its
@@ -24,6 +25,7 @@ export async function stopJob(jobId: string, by: string, principal?: Principal):
       if (job.status === 'New' || job.status === 'Queued') {
         await jobStore.update(jobId, { status: 'Stopped', stopRequestedBy: by, statusDetails: `Stopped before it ran by ${by}.`, endTime: t, lastModifiedTime: t }, found.etag);
         emitStatus(jobId, 'Stopped');
+        recordJobEnd({ jobId, runbook: job.runbook, status: 'Stopped', endTime: t });
         logTransition({ jobId, runbook: job.runbook, status: 'Stopped', attempt: job.attempt, reason: 'stopped before it ran' });
         return { status: 'Stopped' };
       }
