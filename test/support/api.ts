@@ -13,7 +13,7 @@ export interface Api {
   client: HookbookClient;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
   /** The job as JSON (suites read into its parameters and result freely). */
-  waitForStatus(jobId: string, statuses: string[], timeoutMs?: number): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  waitForStatus(jobId: string, statuses: string[], timeoutMs?: number): Promise<any>;
   createRunbook(def: Record<string, unknown>, publish?: boolean): Promise<string>;
 }
 

@@ -7,7 +7,7 @@ export interface HttpResult {
   headers: Headers;
   text: string;
   // Suites probe answers of every shape (problem documents, dialect bodies, deliberate garbage).
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 export async function http(url: string, path: string, init: RequestInit = {}): Promise<HttpResult> {
