@@ -43,6 +43,8 @@ export const RunbookDefinition = z.object({
   maxConcurrency: z.number().int().min(1).max(1000).optional(),
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
+  /** PowerShell runbooks: record Write-Verbose messages ($VerbosePreference = 'Continue'), as Azure's "Log verbose records". */
+  logVerbose: z.boolean().optional(),
 });
 export type RunbookDefinition = z.infer<typeof RunbookDefinition>;
 
