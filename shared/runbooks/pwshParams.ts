@@ -224,9 +224,12 @@ export function toScript(source: string): PwshScript {
       if (lower === 'inlinescript' && next?.text === '{') {
         edits.push({ start: t.start, end: t.end, text: '&' });
         const end = matching(body, k + 1);
-        for (let m = k + 2; m < end; m++) {
-          const v = body[m]!;
-          if (v.kind === 'variable' && /^\$using:/i.test(v.text)) edits.push({ start: v.start, end: v.start + 7, text: '$' });
+        // $using:x (also inside strings) reads the workflow's variable: inline, that is just $x.
+        const using = /\$(\{?)using:/gi;
+        const span = source.slice(body[k + 1]!.end, body[end]!.start);
+        for (let m = using.exec(span); m; m = using.exec(span)) {
+          const at = body[k + 1]!.end + m.index;
+          edits.push({ start: at, end: at + m[0].length, text: '$' + m[1] });
         }
         const after = body[end + 1];
         if (after?.kind === 'word' && after.text.startsWith('-') && after.line === body[end]!.line) throw new PwshSourceError(`InlineScript parameter '${after.text}' needs the workflow engine`, after.line);
@@ -385,4 +388,20 @@ export function literal(expr: string): unknown {
     return items.every((x) => x !== undefined && !Array.isArray(x)) ? items : undefined;
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Publishing
+
+/**
+ * A pwsh runbook's definition as published: a workflow that needs the engine is refused
+ * (`PwshSourceError`), and when no parameters are declared they are read from the param() block.
+ * Other runbook types pass through unchanged.
+ */
+export function withPwshParameters<T extends { type: string; parameters: RunbookParameter[] }>(definition: T, content: string): T {
+  if (definition.type !== 'pwsh') return definition;
+  const script = toScript(content);
+  if (definition.parameters.length > 0) return definition;
+  const parameters = parseParamBlock(script).map(({ psType: _psType, ...p }) => p);
+  return { ...definition, parameters };
 }
