@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { RunbookVersion } from '../model/runbook';
 import type { ProcessSpec } from './process';
 import { toScript } from '../runbooks/pwshParams';
-import { findPwsh, pwshHost } from './pwsh';
+import { findPwsh, pwshCommand, pwshHost } from './pwsh';
 
 /**
  * How each runbook type is started. The parameters reach the runbook as data:
@@ -105,8 +105,10 @@ export function prepareRun(
       env.POWERSHELL_TELEMETRY_OPTOUT = '1';
       env.POWERSHELL_UPDATECHECK = 'Off';
       if (process.env.DOTNET_ROOT) env.DOTNET_ROOT = process.env.DOTNET_ROOT;
-      const command = findPwsh() ?? 'pwsh'; // not found: the spawn fails and the job says why
-      spec = { command, args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()], cwd: dir, env, stdin: json, control: true };
+      const found = findPwsh();
+      // Not found: spawning `pwsh` fails and the job says why.
+      const { command, args } = found ? pwshCommand(found) : { command: 'pwsh', args: [] };
+      spec = { command, args: [...args, '-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()], cwd: dir, env, stdin: json, control: true };
       break;
     }
   }
