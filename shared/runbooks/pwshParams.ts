@@ -63,6 +63,9 @@ export function tokenize(src: string): Token[] {
       else if (c === ')') {
         depth--;
         if (depth === 0) return j + 1;
+      } else if (isHereStart(j)) {
+        j = skipHere(j);
+        continue;
       } else if (c === '"' || c === "'") {
         j = c === '"' ? skipDouble(j + 1) : skipSingle(j + 1);
         continue;
@@ -86,6 +89,20 @@ export function tokenize(src: string): Token[] {
       else j++;
     }
     return fail('unterminated string', from - 1);
+  };
+  /** `@"` or `@'` ending its line opens a here-string. */
+  const isHereStart = (at: number): boolean => src[at] === '@' && (src[at + 1] === '"' || src[at + 1] === "'") && /^[ \t]*\r?\n/.test(src.slice(at + 2, at + 200));
+  /** Skips a here-string; its terminator stands at the start of a line. `@"` may hold `$( )` with here-strings of its own. */
+  const skipHere = (at: number): number => {
+    const quote = src[at + 1]!;
+    let j = src.indexOf('\n', at) + 1;
+    while (j < src.length) {
+      if ((src[j - 1] === '\n') && src[j] === quote && src[j + 1] === '@') return j + 2;
+      if (quote === '"' && src[j] === '`') j += 2;
+      else if (quote === '"' && src[j] === '$' && src[j + 1] === '(') j = skipSubexpression(j + 2);
+      else j++;
+    }
+    return fail('unterminated here-string', at);
   };
   const skipSingle = (from: number): number => {
     let j = from;
@@ -113,13 +130,8 @@ export function tokenize(src: string): Token[] {
       i = end + 2;
     } else if (c === '#') {
       while (i < src.length && src[i] !== '\n') i++;
-    } else if (c === '@' && (src[i + 1] === '"' || src[i + 1] === "'") && /^[ \t]*\r?\n/.test(src.slice(i + 2, i + 200))) {
-      const quote = src[i + 1]!;
-      const close = new RegExp(`\\n[ \\t]*${quote}@`, 'g');
-      close.lastIndex = i + 2;
-      const m = close.exec(src);
-      if (!m) fail('unterminated here-string', i);
-      const end = m!.index + m![0].length;
+    } else if (isHereStart(i)) {
+      const end = skipHere(i);
       push('string', i, end);
       i = end;
     } else if (c === '"' || c === "'") {
@@ -344,8 +356,9 @@ function parseOne(seg: Token[], src: string): PwshParameter {
     const exprText = src.slice(seg[k + 1]!.end, seg.at(-1)!.end).trim();
     const value = literal(exprText);
     // A computed default ((Get-Date), "$env:X") is left to PowerShell: the parameter is then not passed.
+    // Mandatory stays as declared: PowerShell ignores a mandatory parameter's default, while a
+    // literal one is filled in here (as RealmJoin's form pre-fills it) before the job starts.
     if (value !== undefined && acceptsDefault(type, value)) param.default = value;
-    if (value !== undefined || exprText) param.mandatory = false;
   }
   return param;
 }

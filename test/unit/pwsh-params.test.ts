@@ -44,6 +44,18 @@ describe('PowerShell param() blocks', () => {
     expect(params("$s = @'\nparam([int]$Nope)\n'@\nparam([int]$Late)")).toEqual([]);
   });
 
+  it('keeps Mandatory with a literal default (the default fills in), as PowerShell declares it', () => {
+    expect(params("param([Parameter(Mandatory = $true)][string]$Action = 'Allowed')")).toEqual([
+      { name: 'Action', type: 'string', mandatory: true, secret: false, default: 'Allowed' },
+    ]);
+  });
+
+  it('skips here-strings holding $( ) with here-strings of their own', () => {
+    const src = ['param([string]$A)', '$s = @"', '$(if ($A) {', '@"', 'inner "@ not at line start', '"@', '})', 'param([int]$Nope)', '"@', 'workflow'].join('\n');
+    expect(() => toScript(src)).toThrow(/line 10/); // the only code after the string is the bare word
+    expect(params(src.replace(/\nworkflow$/, '')).map((p) => p.name)).toEqual(['A']);
+  });
+
   it('balances brackets inside attributes (RealmJoin ValidateScript blocks)', () => {
     const src = 'param(\n [ValidateScript( { Use-RJInterface -Type Graph -Entity User -DisplayName "User (UPN)" } )]\n [String] $UserName,\n [string] $CallerName\n)';
     expect(params(src).map((p) => p.name)).toEqual(['UserName', 'CallerName']);
