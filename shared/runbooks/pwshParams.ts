@@ -30,7 +30,10 @@ export interface Token {
 }
 
 const PUNCT = new Set(['(', ')', '{', '}', '[', ']', ',', ';', '=', '|']);
-const WORD_STOP = /[\s(){}[\],;=|"'`$#]/;
+const WORD_STOP = /[\s(){}[\],;=|"'`$#\u2018-\u201E]/;
+// PowerShell reads typographic quotes as quotes (they come with runbooks pasted from documents).
+const isDouble = (c: string | undefined) => c === '"' || c === '\u201C' || c === '\u201D' || c === '\u201E';
+const isSingle = (c: string | undefined) => c === "'" || c === '\u2018' || c === '\u2019' || c === '\u201A' || c === '\u201B';
 
 export function tokenize(src: string): Token[] {
   const tokens: Token[] = [];
@@ -66,8 +69,8 @@ export function tokenize(src: string): Token[] {
       } else if (isHereStart(j)) {
         j = skipHere(j);
         continue;
-      } else if (c === '"' || c === "'") {
-        j = c === '"' ? skipDouble(j + 1) : skipSingle(j + 1);
+      } else if (isDouble(c) || isSingle(c)) {
+        j = isDouble(c) ? skipDouble(j + 1) : skipSingle(j + 1);
         continue;
       } else if (c === '#' && (j === 0 || /[\s(;{]/.test(src[j - 1]!))) {
         while (j < src.length && src[j] !== '\n') j++;
@@ -82,8 +85,8 @@ export function tokenize(src: string): Token[] {
     while (j < src.length) {
       const c = src[j]!;
       if (c === '`') j += 2;
-      else if (c === '"') {
-        if (src[j + 1] === '"') j += 2;
+      else if (isDouble(c)) {
+        if (isDouble(src[j + 1])) j += 2;
         else return j + 1;
       } else if (c === '$' && src[j + 1] === '(') j = skipSubexpression(j + 2);
       else j++;
@@ -107,8 +110,8 @@ export function tokenize(src: string): Token[] {
   const skipSingle = (from: number): number => {
     let j = from;
     while (j < src.length) {
-      if (src[j] === "'") {
-        if (src[j + 1] === "'") j += 2;
+      if (isSingle(src[j])) {
+        if (isSingle(src[j + 1])) j += 2;
         else return j + 1;
       } else j++;
     }
@@ -134,8 +137,8 @@ export function tokenize(src: string): Token[] {
       const end = skipHere(i);
       push('string', i, end);
       i = end;
-    } else if (c === '"' || c === "'") {
-      const end = c === '"' ? skipDouble(i + 1) : skipSingle(i + 1);
+    } else if (isDouble(c) || isSingle(c)) {
+      const end = isDouble(c) ? skipDouble(i + 1) : skipSingle(i + 1);
       push('string', i, end);
       i = end;
     } else if (c === '$') {
@@ -217,7 +220,14 @@ export function toScript(source: string): PwshScript {
   const brace = code[wfIndex + 2];
   if (!nameTok || nameTok.kind !== 'word' || brace?.text !== '{') throw new PwshSourceError("'workflow' must be followed by a name and '{'", code[wfIndex]!.line);
   const close = matching(code, wfIndex + 2);
-  const outside = [...code.slice(0, wfIndex), ...code.slice(close + 1)].find((t) => !(t.kind === 'punct' && t.text === ';'));
+  // A script-info header's empty `Param()` (PowerShell Gallery publishing) may precede the workflow.
+  let first = 0;
+  const blanks: { start: number; end: number }[] = [];
+  if (isWord(code[0], 'param') && code[1]?.text === '(' && code[2]?.text === ')' && wfIndex >= 3) {
+    blanks.push({ start: code[0]!.start, end: code[2]!.end });
+    first = 3;
+  }
+  const outside = [...code.slice(first, wfIndex), ...code.slice(close + 1)].find((t) => !(t.kind === 'punct' && t.text === ';'));
   if (outside) throw new PwshSourceError(`a workflow runbook holds only the workflow; found '${outside.text}' outside it`, outside.line);
 
   const body = code.slice(wfIndex + 3, close);
@@ -234,7 +244,9 @@ export function toScript(source: string): PwshScript {
       if (ENGINE_PARAMETERS.some((p) => lower === p || lower.startsWith(p + ':'))) throw new PwshSourceError(`workflow common parameter '${t.text}' needs the workflow engine`, t.line);
       if (lower === 'workflow') throw new PwshSourceError('a workflow inside a workflow needs the workflow engine', t.line);
       if (lower === 'inlinescript' && next?.text === '{') {
-        edits.push({ start: t.start, end: t.end, text: '&' });
+        // `InlineScript` may stand on its own line above `{`: a line continuation keeps `& {` one statement.
+        const gap = source.slice(t.end, next.start);
+        edits.push({ start: t.start, end: next.start, text: '&' + (/^\s*$/.test(gap) ? gap.replace(/(\r?\n)/g, ' `$1') : gap) });
         const end = matching(body, k + 1);
         // $using:x (also inside strings) reads the workflow's variable: inline, that is just $x.
         const using = /\$(\{?)using:/gi;
@@ -254,6 +266,7 @@ export function toScript(source: string): PwshScript {
   const newlines = (a: number, b: number) => source.slice(a, b).replace(/[^\n]/g, '');
   edits.push({ start: code[wfIndex]!.start, end: brace.end, text: newlines(code[wfIndex]!.start, brace.end) });
   edits.push({ start: code[close]!.start, end: code[close]!.end, text: '' });
+  for (const b of blanks) edits.push({ ...b, text: newlines(b.start, b.end) });
   edits.sort((a, b) => b.start - a.start);
   let script = source;
   for (const e of edits) script = script.slice(0, e.start) + e.text + script.slice(e.end);

@@ -109,6 +109,12 @@ describe('PowerShell Workflow runbooks', () => {
     expect(toScript('1..3 | ForEach-Object -Parallel { $_ }').workflow).toBeUndefined();
   });
 
+  it('InlineScript on its own line above { stays one statement; typographic quotes are quotes; an empty Param() header may precede', () => {
+    const src = 'Param()\n<# .SYNOPSIS #>\nworkflow W {\n  $r = InlineScript\n  {\n    \u201Cparallel {\u201D\n  }\n}';
+    const out = toScript(src);
+    expect(out.script.split('\n')).toEqual(['', '<# .SYNOPSIS #>', '', '  $r = & `', '  {', '    \u201Cparallel {\u201D', '  }', '']);
+  });
+
   it('refuses code outside the workflow', () => {
     expect(() => toScript('workflow A { }\nWrite-Output x')).toThrow(/line 2: .*outside/);
   });
