@@ -97,8 +97,15 @@ try {
     $e = $__hookbookErrors[0]
     throw "The runbook does not parse: line $($e.Extent.StartLineNumber): $($e.Message)"
   }
+  # JSON objects arrive as PSCustomObject, which PowerShell will not bind to [hashtable]: convert those.
+  foreach ($p in @($__hookbookAst.ParamBlock.Parameters)) {
+    $n = $p.Name.VariablePath.UserPath
+    if ($__hookbookParameters[$n] -is [Management.Automation.PSCustomObject] -and [Collections.IDictionary].IsAssignableFrom($p.StaticType)) {
+      $__hookbookParameters[$n] = ConvertTo-Json -InputObject $__hookbookParameters[$n] -Depth 100 -Compress | ConvertFrom-Json -AsHashtable -DateKind String
+    }
+  }
   $__hookbookRunbook = $__hookbookAst.GetScriptBlock()
-  Remove-Variable __hookbookJson, __hookbookParsed, __hookbookErrors, __hookbookTokens, __hookbookAst, p -ErrorAction Ignore
+  Remove-Variable __hookbookJson, __hookbookParsed, __hookbookErrors, __hookbookTokens, __hookbookAst, p, n -ErrorAction Ignore
 
   # The runbook starts with Azure Automation's preferences.
   $ErrorActionPreference = 'Continue'

@@ -198,16 +198,17 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
       const name = await a.createRunbook({
         name: uniqueName('psinject'),
         type: 'pwsh',
-        content: 'param([string]$Text, [object]$Data, [string[]]$List)\nWrite-Output $Text\nWrite-Output "$($Data.Cmd)"\nWrite-Output ($List -join "|")',
+        content: 'param([string]$Text, [object]$Data, [string[]]$List, [hashtable]$Map)\nWrite-Output $Text\nWrite-Output "$($Data.Cmd)"\nWrite-Output ($List -join "|")\nWrite-Output ($Map -is [hashtable])\nWrite-Output $Map["k"]',
       });
       const values = {
         Text: `"; Remove-Item -Recurse -Force '${victim}'; "`,
         Data: { Cmd: `$(New-Item -ItemType File -Path '${marker}')` },
         List: [`'; New-Item '${marker}' #`, '`$(Set-Content x y)'],
+        Map: { k: `$(Remove-Item -Recurse -Force '${victim}')` },
       };
       const { job, streams } = await runToEnd(name, values);
       expect(job.status, job.exception).toBe('Completed');
-      expect(byType(streams, 'Output')).toEqual([values.Text, values.Data.Cmd, values.List.join('|')]);
+      expect(byType(streams, 'Output')).toEqual([values.Text, values.Data.Cmd, values.List.join('|'), 'True', values.Map.k]);
       expect(existsSync(victim)).toBe(true);
       expect(existsSync(marker)).toBe(false);
     });
