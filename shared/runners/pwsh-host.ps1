@@ -98,7 +98,7 @@ try {
     throw "The runbook does not parse: line $($e.Extent.StartLineNumber): $($e.Message)"
   }
   # JSON objects arrive as PSCustomObject, which PowerShell will not bind to [hashtable]: convert those.
-  foreach ($p in @($__hookbookAst.ParamBlock.Parameters)) {
+  foreach ($p in $(if ($__hookbookAst.ParamBlock) { $__hookbookAst.ParamBlock.Parameters })) {
     $n = $p.Name.VariablePath.UserPath
     if ($__hookbookParameters[$n] -is [Management.Automation.PSCustomObject] -and [Collections.IDictionary].IsAssignableFrom($p.StaticType)) {
       $__hookbookParameters[$n] = ConvertTo-Json -InputObject $__hookbookParameters[$n] -Depth 100 -Compress | ConvertFrom-Json -AsHashtable -DateKind String

@@ -340,7 +340,7 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
       const job = await a.waitForStatus(s.json.jobId, ['Stopped', 'Failed', 'Completed'], 60_000);
       expect(job.status).toBe('Stopped');
       await waitFor(() => pids.every(gone), `pids ${pids.join(', ')} to be gone`, 30_000);
-    });
+    }, 180_000);
 
     it('time limit: the job ends Stopped with the reason, pwsh and its child are gone', async () => {
       const name = await a.createRunbook({ name: uniqueName('psslow'), type: 'pwsh', timeoutSeconds: 20, content });
@@ -350,6 +350,6 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
       expect(job.status).toBe('Stopped');
       expect(job.statusDetails).toContain('time limit of 20 s');
       await waitFor(() => pids.every(gone), `pids ${pids.join(', ')} to be gone`, 30_000);
-    });
+    }, 180_000);
   });
 });
