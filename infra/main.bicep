@@ -102,7 +102,7 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules). The app also creates them if missing.
+// keyStore, webhookStore, dedupeStore, schedules, assetStore). The app also creates them if missing.
 var queueNames = [
   'jobs'
   'jobs-poison'
@@ -117,6 +117,8 @@ var tableNames = [
   'schedules'
   'dedupe'
   'slots'
+  'assets'
+  'assetaudit'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {

@@ -28,6 +28,10 @@ const settingsSchema = z.object({
   orphanSeconds: intSetting(300),
   /** Jobs the retention cleaner deletes per run. */
   retentionBatch: intSetting(500),
+  /** The URL a job calls for its assets (HOOKBOOK_URL in the job); default: publicUrl. */
+  jobApiUrl: z.string().optional(),
+  /** Extra variables a runbook with `identity: true` receives (a developer's credential locally). */
+  identityPassEnv: z.array(z.string()).default([]),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -55,6 +59,8 @@ export function settings(): Settings {
     concurrencyRetrySeconds: env.HOOKBOOK_CONCURRENCY_RETRY_SECONDS,
     orphanSeconds: env.HOOKBOOK_ORPHAN_SECONDS,
     retentionBatch: env.HOOKBOOK_RETENTION_BATCH,
+    jobApiUrl: (env.HOOKBOOK_JOB_API_URL || undefined)?.replace(/\/+$/, ''),
+    identityPassEnv: (env.HOOKBOOK_IDENTITY_PASS_ENV ?? '').split(',').map((n) => n.trim()).filter(Boolean),
   });
   return cached;
 }

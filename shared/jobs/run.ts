@@ -15,6 +15,7 @@ import { emitStatus, jobEvents } from './events';
 import { logTransition } from './log';
 import { finishStatus, type Final } from './finish';
 import { assertMove } from './state';
+import { prepareJobAssets, type JobAssets } from '../assets/jobEnv';
 
 export const instanceId = process.env.HOOKBOOK_INSTANCE_ID || `${hostname()}:${process.pid}`;
 
@@ -177,8 +178,19 @@ async function execute(
     return;
   }
 
-  const prepared = prepareRun(version, parameters, job);
-  const proc = startProcess(prepared.spec, (r) => writer.write(r.streamType, r.text, r.value));
+  // Assets: job token, helpers, identity, and the masker that hides every secret handed to the job.
+  let assets: JobAssets;
+  try {
+    assets = await prepareJobAssets(job, version, parameters);
+  } catch (error) {
+    const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
+    await writer.close();
+    await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+    return;
+  }
+  const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
+  const prepared = prepareRun(version, parameters, job, assets.env);
+  const proc = startProcess(prepared.spec, output.push);
   const timeoutSeconds = version.definition.timeoutSeconds ?? s.defaultTimeoutSeconds;
   const graceMs = s.stopGraceSeconds * 1000;
   const timeout = setTimeout(() => proc.kill('timeout', graceMs), timeoutSeconds * 1000);
@@ -234,11 +246,12 @@ async function execute(
     jobEvents.off(`stop:${job.jobId}`, onStop);
     await prepared.cleanup();
   }
+  output.end();
   await writer.close();
   if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
 
   if (outcome.killedBecause === 'lease') return; // the attempt that took over records the outcome
-  const final = outcomeToFinal(outcome, version.definition.type, timeoutSeconds, stopRequestedBy);
+  const final = assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, stopRequestedBy));
   await finishStatus(job, currentEtag, { ...final, streamCount: writer.count });
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunbookAssets } from './asset';
 
 /** Runbook names follow Azure Automation; the RealmJoin form `[rjgit-]<scope>_<category>_<name>` fits. */
 export const RunbookName = z
@@ -62,6 +63,10 @@ export const RunbookDefinition = z.object({
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
   /** PowerShell runbooks: record Write-Verbose messages ($VerbosePreference = 'Continue'), as Azure's "Log verbose records". */
   logVerbose: z.boolean().optional(),
+  /** Shared assets the runbook's jobs may read/write (docs/assets.md). */
+  assets: RunbookAssets.optional(),
+  /** Pass the Function App's managed identity environment to its jobs (docs/assets.md). */
+  identity: z.boolean().optional(),
 });
 export type RunbookDefinition = z.infer<typeof RunbookDefinition>;
 

@@ -155,7 +155,7 @@ describe('infra/main.bicep', () => {
 
   it('creates the queues and tables the job core uses', () => {
     expect(arrayVar('queueNames').sort()).toEqual(['jobs', 'jobs-poison']);
-    expect(arrayVar('tableNames').sort()).toEqual(['dedupe', 'jobparams', 'jobs', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks'].sort());
+    expect(arrayVar('tableNames').sort()).toEqual(['assetaudit', 'assets', 'dedupe', 'jobparams', 'jobs', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks'].sort());
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
     expect(resource('tables')).toContain("'Microsoft.Storage/storageAccounts/tableServices/tables@");
     // The worker listens on the queue the bicep creates.
@@ -238,7 +238,7 @@ describe('infra/main.bicep', () => {
 
   it('matches the deployable layout: package.json main and the build script', () => {
     expect(pkg.main).toBe('dist/functions/*.js');
-    expect(pkg.scripts.build).toBe('tsc -p . && cp shared/runners/node-host.cjs shared/runners/pwsh-host.ps1 dist/shared/runners/ && cp local/parent-guard.cjs dist/local/');
+    expect(pkg.scripts.build).toBe('tsc -p . && cp shared/runners/node-host.cjs shared/runners/pwsh-host.ps1 dist/shared/runners/ && cp -r shared/runners/helpers dist/shared/runners/ && cp local/parent-guard.cjs dist/local/');
     const host = JSON.parse(readFileSync(path.join(root, 'host.json'), 'utf8'));
     expect(host.extensionBundle.id).toBe('Microsoft.Azure.Functions.ExtensionBundle');
   });
