@@ -58,6 +58,9 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
       },
     });
     a = api(host.url, host.adminKey);
+    // The sample reads this credential asset (its manifest declares it) with Get-AutomationPSCredential.
+    const cred = await a.call('POST', '/api/v1/assets/credentials', { name: 'MyAzureCredential', userName: 'automation@contoso.com', password: 'not-a-real-password' });
+    expect(cred.status, cred.text).toBe(201);
   }, 120_000);
   afterAll(async () => {
     await host?.stop();
@@ -69,7 +72,7 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
     const docBody = '[\r\n    {\r\n        "Name":  "vm01",\r\n        "ServiceName":  "vm01"\r\n    },\r\n    {\r\n        "Name":  "vm02",\r\n        "ServiceName":  "vm02"\r\n    }\r\n]';
     const docHeaders = { From: 'user@contoso.com', Date: '05/28/2015 15:47:00', 'Content-Type': 'application/json' };
 
-    it('the repository file declares WebhookData from the workflow param() block', async () => {
+    it('the repository file (manifest: only its credential asset) declares WebhookData from the workflow param() block', async () => {
       const r = await a.call('GET', `/api/v1/runbooks/${SAMPLE}`);
       expect(r.status, r.text).toBe(200);
       expect(r.json.parameters).toEqual([{ name: 'WebhookData', type: 'object', mandatory: false, secret: false }]);
@@ -85,7 +88,7 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
       expect(out[0]).toBe(`Runbook started from webhook ${hook.name} by user@contoso.com.`);
       // Add-AzureAccount's account object, shown as PowerShell formats it and kept as data.
       const account = streams.find((s) => s.streamType === 'Output' && s.value?.Id);
-      expect(account.value).toEqual({ Id: 'standin-MyAzureCredential', Type: 'User', Subscriptions: 'stand-in' });
+      expect(account.value).toEqual({ Id: 'automation@contoso.com', Type: 'User', Subscriptions: 'stand-in' });
       expect(account.streamText).toMatch(/Id\s+Type\s+Subscriptions/);
       // The sample reads .VirtualMachines, which the documented array body does not have: PowerShell 7's
       // member enumeration yields one $null per array element, so the loop runs once per VM with no name.
