@@ -32,6 +32,12 @@ const settingsSchema = z.object({
   jobApiUrl: z.string().optional(),
   /** Extra variables a runbook with `identity: true` receives (a developer's credential locally). */
   identityPassEnv: z.array(z.string()).default([]),
+  /** Account whose group jobs run with when the worker is root (docs/security.md). */
+  jobUser: z.string().default('hookbook-job'),
+  /** uid range, one uid per running job (`<first>-<last>`, or `off`). */
+  jobUids: z.string().optional(),
+  /** Failed authentications per client IP (and per IP and key id) a minute before 429. */
+  authFailureLimit: intSetting(10),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -61,6 +67,9 @@ export function settings(): Settings {
     retentionBatch: env.HOOKBOOK_RETENTION_BATCH,
     jobApiUrl: (env.HOOKBOOK_JOB_API_URL || undefined)?.replace(/\/+$/, ''),
     identityPassEnv: (env.HOOKBOOK_IDENTITY_PASS_ENV ?? '').split(',').map((n) => n.trim()).filter(Boolean),
+    jobUser: env.HOOKBOOK_JOB_USER || undefined,
+    jobUids: env.HOOKBOOK_JOB_UIDS || undefined,
+    authFailureLimit: env.HOOKBOOK_AUTH_FAILURE_LIMIT,
   });
   return cached;
 }

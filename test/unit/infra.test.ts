@@ -238,7 +238,7 @@ describe('infra/main.bicep', () => {
 
   it('matches the deployable layout: package.json main and the build script', () => {
     expect(pkg.main).toBe('dist/functions/*.js');
-    expect(pkg.scripts.build).toBe('tsc -p . && cp shared/runners/node-host.cjs shared/runners/pwsh-host.ps1 dist/shared/runners/ && cp -r shared/runners/helpers dist/shared/runners/ && cp local/parent-guard.cjs dist/local/');
+    expect(pkg.scripts.build).toBe('tsc -p . && cp shared/runners/node-host.cjs shared/runners/pwsh-host.ps1 dist/shared/runners/ && cp -r shared/runners/helpers dist/shared/runners/ && cp local/parent-guard.cjs dist/local/ && node scripts/build-native.cjs --quiet --copy-to dist');
     const host = JSON.parse(readFileSync(path.join(root, 'host.json'), 'utf8'));
     expect(host.extensionBundle.id).toBe('Microsoft.Azure.Functions.ExtensionBundle');
   });
