@@ -1,4 +1,4 @@
-import type { RunbookParameter } from '../model/runbook';
+import { MAX_PARAMETERS, type RunbookParameter } from '../model/runbook';
 
 /**
  * Reads PowerShell runbooks without running them: the `param()` block (so an Azure Automation
@@ -429,5 +429,6 @@ export function withPwshParameters<T extends { type: string; parameters: Runbook
   const script = toScript(content);
   if (definition.parameters.length > 0) return definition;
   const parameters = parseParamBlock(script).map(({ psType: _psType, ...p }) => p);
+  if (parameters.length > MAX_PARAMETERS) throw new PwshSourceError(`param() declares ${parameters.length} parameters; a runbook takes at most ${MAX_PARAMETERS}`, 1);
   return { ...definition, parameters };
 }
