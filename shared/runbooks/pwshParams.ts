@@ -429,6 +429,6 @@ export function withPwshParameters<T extends { type: string; parameters: Runbook
   const script = toScript(content);
   if (definition.parameters.length > 0) return definition;
   const parameters = parseParamBlock(script).map(({ psType: _psType, ...p }) => p);
-  if (parameters.length > MAX_PARAMETERS) throw new PwshSourceError(`param() declares ${parameters.length} parameters; a runbook takes at most ${MAX_PARAMETERS}`, 1);
+  if (parameters.length > MAX_PARAMETERS) throw new PwshSourceError(`param() declares ${parameters.length} parameters; a runbook takes at most ${MAX_PARAMETERS}`, script.tokens.find((t) => isWord(t, 'param'))?.line ?? 1);
   return { ...definition, parameters };
 }
