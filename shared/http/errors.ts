@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { classifyStorageError } from '../store/errors';
 
 /**
  * Errors typed by who is at fault. Anything a caller did wrong is an HttpError with a 4xx status
- * and a sentence naming what is wrong; storage trouble becomes 503 (retryable); the rest is 500.
+ * and a sentence naming what is wrong; storage that cannot be reached becomes 503 (retryable), a
+ * storage refusal the 4xx it means (shared/store/errors.ts); the rest is 500 with an id in the log.
  */
 export class HttpError extends Error {
   constructor(
@@ -39,22 +42,27 @@ export function describeZodError(error: z.ZodError, what = 'body'): string {
     .join('; ');
 }
 
-/** Storage SDK errors that mean "could not reach storage" (not "storage said no"). */
-export function isStorageUnreachable(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return false;
-  const e = error as { code?: string; statusCode?: number; name?: string; cause?: unknown };
-  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'REQUEST_SEND_ERROR', 'UND_ERR_SOCKET'];
-  if (e.code && codes.includes(e.code)) return true;
-  if (e.name === 'RestError' && e.statusCode === undefined) return true;
-  if (e.statusCode === 503 || e.statusCode === 500) return true;
-  if (e.name === 'AbortError') return true;
-  return e.cause ? isStorageUnreachable(e.cause) : false;
-}
-
-/** Turn anything thrown into an HttpError (never leaks internals). */
+/** Turn anything thrown into an HttpError (never leaks internals). Storage errors by what they mean. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof z.ZodError) return badRequest(describeZodError(error));
-  if (isStorageUnreachable(error)) return serviceUnavailable();
-  return new HttpError(500, 'Internal error; it has been logged.');
+  const fault = classifyStorageError(error);
+  if (fault?.kind === 'unavailable') return serviceUnavailable();
+  if (fault?.kind === 'rejected') return new HttpError(fault.status, REJECTED[fault.status]);
+  const errorId = randomUUID();
+  return new InternalError(errorId);
+}
+
+const REJECTED: Record<400 | 404 | 409 | 413, string> = {
+  400: 'Storage does not accept a value of this request (a name, key or text it cannot keep).',
+  404: 'Not found: it was removed meanwhile.',
+  409: 'It was changed meanwhile by another request; read it again and retry.',
+  413: 'A value of this request is larger than storage can keep.',
+};
+
+/** A 500 whose id is in the log next to the error it stands for. */
+export class InternalError extends HttpError {
+  constructor(readonly errorId: string) {
+    super(500, `Internal error; it has been logged with id ${errorId}.`);
+  }
 }

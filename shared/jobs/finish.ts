@@ -12,6 +12,8 @@ export interface Final {
   exception?: string;
   result?: string;
   streamCount?: number;
+  /** Stream records lost after retries (streamWriter.withStreamLoss). */
+  streamsLost?: number;
 }
 
 /** Write the terminal status, re-reading on ETag conflicts (a stop request may race the end). */

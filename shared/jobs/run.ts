@@ -7,7 +7,7 @@ import { jobQueue } from '../store/jobQueue';
 import { prepareRun } from '../runners/runner';
 import { startProcess, type ProcessOutcome } from '../runners/process';
 import { readJobFile } from '../runners/sandbox';
-import { StreamWriter } from './streamWriter';
+import { StreamWriter, withStreamLoss } from './streamWriter';
 import { acquireSlot, releaseSlot } from './concurrency';
 import type { RunbookVersion } from '../model/runbook';
 import { unsealParameters } from './parameters';
@@ -164,7 +164,8 @@ async function execute(
     jobId: job.jobId,
     attempt: job.attempt,
     capBytes: s.streamCapBytes,
-    onError: (error) => log.error(`Job ${job.jobId}: stream records could not be written: ${(error as Error).message}`),
+    onRetry: (error) => log.warn(`Job ${job.jobId}: a stream batch failed (${(error as Error).message.split('\n')[0]}); trying again, then record by record.`),
+    onError: (error, lost) => log.error(`Job ${job.jobId}: ${lost} stream records could not be saved, even one by one: ${(error as Error).message}`),
   });
   if (retryReason) writer.write('Warning', `${retryReason} Running it again as attempt ${job.attempt}.`);
 
@@ -174,7 +175,7 @@ async function execute(
   } catch {
     const reason = 'Secret parameters could not be decrypted (was HOOKBOOK_ENCRYPTION_KEY changed?).';
     await writer.close();
-    await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+    await finishStatus(job, etag, withStreamLoss({ status: 'Failed', exception: reason, statusDetails: reason }, writer));
     return;
   }
 
@@ -185,7 +186,7 @@ async function execute(
   } catch (error) {
     const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
     await writer.close();
-    await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+    await finishStatus(job, etag, withStreamLoss({ status: 'Failed', exception: reason, statusDetails: reason }, writer));
     return;
   }
   const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
@@ -262,7 +263,7 @@ async function execute(
 
   if (outcome.killedBecause === 'lease') return; // the attempt that took over records the outcome
   const final = assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, stopRequestedBy));
-  await finishStatus(job, currentEtag, { ...final, streamCount: writer.count });
+  await finishStatus(job, currentEtag, withStreamLoss({ ...final, streamCount: writer.count }, writer));
 }
 
 function readResultFile(file: string, owner: number | undefined, outcome: ProcessOutcome): void {

@@ -6,6 +6,7 @@ import { isPublished } from '../model/runbook';
 import { badRequest, conflict, forbidden, serviceUnavailable } from '../http/errors';
 import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
+import { isStorageUnavailable } from '../store/errors';
 import { newJobId } from './ids';
 import { sealParameters } from './parameters';
 import { logTransition } from './log';
@@ -77,7 +78,8 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
   } catch (error) {
     await jobStore.delete(jobId).catch(() => undefined);
-    throw serviceUnavailable(`The job could not be queued (${(error as Error).message}); nothing was started, retry.`);
+    if (!isStorageUnavailable(error)) throw error; // a refusal is not an outage: the edge maps it (store/errors.ts)
+    throw serviceUnavailable(`The job could not be queued (${(error as Error).message.split('\n')[0]}); nothing was started, retry.`);
   }
   logTransition({ jobId, runbook: runbook.name, status: 'Queued', attempt: 0, startedBy: req.startedBy });
   return { jobId, status: 'Queued', created: true };

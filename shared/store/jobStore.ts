@@ -35,6 +35,8 @@ export interface JobRecord {
   stopRequestedBy?: string;
   lastQueuedTime?: string;
   streamCount?: number;
+  /** Stream records that could not be saved (after retries); the job's record is incomplete. */
+  streamsLost?: number;
 }
 
 export interface Versioned<T> {
@@ -59,6 +61,7 @@ export class ConcurrencyError extends Error {
 const FIELDS: (keyof JobRecord)[] = [
   'jobId', 'runbook', 'runbookVersion', 'status', 'statusDetails', 'exception', 'startedBy', 'createdTime', 'startTime',
   'endTime', 'lastModifiedTime', 'attempt', 'heartbeat', 'worker', 'stopRequestedBy', 'lastQueuedTime', 'streamCount',
+  'streamsLost',
 ];
 
 function toEntity(patch: Partial<JobRecord>): Record<string, unknown> {
