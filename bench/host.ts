@@ -1,9 +1,13 @@
 /**
  * A local host for the bench (the same child process `npm start` runs, started by the test
- * support's startHost) and the one API client (client/) to drive it.
+ * support's startHost) and the one API client (client/) to drive it. The bench's only door into
+ * test/support/.
  */
 import { HookbookClient } from '../client';
 import { startHost, type RunningHost, type StartHostOptions } from '../test/support/host';
+
+/** The pwsh the tests use (PATH or HOOKBOOK_PWSH_PATH), or undefined. */
+export { testPwsh } from '../test/support/pwsh';
 
 export interface BenchHost {
   host: RunningHost;

@@ -4,6 +4,7 @@ import { r1, type Load } from './measure';
 import type { DashboardBench } from './scenarios/dashboard';
 import type { EndToEnd } from './scenarios/end-to-end';
 import type { Latency } from './scenarios/latency';
+import type { PwshStart } from './scenarios/pwsh-start';
 import type { Rss } from './scenarios/rss';
 import type { StreamLines } from './scenarios/stream-lines';
 import type { TxCount } from './scenarios/transactions';
@@ -16,6 +17,7 @@ export interface Results {
   ingestRatio: number[];
   transactions: { viaApi: TxCount[]; viaWebhook: TxCount[]; repository: TxCount };
   latency: Latency[];
+  pwshStart?: PwshStart;
   endToEnd: EndToEnd;
   streamLines: StreamLines;
   dashboard?: DashboardBench;
@@ -40,6 +42,8 @@ export function report(r: Results): string {
     const target = l.runbook === 'lat-bash' && l.mode === 'idle' ? 'p50 <= 250 ms' : '';
     rows.push([`latency POST -> Completed, ${l.runbook.replace('lat-', '')}, ${l.mode} (n=${l.samples})`, `p50 ${r1(l.p50ms)} ms  p99 ${r1(l.p99ms)} ms  (p50 queued ${Math.round(l.queueP50ms)} ms, running ${Math.round(l.runP50ms)} ms)`, target, target ? mark(l.p50ms <= 250) : '']);
   }
+  if (r.pwshStart) rows.push([`pwsh start-up alone (-NoProfile -Command exit, n=${r.pwshStart.samples})`, `p50 ${r1(r.pwshStart.p50ms)} ms  p99 ${r1(r.pwshStart.p99ms)} ms`, '', '']);
+  else rows.push(['latency, pwsh', 'NOT MEASURED: pwsh not found', '', '']);
   const e = r.endToEnd;
   rows.push([`end to end, ${e.jobs} webhook jobs at c=${e.concurrency}`, `${r1(e.completedPerSecond)} completed jobs/s (submitted at ${r1(e.submitPerSecond)}/s${e.failed ? `, ${e.failed} failed` : ''})`, '', '']);
   for (const t of r.transactions.viaApi) {

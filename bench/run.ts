@@ -12,15 +12,16 @@
 //     alternate (4 pairs per concurrency) so that each ratio compares the same machine load.
 //     (scenarios/ingest.ts)
 //  4. The full local host (npm start, in-memory Azurite): idle RSS, single-job latency POST →
-//     Completed (bash, node; back to back and after an idle pause), end-to-end completed jobs/s under
-//     load, stream lines recorded per second, the dashboard's bundle and first load.
-//     (scenarios/rss.ts, latency.ts, end-to-end.ts, stream-lines.ts, dashboard.ts)
+//     Completed (bash, node, pwsh when found; back to back and after an idle pause), end-to-end
+//     completed jobs/s under load, stream lines recorded per second, the dashboard's bundle and
+//     first load, pwsh's bare start-up. (scenarios/rss.ts, latency.ts, end-to-end.ts,
+//     stream-lines.ts, dashboard.ts, pwsh-start.ts)
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAzurite } from '../local/azurite';
-import { benchHost } from './host';
+import { benchHost, testPwsh } from './host';
 import { machine as describeMachine } from './machine';
 import { loadavg, r1, sleep } from './measure';
 import { report, type Results } from './report';
@@ -30,6 +31,7 @@ import { endToEnd } from './scenarios/end-to-end';
 import { ingestVersusCeiling, type IngestVersusCeiling } from './scenarios/ingest';
 import { latency, type Latency } from './scenarios/latency';
 import { rssOf } from './scenarios/rss';
+import { bareStart } from './scenarios/pwsh-start';
 import { linesPerSecond } from './scenarios/stream-lines';
 import { transactions } from './scenarios/transactions';
 import { elapsedSeconds, log, QUICK, repoRoot } from './settings';
@@ -54,23 +56,26 @@ async function main(): Promise<void> {
   }
 
   // 4: the full local host.
-  const c = await benchHost({ env: { HOOKBOOK_LOG_TRANSITIONS: 'false' } });
+  const pwsh = testPwsh();
+  const c = await benchHost({ env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(pwsh ? { HOOKBOOK_PWSH_PATH: pwsh } : {}) } });
   let results: Results;
   try {
     await c.runbook('lat-bash', 'bash', 'echo ok');
     await c.runbook('lat-node', 'node', "module.exports = async (params, ctx) => { ctx.output('ok'); return true; };");
+    if (pwsh) await c.runbook('lat-pwsh', 'pwsh', 'Write-Output ok');
     await c.runbook('e2e', 'bash', 'echo ok');
     const e2eHook = await c.webhook('e2e', 'e2e');
     // Warm-up (first spawn of each type, table creation), then idle RSS.
     await c.waitEnd(await c.start('lat-bash'));
     await c.waitEnd(await c.start('lat-node'));
+    if (pwsh) await c.waitEnd(await c.start('lat-pwsh'));
     await sleep(3000);
     const rss = rssOf(c.host);
     const rssIdle = rss();
     log(`idle RSS: host ${rssIdle.hostMb} MB, Azurite ${rssIdle.azuriteMb} MB`);
 
     const lat: Latency[] = [];
-    for (const rb of ['lat-bash', 'lat-node']) {
+    for (const rb of ['lat-bash', 'lat-node', ...(pwsh ? ['lat-pwsh'] : [])]) {
       lat.push(await latency(c, rb, 'back-to-back', QUICK ? 5 : 20));
       log(`latency ${rb} back-to-back: p50 ${r1(lat.at(-1)!.p50ms)} ms`);
       lat.push(await latency(c, rb, 'idle', QUICK ? 3 : 8));
@@ -86,7 +91,9 @@ async function main(): Promise<void> {
     await sleep(3000);
     const rssAfter = rss();
     loads.end = loadavg();
-    results = { machine: { ...machine, loadavg: loads }, ceiling: vs.ceiling, ingest: vs.ingest, ingestRatio: vs.ratios, transactions: tx, latency: lat, endToEnd: e2e, streamLines: flood, rss: { idle: rssIdle, afterLoad: rssAfter }, dashboard };
+    const pwshStart = pwsh ? bareStart(pwsh, QUICK ? 3 : 8) : undefined;
+    if (pwshStart) log(`pwsh -NoProfile -Command exit: p50 ${r1(pwshStart.p50ms)} ms`);
+    results = { machine: { ...machine, loadavg: loads }, pwshStart, ceiling: vs.ceiling, ingest: vs.ingest, ingestRatio: vs.ratios, transactions: tx, latency: lat, endToEnd: e2e, streamLines: flood, rss: { idle: rssIdle, afterLoad: rssAfter }, dashboard };
   } finally {
     await c.stop();
   }
