@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DomainError, type Fault } from '../errors';
 
 /**
  * Errors typed by who is at fault. Anything a caller did wrong is an HttpError with a 4xx status
@@ -51,9 +52,25 @@ export function isStorageUnreachable(error: unknown): boolean {
   return e.cause ? isStorageUnreachable(e.cause) : false;
 }
 
+/** The HTTP edge's one map from a core fault to a status code. */
+const STATUS_OF: Record<Fault, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  unavailable: 503,
+};
+
 /** Turn anything thrown into an HttpError (never leaks internals). */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof DomainError) {
+    if (error.fault === 'unavailable') return serviceUnavailable(error.message, error.retryAfterSeconds);
+    if (error.fault === 'unauthenticated') return unauthorized(error.message);
+    return new HttpError(STATUS_OF[error.fault], error.message);
+  }
   if (error instanceof z.ZodError) return badRequest(describeZodError(error));
   if (isStorageUnreachable(error)) return serviceUnavailable();
   return new HttpError(500, 'Internal error; it has been logged.');

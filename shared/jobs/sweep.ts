@@ -5,7 +5,7 @@ import { table } from '../store/clients';
 import { JOB_PARTITION, jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { rowKeyAtTime } from './ids';
-import { finishStatus } from './finish';
+import { finishJob } from './finish';
 
 /**
  * The safety net under "an accepted job is never lost" (timer-triggered):
@@ -44,7 +44,7 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
       const limitMs = waiting ? s.orphanSeconds * 1000 : s.leaseSeconds * 1000;
       if (!(nowMs - since > limitMs)) continue;
       if (waiting && job.stopRequestedBy) {
-        await finishStatus(job, found.etag, { status: 'Stopped', statusDetails: `Stopped before it ran by ${job.stopRequestedBy}.` });
+        await finishJob(jobId, { status: 'Stopped', statusDetails: `Stopped before it ran by ${job.stopRequestedBy}.` }, { from: found });
         continue;
       }
       try {

@@ -1,5 +1,7 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import type { JobStatus } from '../model/job';
+import type { JobRecord, Versioned } from '../model/jobRecord';
+import { ConcurrencyError, hasStatus } from './errors';
 import { table } from './clients';
 import { joinProperty, splitProperty, cutString } from './chunks';
 import { jobRowKey, rowKeyAtTime } from '../jobs/ids';
@@ -13,46 +15,13 @@ export const JOB_PARTITION = 'job';
 const INLINE_PARAMETER_CHARS = 120_000;
 const SPILL_CHARS_PER_ENTITY = 14 * 32_000;
 
-export interface JobRecord {
-  jobId: string;
-  runbook: string;
-  runbookVersion: number;
-  /** JSON of the parameters, secret values sealed (see jobs/parameters). */
-  parameters: string;
-  status: JobStatus;
-  statusDetails?: string;
-  exception?: string;
-  /** JSON of the result. */
-  result?: string;
-  startedBy: string;
-  createdTime: string;
-  startTime?: string;
-  endTime?: string;
-  lastModifiedTime: string;
-  attempt: number;
-  heartbeat?: string;
-  worker?: string;
-  stopRequestedBy?: string;
-  lastQueuedTime?: string;
-  streamCount?: number;
-}
-
-export interface Versioned<T> {
-  value: T;
-  etag: string;
-}
+export type { JobRecord, Versioned };
+export { ConcurrencyError };
 
 export class InvalidContinuationToken extends Error {
   constructor() {
     super('continuation token is not one this service gave out');
     this.name = 'InvalidContinuationToken';
-  }
-}
-
-export class ConcurrencyError extends Error {
-  constructor(jobId: string) {
-    super(`job ${jobId} was changed by someone else`);
-    this.name = 'ConcurrencyError';
   }
 }
 
@@ -79,8 +48,6 @@ function fromEntity(e: Record<string, unknown>): JobRecord {
   return r as unknown as JobRecord;
 }
 
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
-
 export const jobStore = {
   /** Insert the job; `etag` of the new entity, or undefined when a job with that id exists. */
   async create(job: JobRecord): Promise<{ etag?: string }> {
@@ -102,7 +69,7 @@ export const jobStore = {
       const r = await jobs.createEntity(entity as never);
       return { etag: r.etag ?? '' };
     } catch (error) {
-      if (isStatus(error, 409)) return {};
+      if (hasStatus(error, 409)) return {};
       throw error;
     }
   },
@@ -113,7 +80,7 @@ export const jobStore = {
     try {
       e = await jobs.getEntity(JOB_PARTITION, jobRowKey(jobId));
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (hasStatus(error, 404)) return undefined;
       throw error;
     }
     const record = fromEntity(e);
@@ -137,7 +104,7 @@ export const jobStore = {
       );
       return r.etag!;
     } catch (error) {
-      if (isStatus(error, 412)) throw new ConcurrencyError(jobId);
+      if (hasStatus(error, 412)) throw new ConcurrencyError(`job ${jobId}`);
       throw error;
     }
   },
@@ -188,7 +155,10 @@ export const jobStore = {
     try {
       await jobs.deleteEntity(JOB_PARTITION, jobRowKey(jobId));
     } catch (error) {
-      if (!isStatus(error, 404)) throw error;
+      if (!hasStatus(error, 404)) throw error;
     }
   },
 };
+
+/** What a state change needs of the store (a fake of it drives the unit tests of transition and lease). */
+export type JobReadWrite = Pick<typeof jobStore, 'get' | 'update'>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canMove } from '../../shared/jobs/state';
 import { decide, outcomeToFinal } from '../../shared/jobs/run';
 import { JobStatus } from '../../shared/model/job';
-import type { JobRecord } from '../../shared/store/jobStore';
+import type { JobRecord } from '../../shared/model/jobRecord';
 import { deterministicJobId, isJobId, jobIdTime, jobRowKey, newJobId, rowKeyAtTime } from '../../shared/jobs/ids';
 
 describe('job state machine', () => {
