@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { DomainError, type Fault } from '../errors';
+import { DomainError, describeZodError, type Fault } from '../errors';
 
 /**
- * Errors typed by who is at fault. Anything a caller did wrong is an HttpError with a 4xx status
- * and a sentence naming what is wrong; storage trouble becomes 503 (retryable); the rest is 500.
+ * The HTTP edge's errors. The core throws DomainErrors (shared/errors.ts, by fault); edge code that
+ * needs HTTP specifics (a challenge header, 415, 429) throws an HttpError. `toHttpError` turns
+ * anything thrown into one: a caller's fault is a 4xx with a sentence naming what is wrong,
+ * storage trouble 503 (retryable), the rest 500.
  */
 export class HttpError extends Error {
   constructor(
@@ -16,29 +18,12 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string) => new HttpError(400, message);
+// The faults the core raises; edge code (auth, request parsing) uses them too.
+export { badRequest, forbidden, notFound, conflict, tooLarge, describeZodError } from '../errors';
 export const unauthorized = (message = 'Authentication required: send an API key.', scheme = 'Basic realm="hookbook"') =>
   new HttpError(401, message, { 'WWW-Authenticate': scheme });
-export const forbidden = (message: string) => new HttpError(403, message);
-export const notFound = (message: string) => new HttpError(404, message);
-export const conflict = (message: string) => new HttpError(409, message);
-export const tooLarge = (message: string) => new HttpError(413, message);
 export const serviceUnavailable = (message = 'Storage is unreachable; retry later.', retryAfter = 5) =>
   new HttpError(503, message, { 'Retry-After': String(retryAfter) });
-
-/** One readable sentence from a zod error: `parameter 'UserName': expected string, received number`. */
-export function describeZodError(error: z.ZodError, what = 'body'): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => {
-      const where = issue.path.length ? `${what} field '${issue.path.join('.')}'` : what;
-      if (issue.code === 'unrecognized_keys') {
-        return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-      }
-      return `${where}: ${issue.message}`;
-    })
-    .join('; ');
-}
 
 /** Storage SDK errors that mean "could not reach storage" (not "storage said no"). */
 export function isStorageUnreachable(error: unknown): boolean {
@@ -71,7 +56,7 @@ export function toHttpError(error: unknown): HttpError {
     if (error.fault === 'unauthenticated') return unauthorized(error.message);
     return new HttpError(STATUS_OF[error.fault], error.message);
   }
-  if (error instanceof z.ZodError) return badRequest(describeZodError(error));
+  if (error instanceof z.ZodError) return new HttpError(400, describeZodError(error));
   if (isStorageUnreachable(error)) return serviceUnavailable();
   return new HttpError(500, 'Internal error; it has been logged.');
 }

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { isTerminal } from '../model/job';
 import type { JobRecord, Versioned } from '../model/jobRecord';
-import { jobStore, ConcurrencyError, type JobReadWrite } from '../store/jobStore';
+import { jobStore, type JobReadWrite } from '../store/jobStore';
+import { ConcurrencyError } from '../store/errors';
 
 export interface LeaseEvents {
   /** Another attempt owns the job now (this worker was presumed dead), or it ended meanwhile. */

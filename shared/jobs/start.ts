@@ -4,7 +4,7 @@ import { mayUseRunbook, roleAtLeast, type Principal } from '../model/apiKey';
 import type { JobStatus } from '../model/job';
 import type { JobRecord } from '../model/jobRecord';
 import { isPublished } from '../model/runbook';
-import { badRequest, conflict, forbidden, serviceUnavailable } from '../http/errors';
+import { badRequest, conflict, forbidden, unavailable } from '../errors';
 import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { newJobId } from './ids';
@@ -79,7 +79,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
   } catch (error) {
     await jobStore.delete(jobId).catch(() => undefined);
-    throw serviceUnavailable(`The job could not be queued (${(error as Error).message}); nothing was started, retry.`);
+    throw unavailable(`The job could not be queued (${(error as Error).message}); nothing was started, retry.`);
   }
   announce(job); // New → Queued: the job exists only now, so this is the one move not written by transition()
   return { jobId, status: 'Queued', created: true };

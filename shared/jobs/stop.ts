@@ -1,6 +1,6 @@
 import { isTerminal } from '../model/job';
 import type { Principal } from '../model/apiKey';
-import { conflictError } from '../errors';
+import { conflict } from '../errors';
 import { readJob } from './read';
 import { TransitionError } from './state';
 import { transition } from './transition';
@@ -26,7 +26,7 @@ export async function stopJob(jobId: string, by: string, principal?: Principal):
   } catch (error) {
     if (!(error instanceof TransitionError)) throw error;
     if (error.from === 'Stopping') return { status: 'Stopping' }; // another stop request got there first
-    if (isTerminal(error.from)) throw conflictError(`Job '${jobId}' has already ended (${error.from}).`);
+    if (isTerminal(error.from)) throw conflict(`Job '${jobId}' has already ended (${error.from}).`);
     throw error;
   }
 }

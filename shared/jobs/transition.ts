@@ -1,7 +1,8 @@
 import { isTerminal, type JobStatus } from '../model/job';
 import type { JobRecord, Versioned } from '../model/jobRecord';
 import { DomainError } from '../errors';
-import { jobStore, ConcurrencyError, type JobReadWrite } from '../store/jobStore';
+import { jobStore, type JobReadWrite } from '../store/jobStore';
+import { ConcurrencyError } from '../store/errors';
 import { assertMove } from './state';
 import { emitStatus, emitStopRequest } from './events';
 import { logTransition } from './log';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunbookParameter } from '../model/runbook';
 import { MAX_PARAMETERS } from '../model/runbook';
-import { badRequest, tooLarge } from '../http/errors';
+import { badRequest, tooLarge } from '../errors';
 
 export const MAX_PARAMETER_BYTES = 512 * 1024;
 export const SECRET_MASK = '***';

@@ -1,22 +1,19 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
-import type { JobStatus } from '../model/job';
+import { TERMINAL_STATUSES, type JobStatus } from '../model/job';
 import type { JobRecord, Versioned } from '../model/jobRecord';
 import { ConcurrencyError, hasStatus } from './errors';
 import { table } from './clients';
 import { joinProperty, splitProperty, cutString } from './chunks';
-import { jobRowKey, rowKeyAtTime } from '../jobs/ids';
+import { JOB_PARTITION, jobRowKey, rowKeyAtTime, spillRowKey } from './keys';
+import { streamStore } from './streamStore';
 
 /**
  * Table "jobs": one partition, row key = inverted v7 job id (newest first, point reads from the
  * id). Parameters too large for the entity spill into table "jobparams" (partition = job id),
  * written before the job entity so that a job never points at missing data.
  */
-export const JOB_PARTITION = 'job';
 const INLINE_PARAMETER_CHARS = 120_000;
 const SPILL_CHARS_PER_ENTITY = 14 * 32_000;
-
-export type { JobRecord, Versioned };
-export { ConcurrencyError };
 
 export class InvalidContinuationToken extends Error {
   constructor() {
@@ -57,7 +54,7 @@ export const jobStore = {
       const spill = await table('jobparams');
       const parts = Math.ceil(job.parameters.length / SPILL_CHARS_PER_ENTITY);
       for (let i = 0; i < parts; i++) {
-        const row: Record<string, unknown> = { partitionKey: job.jobId, rowKey: String(i) };
+        const row: Record<string, unknown> = { partitionKey: job.jobId, rowKey: spillRowKey(i) };
         splitProperty('v', job.parameters.slice(i * SPILL_CHARS_PER_ENTITY, (i + 1) * SPILL_CHARS_PER_ENTITY), row);
         await spill.upsertEntity(row as never, 'Replace');
       }
@@ -87,7 +84,7 @@ export const jobStore = {
     if (typeof e.parametersSpilled === 'number') {
       const spill = await table('jobparams');
       let s = '';
-      for (let i = 0; i < e.parametersSpilled; i++) s += joinProperty('v', await spill.getEntity(jobId, String(i))) ?? '';
+      for (let i = 0; i < e.parametersSpilled; i++) s += joinProperty('v', await spill.getEntity(jobId, spillRowKey(i))) ?? '';
       record.parameters = s;
     }
     return { value: record, etag: e.etag };
@@ -150,6 +147,7 @@ export const jobStore = {
     return { value: out, continuationToken: token };
   },
 
+  /** Remove the job entity only (a job whose message could not be sent: it owns nothing else yet). */
   async delete(jobId: string): Promise<void> {
     const jobs = await table('jobs');
     try {
@@ -157,6 +155,42 @@ export const jobStore = {
     } catch (error) {
       if (!hasStatus(error, 404)) throw error;
     }
+  },
+
+  /**
+   * Remove the job with everything it owns: stream records and spilled parameters first, the job
+   * entity last, so that a cleanup cut short is finished by the next one (the job is still listed).
+   */
+  async deleteWithAll(jobId: string): Promise<void> {
+    await streamStore.deleteAll(jobId);
+    const spill = await table('jobparams');
+    for await (const p of spill.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${jobId}`, select: ['RowKey'] } })) {
+      await spill.deleteEntity(jobId, p.rowKey!).catch(() => undefined);
+    }
+    await jobStore.delete(jobId);
+  },
+
+  /** Ids of jobs in `status` created after `createdAfterMs` (the sweeper's scan). */
+  async idsWithStatus(status: JobStatus, createdAfterMs: number): Promise<string[]> {
+    const jobs = await table('jobs');
+    const filter = odata`PartitionKey eq ${JOB_PARTITION} and RowKey lt ${rowKeyAtTime(createdAfterMs)} and status eq ${status}`;
+    const ids: string[] = [];
+    for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['jobId'] } })) ids.push(String(e.jobId));
+    return ids;
+  },
+
+  /** Ids of up to `limit` ended jobs created before `createdBeforeMs`, oldest last (retention). */
+  async endedIdsBefore(createdBeforeMs: number, limit: number): Promise<string[]> {
+    const jobs = await table('jobs');
+    // Older jobs have larger (inverted) row keys: "created before" is RowKey > key(cutoff).
+    const ended = TERMINAL_STATUSES.map((status) => odata`status eq ${status}`).join(' or ');
+    const filter = `${odata`PartitionKey eq ${JOB_PARTITION} and RowKey gt ${rowKeyAtTime(createdBeforeMs)}`} and (${ended})`;
+    const ids: string[] = [];
+    for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['jobId'] } })) {
+      ids.push(String(e.jobId));
+      if (ids.length >= limit) break;
+    }
+    return ids;
   },
 };
 
