@@ -145,7 +145,7 @@ type Decision =
 
 /** Pure: what a worker holding a message should do with the job as it is now. */
 export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxRetries = 2): Decision {
-  if (job.status === 'New' || job.status === 'Queued') return job.stopRequestedBy ? { kind: 'stop-before-run' } : { kind: 'run' };
+  if (job.status === 'Queued') return job.stopRequestedBy ? { kind: 'stop-before-run' } : { kind: 'run' };
   if (job.status === 'Running' || job.status === 'Stopping') {
     if (nowMs - ms(job.heartbeat) < leaseMs) return { kind: 'busy' };
     if (job.status === 'Stopping') return { kind: 'stop-before-run' };
