@@ -19,6 +19,7 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/await-thenable': 'error',
       'no-control-regex': 'error',
+      '@typescript-eslint/no-require-imports': 'error',
       '@typescript-eslint/no-for-in-array': 'error',
       '@typescript-eslint/only-throw-error': 'error',
       '@typescript-eslint/prefer-promise-reject-errors': 'error',

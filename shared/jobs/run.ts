@@ -16,6 +16,7 @@ import { finishJob, type Final } from './finish';
 import { TransitionError } from './state';
 import { transition, LeaseLostError } from './transition';
 import { Lease } from './lease';
+import { prepareJobAssets, type JobAssets } from '../assets/jobEnv';
 
 export interface WorkerLog {
   log(...args: unknown[]): void;
@@ -182,8 +183,19 @@ async function execute(
     return;
   }
 
-  const prepared = prepareRun(version, parameters, job);
-  const proc = startProcess(prepared.spec, (r) => writer.write(r.streamType, r.text, r.value));
+  // Assets: job token, helpers, identity, and the masker that hides every secret handed to the job.
+  let assets: JobAssets;
+  try {
+    assets = await prepareJobAssets(job, version, parameters);
+  } catch (error) {
+    const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
+    await writer.close();
+    await finishJob(job.jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: claimed, ...fence });
+    return;
+  }
+  const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
+  const prepared = prepareRun(version, parameters, job, assets.env);
+  const proc = startProcess(prepared.spec, output.push);
   const timeoutSeconds = version.definition.timeoutSeconds ?? s.defaultTimeoutSeconds;
   const graceMs = s.stopGraceSeconds * 1000;
   const timeout = setTimeout(() => proc.kill('timeout', graceMs), timeoutSeconds * 1000);
@@ -209,6 +221,7 @@ async function execute(
     jobEvents.off(`stop:${job.jobId}`, onStop);
     await prepared.cleanup();
   }
+  output.end();
   await writer.close();
   if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
 
@@ -216,7 +229,7 @@ async function execute(
   try {
     await finishJob(
       job.jobId,
-      (now) => ({ ...outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy), streamCount: writer.count }),
+      (now) => ({ ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)), streamCount: writer.count }),
       { from: lease.current, ...fence },
     );
   } catch (error) {

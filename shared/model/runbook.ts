@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunbookAssets } from './asset';
 
 /** Runbook names follow Azure Automation; the RealmJoin form `[rjgit-]<scope>_<category>_<name>` fits. */
 export const RunbookName = z
@@ -23,7 +24,24 @@ export const RunbookParameter = z.object({
   default: z.unknown().optional(),
   description: z.string().max(1024).optional(),
   secret: z.boolean().default(false),
-});
+})
+  // A default must match the type (checkDefinitions refuses one that does not); the document says so.
+  .meta({
+    allOf: (
+      [
+        ['string', { type: 'string' }],
+        ['int', { type: 'integer' }],
+        ['bool', { type: 'boolean' }],
+        ['datetime', { type: 'string', description: 'an ISO 8601 date-time' }],
+        ['object', { type: 'object' }],
+        ['array', { type: 'array' }],
+      ] as const
+    ).map(([type, value]) => ({
+      // A missing type is 'string', so the string case also applies when `type` is absent.
+      if: type === 'string' ? { properties: { type: { const: type } } } : { properties: { type: { const: type } }, required: ['type'] },
+      then: { properties: { default: value } },
+    })),
+  });
 export type RunbookParameter = z.infer<typeof RunbookParameter>;
 
 export const RunbookType = z.enum(['node', 'bash', 'python3', 'pwsh']);
@@ -43,6 +61,10 @@ export const RunbookDefinition = z.object({
   maxConcurrency: z.number().int().min(1).max(1000).optional(),
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
+  /** Shared assets the runbook's jobs may read/write (docs/assets.md). */
+  assets: RunbookAssets.optional(),
+  /** Pass the Function App's managed identity environment to its jobs (docs/assets.md). */
+  identity: z.boolean().optional(),
 });
 export type RunbookDefinition = z.infer<typeof RunbookDefinition>;
 
