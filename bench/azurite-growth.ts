@@ -18,7 +18,7 @@ const targets = steps.length ? steps : [1000, 5000, 20000];
 
 const rssMb = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) / 1024;
 
-(async () => {
+void (async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-growth-'));
   const azurite = await startAzurite({ inMemory: false, dataDir, saveIntervalMs: 5000 });
   const opts = { allowInsecureConnection: true };

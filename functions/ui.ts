@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { settings } from '../shared/config';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -32,27 +33,28 @@ const TYPES: Record<string, string> = {
 /** HOOKBOOK_UI_DIR, else dist/ui beside the compiled functions (Azure) or under the repo (tsx). */
 export function uiDir(): string | undefined {
   const candidates = [
-    process.env.HOOKBOOK_UI_DIR,
+    settings().uiDir,
     path.resolve(__dirname, '..', 'dist', 'ui'),
     path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', 'ui') : undefined,
   ].filter((d): d is string => !!d);
   return candidates.find((d) => existsSync(path.join(d, 'index.html')));
 }
 
-const authorityHost = () => (process.env.HOOKBOOK_ENTRA_AUTHORITY_HOST || 'https://login.microsoftonline.com').replace(/\/+$/, '');
+const authorityHost = (env?: Record<string, string | undefined>) => settings(env).entraAuthorityHost.replace(/\/+$/, '');
 
 /** What the browser needs to offer Entra ID sign-in; null when the UI app registration is not set. */
-export function uiConfig(env: NodeJS.ProcessEnv = process.env): { entra: null | { authority: string; tenantId: string; clientId: string; scope: string } } {
-  const clientId = env.HOOKBOOK_UI_ENTRA_CLIENT_ID;
-  const tenantId = env.HOOKBOOK_ENTRA_TENANT_ID;
-  const audience = (env.HOOKBOOK_ENTRA_AUDIENCE ?? '').split(',')[0]?.trim();
-  const scope = env.HOOKBOOK_UI_ENTRA_SCOPE || (audience ? `${audience.replace(/\/+$/, '')}/.default` : '');
+export function uiConfig(env?: Record<string, string | undefined>): { entra: null | { authority: string; tenantId: string; clientId: string; scope: string } } {
+  const s = settings(env);
+  const clientId = s.uiEntraClientId;
+  const tenantId = s.entraTenantId;
+  const audience = (s.entraAudience ?? '').split(',')[0]?.trim();
+  const scope = s.uiEntraScope || (audience ? `${audience.replace(/\/+$/, '')}/.default` : '');
   if (!clientId || !tenantId || !scope) return { entra: null };
-  return { entra: { authority: `${authorityHost()}/${tenantId}`, tenantId, clientId, scope } };
+  return { entra: { authority: `${authorityHost(env)}/${tenantId}`, tenantId, clientId, scope } };
 }
 
-export function contentSecurityPolicy(env: NodeJS.ProcessEnv = process.env, styleNonce?: string): string {
-  const entra = uiConfig(env).entra ? ` ${new URL(authorityHost()).origin}` : '';
+export function contentSecurityPolicy(env?: Record<string, string | undefined>, styleNonce?: string): string {
+  const entra = uiConfig(env).entra ? ` ${new URL(authorityHost(env)).origin}` : '';
   return [
     "default-src 'none'",
     "script-src 'self'",
@@ -73,7 +75,7 @@ export function contentSecurityPolicy(env: NodeJS.ProcessEnv = process.env, styl
 }
 
 const SECURITY_HEADERS = (styleNonce?: string): Record<string, string> => ({
-  'Content-Security-Policy': contentSecurityPolicy(process.env, styleNonce),
+  'Content-Security-Policy': contentSecurityPolicy(undefined, styleNonce),
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',

@@ -4,7 +4,8 @@
 // Counts are per instance, in memory, for a fixed one-minute window.
 import type { HttpRequest } from '@azure/functions';
 import { settings } from '../config';
-import { HttpError } from '../http/errors';
+import type { DomainError } from '../errors';
+import { HttpError, toHttpError } from '../http/errors';
 
 const WINDOW_MS = 60_000;
 /** A client may fail this many times more across all key ids than on one. */
@@ -77,11 +78,11 @@ export function recordFailure(client: string, keyId: string, now = Date.now()): 
  * The error for a failed authentication: 401 as given, or 429 once this client has failed too
  * often (for this key id, or at all) within the window.
  */
-export function failedAuthentication(req: HttpRequest, keyId: string, unauthorized: HttpError): HttpError {
+export function failedAuthentication(req: HttpRequest, keyId: string, unauthorized: HttpError | DomainError): HttpError {
   const client = clientAddress(req);
   const wait = blockedFor(client, keyId);
   recordFailure(client, keyId);
-  if (wait === undefined) return unauthorized;
+  if (wait === undefined) return toHttpError(unauthorized);
   return new HttpError(429, `Too many failed authentication attempts from this client; retry after ${wait} s.`, { 'Retry-After': String(wait) });
 }
 

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { DomainError, describeZodError, type Fault } from '../errors';
 import { classifyStorageError } from '../store/errors';
 
 /**
- * Errors typed by who is at fault. Anything a caller did wrong is an HttpError with a 4xx status
- * and a sentence naming what is wrong; storage that cannot be reached becomes 503 (retryable), a
- * storage refusal the 4xx it means (shared/store/errors.ts); the rest is 500 with an id in the log.
+ * The HTTP edge's errors. The core throws DomainErrors (shared/errors.ts, by fault); edge code that
+ * needs HTTP specifics (a challenge header, 415, 429) throws an HttpError. `toHttpError` turns
+ * anything thrown into one: a caller's fault is a 4xx with a sentence naming what is wrong,
+ * storage that cannot be reached 503 (retryable), a storage refusal the 4xx it means
+ * (shared/store/errors.ts); the rest is 500 with an id in the log.
  */
 export class HttpError extends Error {
   constructor(
@@ -18,41 +21,39 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string) => new HttpError(400, message);
+// The faults the core raises; edge code (auth, request parsing) uses them too.
+export { badRequest, forbidden, notFound, conflict, tooLarge, describeZodError } from '../errors';
 export const unauthorized = (message = 'Authentication required: send an API key.', scheme = 'Basic realm="hookbook"') =>
   new HttpError(401, message, { 'WWW-Authenticate': scheme });
-export const forbidden = (message: string) => new HttpError(403, message);
-export const notFound = (message: string) => new HttpError(404, message);
-export const conflict = (message: string) => new HttpError(409, message);
-export const tooLarge = (message: string) => new HttpError(413, message);
 export const serviceUnavailable = (message = 'Storage is unreachable; retry later.', retryAfter = 5) =>
   new HttpError(503, message, { 'Retry-After': String(retryAfter) });
 
-/** One readable sentence from a zod error: `parameter 'UserName': expected string, received number`. */
-export function describeZodError(error: z.ZodError, what = 'body'): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => {
-      const where = issue.path.length ? `${what} field '${issue.path.join('.')}'` : what;
-      if (issue.code === 'unrecognized_keys') {
-        return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-      }
-      return `${where}: ${issue.message}`;
-    })
-    .join('; ');
-}
+/** The HTTP edge's one map from a core fault to a status code. */
+const STATUS_OF: Record<Fault, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  unavailable: 503,
+};
 
 /** Turn anything thrown into an HttpError (never leaks internals). Storage errors by what they mean. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
-  if (error instanceof z.ZodError) return badRequest(describeZodError(error));
+  if (error instanceof DomainError) {
+    if (error.fault === 'unavailable') return serviceUnavailable(error.message, error.retryAfterSeconds);
+    if (error.fault === 'unauthenticated') return unauthorized(error.message);
+    return new HttpError(STATUS_OF[error.fault], error.message);
+  }
+  if (error instanceof z.ZodError) return new HttpError(400, describeZodError(error));
   const fault = classifyStorageError(error);
   if (fault?.kind === 'unavailable') return serviceUnavailable();
   if (fault?.kind === 'rejected') return new HttpError(fault.status, REJECTED[fault.status]);
   const errorId = randomUUID();
   return new InternalError(errorId);
 }
-
 const REJECTED: Record<400 | 404 | 409 | 413, string> = {
   400: 'Storage does not accept a value of this request (a name, key or text it cannot keep).',
   404: 'Not found: it was removed meanwhile.',

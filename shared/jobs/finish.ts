@@ -1,11 +1,7 @@
 import { isTerminal, type JobStatus } from '../model/job';
-import { jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
-import { emitStatus } from './events';
-import { logTransition } from './log';
-import { assertMove } from './state';
-import { recordJobEnd } from '../stats/jobStats';
-
-const now = () => new Date().toISOString();
+import type { JobRecord } from '../model/jobRecord';
+import { TransitionError } from './state';
+import { transition, type TransitionOptions } from './transition';
 
 export interface Final {
   status: JobStatus;
@@ -17,33 +13,27 @@ export interface Final {
   streamsLost?: number;
 }
 
-/** Write the terminal status, re-reading on ETag conflicts (a stop request may race the end). */
-export async function finishStatus(job: JobRecord, etag: string, final: Final): Promise<void> {
-  const endTime = now();
-  let currentEtag = etag;
-  let current = job.status;
-  for (let i = 0; i < 5; i++) {
-    assertMove(current, final.status);
-    try {
-      await jobStore.update(job.jobId, { ...final, endTime, lastModifiedTime: endTime }, currentEtag);
-      break;
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError)) throw error;
-      const fresh = await jobStore.get(job.jobId);
-      if (!fresh || isTerminal(fresh.value.status)) return;
-      currentEtag = fresh.etag;
-      current = fresh.value.status;
-    }
+/**
+ * End the job: write its terminal status, exception and result through `transition` (a stop
+ * request racing the end is re-read, not lost). `final` may depend on the job as it is then (who
+ * asked it to stop). False when the job had already ended otherwise (the sweeper, the poison
+ * handler or a stop before it ran got there first): nothing is written or announced then.
+ */
+export async function finishJob(jobId: string, final: Final | ((job: JobRecord) => Final), opts: TransitionOptions = {}): Promise<boolean> {
+  const of = (job: JobRecord) => (typeof final === 'function' ? final(job) : final);
+  try {
+    await transition(
+      jobId,
+      (job) => of(job).status,
+      (job) => {
+        const { status: _status, ...rest } = of(job);
+        return rest;
+      },
+      opts,
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof TransitionError && isTerminal(error.from)) return false;
+    throw error;
   }
-  emitStatus(job.jobId, final.status);
-  recordJobEnd({ jobId: job.jobId, runbook: job.runbook, status: final.status, startTime: job.startTime, endTime });
-  logTransition({
-    jobId: job.jobId,
-    runbook: job.runbook,
-    status: final.status,
-    attempt: job.attempt,
-    durationMs: job.startTime ? Date.parse(endTime) - Date.parse(job.startTime) : undefined,
-    reason: final.statusDetails,
-  });
 }
-

@@ -2,9 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Job ids are UUID version 7: the first 48 bits are the creation time in milliseconds, so the
- * ids sort by time. The job table's row key is the id with every hex digit inverted (f − d), which
- * makes a plain ascending table scan return the newest job first, and still lets a point read
- * compute the row key from the id alone.
+ * ids sort by time (the job table's row key builds on that: shared/store/keys.ts).
  */
 function uuidV7(ms: number, rand: Buffer): string {
   const b = Buffer.alloc(16);
@@ -24,14 +22,6 @@ export const deterministicJobId = (seed: string, ms: number): string =>
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isJobId = (s: string): boolean => GUID.test(s);
-
-const invertHex = (s: string): string =>
-  s.replace(/[0-9a-f]/gi, (c) => (15 - parseInt(c, 16)).toString(16));
-
-export const jobRowKey = (jobId: string): string => invertHex(jobId.toLowerCase());
-
-/** Row key bound for "created at `ms`": rows of newer jobs sort before it. */
-export const rowKeyAtTime = (ms: number): string => invertHex(Math.max(0, ms).toString(16).padStart(12, '0'));
 
 /** Creation time of a v7 id (undefined for other GUIDs). */
 export function jobIdTime(jobId: string): number | undefined {

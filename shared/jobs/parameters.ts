@@ -1,6 +1,6 @@
 import type { RunbookParameter } from '../model/runbook';
 import { decrypt, encrypt } from '../auth/secrets';
-import { badRequest } from '../http/errors';
+import { badRequest } from '../errors';
 import { SECRET_MASK } from '../runbooks/parameters';
 
 /**

@@ -1,6 +1,7 @@
 import type { Job, StreamRecord, StreamType } from '../model/job';
-import { notFound } from '../http/errors';
-import { jobStore, type JobRecord } from '../store/jobStore';
+import { notFound } from '../errors';
+import type { JobRecord } from '../model/jobRecord';
+import { jobStore } from '../store/jobStore';
 import { streamStore } from '../store/streamStore';
 import { isJobId } from './ids';
 import { visibleParameters } from './parameters';

@@ -1,8 +1,8 @@
-import { hostname } from 'node:os';
 import { settings } from '../config';
 import { isTerminal, type JobClaim } from '../model/job';
 import { catalog } from '../runbooks/catalog';
-import { jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
+import type { JobRecord, Versioned } from '../model/jobRecord';
+import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { prepareRun } from '../runners/runner';
 import { startProcess, type ProcessOutcome } from '../runners/process';
@@ -11,13 +11,12 @@ import { StreamWriter, withStreamLoss } from './streamWriter';
 import { acquireSlot, releaseSlot } from './concurrency';
 import type { RunbookVersion } from '../model/runbook';
 import { unsealParameters } from './parameters';
-import { emitStatus, jobEvents } from './events';
-import { logTransition } from './log';
-import { finishStatus, type Final } from './finish';
-import { assertMove } from './state';
+import { jobEvents } from './events';
+import { finishJob, type Final } from './finish';
+import { TransitionError } from './state';
+import { transition, LeaseLostError } from './transition';
+import { Lease } from './lease';
 import { prepareJobAssets, type JobAssets } from '../assets/jobEnv';
-
-export const instanceId = process.env.HOOKBOOK_INSTANCE_ID || `${hostname()}:${process.pid}`;
 
 export interface WorkerLog {
   log(...args: unknown[]): void;
@@ -36,72 +35,77 @@ export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim): P
   const s = settings();
   const leaseMs = s.leaseSeconds * 1000;
   // With a claim the first read is skipped: the ETag-guarded claim below fails if the entity is no
-  // longer exactly as it was created, and the loop then reads it.
-  let found = claim ? { value: fromClaim(jobId, claim), etag: claim.etag } : await jobStore.get(jobId);
-  if (!found) {
+  // longer exactly as it was created, and the claim then reads it.
+  let held = claim ? { value: fromClaim(jobId, claim), etag: claim.etag } : await jobStore.get(jobId);
+  if (!held) {
     log.warn(`Message for job ${jobId} dropped: no such job.`);
     return;
   }
-  let { value: job, etag } = found;
-  if (isTerminal(job.status)) return; // a duplicate delivery of a finished job
-  const version = await catalog.version(job.runbook, job.runbookVersion);
+  if (isTerminal(held.value.status)) return; // a duplicate delivery of a finished job
+  const version = await catalog.version(held.value.runbook, held.value.runbookVersion);
   const maxRetries = version?.definition.retryOnWorkerLoss ?? 2;
   const maxConcurrency = version?.definition.maxConcurrency;
 
+  let claimed: Versioned<JobRecord>;
+  let retryReason: string | undefined;
   for (let tries = 0; ; tries++) {
+    const job = held.value;
     if (isTerminal(job.status)) return;
     const decision = decide(job, leaseMs, Date.now(), maxRetries);
     try {
-      if (decision.kind === 'stop-before-run') {
-        await finishStatus(job, etag, { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` });
-        return;
-      }
-      if (decision.kind === 'busy') {
-        // A duplicate message while another worker holds a live lease: that worker finishes the
-        // job; if it dies, the sweeper re-queues the job once the heartbeat is stale.
-        log.log(`Job ${jobId} is running elsewhere (fresh heartbeat); duplicate message dropped.`);
-        return;
-      }
-      if (decision.kind === 'lost-fail') {
-        await finishStatus(job, etag, { status: 'Failed', exception: decision.reason, statusDetails: decision.reason });
-        if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId);
-        return;
+      switch (decision.kind) {
+        case 'stop-before-run':
+          await finishJob(jobId, { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` }, { from: held });
+          return;
+        case 'busy':
+          // A duplicate message while another worker holds a live lease: that worker finishes the
+          // job; if it dies, the sweeper re-queues the job once the heartbeat is stale.
+          log.log(`Job ${jobId} is running elsewhere (fresh heartbeat); duplicate message dropped.`);
+          return;
+        case 'lost-fail':
+          await finishJob(jobId, { status: 'Failed', exception: decision.reason, statusDetails: decision.reason }, { from: held });
+          if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId);
+          return;
+        case 'lost-retry':
+          retryReason = decision.reason;
+          break;
+        case 'run':
+          retryReason = undefined;
+          break;
       }
       if (!version) {
         const reason = `Runbook '${job.runbook}' version ${job.runbookVersion} no longer exists.`;
-        await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+        await finishJob(jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: held });
         return;
       }
       if (maxConcurrency && !(await acquireSlot(job.runbook, maxConcurrency, jobId, leaseMs))) {
-        await defer(job, etag, s.concurrencyRetrySeconds);
+        await defer(job, held.etag, s.concurrencyRetrySeconds);
         return;
       }
-      assertMove(job.status, 'Running');
-      const attempt = job.attempt + 1;
+      // The claim: attempt + 1 under the fence of the attempt we decided on. Of two workers holding
+      // messages for the same job only one gets past it; the other decides again below.
       const claimedAt = now();
-      etag = await jobStore.update(
+      claimed = await transition(
         jobId,
-        { status: 'Running', attempt, startTime: job.startTime ?? claimedAt, heartbeat: claimedAt, worker: instanceId, lastModifiedTime: claimedAt },
-        etag,
+        'Running',
+        { attempt: job.attempt + 1, startTime: job.startTime ?? claimedAt, heartbeat: claimedAt, worker: s.instanceId },
+        { from: held, fence: job.attempt },
       );
-      job = { ...job, status: 'Running', attempt, startTime: job.startTime ?? claimedAt, heartbeat: claimedAt, worker: instanceId };
-      emitStatus(jobId, 'Running');
-      logTransition({ jobId, runbook: job.runbook, status: 'Running', attempt });
-      try {
-        await execute(job, etag, version, decision.kind === 'lost-retry' ? decision.reason : undefined, log);
-      } finally {
-        if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId).catch(() => undefined);
-      }
-      return;
+      break;
     } catch (error) {
-      if (!(error instanceof ConcurrencyError) || tries >= 3) throw error;
-      found = await jobStore.get(jobId); // someone changed it meanwhile: look again
-      if (!found) {
+      // The job changed under us (claimed elsewhere, stopped, ended): decide again on what it is now.
+      if (!(error instanceof LeaseLostError || error instanceof TransitionError) || tries >= 3) throw error;
+      held = await jobStore.get(jobId);
+      if (!held) {
         log.warn(`Message for job ${jobId} dropped: no such job.`);
         return;
       }
-      ({ value: job, etag } = found);
     }
+  }
+  try {
+    await execute(claimed, version!, retryReason, log);
+  } finally {
+    if (maxConcurrency) await releaseSlot(claimed.value.runbook, maxConcurrency, jobId).catch(() => undefined);
   }
 }
 
@@ -142,7 +146,7 @@ type Decision =
 
 /** Pure: what a worker holding a message should do with the job as it is now. */
 export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxRetries = 2): Decision {
-  if (job.status === 'New' || job.status === 'Queued') return job.stopRequestedBy ? { kind: 'stop-before-run' } : { kind: 'run' };
+  if (job.status === 'Queued') return job.stopRequestedBy ? { kind: 'stop-before-run' } : { kind: 'run' };
   if (job.status === 'Running' || job.status === 'Stopping') {
     if (nowMs - ms(job.heartbeat) < leaseMs) return { kind: 'busy' };
     if (job.status === 'Stopping') return { kind: 'stop-before-run' };
@@ -153,13 +157,14 @@ export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxR
 }
 
 async function execute(
-  job: JobRecord,
-  etag: string,
+  claimed: Versioned<JobRecord>,
   version: RunbookVersion,
   retryReason: string | undefined,
   log: WorkerLog,
 ): Promise<void> {
   const s = settings();
+  const job = claimed.value;
+  const fence = { fence: job.attempt };
   const writer = new StreamWriter({
     jobId: job.jobId,
     attempt: job.attempt,
@@ -175,7 +180,7 @@ async function execute(
   } catch {
     const reason = 'Secret parameters could not be decrypted (was HOOKBOOK_ENCRYPTION_KEY changed?).';
     await writer.close();
-    await finishStatus(job, etag, withStreamLoss({ status: 'Failed', exception: reason, statusDetails: reason }, writer));
+    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), { from: claimed, ...fence });
     return;
   }
 
@@ -186,7 +191,7 @@ async function execute(
   } catch (error) {
     const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
     await writer.close();
-    await finishStatus(job, etag, withStreamLoss({ status: 'Failed', exception: reason, statusDetails: reason }, writer));
+    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), { from: claimed, ...fence });
     return;
   }
   const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
@@ -198,54 +203,24 @@ async function execute(
     const reason = `The job could not be prepared: ${(error as Error).message}`;
     log.error(`Job ${job.jobId}: ${reason}`);
     await writer.close();
-    await finishStatus(job, etag, { status: 'Failed', exception: reason, statusDetails: reason });
+    await finishJob(job.jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: claimed, ...fence });
     return;
   }
   const proc = startProcess(prepared.spec, output.push);
   const timeoutSeconds = version.definition.timeoutSeconds ?? s.defaultTimeoutSeconds;
   const graceMs = s.stopGraceSeconds * 1000;
   const timeout = setTimeout(() => proc.kill('timeout', graceMs), timeoutSeconds * 1000);
-  let stopRequestedBy: string | undefined;
   const onStop = () => proc.kill('stop', graceMs);
   jobEvents.on(`stop:${job.jobId}`, onStop);
-
-  // Heartbeat (lease) and stop detection while the runbook runs.
-  let currentEtag = etag;
-  let lastBeat = Date.now();
-  const leaseMs = s.leaseSeconds * 1000;
-  const checkMs = Math.max(250, Math.min(5000, leaseMs / 3));
-  let checking = false;
-  const check = setInterval(async () => {
-    if (checking) return;
-    checking = true;
-    try {
-      if (Date.now() - lastBeat >= leaseMs / 3) {
-        try {
-          const beat = now();
-          currentEtag = await jobStore.update(job.jobId, { heartbeat: beat }, currentEtag);
-          lastBeat = Date.now();
-          return;
-        } catch (error) {
-          if (!(error instanceof ConcurrencyError)) throw error;
-        }
-      }
-      const fresh = await jobStore.get(job.jobId);
-      if (!fresh) return;
-      currentEtag = fresh.etag;
-      if (fresh.value.worker !== instanceId || fresh.value.attempt !== job.attempt || isTerminal(fresh.value.status)) {
-        // Our lease was taken over (we were presumed dead): the new attempt owns the job now.
-        log.warn(`Job ${job.jobId}: lease lost to ${fresh.value.worker} (attempt ${fresh.value.attempt}); stopping this attempt.`);
-        proc.kill('lease', graceMs);
-      } else if (fresh.value.status === 'Stopping') {
-        stopRequestedBy = fresh.value.stopRequestedBy;
-        proc.kill('stop', graceMs);
-      }
-    } catch (error) {
-      log.warn(`Job ${job.jobId}: heartbeat failed: ${(error as Error).message}`);
-    } finally {
-      checking = false;
-    }
-  }, checkMs);
+  const lease = new Lease(claimed, { leaseMs: s.leaseSeconds * 1000 });
+  lease.on('stop', onStop);
+  lease.on('lost', (now) => {
+    // We were presumed dead and the job was claimed again (or ended): the new attempt owns it.
+    log.warn(`Job ${job.jobId}: lease lost to ${now.worker} (attempt ${now.attempt}, ${now.status}); stopping this attempt.`);
+    proc.kill('lease', graceMs);
+  });
+  lease.on('warning', (error) => log.warn(`Job ${job.jobId}: heartbeat failed: ${error.message}`));
+  lease.start();
 
   let outcome: ProcessOutcome;
   try {
@@ -253,7 +228,7 @@ async function execute(
     if (version.definition.type !== 'node') readResultFile(prepared.resultFile, prepared.uid, outcome);
   } finally {
     clearTimeout(timeout);
-    clearInterval(check);
+    lease.close();
     jobEvents.off(`stop:${job.jobId}`, onStop);
     await prepared.cleanup();
   }
@@ -261,9 +236,17 @@ async function execute(
   await writer.close();
   if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
 
-  if (outcome.killedBecause === 'lease') return; // the attempt that took over records the outcome
-  const final = assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, stopRequestedBy));
-  await finishStatus(job, currentEtag, withStreamLoss({ ...final, streamCount: writer.count }, writer));
+  if (outcome.killedBecause === 'lease' || lease.isLost) return; // the attempt that took over records the outcome
+  try {
+    await finishJob(
+      job.jobId,
+      (now) => withStreamLoss({ ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)), streamCount: writer.count }, writer),
+      { from: lease.current, ...fence },
+    );
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error;
+    log.warn(`Job ${job.jobId}: ${error.message} Its outcome is left to that attempt.`);
+  }
 }
 
 function readResultFile(file: string, owner: number | undefined, outcome: ProcessOutcome): void {

@@ -2,14 +2,15 @@ import { catalog } from '../runbooks/catalog';
 import { validateParameters } from '../runbooks/parameters';
 import { mayUseRunbook, roleAtLeast, type Principal } from '../model/apiKey';
 import type { JobStatus } from '../model/job';
+import type { JobRecord } from '../model/jobRecord';
 import { isPublished } from '../model/runbook';
-import { badRequest, conflict, forbidden, serviceUnavailable } from '../http/errors';
+import { badRequest, conflict, forbidden, unavailable } from '../errors';
 import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { isStorageUnavailable } from '../store/errors';
 import { newJobId } from './ids';
 import { sealParameters } from './parameters';
-import { logTransition } from './log';
+import { announce } from './transition';
 
 const MAX_CLAIM_PARAMETER_CHARS = 24_000;
 
@@ -55,7 +56,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
   const jobId = req.jobId ?? newJobId();
   const now = new Date().toISOString();
   const sealed = sealParameters(runbook.parameters, parameters);
-  const outcome = await jobStore.create({
+  const job: JobRecord = {
     jobId,
     runbook: runbook.name,
     runbookVersion: runbook.version,
@@ -66,7 +67,8 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     lastModifiedTime: now,
     lastQueuedTime: now,
     attempt: 0,
-  });
+  };
+  const outcome = await jobStore.create(job);
   if (outcome.etag === undefined) {
     const existing = await jobStore.get(jobId);
     if (!existing) throw badRequest(`Job id ${jobId} is in use.`);
@@ -79,8 +81,8 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
   } catch (error) {
     await jobStore.delete(jobId).catch(() => undefined);
     if (!isStorageUnavailable(error)) throw error; // a refusal is not an outage: the edge maps it (store/errors.ts)
-    throw serviceUnavailable(`The job could not be queued (${(error as Error).message.split('\n')[0]}); nothing was started, retry.`);
+    throw unavailable(`The job could not be queued (${(error as Error).message.split('\n')[0]}); nothing was started, retry.`);
   }
-  logTransition({ jobId, runbook: runbook.name, status: 'Queued', attempt: 0, startedBy: req.startedBy });
+  announce(job); // New → Queued: the job exists only now, so this is the one move not written by transition()
   return { jobId, status: 'Queued', created: true };
 }

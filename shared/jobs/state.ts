@@ -1,4 +1,5 @@
 import { isTerminal, type JobStatus } from '../model/job';
+import { DomainError } from '../errors';
 
 /**
  * The job life cycle (docs/job-lifecycle.md). A terminal status is never left.
@@ -17,9 +18,13 @@ const NEXT: Record<JobStatus, readonly JobStatus[]> = {
 
 export const canMove = (from: JobStatus, to: JobStatus): boolean => NEXT[from].includes(to);
 
-export class TransitionError extends Error {
-  constructor(from: JobStatus, to: JobStatus) {
-    super(`a job cannot go from ${from} to ${to}`);
+/** The job is not in a status that allows the move (for example it has already ended). */
+export class TransitionError extends DomainError {
+  constructor(
+    readonly from: JobStatus,
+    readonly to: JobStatus,
+  ) {
+    super('conflict', `a job cannot go from ${from} to ${to}`);
     this.name = 'TransitionError';
   }
 }

@@ -1,11 +1,8 @@
-import { odata } from '@azure/data-tables';
 import { settings } from '../config';
-import type { JobStatus } from '../model/job';
-import { table } from '../store/clients';
-import { JOB_PARTITION, jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
+import { jobStore } from '../store/jobStore';
+import { ConcurrencyError } from '../store/errors';
 import { jobQueue } from '../store/jobQueue';
-import { rowKeyAtTime } from './ids';
-import { finishStatus } from './finish';
+import { finishJob } from './finish';
 
 /**
  * The safety net under "an accepted job is never lost" (timer-triggered):
@@ -20,31 +17,21 @@ export interface SweepReport {
   requeued: string[];
 }
 
-async function jobsWithStatus(status: JobStatus, sinceMs: number): Promise<JobRecord[]> {
-  const jobs = await table('jobs');
-  const filter = odata`PartitionKey eq ${JOB_PARTITION} and RowKey lt ${rowKeyAtTime(sinceMs)} and status eq ${status}`;
-  const out: JobRecord[] = [];
-  for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['jobId'] } })) {
-    out.push({ jobId: String(e.jobId) } as JobRecord);
-  }
-  return out;
-}
-
 export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
   const s = settings();
-  const since = nowMs - Number(process.env.HOOKBOOK_SWEEP_DAYS ?? 7) * 86_400_000;
+  const since = nowMs - s.sweepDays * 86_400_000;
   const report: SweepReport = { requeued: [] };
-  for (const status of ['New', 'Queued', 'Running', 'Stopping'] as const) {
-    for (const { jobId } of await jobsWithStatus(status, since)) {
+  for (const status of ['Queued', 'Running', 'Stopping'] as const) {
+    for (const jobId of await jobStore.idsWithStatus(status, since)) {
       const found = await jobStore.get(jobId);
       if (!found || found.value.status !== status) continue;
       const job = found.value;
-      const waiting = status === 'New' || status === 'Queued';
+      const waiting = status === 'Queued';
       const since = Date.parse((waiting ? (job.lastQueuedTime ?? job.createdTime) : (job.heartbeat ?? job.lastModifiedTime)) ?? '');
       const limitMs = waiting ? s.orphanSeconds * 1000 : s.leaseSeconds * 1000;
       if (!(nowMs - since > limitMs)) continue;
       if (waiting && job.stopRequestedBy) {
-        await finishStatus(job, found.etag, { status: 'Stopped', statusDetails: `Stopped before it ran by ${job.stopRequestedBy}.` });
+        await finishJob(jobId, { status: 'Stopped', statusDetails: `Stopped before it ran by ${job.stopRequestedBy}.` }, { from: found });
         continue;
       }
       try {

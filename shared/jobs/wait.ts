@@ -1,5 +1,6 @@
 import { isTerminal, type JobStatus } from '../model/job';
-import { jobStore, type JobRecord } from '../store/jobStore';
+import type { JobRecord } from '../model/jobRecord';
+import { jobStore } from '../store/jobStore';
 import { jobEvents } from './events';
 
 /**

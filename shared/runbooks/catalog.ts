@@ -3,7 +3,7 @@ import { settings } from '../config';
 import {
   defaultPathFor, RunbookDefinition, RunbookName, type CreateRunbookBody, type Runbook, type RunbookVersion, type UpdateDraftBody,
 } from '../model/runbook';
-import { badRequest, conflict, notFound } from '../http/errors';
+import { badRequest, conflict, notFound } from '../errors';
 import { runbookStore } from '../store/runbookStore';
 import { webhookStore } from '../store/webhookStore';
 import { scheduleStore } from '../store/scheduleStore';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunbookParameter } from '../model/runbook';
 import { MAX_PARAMETERS } from '../model/runbook';
-import { badRequest, tooLarge } from '../http/errors';
+import { badRequest, tooLarge } from '../errors';
 
 export const MAX_PARAMETER_BYTES = 512 * 1024;
 export const SECRET_MASK = '***';
@@ -120,12 +120,6 @@ export function validateParameters(
     out[def.name] = parsed.data;
   }
   return out;
-}
-
-/** The parameters as shown to callers: secret values never leave the service. */
-export function maskSecrets(defs: readonly RunbookParameter[], params: Record<string, unknown>): Record<string, unknown> {
-  const secret = new Set(defs.filter((d) => d.secret).map((d) => d.name));
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, secret.has(k) ? SECRET_MASK : v]));
 }
 
 /** A declared default must itself be valid for its type. */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, resolve, extname, basename } from 'node:path';
 import { RunbookDefinition, RunbookName, RunbookPath, RunbookType, type Runbook, type RunbookVersion } from '../model/runbook';
-import { describeZodError } from '../http/errors';
+import { describeZodError } from '../errors';
 import { checkDefinitions } from './parameters';
 import { withPwshParameters } from './pwshParams';
 

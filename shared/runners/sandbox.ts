@@ -186,7 +186,8 @@ function warnAboutUnreadable(p: SandboxPolicy, log: (line: string) => void): voi
   const uid = p.mode === 'isolated' ? p.uids![0] : p.uid!;
   const paths = [path.join(__dirname, 'node-host.cjs'), path.join(__dirname, 'helpers'), path.resolve(settings().runbooksDir)];
   // PowerShell where a setting names it (docs/runbooks.md): jobs run it as themselves.
-  if (process.env.HOOKBOOK_PWSH_PATH) paths.push(path.resolve(process.env.HOOKBOOK_PWSH_PATH));
+  const pwsh = settings().pwshPath;
+  if (pwsh) paths.push(path.resolve(pwsh));
   const script = `const fs=require('fs');for(const p of process.argv.slice(1)){try{fs.accessSync(p,fs.constants.R_OK)}catch(e){if(e.code!=='ENOENT')console.log(p)}}`;
   const r = spawnSync(process.execPath, ['-e', script, ...paths], { uid, gid: p.gid, encoding: 'utf8', timeout: 30_000 });
   if (r.error || r.status !== 0) {

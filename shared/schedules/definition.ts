@@ -1,4 +1,4 @@
-import { badRequest } from '../http/errors';
+import { badRequest } from '../errors';
 import { WEEK_DAYS, type ScheduleDefinition } from '../model/schedule';
 import { cronProblem, nextOccurrence, type IntervalUnit, type Recurrence } from './recurrence';
 import { instantOfWallTime, timeZoneProblem, wallTimeOf } from './timezone';

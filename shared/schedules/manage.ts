@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, forbidden, notFound, tooLarge } from '../http/errors';
+import { badRequest, conflict, forbidden, notFound, tooLarge } from '../errors';
 import { keepMaskedSecrets, sealParameters, visibleParameters } from '../jobs/parameters';
 import { mayUseRunbook, type Principal } from '../model/apiKey';
 import type { Runbook } from '../model/runbook';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobStatus } from '../model/job';
+import { settings } from '../config';
 import { statsStore, type HourRow } from '../store/statsStore';
 
 /**
@@ -30,7 +31,7 @@ type Delta = Omit<HourRow, 'hour' | 'runbook'>;
 const pending = new Map<string, Delta>();
 let timer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> | undefined;
-const flushMs = () => Math.max(0, Number(process.env.HOOKBOOK_STATS_FLUSH_SECONDS ?? 5)) * 1000 || 5000;
+const flushMs = () => settings().statsFlushSeconds * 1000 || 5000;
 
 const newer = (a?: HourRow['last'], b?: HourRow['last']) => (!a ? b : !b ? a : b.endTime >= a.endTime ? b : a);
 

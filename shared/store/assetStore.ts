@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import { AssetAudit, type AssetKind } from '../model/asset';
 import { table } from './clients';
+import { hasStatus } from './errors';
 
 /**
  * Table "assets": partition = kind, row key = the name in lower case (names compare without regard
@@ -11,7 +12,6 @@ import { table } from './clients';
  * Table "assetaudit": partition = `<kind>:<lower-case name>`, row key = inverted time + random, so a
  * partition lists newest first.
  */
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
 const rowKey = (name: string) => name.toLowerCase();
 
 export class AssetChangedError extends Error {
@@ -35,7 +35,7 @@ export const assetStore = {
       await t.createEntity({ partitionKey: kind, rowKey: rowKey(name), json: JSON.stringify(meta), ...(sealed ? { sealed } : {}) });
       return true;
     } catch (error) {
-      if (isStatus(error, 409)) return false;
+      if (hasStatus(error, 409)) return false;
       throw error;
     }
   },
@@ -46,7 +46,7 @@ export const assetStore = {
       const e = await t.getEntity<{ json: string; sealed?: string }>(kind, rowKey(name));
       return { meta: JSON.parse(e.json) as M, sealed: e.sealed, etag: e.etag };
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (hasStatus(error, 404)) return undefined;
       throw error;
     }
   },
@@ -66,8 +66,8 @@ export const assetStore = {
     try {
       await t.updateEntity({ partitionKey: kind, rowKey: rowKey(name), json: JSON.stringify(meta), ...(sealed ? { sealed } : {}) }, 'Replace', { etag });
     } catch (error) {
-      if (isStatus(error, 412)) throw new AssetChangedError(kind, name);
-      if (isStatus(error, 404)) throw new AssetChangedError(kind, name);
+      if (hasStatus(error, 412)) throw new AssetChangedError(kind, name);
+      if (hasStatus(error, 404)) throw new AssetChangedError(kind, name);
       throw error;
     }
   },
@@ -78,7 +78,7 @@ export const assetStore = {
       await t.deleteEntity(kind, rowKey(name));
       return true;
     } catch (error) {
-      if (isStatus(error, 404)) return false;
+      if (hasStatus(error, 404)) return false;
       throw error;
     }
   },

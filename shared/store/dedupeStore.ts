@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import { table } from './clients';
+import { hasStatus } from './errors';
+import { dedupeRowKey } from './keys';
 
 /**
  * Table "dedupe": partition = webhook id, row = SHA-256 of the delivery id (any characters may
@@ -8,8 +9,7 @@ import { table } from './clients';
  * insert-if-absent, so of two concurrent deliveries exactly one wins; the other reads the winner's
  * job id. Rows older than the window count as absent and are taken over (etag-guarded).
  */
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
-const rowKey = (deliveryId: string) => createHash('sha256').update(deliveryId, 'utf8').digest('hex');
+const rowKey = dedupeRowKey;
 
 export interface Claim {
   /** True when this call claimed the delivery (start the job); false when another did first. */
@@ -26,13 +26,13 @@ export const dedupeStore = {
         await t.createEntity(entity);
         return { won: true, jobId };
       } catch (error) {
-        if (!isStatus(error, 409)) throw error;
+        if (!hasStatus(error, 409)) throw error;
       }
       let existing: { jobId: string; claimedTime: string; etag: string };
       try {
         existing = await t.getEntity<{ jobId: string; claimedTime: string }>(entity.partitionKey, entity.rowKey);
       } catch (error) {
-        if (isStatus(error, 404)) continue; // released meanwhile: try to claim again
+        if (hasStatus(error, 404)) continue; // released meanwhile: try to claim again
         throw error;
       }
       if (now - Date.parse(existing.claimedTime) < windowMs) return { won: false, jobId: existing.jobId };
@@ -40,7 +40,7 @@ export const dedupeStore = {
         await t.updateEntity(entity, 'Replace', { etag: existing.etag });
         return { won: true, jobId };
       } catch (error) {
-        if (!isStatus(error, 412) && !isStatus(error, 404)) throw error;
+        if (!hasStatus(error, 412) && !hasStatus(error, 404)) throw error;
       }
     }
     throw new Error('could not claim the delivery id');
@@ -65,7 +65,7 @@ export const dedupeStore = {
       const e = await t.getEntity<{ jobId: string }>(webhookId, rowKey(deliveryId));
       if (e.jobId === jobId) await t.deleteEntity(webhookId, rowKey(deliveryId), { etag: e.etag });
     } catch (error) {
-      if (!isStatus(error, 404) && !isStatus(error, 412)) throw error;
+      if (!hasStatus(error, 404) && !hasStatus(error, 412)) throw error;
     }
   },
 };

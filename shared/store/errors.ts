@@ -58,3 +58,15 @@ export function classifyStorageError(error: unknown): StorageFault | undefined {
 }
 
 export const isStorageUnavailable = (error: unknown): boolean => classifyStorageError(error)?.kind === 'unavailable';
+
+/** The HTTP status of a storage SDK error (`RestError.statusCode`), for the store's own checks. */
+export const hasStatus = (error: unknown, code: number): boolean =>
+  typeof error === 'object' && error !== null && (error as { statusCode?: unknown }).statusCode === code;
+
+/** An ETag-guarded write lost the race: someone changed the entity since it was read. */
+export class ConcurrencyError extends Error {
+  constructor(what: string) {
+    super(`${what} was changed by someone else`);
+    this.name = 'ConcurrencyError';
+  }
+}

@@ -1,60 +1,24 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
-import type { JobStatus } from '../model/job';
+import { TERMINAL_STATUSES, type JobStatus } from '../model/job';
+import type { JobRecord, Versioned } from '../model/jobRecord';
+import { ConcurrencyError, hasStatus } from './errors';
 import { table } from './clients';
 import { joinProperty, splitProperty, cutString } from './chunks';
-import { jobRowKey, rowKeyAtTime } from '../jobs/ids';
+import { JOB_PARTITION, jobRowKey, rowKeyAtTime, spillRowKey } from './keys';
+import { streamStore } from './streamStore';
 
 /**
  * Table "jobs": one partition, row key = inverted v7 job id (newest first, point reads from the
  * id). Parameters too large for the entity spill into table "jobparams" (partition = job id),
  * written before the job entity so that a job never points at missing data.
  */
-export const JOB_PARTITION = 'job';
 const INLINE_PARAMETER_CHARS = 120_000;
 const SPILL_CHARS_PER_ENTITY = 14 * 32_000;
-
-export interface JobRecord {
-  jobId: string;
-  runbook: string;
-  runbookVersion: number;
-  /** JSON of the parameters, secret values sealed (see jobs/parameters). */
-  parameters: string;
-  status: JobStatus;
-  statusDetails?: string;
-  exception?: string;
-  /** JSON of the result. */
-  result?: string;
-  startedBy: string;
-  createdTime: string;
-  startTime?: string;
-  endTime?: string;
-  lastModifiedTime: string;
-  attempt: number;
-  heartbeat?: string;
-  worker?: string;
-  stopRequestedBy?: string;
-  lastQueuedTime?: string;
-  streamCount?: number;
-  /** Stream records that could not be saved (after retries); the job's record is incomplete. */
-  streamsLost?: number;
-}
-
-export interface Versioned<T> {
-  value: T;
-  etag: string;
-}
 
 export class InvalidContinuationToken extends Error {
   constructor() {
     super('continuation token is not one this service gave out');
     this.name = 'InvalidContinuationToken';
-  }
-}
-
-export class ConcurrencyError extends Error {
-  constructor(jobId: string) {
-    super(`job ${jobId} was changed by someone else`);
-    this.name = 'ConcurrencyError';
   }
 }
 
@@ -82,8 +46,6 @@ function fromEntity(e: Record<string, unknown>): JobRecord {
   return r as unknown as JobRecord;
 }
 
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
-
 export const jobStore = {
   /** Insert the job; `etag` of the new entity, or undefined when a job with that id exists. */
   async create(job: JobRecord): Promise<{ etag?: string }> {
@@ -93,7 +55,7 @@ export const jobStore = {
       const spill = await table('jobparams');
       const parts = Math.ceil(job.parameters.length / SPILL_CHARS_PER_ENTITY);
       for (let i = 0; i < parts; i++) {
-        const row: Record<string, unknown> = { partitionKey: job.jobId, rowKey: String(i) };
+        const row: Record<string, unknown> = { partitionKey: job.jobId, rowKey: spillRowKey(i) };
         splitProperty('v', job.parameters.slice(i * SPILL_CHARS_PER_ENTITY, (i + 1) * SPILL_CHARS_PER_ENTITY), row);
         await spill.upsertEntity(row as never, 'Replace');
       }
@@ -105,7 +67,7 @@ export const jobStore = {
       const r = await jobs.createEntity(entity as never);
       return { etag: r.etag ?? '' };
     } catch (error) {
-      if (isStatus(error, 409)) return {};
+      if (hasStatus(error, 409)) return {};
       throw error;
     }
   },
@@ -116,14 +78,14 @@ export const jobStore = {
     try {
       e = await jobs.getEntity(JOB_PARTITION, jobRowKey(jobId));
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (hasStatus(error, 404)) return undefined;
       throw error;
     }
     const record = fromEntity(e);
     if (typeof e.parametersSpilled === 'number') {
       const spill = await table('jobparams');
       let s = '';
-      for (let i = 0; i < e.parametersSpilled; i++) s += joinProperty('v', await spill.getEntity(jobId, String(i))) ?? '';
+      for (let i = 0; i < e.parametersSpilled; i++) s += joinProperty('v', await spill.getEntity(jobId, spillRowKey(i))) ?? '';
       record.parameters = s;
     }
     return { value: record, etag: e.etag };
@@ -140,7 +102,7 @@ export const jobStore = {
       );
       return r.etag!;
     } catch (error) {
-      if (isStatus(error, 412)) throw new ConcurrencyError(jobId);
+      if (hasStatus(error, 412)) throw new ConcurrencyError(`job ${jobId}`);
       throw error;
     }
   },
@@ -188,12 +150,52 @@ export const jobStore = {
     return { value: out, continuationToken: token };
   },
 
+  /** Remove the job entity only (a job whose message could not be sent: it owns nothing else yet). */
   async delete(jobId: string): Promise<void> {
     const jobs = await table('jobs');
     try {
       await jobs.deleteEntity(JOB_PARTITION, jobRowKey(jobId));
     } catch (error) {
-      if (!isStatus(error, 404)) throw error;
+      if (!hasStatus(error, 404)) throw error;
     }
   },
+
+  /**
+   * Remove the job with everything it owns: stream records and spilled parameters first, the job
+   * entity last, so that a cleanup cut short is finished by the next one (the job is still listed).
+   */
+  async deleteWithAll(jobId: string): Promise<void> {
+    await streamStore.deleteAll(jobId);
+    const spill = await table('jobparams');
+    for await (const p of spill.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${jobId}`, select: ['RowKey'] } })) {
+      await spill.deleteEntity(jobId, p.rowKey!).catch(() => undefined);
+    }
+    await jobStore.delete(jobId);
+  },
+
+  /** Ids of jobs in `status` created after `createdAfterMs` (the sweeper's scan). */
+  async idsWithStatus(status: JobStatus, createdAfterMs: number): Promise<string[]> {
+    const jobs = await table('jobs');
+    const filter = odata`PartitionKey eq ${JOB_PARTITION} and RowKey lt ${rowKeyAtTime(createdAfterMs)} and status eq ${status}`;
+    const ids: string[] = [];
+    for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['jobId'] } })) ids.push(String(e.jobId));
+    return ids;
+  },
+
+  /** Ids of up to `limit` ended jobs created before `createdBeforeMs`, oldest last (retention). */
+  async endedIdsBefore(createdBeforeMs: number, limit: number): Promise<string[]> {
+    const jobs = await table('jobs');
+    // Older jobs have larger (inverted) row keys: "created before" is RowKey > key(cutoff).
+    const ended = TERMINAL_STATUSES.map((status) => odata`status eq ${status}`).join(' or ');
+    const filter = `${odata`PartitionKey eq ${JOB_PARTITION} and RowKey gt ${rowKeyAtTime(createdBeforeMs)}`} and (${ended})`;
+    const ids: string[] = [];
+    for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['jobId'] } })) {
+      ids.push(String(e.jobId));
+      if (ids.length >= limit) break;
+    }
+    return ids;
+  },
 };
+
+/** What a state change needs of the store (a fake of it drives the unit tests of transition and lease). */
+export type JobReadWrite = Pick<typeof jobStore, 'get' | 'update'>;

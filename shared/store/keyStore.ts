@@ -1,10 +1,11 @@
 import { odata } from '@azure/data-tables';
 import { ApiKey } from '../model/apiKey';
 import { table } from './clients';
+import { hasStatus } from './errors';
+import { KEY_PARTITION } from './keys';
 
 /** Table "keys": partition "key", row key = key id; only the SHA-256 of the secret is stored. */
-const PK = 'key';
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
+const PK = KEY_PARTITION;
 
 export interface StoredKey {
   key: ApiKey;
@@ -23,7 +24,7 @@ export const keyStore = {
       await t.createEntity(entity);
       return true;
     } catch (error) {
-      if (isStatus(error, 409)) return false;
+      if (hasStatus(error, 409)) return false;
       throw error;
     }
   },
@@ -34,7 +35,7 @@ export const keyStore = {
       const e = await t.getEntity<{ json: string; secretHash: string }>(PK, keyId);
       return { key: ApiKey.parse(JSON.parse(e.json)), secretHash: e.secretHash };
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (hasStatus(error, 404)) return undefined;
       throw error;
     }
   },
@@ -54,7 +55,7 @@ export const keyStore = {
       await t.deleteEntity(PK, keyId);
       return true;
     } catch (error) {
-      if (isStatus(error, 404)) return false;
+      if (hasStatus(error, 404)) return false;
       throw error;
     }
   },

@@ -1,6 +1,8 @@
 import { odata } from '@azure/data-tables';
 import { Runbook, RunbookDefinition, type RunbookVersion } from '../model/runbook';
 import { table } from './clients';
+import { hasStatus } from './errors';
+import { RUNBOOK_META_ROW, runbookVersionRowKey } from './keys';
 import { joinProperty, splitProperty } from './chunks';
 
 /**
@@ -8,9 +10,8 @@ import { joinProperty, splitProperty } from './chunks';
  * runbook and its draft (content included); row `v<version>` freezes each published version, so
  * that a job queued before a later publish still runs the version it was started with.
  */
-const META = 'meta';
-const versionKey = (v: number) => `v${String(v).padStart(8, '0')}`;
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
+const META = RUNBOOK_META_ROW;
+const versionKey = runbookVersionRowKey;
 
 export interface StoredRunbook {
   runbook: Runbook;
@@ -31,7 +32,7 @@ export const runbookStore = {
       await t.createEntity(toMeta(r, draftContent) as never);
       return true;
     } catch (error) {
-      if (isStatus(error, 409)) return false;
+      if (hasStatus(error, 409)) return false;
       throw error;
     }
   },
@@ -42,7 +43,7 @@ export const runbookStore = {
       const e = await t.getEntity<Record<string, unknown>>(name, META);
       return { runbook: Runbook.parse(JSON.parse(String(e.json))), draftContent: joinProperty('draftContent', e), etag: e.etag };
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (hasStatus(error, 404)) return undefined;
       throw error;
     }
   },
@@ -78,7 +79,7 @@ export const runbookStore = {
         content: joinProperty('content', e) ?? '',
       };
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (hasStatus(error, 404)) return undefined;
       throw error;
     }
   },

@@ -1,6 +1,8 @@
 import { odata } from '@azure/data-tables';
 import { ScheduleDefinition } from '../model/schedule';
 import { table } from './clients';
+import { hasStatus } from './errors';
+import { SCHEDULE_PARTITION, scheduleRowKey } from './keys';
 import { joinProperty, splitProperty } from './chunks';
 
 /**
@@ -9,8 +11,7 @@ import { joinProperty, splitProperty } from './chunks';
  * scheduler's cursor. Every write is conditional on the ETag, so that two scheduler instances and
  * an admin's PATCH never overwrite each other: the loser re-reads and decides again.
  */
-const PK = 'schedule';
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
+const PK = SCHEDULE_PARTITION;
 
 export interface ScheduleState {
   /** ISO: every occurrence up to here has been dealt with (job created, skipped, or failed for good). */
@@ -36,8 +37,6 @@ export class ScheduleConflictError extends Error {
     this.name = 'ScheduleConflictError';
   }
 }
-
-export const scheduleRowKey = (name: string): string => name.toLowerCase();
 
 function toEntity(s: Omit<StoredSchedule, 'etag'>): Record<string, unknown> {
   const e: Record<string, unknown> = {
@@ -72,7 +71,7 @@ export const scheduleStore = {
       await t.createEntity(toEntity(s) as never);
       return true;
     } catch (error) {
-      if (isStatus(error, 409)) return false;
+      if (hasStatus(error, 409)) return false;
       throw error;
     }
   },
@@ -82,7 +81,7 @@ export const scheduleStore = {
     try {
       return fromEntity(await t.getEntity<Record<string, unknown>>(PK, scheduleRowKey(name)));
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (hasStatus(error, 404)) return undefined;
       throw error;
     }
   },
@@ -106,7 +105,7 @@ export const scheduleStore = {
     try {
       return (await t.updateEntity(toEntity(s) as never, 'Replace', { etag })).etag!;
     } catch (error) {
-      if (isStatus(error, 412)) throw new ScheduleConflictError(s.definition.name);
+      if (hasStatus(error, 412)) throw new ScheduleConflictError(s.definition.name);
       throw error;
     }
   },
@@ -125,7 +124,8 @@ export const scheduleStore = {
     try {
       return (await t.updateEntity(e, 'Merge', { etag })).etag!;
     } catch (error) {
-      if (isStatus(error, 412)) throw new ScheduleConflictError(name);
+      // Deleted meanwhile (404) is a change by someone else too: the caller reads it again.
+      if (hasStatus(error, 412) || hasStatus(error, 404)) throw new ScheduleConflictError(name);
       throw error;
     }
   },
@@ -136,7 +136,7 @@ export const scheduleStore = {
       await t.deleteEntity(PK, scheduleRowKey(name));
       return true;
     } catch (error) {
-      if (isStatus(error, 404)) return false;
+      if (hasStatus(error, 404)) return false;
       throw error;
     }
   },

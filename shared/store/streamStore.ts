@@ -2,6 +2,7 @@ import { odata, type TransactionAction } from '@azure/data-tables';
 import type { StreamRecord, StreamType } from '../model/job';
 import { table } from './clients';
 import { joinProperty, splitProperty } from './chunks';
+import { streamRowKey } from './keys';
 
 /**
  * Table "streams": partition = job id, row key = attempt (2 digits) + sequence (8 digits), so a
@@ -20,9 +21,6 @@ export interface StreamRow {
   /** The line goes on in the next record (it was split). */
   continued?: boolean;
 }
-
-export const streamRowKey = (attempt: number, seq: number) =>
-  `${String(attempt).padStart(2, '0')}${String(seq).padStart(8, '0')}`;
 
 export const MAX_BATCH = 100;
 

@@ -1,6 +1,9 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
+import { settings } from '../config';
 import type { WebhookRecord } from '../model/webhook';
 import { table } from './clients';
+import { hasStatus } from './errors';
+import { WEBHOOK_PARTITION, webhookNameRowKey, webhookTokenRowKey } from './keys';
 import { joinProperty, splitProperty } from './chunks';
 
 /**
@@ -11,10 +14,9 @@ import { joinProperty, splitProperty } from './chunks';
  *   names unique.
  * Both rows are created and deleted together in one entity-group transaction.
  */
-const PK = 'webhook';
-const tokenRow = (hash: string) => `t-${hash}`;
-const nameRow = (name: string) => `n-${name.toLowerCase()}`;
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
+const PK = WEBHOOK_PARTITION;
+const tokenRow = webhookTokenRowKey;
+const nameRow = webhookNameRowKey;
 
 export interface VersionedWebhook {
   value: WebhookRecord;
@@ -48,7 +50,7 @@ export class WebhookChangedError extends Error {
  * this instance drop the entry at once; a change made on another instance (disable, delete) takes
  * effect here within the cache time.
  */
-const cacheMs = () => Number(process.env.HOOKBOOK_WEBHOOK_CACHE_SECONDS ?? 2) * 1000;
+const cacheMs = () => settings().webhookCacheSeconds * 1000;
 type Lookup = VersionedWebhook | { deleted: string } | undefined;
 const invokeCache = new Map<string, { found: Lookup; until: number }>();
 const touched = new Map<string, number>();
@@ -74,7 +76,7 @@ export const webhookStore = {
       ]);
       return true;
     } catch (error) {
-      if (isStatus(error, 409)) return false;
+      if (hasStatus(error, 409)) return false;
       throw error;
     }
   },
@@ -90,7 +92,7 @@ export const webhookStore = {
       const e = await t.getEntity<Record<string, unknown>>(PK, tokenRow(hash));
       return e.deleted === true ? { deleted: String(e.reason ?? 'it was deleted') } : fromEntity(e);
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (hasStatus(error, 404)) return undefined;
       throw error;
     }
   },
@@ -101,7 +103,7 @@ export const webhookStore = {
     try {
       hash = String((await t.getEntity<{ tokenHash: string }>(PK, nameRow(name))).tokenHash);
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (hasStatus(error, 404)) return undefined;
       throw error;
     }
     const found = await webhookStore.byTokenHash(hash);
@@ -127,7 +129,7 @@ export const webhookStore = {
     try {
       await t.updateEntity(toEntity(w) as never, 'Replace', { etag });
     } catch (error) {
-      if (isStatus(error, 412)) throw new WebhookChangedError(w.name);
+      if (hasStatus(error, 412)) throw new WebhookChangedError(w.name);
       throw error;
     }
   },
@@ -153,7 +155,7 @@ export const webhookStore = {
       ]);
       return true;
     } catch (error) {
-      if (isStatus(error, 404)) return false;
+      if (hasStatus(error, 404)) return false;
       throw error;
     }
   },

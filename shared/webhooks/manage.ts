@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { settings } from '../config';
 import { encrypt, hashSecret, randomToken } from '../auth/secrets';
-import { badRequest, conflict, notFound } from '../http/errors';
+import { badRequest, conflict, notFound } from '../errors';
 import { visibleParameters } from '../jobs/parameters';
 import type { Runbook } from '../model/runbook';
 import {

@@ -1,5 +1,5 @@
 import type { RunbookParameter } from '../model/runbook';
-import { badRequest, HttpError, tooLarge } from '../http/errors';
+import { badRequest, DomainError, restated, tooLarge } from '../errors';
 import { validateParameters } from '../runbooks/parameters';
 import { keepMaskedSecrets, sealParameters } from '../jobs/parameters';
 import { parsePointer, resolvePointer } from './pointer';
@@ -55,7 +55,7 @@ export function checkWebhookParameters(
   try {
     valid = validateParameters(relaxed, input);
   } catch (error) {
-    if (error instanceof HttpError && /is mandatory/.test(error.message)) {
+    if (error instanceof DomainError && /is mandatory/.test(error.message)) {
       throw badRequest(`${error.message.replace(/\.$/, '')}: a webhook must give every mandatory parameter of its runbook a value (in parameters or parameterMap).`);
     }
     throw error;
@@ -101,7 +101,7 @@ export function mappedParameters(defs: readonly RunbookParameter[], parameterMap
     try {
       validateParameters([{ ...def, mandatory: false }], { [def.name]: hit.value });
     } catch (error) {
-      if (error instanceof HttpError) throw new HttpError(error.status, `${error.message.replace(/\.$/, '')} (mapped from JSON pointer '${pointer}').`);
+      if (error instanceof DomainError) throw restated(error, `${error.message.replace(/\.$/, '')} (mapped from JSON pointer '${pointer}').`);
       throw error;
     }
     out[def.name] = hit.value;

@@ -2,7 +2,6 @@
 import { HttpRequest } from '@azure/functions';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { blockedFor, clientAddress, recordFailure, resetThrottle } from '../../shared/auth/throttle';
-import { resetSettings } from '../../shared/config';
 
 const req = (xff?: string) => new HttpRequest({ method: 'GET', url: 'http://localhost/api/x', headers: xff ? { 'x-forwarded-for': xff } : {} });
 
@@ -18,8 +17,7 @@ describe('clientAddress', () => {
 
 describe('failure windows', () => {
   beforeEach(() => {
-    process.env.HOOKBOOK_AUTH_FAILURE_LIMIT = '2';
-    resetSettings();
+    process.env.HOOKBOOK_AUTH_FAILURE_LIMIT = '2'; // settings() sees it at once
     resetThrottle();
   });
 
@@ -41,7 +39,6 @@ describe('failure windows', () => {
 
   it('0 turns the limit off', () => {
     process.env.HOOKBOOK_AUTH_FAILURE_LIMIT = '0';
-    resetSettings();
     for (let i = 0; i < 50; i++) recordFailure('1.2.3.4', 'k', 5_000);
     expect(blockedFor('1.2.3.4', 'k', 5_000)).toBeUndefined();
   });

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { canMove } from '../../shared/jobs/state';
 import { decide, outcomeToFinal } from '../../shared/jobs/run';
 import { JobStatus } from '../../shared/model/job';
-import type { JobRecord } from '../../shared/store/jobStore';
-import { deterministicJobId, isJobId, jobIdTime, jobRowKey, newJobId, rowKeyAtTime } from '../../shared/jobs/ids';
+import type { JobRecord } from '../../shared/model/jobRecord';
+import { deterministicJobId, isJobId, jobIdTime, newJobId } from '../../shared/jobs/ids';
+import { jobRowKey, rowKeyAtTime } from '../../shared/store/keys';
 
 describe('job state machine', () => {
   it('never leaves a terminal status', () => {

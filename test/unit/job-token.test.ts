@@ -2,20 +2,17 @@
 // signed with another key, before any storage is asked whether the job still runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueJobToken, verifyJobToken } from '../../shared/assets/jobToken';
-import { resetSettings } from '../../shared/config';
 import { HttpError } from '../../shared/http/errors';
 
 const scope = { jobId: '0190f0e0-0000-7000-8000-000000000000', attempt: 1, runbook: 'rb', assets: { variables: ['A'], credentials: [], connections: [], writeVariables: [], env: {} } };
 const saved = process.env.HOOKBOOK_ENCRYPTION_KEY;
 
 beforeAll(() => {
-  process.env.HOOKBOOK_ENCRYPTION_KEY = 'unit-test-key-unit-test-key-unit-test-key';
-  resetSettings();
+  process.env.HOOKBOOK_ENCRYPTION_KEY = 'unit-test-key-unit-test-key-unit-test-key'; // settings() sees it at once
 });
 afterAll(() => {
   if (saved === undefined) delete process.env.HOOKBOOK_ENCRYPTION_KEY;
   else process.env.HOOKBOOK_ENCRYPTION_KEY = saved;
-  resetSettings();
 });
 
 async function refusal(header: string | null): Promise<HttpError> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { HttpError } from '../../shared/http/errors';
+import { DomainError } from '../../shared/errors';
+import { HttpError, toHttpError } from '../../shared/http/errors';
 import { bodyKind, formFields, fromForm, fromJson } from '../../shared/kompira/body';
 import { errorPage, escapeHtml, mailHtml, processPage } from '../../shared/kompira/html';
 import { acceptsJson, requestedFormat } from '../../shared/kompira/http';
@@ -19,7 +20,7 @@ const statusOf = (fn: () => unknown): number | undefined => {
   try {
     fn();
   } catch (e) {
-    return e instanceof HttpError ? e.status : -1;
+    return e instanceof HttpError || e instanceof DomainError ? toHttpError(e).status : -1;
   }
   return undefined;
 };
@@ -106,8 +107,8 @@ describe('Kompira path parsing', () => {
         try {
           target = parseTarget(rest);
         } catch (e) {
-          expect(e).toBeInstanceOf(HttpError);
-          expect([400, 404]).toContain((e as HttpError).status);
+          expect(e instanceof HttpError || e instanceof DomainError).toBe(true);
+          expect([400, 404]).toContain(toHttpError(e).status);
           return;
         }
         if (target.kind === 'object') {

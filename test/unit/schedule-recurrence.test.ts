@@ -4,7 +4,8 @@ import { checkTiming, parseDateTime, recurrenceOf } from '../../shared/schedules
 import { cronProblem, lastOccurrences, nextOccurrence, occurrencesBetween, type Recurrence } from '../../shared/schedules/recurrence';
 import { instantOfWallTime, instantsOfWallTime, isoInZone, timeZoneProblem, wallTimeOf } from '../../shared/schedules/timezone';
 import type { ScheduleDefinition } from '../../shared/model/schedule';
-import { HttpError } from '../../shared/http/errors';
+import { DomainError } from '../../shared/errors';
+import { toHttpError } from '../../shared/http/errors';
 
 const T = (s: string) => Date.parse(s);
 const between = (rec: Recurrence, from: string, to: string) => occurrencesBetween(rec, T(from), T(to)).map((t) => new Date(t).toISOString());
@@ -196,9 +197,9 @@ describe('checkTiming', () => {
     try {
       checkTiming(def(d), now, all);
     } catch (error) {
-      expect(error).toBeInstanceOf(HttpError);
-      expect((error as HttpError).status).toBe(400);
-      return (error as HttpError).message;
+      expect(error).toBeInstanceOf(DomainError);
+      expect(toHttpError(error).status).toBe(400);
+      return (error as DomainError).message;
     }
     throw new Error('expected a 400');
   };

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../shared/http/errors';
+import { DomainError } from '../../shared/errors';
+import { HttpError, toHttpError } from '../../shared/http/errors';
 import {
   checkSigningSecret, generateSigningSecret, hmacHex, signStandardWebhook, standardWebhooksKey, verifySignature, type SignatureConfig,
 } from '../../shared/webhooks/signature';
@@ -15,7 +16,7 @@ function status(fn: () => void): number | 'ok' {
     fn();
     return 'ok';
   } catch (e) {
-    if (e instanceof HttpError) return e.status;
+    if (e instanceof HttpError || e instanceof DomainError) return toHttpError(e).status;
     throw e;
   }
 }

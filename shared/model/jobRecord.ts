@@ -1,0 +1,41 @@
+import type { JobStatus } from './job';
+
+/**
+ * The job as stored (one entity in table "jobs"): what callers see (`Job` in ./job.ts) plus the
+ * worker's bookkeeping (attempt, heartbeat, worker, stop request).
+ */
+export interface JobRecord {
+  jobId: string;
+  runbook: string;
+  runbookVersion: number;
+  /** JSON of the parameters, secret values sealed (see jobs/parameters). */
+  parameters: string;
+  status: JobStatus;
+  statusDetails?: string;
+  exception?: string;
+  /** JSON of the result. */
+  result?: string;
+  startedBy: string;
+  createdTime: string;
+  startTime?: string;
+  endTime?: string;
+  lastModifiedTime: string;
+  /**
+   * Claims so far. Every claim raises it under an ETag guard, so it is also the lease's fencing
+   * token: a write on behalf of attempt n is refused once the job carries another attempt.
+   */
+  attempt: number;
+  heartbeat?: string;
+  worker?: string;
+  stopRequestedBy?: string;
+  lastQueuedTime?: string;
+  streamCount?: number;
+  /** Stream records that could not be saved (after retries); the job's record is incomplete. */
+  streamsLost?: number;
+}
+
+/** A stored value with the ETag it was read at (the guard of the next write). */
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
