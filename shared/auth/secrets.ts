@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { settings } from '../config';
+import { resolvedSecret } from './keyVaultReference';
 
 /** A URL-safe random token of `bytes` random bytes. */
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
@@ -24,7 +25,7 @@ let key: Buffer | undefined;
 function encryptionKey(): Buffer {
   if (key) return key;
   const s = settings();
-  const material = s.encryptionKey ?? s.storageConnection ?? s.storageAccountName;
+  const material = resolvedSecret('HOOKBOOK_ENCRYPTION_KEY', s.encryptionKey) ?? s.storageConnection ?? s.storageAccountName;
   if (!material) throw new Error('No encryption key: set HOOKBOOK_ENCRYPTION_KEY.');
   key = Buffer.from(hkdfSync('sha256', material, 'hookbook', 'secret-parameters', 32));
   return key;
