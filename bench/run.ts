@@ -13,7 +13,7 @@
 //     load, stream lines recorded per second.
 // It prints a table and writes bench/results.json. No figure is asserted: this is a measurement.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
@@ -27,6 +27,9 @@ const repoRoot = path.resolve(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? (QUICK ? 1500 : 4000));
 const started = Date.now();
+const ONLY = process.env.BENCH_ONLY;
+const want = (part: string) => !ONLY || ONLY.split(',').includes(part);
+const BURST_JOBS = Number(process.env.BENCH_BURST_JOBS ?? (QUICK ? 1000 : 6000));
 
 // ------------------------------------------------------------------------------------------------
 // helpers
@@ -395,6 +398,115 @@ async function linesPerSecond(c: Client, lines: number): Promise<{ lines: number
 }
 
 // ------------------------------------------------------------------------------------------------
+// 5. burst and drain
+
+interface Burst {
+  storage: 'disk' | 'memory';
+  concurrency: number;
+  accepted: number;
+  acceptSeconds: number;
+  /** Completed before the last 202 was answered. */
+  completedDuringLoad: number;
+  /** From the last 202 to the last job's end. */
+  drainSeconds: number;
+  /** Jobs that ended after the load divided by drainSeconds. */
+  drainPerSecond: number;
+  /** Rate of a shallow queue on the same host just before the burst (completed jobs/s). */
+  steadyPerSecond: number;
+  failed: number;
+  /** Completed jobs/s per interval after the load, with the jobs still waiting at its start. */
+  overTime: Array<{ fromS: number; perSecond: number; waiting: number }>;
+}
+
+async function listAll(c: Client, runbook: string): Promise<Array<{ status: string; createdTime: string; endTime?: string }>> {
+  const all = [];
+  let token: string | undefined;
+  do {
+    const page = await c.call('GET', `/api/v1/jobs?runbook=${runbook}&top=500${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+    all.push(...page.value);
+    token = page.continuationToken;
+  } while (token);
+  return all;
+}
+
+/**
+ * `jobs` webhook calls at concurrency 32 on a full host, then the drain. The queue depth is sampled
+ * once a second from the bench's own queue client; per-interval throughput comes from the jobs' own
+ * end times afterwards (so the bench's reads are not in the way while it drains).
+ */
+async function burst(storage: 'disk' | 'memory', jobs: number): Promise<Burst> {
+  const dataDir = storage === 'disk' ? mkdtempSync(path.join(os.tmpdir(), 'hookbook-bench-')) : undefined;
+  const az = await startAzurite({ inMemory: storage === 'memory', dataDir });
+  const host = await startHost({ storage: 'external', connectionString: az.connectionString, env: { HOOKBOOK_LOG_TRANSITIONS: 'false' } });
+  try {
+    const c = new Client(host);
+    await c.runbook('burst', 'bash', 'echo hello');
+    await c.runbook('steady', 'bash', 'echo hello');
+    const uri = await c.webhook('burst', 'burst');
+    const steady = await endToEnd(c, await c.webhook('steady', 'steady'), 'steady', QUICK ? 60 : 200);
+    const q = new QueueClient(az.connectionString, 'jobs');
+    const depth = async () => (await q.getProperties()).approximateMessagesCount ?? 0;
+    const samples: Array<{ t: number; waiting: number }> = [];
+    const concurrency = 32;
+    let next = 0;
+    const t0 = Date.now();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push({ t: Date.now(), waiting: await depth().catch(() => NaN) });
+        await sleep(1000);
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < jobs) {
+          next++;
+          if (!(await postHook(uri)())) throw new Error('webhook did not answer 202');
+        }
+      }),
+    );
+    const loadEnd = Date.now();
+    log(`burst (${storage}): ${jobs} accepted in ${r1((loadEnd - t0) / 1000)} s, ${samples.at(-1)?.waiting} waiting`);
+    for (const deadline = Date.now() + 900_000; Date.now() < deadline; ) {
+      if (samples.length > 0 && samples.at(-1)!.t > loadEnd && samples.at(-1)!.waiting === 0) break;
+      await sleep(1000);
+    }
+    sampling = false;
+    await sampler;
+    const all = await listAll(c, 'burst');
+    const ends = all.filter((j) => j.endTime).map((j) => Date.parse(j.endTime!));
+    const failed = all.filter((j) => j.status !== 'Completed').length;
+    const last = Math.max(...ends);
+    const after = ends.filter((t) => t > loadEnd);
+    const drainSeconds = (last - loadEnd) / 1000;
+    const step = Math.max(2, Math.ceil(drainSeconds / 8));
+    const overTime = [];
+    for (let from = loadEnd; from < last; from += step * 1000) {
+      const n = ends.filter((t) => t > from && t <= from + step * 1000).length;
+      const sample = samples.find((s) => s.t >= from);
+      overTime.push({ fromS: Math.round((from - loadEnd) / 1000), perSecond: n / Math.min(step, (last - from) / 1000), waiting: sample?.waiting ?? NaN });
+    }
+    const result = {
+      storage,
+      concurrency,
+      accepted: all.length,
+      acceptSeconds: (loadEnd - t0) / 1000,
+      completedDuringLoad: ends.filter((t) => t <= loadEnd).length,
+      drainSeconds,
+      drainPerSecond: after.length / drainSeconds,
+      steadyPerSecond: steady.completedPerSecond,
+      failed,
+      overTime,
+    };
+    log(`burst (${storage}): drained in ${r1(drainSeconds)} s at ${r1(result.drainPerSecond)}/s (steady ${r1(steady.completedPerSecond)}/s); over time ${overTime.map((o) => `${r1(o.perSecond)}/s@${o.waiting}`).join(' ')}`);
+    return result;
+  } finally {
+    await host.stop();
+    await az.stop();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const machine = {
@@ -409,6 +521,14 @@ async function main(): Promise<void> {
   log(`machine: ${machine.nproc} cores (${machine.cpu}), node ${machine.node}`);
 
   loads.start = loadavg();
+  if (ONLY) {
+    // BENCH_ONLY=burst,run: only those scenarios, raw figures printed as JSON (for working on one).
+    const partial: Record<string, unknown> = { machine };
+    if (want('burst')) partial.burst = [await burst('disk', BURST_JOBS), await burst('memory', BURST_JOBS)];
+    writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(partial, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(partial, null, 2) + '\n');
+    return;
+  }
   const az = await startAzurite({ inMemory: true });
   let tx: Awaited<ReturnType<typeof transactions>>;
   let vs: Awaited<ReturnType<typeof ingestVersusCeiling>>;
@@ -422,7 +542,7 @@ async function main(): Promise<void> {
   }
 
   const host = await startHost({ env: { HOOKBOOK_LOG_TRANSITIONS: 'false' } });
-  let results: Record<string, unknown>;
+  let results: Record<string, unknown> = {};
   try {
     const c = new Client(host);
     await c.runbook('lat-bash', 'bash', 'echo ok');
@@ -456,6 +576,7 @@ async function main(): Promise<void> {
   } finally {
     await host.stop();
   }
+  results.burst = [await burst('disk', BURST_JOBS), await burst('memory', BURST_JOBS)];
   writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(report(results as never));
   log(`done in ${Math.round((Date.now() - started) / 1000)} s; results in bench/results.json`);
@@ -480,6 +601,7 @@ interface Results {
   endToEnd: EndToEnd;
   streamLines: { lines: number; recorded: number; seconds: number; perSecond: number };
   rss: { idle: { hostMb: number; azuriteMb: number }; afterLoad: { hostMb: number; azuriteMb: number } };
+  burst: Burst[];
 }
 
 export function report(r: Results): string {
@@ -516,6 +638,16 @@ export function report(r: Results): string {
   rows.push([`stream lines recorded per second (${r.streamLines.recorded} lines)`, `${Math.round(r.streamLines.perSecond)}/s (${r1(r.streamLines.seconds)} s)`, '', '']);
   rows.push(['idle RSS, host process', `${r.rss.idle.hostMb} MB (after the load: ${r.rss.afterLoad.hostMb} MB)`, '<= 150 MB', mark(r.rss.idle.hostMb <= 150)]);
   rows.push(['idle RSS, Azurite (queue + table)', `${r.rss.idle.azuriteMb} MB (after the load: ${r.rss.afterLoad.azuriteMb} MB)`, '', '']);
+  for (const b of r.burst) {
+    const ratio = b.drainPerSecond / b.steadyPerSecond;
+    rows.push([
+      `burst, ${b.accepted} webhook jobs at c=${b.concurrency}, ${b.storage}`,
+      `accepted in ${r1(b.acceptSeconds)} s, ${b.completedDuringLoad} completed meanwhile, drained in ${r1(b.drainSeconds)} s at ${r1(b.drainPerSecond)}/s = ${Math.round(ratio * 100)}% of steady ${r1(b.steadyPerSecond)}/s${b.failed ? `, ${b.failed} not Completed` : ''}`,
+      '>= 80% of steady',
+      mark(ratio >= 0.8),
+    ]);
+    rows.push([`  drain over time (${b.storage}): jobs/s @ waiting`, b.overTime.map((o) => `${r1(o.perSecond)}@${o.waiting}`).join(', '), '', '']);
+  }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const m = r.machine;
