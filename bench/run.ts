@@ -411,7 +411,7 @@ interface Burst {
   drainSeconds: number;
   /** Jobs that ended after the load divided by drainSeconds. */
   drainPerSecond: number;
-  /** Rate of a shallow queue on the same host just before the burst (completed jobs/s). */
+  /** Drain rate of a 200-job burst (a shallow queue) on the same host just before (completed jobs/s). */
   steadyPerSecond: number;
   failed: number;
   /** Completed jobs/s per interval after the load, with the jobs still waiting at its start. */
@@ -429,10 +429,75 @@ async function listAll(c: Client, runbook: string): Promise<Array<{ status: stri
   return all;
 }
 
+interface Drain {
+  accepted: number;
+  acceptSeconds: number;
+  completedDuringLoad: number;
+  drainSeconds: number;
+  drainPerSecond: number;
+  failed: number;
+  overTime: Array<{ fromS: number; perSecond: number; waiting: number }>;
+}
+
 /**
- * `jobs` webhook calls at concurrency 32 on a full host, then the drain. The queue depth is sampled
- * once a second from the bench's own queue client; per-interval throughput comes from the jobs' own
- * end times afterwards (so the bench's reads are not in the way while it drains).
+ * `jobs` webhook calls at concurrency 32, then the drain. The queue depth is sampled once a second
+ * from the bench's own queue client; per-interval throughput comes from the jobs' own end times
+ * afterwards (so the bench's reads are not in the way while it drains).
+ */
+async function drain(c: Client, q: QueueClient, runbook: string, jobs: number): Promise<Drain> {
+  await c.runbook(runbook, 'bash', 'echo hello');
+  const uri = await c.webhook(runbook, runbook);
+  const depth = async () => (await q.getProperties()).approximateMessagesCount ?? 0;
+  const samples: Array<{ t: number; waiting: number }> = [];
+  let next = 0;
+  const t0 = Date.now();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      samples.push({ t: Date.now(), waiting: await depth().catch(() => NaN) });
+      await sleep(1000);
+    }
+  })();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < jobs) {
+        next++;
+        if (!(await postHook(uri)())) throw new Error('webhook did not answer 202');
+      }
+    }),
+  );
+  const loadEnd = Date.now();
+  for (const deadline = Date.now() + 900_000; Date.now() < deadline; ) {
+    if (samples.length > 0 && samples.at(-1)!.t > loadEnd && samples.at(-1)!.waiting === 0) break;
+    await sleep(500);
+  }
+  sampling = false;
+  await sampler;
+  const all = await listAll(c, runbook);
+  const ends = all.filter((j) => j.endTime).map((j) => Date.parse(j.endTime!));
+  const last = Math.max(...ends);
+  const drainSeconds = (last - loadEnd) / 1000;
+  const step = Math.max(2, Math.ceil(drainSeconds / 8));
+  const overTime = [];
+  for (let from = loadEnd; from < last; from += step * 1000) {
+    const n = ends.filter((t) => t > from && t <= from + step * 1000).length;
+    const sample = samples.find((s) => s.t >= from);
+    overTime.push({ fromS: Math.round((from - loadEnd) / 1000), perSecond: n / Math.min(step, (last - from) / 1000), waiting: sample?.waiting ?? NaN });
+  }
+  return {
+    accepted: all.length,
+    acceptSeconds: (loadEnd - t0) / 1000,
+    completedDuringLoad: ends.filter((t) => t <= loadEnd).length,
+    drainSeconds,
+    drainPerSecond: ends.filter((t) => t > loadEnd).length / drainSeconds,
+    failed: all.filter((j) => j.status !== 'Completed').length,
+    overTime,
+  };
+}
+
+/**
+ * On one full host: a small burst (200 jobs, the queue stays shallow) gives the steady drain rate,
+ * then the big one (6,000) the rate with a deep queue; the same measurement, only the depth differs.
  */
 async function burst(storage: 'disk' | 'memory', jobs: number): Promise<Burst> {
   const dataDir = storage === 'disk' ? mkdtempSync(path.join(os.tmpdir(), 'hookbook-bench-')) : undefined;
@@ -440,65 +505,12 @@ async function burst(storage: 'disk' | 'memory', jobs: number): Promise<Burst> {
   const host = await startHost({ storage: 'external', connectionString: az.connectionString, env: { HOOKBOOK_LOG_TRANSITIONS: 'false' } });
   try {
     const c = new Client(host);
-    await c.runbook('burst', 'bash', 'echo hello');
-    await c.runbook('steady', 'bash', 'echo hello');
-    const uri = await c.webhook('burst', 'burst');
-    const steady = await endToEnd(c, await c.webhook('steady', 'steady'), 'steady', QUICK ? 60 : 200);
     const q = new QueueClient(az.connectionString, 'jobs');
-    const depth = async () => (await q.getProperties()).approximateMessagesCount ?? 0;
-    const samples: Array<{ t: number; waiting: number }> = [];
-    const concurrency = 32;
-    let next = 0;
-    const t0 = Date.now();
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        samples.push({ t: Date.now(), waiting: await depth().catch(() => NaN) });
-        await sleep(1000);
-      }
-    })();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < jobs) {
-          next++;
-          if (!(await postHook(uri)())) throw new Error('webhook did not answer 202');
-        }
-      }),
-    );
-    const loadEnd = Date.now();
-    log(`burst (${storage}): ${jobs} accepted in ${r1((loadEnd - t0) / 1000)} s, ${samples.at(-1)?.waiting} waiting`);
-    for (const deadline = Date.now() + 900_000; Date.now() < deadline; ) {
-      if (samples.length > 0 && samples.at(-1)!.t > loadEnd && samples.at(-1)!.waiting === 0) break;
-      await sleep(1000);
-    }
-    sampling = false;
-    await sampler;
-    const all = await listAll(c, 'burst');
-    const ends = all.filter((j) => j.endTime).map((j) => Date.parse(j.endTime!));
-    const failed = all.filter((j) => j.status !== 'Completed').length;
-    const last = Math.max(...ends);
-    const after = ends.filter((t) => t > loadEnd);
-    const drainSeconds = (last - loadEnd) / 1000;
-    const step = Math.max(2, Math.ceil(drainSeconds / 8));
-    const overTime = [];
-    for (let from = loadEnd; from < last; from += step * 1000) {
-      const n = ends.filter((t) => t > from && t <= from + step * 1000).length;
-      const sample = samples.find((s) => s.t >= from);
-      overTime.push({ fromS: Math.round((from - loadEnd) / 1000), perSecond: n / Math.min(step, (last - from) / 1000), waiting: sample?.waiting ?? NaN });
-    }
-    const result = {
-      storage,
-      concurrency,
-      accepted: all.length,
-      acceptSeconds: (loadEnd - t0) / 1000,
-      completedDuringLoad: ends.filter((t) => t <= loadEnd).length,
-      drainSeconds,
-      drainPerSecond: after.length / drainSeconds,
-      steadyPerSecond: steady.completedPerSecond,
-      failed,
-      overTime,
-    };
-    log(`burst (${storage}): drained in ${r1(drainSeconds)} s at ${r1(result.drainPerSecond)}/s (steady ${r1(steady.completedPerSecond)}/s); over time ${overTime.map((o) => `${r1(o.perSecond)}/s@${o.waiting}`).join(' ')}`);
+    const steady = await drain(c, q, 'steady', QUICK ? 100 : 200);
+    log(`burst (${storage}): steady (${steady.accepted} jobs) drained at ${r1(steady.drainPerSecond)}/s`);
+    const big = await drain(c, q, 'burst', jobs);
+    const result: Burst = { storage, concurrency: 32, ...big, steadyPerSecond: steady.drainPerSecond };
+    log(`burst (${storage}): ${big.accepted} accepted in ${r1(big.acceptSeconds)} s, drained in ${r1(big.drainSeconds)} s at ${r1(big.drainPerSecond)}/s; over time ${big.overTime.map((o) => `${r1(o.perSecond)}/s@${o.waiting}`).join(' ')}`);
     return result;
   } finally {
     await host.stop();

@@ -16,6 +16,19 @@ import { finishJob, type Final } from './finish';
 import { TransitionError } from './state';
 import { transition, LeaseLostError } from './transition';
 import { Lease } from './lease';
+import type { StreamRow } from '../store/streamStore';
+
+/**
+ * What a caller running the job in its own process (RealmJoin `run`, shared/jobs/runHere.ts) learns
+ * without reading it back: the stream rows as written and the final status as written. `finished`
+ * is true only when this attempt's finish was the write that ended the job.
+ */
+export interface RunObserver {
+  streams: StreamRow[];
+  streamsLost: boolean;
+  final?: Final;
+  finished: boolean;
+}
 
 export interface WorkerLog {
   log(...args: unknown[]): void;
@@ -30,7 +43,7 @@ const ms = (iso?: string) => (iso ? Date.parse(iso) : 0);
  * Handle one queue message for `jobId`: decide whether this worker may run the job, claim it with
  * an ETag-guarded move to Running, run the runbook, record streams and the outcome.
  */
-export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim): Promise<void> {
+export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim, observer?: RunObserver): Promise<void> {
   const s = settings();
   const leaseMs = s.leaseSeconds * 1000;
   // With a claim the first read is skipped: the ETag-guarded claim below fails if the entity is no
@@ -102,7 +115,7 @@ export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim): P
     }
   }
   try {
-    await execute(claimed, version!, retryReason, log);
+    await execute(claimed, version!, retryReason, log, observer);
   } finally {
     if (maxConcurrency) await releaseSlot(claimed.value.runbook, maxConcurrency, jobId).catch(() => undefined);
   }
@@ -160,6 +173,7 @@ async function execute(
   version: RunbookVersion,
   retryReason: string | undefined,
   log: WorkerLog,
+  observer?: RunObserver,
 ): Promise<void> {
   const s = settings();
   const job = claimed.value;
@@ -168,7 +182,11 @@ async function execute(
     jobId: job.jobId,
     attempt: job.attempt,
     capBytes: s.streamCapBytes,
-    onError: (error) => log.error(`Job ${job.jobId}: stream records could not be written: ${(error as Error).message}`),
+    onError: (error) => {
+      if (observer) observer.streamsLost = true;
+      log.error(`Job ${job.jobId}: stream records could not be written: ${(error as Error).message}`);
+    },
+    copyTo: observer?.streams,
   });
   if (retryReason) writer.write('Warning', `${retryReason} Running it again as attempt ${job.attempt}.`);
 
@@ -214,11 +232,16 @@ async function execute(
 
   if (outcome.killedBecause === 'lease' || lease.isLost) return; // the attempt that took over records the outcome
   try {
-    await finishJob(
+    const written = await finishJob(
       job.jobId,
-      (now) => ({ ...outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy), streamCount: writer.count }),
+      (now) => {
+        const final: Final = { ...outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy), streamCount: writer.count };
+        if (observer) observer.final = final;
+        return final;
+      },
       { from: lease.current, ...fence },
     );
+    if (observer) observer.finished = written;
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;
     log.warn(`Job ${job.jobId}: ${error.message} Its outcome is left to that attempt.`);
