@@ -12,7 +12,7 @@
 //     Completed (bash, node; back to back and after an idle pause), end-to-end completed jobs/s under
 //     load, stream lines recorded per second.
 // It prints a table and writes bench/results.json. No figure is asserted: this is a measurement.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -398,6 +398,138 @@ async function linesPerSecond(c: Client, lines: number): Promise<{ lines: number
 }
 
 // ------------------------------------------------------------------------------------------------
+// 6. synchronous run: where the time goes (in process), the concurrency curve and the machine floor
+
+interface RunBreakdown {
+  samples: number;
+  totalP50ms: number;
+  /** Storage requests of one run, in order, with the p50 of each. */
+  requests: Array<{ what: string; p50ms: number }>;
+  storageP50ms: number;
+  /** total − storage: spawning the process, its run, and the CPU of the core (p50 of the per-run differences). */
+  restP50ms: number;
+  /** `exec('echo hello')` alone in this process (p50). */
+  execP50ms: number;
+}
+
+/** startAndWait (what RealmJoin `run` calls) in this process, timing every storage request. */
+async function runBreakdown(n: number): Promise<RunBreakdown> {
+  const { storageCounter } = await import('../shared/store/clients');
+  const { catalog } = await import('../shared/runbooks/catalog');
+  const { startAndWait } = await import('../shared/jobs/runHere');
+  const { exec } = await import('node:child_process');
+  await catalog.create({ name: 'run-echo', type: 'bash', content: 'echo hello', parameters: [], description: '' } as never);
+  await catalog.publish('run-echo');
+  const quiet = { log() {}, warn() {}, error: (...a: unknown[]) => log(`run error: ${a.join(' ')}`) };
+  const what = (m: string, url: string) => {
+    if (url.includes('$batch')) return 'stream batch';
+    if (url.includes('/messages')) return 'queue send';
+    if (/\/[A-Za-z]*jobs\(/.test(url)) return m === 'GET' ? 'job read' : 'job update (claim, then finish)';
+    if (/\/[A-Za-z]*jobs(\?|$)/.test(url)) return m === 'POST' ? 'job insert' : 'job query';
+    return `${m} ${new URL(url).pathname}`;
+  };
+  for (let i = 0; i < 3; i++) await startAndWait({ runbook: 'run-echo', startedBy: 'bench' }, 60_000, quiet);
+  const totals: number[] = [];
+  const storage: number[] = [];
+  const rest: number[] = [];
+  const per = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    storageCounter.timings = [];
+    const t0 = performance.now();
+    const a = await startAndWait({ runbook: 'run-echo', startedBy: 'bench' }, 60_000, quiet);
+    const total = performance.now() - t0;
+    if (a.status !== 'Completed' || !a.streams) throw new Error(`run-echo: ${a.status}, answered from ${a.streams ? 'memory' : 'storage'}`);
+    const timings = storageCounter.timings;
+    storageCounter.timings = undefined;
+    const sum = timings.reduce((x, t) => x + t.ms, 0);
+    totals.push(total);
+    storage.push(sum);
+    rest.push(total - sum);
+    timings.forEach((t, k) => {
+      const key = `${k + 1}. ${what(t.method, t.url)}`;
+      per.set(key, [...(per.get(key) ?? []), t.ms]);
+    });
+  }
+  const execs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => exec('echo hello', (e) => (e ? reject(e) : resolve())));
+    execs.push(performance.now() - t0);
+  }
+  const p50 = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+  return {
+    samples: n,
+    totalP50ms: p50(totals),
+    requests: [...per.entries()].map(([w, xs]) => ({ what: `${w}${xs.length < n ? ` (${xs.length} of ${n} runs)` : ''}`, p50ms: p50(xs) })),
+    storageP50ms: p50(storage),
+    restP50ms: p50(rest),
+    execP50ms: p50(execs),
+  };
+}
+
+/** The machine floor: a bare node:http server (its own process) running exec('echo hello') per request. */
+async function startFloor(): Promise<{ url: string; stop: () => void }> {
+  const code = `const http=require('node:http');const {exec}=require('node:child_process');
+http.createServer((q,s)=>{q.resume();q.on('end',()=>exec('echo hello',(e,out)=>{s.writeHead(e?500:200,{'content-type':'text/plain'});s.end(out);}));})
+.listen(0,'127.0.0.1',function(){process.stdout.write(String(this.address().port)+'\\n');});`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()));
+    child.once('exit', () => reject(new Error('the floor server exited')));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
+}
+
+interface RunCurve {
+  mode: 'here' | 'queue';
+  storage: 'disk';
+  points: Array<{ run: Load; floor: Load }>;
+}
+
+/**
+ * POST /api/external/runbook/{name}/run at concurrency 1, 8 and 32 against a full host on disk
+ * storage, alternating with the floor server (run, floor, run, floor per concurrency). `queue`:
+ * the same with HOOKBOOK_RUN_HERE_MAX=0 (every job through the queue and the worker), for comparison.
+ */
+async function runCurve(mode: 'here' | 'queue'): Promise<RunCurve> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-bench-'));
+  const az = await startAzurite({ inMemory: false, dataDir });
+  const host = await startHost({ storage: 'external', connectionString: az.connectionString, env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(mode === 'queue' ? { HOOKBOOK_RUN_HERE_MAX: '0' } : {}) } });
+  const floor = await startFloor();
+  try {
+    const c = new Client(host);
+    await c.runbook('sync', 'bash', 'echo hello');
+    const runOp = async () => {
+      const res = await fetch(`${host.url}/api/external/runbook/sync/run`, { method: 'POST', body: '{}', headers: { ...c.auth, 'content-type': 'application/json' } });
+      await res.arrayBuffer();
+      return res.status === 200;
+    };
+    const floorOp = async () => {
+      const res = await fetch(floor.url, { method: 'POST', body: '{}' });
+      await res.arrayBuffer();
+      return res.status === 200;
+    };
+    const points = [];
+    for (const n of [1, 8, 32]) {
+      const runs: Load[] = [];
+      const floors: Load[] = [];
+      for (let round = 0; round < 2; round++) {
+        runs.push(await load(n, PHASE_MS / 2, runOp));
+        floors.push(await load(n, PHASE_MS / 2, floorOp));
+      }
+      points.push({ run: mean(runs), floor: mean(floors) });
+      const p = points.at(-1)!;
+      log(`run (${mode}) c=${n}: ${r1(p.run.perSecond)}/s p50 ${r1(p.run.p50ms)} ms (errors ${p.run.errors}); floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms`);
+    }
+    return { mode, storage: 'disk', points };
+  } finally {
+    floor.stop();
+    await host.stop();
+    await az.stop();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 // 5. burst and drain
 
 interface Burst {
@@ -536,6 +668,16 @@ async function main(): Promise<void> {
   if (ONLY) {
     // BENCH_ONLY=burst,run: only those scenarios, raw figures printed as JSON (for working on one).
     const partial: Record<string, unknown> = { machine };
+    if (want('breakdown')) {
+      const az = await startAzurite({ inMemory: true });
+      try {
+        await transactions(az.connectionString); // also loads the core against this Azurite
+        partial.runBreakdown = await runBreakdown(QUICK ? 10 : 40);
+      } finally {
+        await az.stop();
+      }
+    }
+    if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
     if (want('burst')) partial.burst = [await burst('disk', BURST_JOBS), await burst('memory', BURST_JOBS)];
     writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(partial, null, 2) + '\n');
     process.stdout.write(JSON.stringify(partial, null, 2) + '\n');
@@ -544,9 +686,12 @@ async function main(): Promise<void> {
   const az = await startAzurite({ inMemory: true });
   let tx: Awaited<ReturnType<typeof transactions>>;
   let vs: Awaited<ReturnType<typeof ingestVersusCeiling>>;
+  let runParts: RunBreakdown;
   try {
     const ceilOp = await ceilingOp(az.connectionString);
     tx = await transactions(az.connectionString);
+    runParts = await runBreakdown(QUICK ? 10 : 40);
+    log(`run breakdown: p50 ${r1(runParts.totalP50ms)} ms = storage ${r1(runParts.storageP50ms)} ms (${runParts.requests.map((q) => `${q.what} ${r1(q.p50ms)}`).join(', ')}) + process and CPU ${r1(runParts.restP50ms)} ms; exec alone ${r1(runParts.execP50ms)} ms`);
     loads.ingest = loadavg();
     vs = await ingestVersusCeiling(ceilOp);
   } finally {
@@ -588,6 +733,8 @@ async function main(): Promise<void> {
   } finally {
     await host.stop();
   }
+  results.runBreakdown = runParts;
+  results.runCurve = [await runCurve('here'), await runCurve('queue')];
   results.burst = [await burst('disk', BURST_JOBS), await burst('memory', BURST_JOBS)];
   writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(report(results as never));
@@ -614,6 +761,8 @@ interface Results {
   streamLines: { lines: number; recorded: number; seconds: number; perSecond: number };
   rss: { idle: { hostMb: number; azuriteMb: number }; afterLoad: { hostMb: number; azuriteMb: number } };
   burst: Burst[];
+  runBreakdown: RunBreakdown;
+  runCurve: RunCurve[];
 }
 
 export function report(r: Results): string {
@@ -650,6 +799,26 @@ export function report(r: Results): string {
   rows.push([`stream lines recorded per second (${r.streamLines.recorded} lines)`, `${Math.round(r.streamLines.perSecond)}/s (${r1(r.streamLines.seconds)} s)`, '', '']);
   rows.push(['idle RSS, host process', `${r.rss.idle.hostMb} MB (after the load: ${r.rss.afterLoad.hostMb} MB)`, '<= 150 MB', mark(r.rss.idle.hostMb <= 150)]);
   rows.push(['idle RSS, Azurite (queue + table)', `${r.rss.idle.azuriteMb} MB (after the load: ${r.rss.afterLoad.azuriteMb} MB)`, '', '']);
+  const rb = r.runBreakdown;
+  rows.push([
+    `run in process, where the time goes (n=${rb.samples})`,
+    `p50 ${r1(rb.totalP50ms)} ms = storage ${r1(rb.storageP50ms)} ms (${rb.requests.map((q) => `${q.what} ${r1(q.p50ms)}`).join('; ')}) + process and CPU ${r1(rb.restP50ms)} ms (exec alone ${r1(rb.execP50ms)} ms)`,
+    '',
+    '',
+  ]);
+  for (const curve of r.runCurve) {
+    for (const [i, p] of curve.points.entries()) {
+      const ratio = p.run.p50ms / p.floor.p50ms;
+      const target = curve.mode === 'here' && p.run.concurrency === 1 ? 'p50 <= 8x floor' : curve.mode === 'here' && p.run.concurrency === 32 ? '/s at c=32 >= c=8' : '';
+      const met = p.run.concurrency === 1 ? ratio <= 8 : p.run.perSecond >= curve.points[1]!.run.perSecond;
+      rows.push([
+        `RealmJoin run, ${curve.mode === 'here' ? 'run here' : 'through the queue'}, c=${p.run.concurrency} (${curve.storage})`,
+        `${r1(p.run.perSecond)}/s  p50 ${r1(p.run.p50ms)} ms  p99 ${r1(p.run.p99ms)} ms${p.run.errors ? `, ${p.run.errors} not 200` : ''}; floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms (${r1(ratio)}x)`,
+        target,
+        target && i !== 1 ? mark(met) : '',
+      ]);
+    }
+  }
   for (const b of r.burst) {
     const ratio = b.drainPerSecond / b.steadyPerSecond;
     rows.push([
