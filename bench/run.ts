@@ -424,7 +424,7 @@ async function runBreakdown(n: number): Promise<RunBreakdown> {
   const what = (m: string, url: string) => {
     if (url.includes('$batch')) return 'stream batch';
     if (url.includes('/messages')) return 'queue send';
-    if (/\/[A-Za-z]*jobs\(/.test(url)) return m === 'GET' ? 'job read' : 'job update (claim, then finish)';
+    if (/\/[A-Za-z]*jobs\(/.test(url)) return m === 'GET' ? 'job read' : 'job update';
     if (/\/[A-Za-z]*jobs(\?|$)/.test(url)) return m === 'POST' ? 'job insert' : 'job query';
     return `${m} ${new URL(url).pathname}`;
   };
@@ -445,8 +445,12 @@ async function runBreakdown(n: number): Promise<RunBreakdown> {
     totals.push(total);
     storage.push(sum);
     rest.push(total - sum);
+    const updates = timings.filter((t) => what(t.method, t.url) === 'job update').length;
+    let seen = 0;
     timings.forEach((t, k) => {
-      const key = `${k + 1}. ${what(t.method, t.url)}`;
+      let kind = what(t.method, t.url);
+      if (kind === 'job update') kind = ++seen === 1 ? 'claim (job update)' : seen === updates ? 'finish (job update)' : 'job update';
+      const key = `${k + 1}. ${kind}`;
       per.set(key, [...(per.get(key) ?? []), t.ms]);
     });
   }
