@@ -550,6 +550,8 @@ interface Burst {
   /** Drain rate of a 200-job burst (a shallow queue) on the same host just before (completed jobs/s). */
   steadyPerSecond: number;
   failed: number;
+  /** Azurite's RSS (queue + table) before the first job and after all of them, and how many jobs it then holds. */
+  azuriteMb: { before: number; after: number; jobs: number };
   /** Completed jobs/s per interval after the load, with the jobs still waiting at its start. */
   overTime: Array<{ fromS: number; perSecond: number; waiting: number }>;
 }
@@ -642,10 +644,12 @@ async function burst(storage: 'disk' | 'memory', jobs: number): Promise<Burst> {
   try {
     const c = new Client(host);
     const q = new QueueClient(az.connectionString, 'jobs');
+    const azuriteMb = () => az.pids.reduce((sum, pid) => sum + vmRssMb(pid), 0);
+    const rssBefore = azuriteMb();
     const steady = await drain(c, q, 'steady', QUICK ? 100 : 200);
     log(`burst (${storage}): steady (${steady.accepted} jobs) drained at ${r1(steady.drainPerSecond)}/s`);
     const big = await drain(c, q, 'burst', jobs);
-    const result: Burst = { storage, concurrency: 32, ...big, steadyPerSecond: steady.drainPerSecond };
+    const result: Burst = { storage, concurrency: 32, ...big, steadyPerSecond: steady.drainPerSecond, azuriteMb: { before: rssBefore, after: azuriteMb(), jobs: steady.accepted + big.accepted } };
     log(`burst (${storage}): ${big.accepted} accepted in ${r1(big.acceptSeconds)} s, drained in ${r1(big.drainSeconds)} s at ${r1(big.drainPerSecond)}/s; over time ${big.overTime.map((o) => `${r1(o.perSecond)}/s@${o.waiting}`).join(' ')}`);
     return result;
   } finally {
@@ -682,7 +686,12 @@ async function main(): Promise<void> {
       }
     }
     if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
-    if (want('burst')) partial.burst = [await burst('disk', BURST_JOBS), await burst('memory', BURST_JOBS)];
+    if (want('burst')) {
+      const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;
+      const out: Burst[] = [];
+      for (const m of modes) out.push(await burst(m, BURST_JOBS));
+      partial.burst = out;
+    }
     writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(partial, null, 2) + '\n');
     process.stdout.write(JSON.stringify(partial, null, 2) + '\n');
     return;
@@ -831,6 +840,7 @@ export function report(r: Results): string {
       '>= 80% of steady',
       mark(ratio >= 0.8),
     ]);
+    rows.push([`  Azurite RSS, ${b.storage}`, `${b.azuriteMb.before} MB empty, ${b.azuriteMb.after} MB holding ${b.azuriteMb.jobs} jobs (${r1(((b.azuriteMb.after - b.azuriteMb.before) / b.azuriteMb.jobs) * 1000)} MB per 1,000 jobs)`, '', '']);
     rows.push([`  drain over time (${b.storage}): jobs/s @ waiting`, b.overTime.map((o) => `${r1(o.perSecond)}@${o.waiting}`).join(', '), '', '']);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
