@@ -649,6 +649,9 @@ async function burst(storage: 'disk' | 'memory', jobs: number): Promise<Burst> {
     const steady = await drain(c, q, 'steady', QUICK ? 100 : 200);
     log(`burst (${storage}): steady (${steady.accepted} jobs) drained at ${r1(steady.drainPerSecond)}/s`);
     const big = await drain(c, q, 'burst', jobs);
+    // Anything the host said about storage or failures meanwhile (a stall in the drain shows here).
+    const said = host.output().split('\n').filter((l) => /unreachable|error|could not|warn|failed/i.test(l));
+    if (said.length) log(`burst (${storage}): the host logged ${said.length} error/warning lines, e.g.\n  ${said.slice(0, 8).join('\n  ')}`);
     const result: Burst = { storage, concurrency: 32, ...big, steadyPerSecond: steady.drainPerSecond, azuriteMb: { before: rssBefore, after: azuriteMb(), jobs: steady.accepted + big.accepted } };
     log(`burst (${storage}): ${big.accepted} accepted in ${r1(big.acceptSeconds)} s, drained in ${r1(big.drainSeconds)} s at ${r1(big.drainPerSecond)}/s; over time ${big.overTime.map((o) => `${r1(o.perSecond)}/s@${o.waiting}`).join(' ')}`);
     return result;
