@@ -102,10 +102,11 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules). The app also creates them if missing.
+// keyStore, webhookStore, dedupeStore, schedules, assetStore, health). The app also creates them if missing.
 var queueNames = [
   'jobs'
   'jobs-poison'
+  'hookbook-health'
 ]
 var tableNames = [
   'jobs'
@@ -117,6 +118,10 @@ var tableNames = [
   'schedules'
   'dedupe'
   'slots'
+  'assets'
+  'assetaudit'
+  'health'
+  'jobstats'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {

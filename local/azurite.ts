@@ -14,7 +14,17 @@ export interface AzuriteOptions {
   preferredPorts?: { queue: number; table: number };
   /** Use exactly preferredPorts (waiting a little for them to free up), never others. */
   strictPorts?: boolean;
+  /**
+   * Account key of devstoreaccount1 (AZURITE_ACCOUNTS, passed in Azurite's environment, never on its
+   * command line). Default: the well-known development key, which anyone on the machine knows.
+   */
+  accountKey?: string;
   log?: (line: string) => void;
+  /**
+   * Disk mode: how often Azurite saves its data (LokiJS autosave, Azurite's own is 5000 ms). What
+   * was written since the last save is lost if Azurite is killed (see local/parent-guard.cjs).
+   */
+  saveIntervalMs?: number;
 }
 
 export interface Azurite {
@@ -61,6 +71,13 @@ export function portAccepts(port: number, timeoutMs = 500): Promise<boolean> {
   });
 }
 
+/**
+ * Disk mode's save interval unless HOOKBOOK_AZURITE_SAVE_MS says otherwise (Azurite's own: 5000).
+ * Shorter is a smaller loss window but each save serializes everything Azurite holds (about 0.3 s
+ * per 1000 retained jobs on a small machine, measured by bench/azurite-growth.ts), so not shorter.
+ */
+export const DEFAULT_SAVE_INTERVAL_MS = 2000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function azuriteMain(service: 'queue' | 'table'): string {
@@ -80,8 +97,16 @@ function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOpt
   if (service === 'queue') args.splice(2, 0, '--require', path.join(path.dirname(__filename), 'azurite-queue-patch.cjs'));
   if (opts.inMemory) args.push('--inMemoryPersistence');
   else args.push('--location', path.join(opts.dataDir ?? path.join(repoRoot, '.hookbook'), 'azurite'));
+  // Only what Azurite needs: the host's settings (admin key, encryption key) stay out of a process
+  // that, once exec'd, is dumpable again (docs/security.md).
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, LANG: process.env.LANG };
+  // For comparing with Azurite as shipped (local/azurite-queue-patch.cjs reads it).
+  if (process.env.HOOKBOOK_AZURITE_QUEUE_PATCH) env.HOOKBOOK_AZURITE_QUEUE_PATCH = process.env.HOOKBOOK_AZURITE_QUEUE_PATCH;
+  if (opts.accountKey) env.AZURITE_ACCOUNTS = `devstoreaccount1:${opts.accountKey}`;
+  // parent-guard.cjs sets LokiJS's save interval from this (disk mode only).
+  if (!opts.inMemory) env.HOOKBOOK_AZURITE_SAVE_MS = String(opts.saveIntervalMs ?? DEFAULT_SAVE_INTERVAL_MS);
   // stdin is a pipe on purpose: parent-guard.cjs ends Azurite when that pipe closes.
-  const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   const keep = (b: Buffer) => {
     output.push(`[azurite-${service}] ${b.toString()}`);
     if (output.length > 200) output.shift();
@@ -139,7 +164,7 @@ export async function startAzurite(opts: AzuriteOptions): Promise<Azurite> {
     try {
       await waitReady(children, [queuePort, tablePort], 30_000);
       opts.log?.(`Azurite queue on ${queuePort}, table on ${tablePort} (${opts.inMemory ? 'in memory' : 'on disk'})`);
-      return { connectionString: developmentStorage(queuePort, tablePort), queuePort, tablePort, pids: children.map((c) => c.pid ?? -1), stop };
+      return { connectionString: developmentStorage(queuePort, tablePort, opts.accountKey), queuePort, tablePort, pids: children.map((c) => c.pid ?? -1), stop };
     } catch (err) {
       await stop();
       lastError = new Error(`${(err as Error).message}\n${output.join('')}`);

@@ -3,6 +3,7 @@ import { roleAtLeast, type Principal, type Role } from '../model/apiKey';
 import { forbidden, unauthorized } from '../http/errors';
 import { verifyKey } from './keys';
 import { entraBearerVerifier } from './entra';
+import { failedAuthentication, keyIdOf } from './throttle';
 
 /**
  * One key, every dialect's form: `Basic base64(keyId:secret)`, `Token keyId:secret`,
@@ -58,7 +59,8 @@ export async function authenticate(req: HttpRequest, opts: AuthOptions): Promise
       if (principal) break;
     }
   }
-  if (!principal) throw unauthorized('The API key is unknown or its secret is wrong.', challenge);
+  // Counted per client and key id: 429 for the excess failures, never for a correct key.
+  if (!principal) throw failedAuthentication(req, keyIdOf(cred.value), unauthorized('The API key is unknown or its secret is wrong.', challenge));
   if (!roleAtLeast(principal.role, opts.need)) {
     throw forbidden(`Key '${principal.id}' has the role ${principal.role}; this needs ${opts.need}.`);
   }

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { settings } from '../config';
 import { isTerminal, type JobClaim } from '../model/job';
 import { catalog } from '../runbooks/catalog';
@@ -7,7 +6,8 @@ import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { prepareRun } from '../runners/runner';
 import { startProcess, type ProcessOutcome } from '../runners/process';
-import { StreamWriter } from './streamWriter';
+import { readJobFile } from '../runners/sandbox';
+import { StreamWriter, withStreamLoss } from './streamWriter';
 import { acquireSlot, releaseSlot } from './concurrency';
 import type { RunbookVersion } from '../model/runbook';
 import { unsealParameters } from './parameters';
@@ -16,6 +16,7 @@ import { finishJob, type Final } from './finish';
 import { TransitionError } from './state';
 import { transition, LeaseLostError } from './transition';
 import { Lease } from './lease';
+import { prepareJobAssets, type JobAssets } from '../assets/jobEnv';
 import type { StreamRow } from '../store/streamStore';
 
 /**
@@ -158,7 +159,7 @@ type Decision =
 
 /** Pure: what a worker holding a message should do with the job as it is now. */
 export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxRetries = 2): Decision {
-  if (job.status === 'New' || job.status === 'Queued') return job.stopRequestedBy ? { kind: 'stop-before-run' } : { kind: 'run' };
+  if (job.status === 'Queued') return job.stopRequestedBy ? { kind: 'stop-before-run' } : { kind: 'run' };
   if (job.status === 'Running' || job.status === 'Stopping') {
     if (nowMs - ms(job.heartbeat) < leaseMs) return { kind: 'busy' };
     if (job.status === 'Stopping') return { kind: 'stop-before-run' };
@@ -182,9 +183,10 @@ async function execute(
     jobId: job.jobId,
     attempt: job.attempt,
     capBytes: s.streamCapBytes,
-    onError: (error) => {
+    onRetry: (error) => log.warn(`Job ${job.jobId}: a stream batch failed (${(error as Error).message.split('\n')[0]}); trying again, then record by record.`),
+    onError: (error, lost) => {
       if (observer) observer.streamsLost = true;
-      log.error(`Job ${job.jobId}: stream records could not be written: ${(error as Error).message}`);
+      log.error(`Job ${job.jobId}: ${lost} stream records could not be saved, even one by one: ${(error as Error).message}`);
     },
     copyTo: observer?.streams,
   });
@@ -196,12 +198,33 @@ async function execute(
   } catch {
     const reason = 'Secret parameters could not be decrypted (was HOOKBOOK_ENCRYPTION_KEY changed?).';
     await writer.close();
-    await finishJob(job.jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: claimed, ...fence });
+    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), { from: claimed, ...fence });
     return;
   }
 
-  const prepared = prepareRun(version, parameters, job);
-  const proc = startProcess(prepared.spec, (r) => writer.write(r.streamType, r.text, r.value));
+  // Assets: job token, helpers, identity, and the masker that hides every secret handed to the job.
+  let assets: JobAssets;
+  try {
+    assets = await prepareJobAssets(job, version, parameters);
+  } catch (error) {
+    const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
+    await writer.close();
+    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), { from: claimed, ...fence });
+    return;
+  }
+  const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
+  let prepared: ReturnType<typeof prepareRun>;
+  try {
+    prepared = prepareRun(version, parameters, job, assets.env);
+  } catch (error) {
+    // No private directory or job user could be had (sandbox.ts): say so, do not leave it Running.
+    const reason = `The job could not be prepared: ${(error as Error).message}`;
+    log.error(`Job ${job.jobId}: ${reason}`);
+    await writer.close();
+    await finishJob(job.jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: claimed, ...fence });
+    return;
+  }
+  const proc = startProcess(prepared.spec, output.push);
   const timeoutSeconds = version.definition.timeoutSeconds ?? s.defaultTimeoutSeconds;
   const graceMs = s.stopGraceSeconds * 1000;
   const timeout = setTimeout(() => proc.kill('timeout', graceMs), timeoutSeconds * 1000);
@@ -220,13 +243,14 @@ async function execute(
   let outcome: ProcessOutcome;
   try {
     outcome = await proc.done;
-    if (version.definition.type !== 'node') readResultFile(prepared.resultFile, outcome);
+    if (version.definition.type !== 'node') readResultFile(prepared.resultFile, prepared.uid, outcome);
   } finally {
     clearTimeout(timeout);
     lease.close();
     jobEvents.off(`stop:${job.jobId}`, onStop);
     await prepared.cleanup();
   }
+  output.end();
   await writer.close();
   if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
 
@@ -235,7 +259,7 @@ async function execute(
     const written = await finishJob(
       job.jobId,
       (now) => {
-        const final: Final = { ...outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy), streamCount: writer.count };
+        const final: Final = withStreamLoss({ ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)), streamCount: writer.count }, writer);
         if (observer) observer.final = final;
         return final;
       },
@@ -248,9 +272,10 @@ async function execute(
   }
 }
 
-function readResultFile(file: string, outcome: ProcessOutcome): void {
-  if (!existsSync(file)) return;
-  const raw = readFileSync(file, 'utf8').trim();
+function readResultFile(file: string, owner: number | undefined, outcome: ProcessOutcome): void {
+  // Not followed through a link, and only the job's own file: see readJobFile.
+  const raw = readJobFile(file, owner)?.trim();
+  if (raw === undefined) return;
   try {
     outcome.result = JSON.parse(raw);
   } catch {

@@ -30,6 +30,8 @@ export interface JobRecord {
   stopRequestedBy?: string;
   lastQueuedTime?: string;
   streamCount?: number;
+  /** Stream records that could not be saved (after retries); the job's record is incomplete. */
+  streamsLost?: number;
 }
 
 /** A stored value with the ETag it was read at (the guard of the next write). */

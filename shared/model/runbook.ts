@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunbookAssets } from './asset';
 
 /** Runbook names follow Azure Automation; the RealmJoin form `[rjgit-]<scope>_<category>_<name>` fits. */
 export const RunbookName = z
@@ -60,6 +61,10 @@ export const RunbookDefinition = z.object({
   maxConcurrency: z.number().int().min(1).max(1000).optional(),
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
+  /** Shared assets the runbook's jobs may read/write (docs/assets.md). */
+  assets: RunbookAssets.optional(),
+  /** Pass the Function App's managed identity environment to its jobs (docs/assets.md). */
+  identity: z.boolean().optional(),
 });
 export type RunbookDefinition = z.infer<typeof RunbookDefinition>;
 

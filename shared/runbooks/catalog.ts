@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { settings } from '../config';
 import {
-  defaultPathFor, RunbookDefinition, type CreateRunbookBody, type Runbook, type RunbookVersion, type UpdateDraftBody,
+  defaultPathFor, RunbookDefinition, RunbookName, type CreateRunbookBody, type Runbook, type RunbookVersion, type UpdateDraftBody,
 } from '../model/runbook';
 import { badRequest, conflict, notFound } from '../errors';
 import { runbookStore } from '../store/runbookStore';
@@ -50,7 +50,9 @@ async function storedRunbook(name: string): Promise<Runbook | undefined> {
 }
 
 export const catalog = {
+  /** undefined also for a name no runbook can have (every dialect's door asks here first). */
   async get(name: string): Promise<Runbook | undefined> {
+    if (!RunbookName.safeParse(name).success) return undefined;
     const r = repository().get(name.toLowerCase());
     if (r) return r.runbook;
     return storedRunbook(name);
@@ -58,7 +60,10 @@ export const catalog = {
 
   async require(name: string): Promise<Runbook> {
     const r = await catalog.get(name);
-    if (!r) throw notFound(`Runbook '${name}' not found.`);
+    if (!r) {
+      const invalid = RunbookName.safeParse(name);
+      throw notFound(`Runbook '${name}' not found${invalid.success ? '' : `: a runbook name ${invalid.error.issues[0]?.message}`}.`);
+    }
     return r;
   },
 
