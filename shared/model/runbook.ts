@@ -61,6 +61,8 @@ export const RunbookDefinition = z.object({
   maxConcurrency: z.number().int().min(1).max(1000).optional(),
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
+  /** PowerShell runbooks: record Write-Verbose messages ($VerbosePreference = 'Continue'), as Azure's "Log verbose records". */
+  logVerbose: z.boolean().optional(),
   /** Shared assets the runbook's jobs may read/write (docs/assets.md). */
   assets: RunbookAssets.optional(),
   /** Pass the Function App's managed identity environment to its jobs (docs/assets.md). */
