@@ -87,7 +87,7 @@ export const SETTINGS = {
   uiEntraClientId: setting('HOOKBOOK_UI_ENTRA_CLIENT_ID', optionalText(), "client id of the dashboard's single-page-app registration"),
   uiEntraScope: setting('HOOKBOOK_UI_ENTRA_SCOPE', optionalText(), 'the scope the dashboard asks Entra ID for (default: <audience>/.default)'),
   statsFlushSeconds: setting('HOOKBOOK_STATS_FLUSH_SECONDS', int(5), 'how often an instance writes the job counts behind /api/v1/stats'),
-  pwshPath: setting('HOOKBOOK_PWSH_PATH', optionalText(), 'the pwsh executable when it is not on PATH'),
+  pwshPath: setting('HOOKBOOK_PWSH_PATH', optionalText(), 'the PowerShell 7 executable for pwsh runbooks (default: pwsh on PATH)'),
   authFailureLimit: setting('HOOKBOOK_AUTH_FAILURE_LIMIT', int(10), 'failed authentications per minute per client (and key id) before 429; 0 = off'),
 };
 

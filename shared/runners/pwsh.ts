@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { settings } from '../config';
 
 /**
  * Where PowerShell is: `HOOKBOOK_PWSH_PATH` (a file), else `pwsh` on PATH, else the .NET global
@@ -8,7 +9,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
  * Undefined when none is found; the job then fails with a reason saying so.
  */
 export function findPwsh(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const configured = env.HOOKBOOK_PWSH_PATH?.trim();
+  const configured = settings(env).pwshPath;
   if (configured) return isExecutable(configured) ? resolve(configured) : undefined;
   const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
   dirs.push(join(env.HOME || homedir(), '.dotnet', 'tools'));
