@@ -12,8 +12,8 @@
 //     Completed (bash, node, pwsh when found; back to back and after an idle pause), end-to-end completed jobs/s under
 //     load, stream lines recorded per second.
 // It prints a table and writes bench/results.json. No figure is asserted: this is a measurement.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
@@ -29,6 +29,9 @@ const repoRoot = path.resolve(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? (QUICK ? 1500 : 4000));
 const started = Date.now();
+const ONLY = process.env.BENCH_ONLY;
+const want = (part: string) => !ONLY || ONLY.split(',').includes(part);
+const BURST_JOBS = Number(process.env.BENCH_BURST_JOBS ?? (QUICK ? 1000 : 6000));
 
 // ------------------------------------------------------------------------------------------------
 // helpers
@@ -399,6 +402,270 @@ async function linesPerSecond(c: Client, lines: number): Promise<{ lines: number
 }
 
 // ------------------------------------------------------------------------------------------------
+// 6. synchronous run: where the time goes (in process), the concurrency curve and the machine floor
+
+interface RunBreakdown {
+  samples: number;
+  totalP50ms: number;
+  /** Storage requests of one run, in order, with the p50 of each. */
+  requests: Array<{ what: string; p50ms: number }>;
+  storageP50ms: number;
+  /** total − storage: spawning the process, its run, and the CPU of the core (p50 of the per-run differences). */
+  restP50ms: number;
+  /** `exec('echo hello')` alone in this process (p50). */
+  execP50ms: number;
+}
+
+/** startAndWait (what RealmJoin `run` calls) in this process, timing every storage request. */
+async function runBreakdown(n: number): Promise<RunBreakdown> {
+  const { storageCounter } = await import('../shared/store/clients');
+  const { catalog } = await import('../shared/runbooks/catalog');
+  const { startAndWait } = await import('../shared/jobs/runHere');
+  const { exec } = await import('node:child_process');
+  await catalog.create({ name: 'run-echo', type: 'bash', content: 'echo hello', parameters: [], description: '' } as never);
+  await catalog.publish('run-echo');
+  const quiet = { log() {}, warn() {}, error: (...a: unknown[]) => log(`run error: ${a.join(' ')}`) };
+  const what = (m: string, url: string) => {
+    if (url.includes('$batch')) return 'stream batch';
+    if (url.includes('/messages')) return 'queue send';
+    if (/\/[A-Za-z]*jobs\(/.test(url)) return m === 'GET' ? 'job read' : 'job update';
+    if (/\/[A-Za-z]*jobs(\?|$)/.test(url)) return m === 'POST' ? 'job insert' : 'job query';
+    return `${m} ${new URL(url).pathname}`;
+  };
+  for (let i = 0; i < 3; i++) await startAndWait({ runbook: 'run-echo', startedBy: 'bench' }, 60_000, quiet);
+  const totals: number[] = [];
+  const storage: number[] = [];
+  const rest: number[] = [];
+  const per = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    storageCounter.timings = [];
+    const t0 = performance.now();
+    const a = await startAndWait({ runbook: 'run-echo', startedBy: 'bench' }, 60_000, quiet);
+    const total = performance.now() - t0;
+    if (a.status !== 'Completed' || !a.streams) throw new Error(`run-echo: ${a.status}, answered from ${a.streams ? 'memory' : 'storage'}`);
+    const timings = storageCounter.timings;
+    storageCounter.timings = undefined;
+    const sum = timings.reduce((x, t) => x + t.ms, 0);
+    totals.push(total);
+    storage.push(sum);
+    rest.push(total - sum);
+    const updates = timings.filter((t) => what(t.method, t.url) === 'job update').length;
+    let seen = 0;
+    timings.forEach((t, k) => {
+      let kind = what(t.method, t.url);
+      if (kind === 'job update') kind = ++seen === 1 ? 'claim (job update)' : seen === updates ? 'finish (job update)' : 'job update';
+      const key = `${k + 1}. ${kind}`;
+      per.set(key, [...(per.get(key) ?? []), t.ms]);
+    });
+  }
+  const execs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => exec('echo hello', (e) => (e ? reject(e) : resolve())));
+    execs.push(performance.now() - t0);
+  }
+  const p50 = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+  return {
+    samples: n,
+    totalP50ms: p50(totals),
+    requests: [...per.entries()].map(([w, xs]) => ({ what: `${w}${xs.length < n ? ` (${xs.length} of ${n} runs)` : ''}`, p50ms: p50(xs) })),
+    storageP50ms: p50(storage),
+    restP50ms: p50(rest),
+    execP50ms: p50(execs),
+  };
+}
+
+/** The machine floor: a bare node:http server (its own process) running exec('echo hello') per request. */
+async function startFloor(): Promise<{ url: string; stop: () => void }> {
+  const code = `const http=require('node:http');const {exec}=require('node:child_process');
+http.createServer((q,s)=>{q.resume();q.on('end',()=>exec('echo hello',(e,out)=>{s.writeHead(e?500:200,{'content-type':'text/plain'});s.end(out);}));})
+.listen(0,'127.0.0.1',function(){process.stdout.write(String(this.address().port)+'\\n');});`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()));
+    child.once('exit', () => reject(new Error('the floor server exited')));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
+}
+
+interface RunCurve {
+  mode: 'here' | 'queue';
+  storage: 'disk';
+  points: Array<{ run: Load; floor: Load }>;
+}
+
+/**
+ * POST /api/external/runbook/{name}/run at concurrency 1, 8 and 32 against a full host on disk
+ * storage, alternating with the floor server (run, floor, run, floor per concurrency). `queue`:
+ * the same with HOOKBOOK_RUN_HERE_MAX=0 (every job through the queue and the worker), for comparison.
+ */
+async function runCurve(mode: 'here' | 'queue'): Promise<RunCurve> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-bench-'));
+  const az = await startAzurite({ inMemory: false, dataDir });
+  const host = await startHost({ storage: 'external', connectionString: az.connectionString, env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(mode === 'queue' ? { HOOKBOOK_RUN_HERE_MAX: '0' } : {}) } });
+  const floor = await startFloor();
+  try {
+    const c = new Client(host);
+    await c.runbook('sync', 'bash', 'echo hello');
+    const runOp = async () => {
+      const res = await fetch(`${host.url}/api/external/runbook/sync/run`, { method: 'POST', body: '{}', headers: { ...c.auth, 'content-type': 'application/json' } });
+      await res.arrayBuffer();
+      return res.status === 200;
+    };
+    const floorOp = async () => {
+      const res = await fetch(floor.url, { method: 'POST', body: '{}' });
+      await res.arrayBuffer();
+      return res.status === 200;
+    };
+    const points = [];
+    for (const n of [1, 8, 32]) {
+      const runs: Load[] = [];
+      const floors: Load[] = [];
+      for (let round = 0; round < 2; round++) {
+        runs.push(await load(n, PHASE_MS / 2, runOp));
+        floors.push(await load(n, PHASE_MS / 2, floorOp));
+      }
+      points.push({ run: mean(runs), floor: mean(floors) });
+      const p = points.at(-1)!;
+      log(`run (${mode}) c=${n}: ${r1(p.run.perSecond)}/s p50 ${r1(p.run.p50ms)} ms (errors ${p.run.errors}); floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms`);
+    }
+    return { mode, storage: 'disk', points };
+  } finally {
+    floor.stop();
+    await host.stop();
+    await az.stop();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// 5. burst and drain
+
+interface Burst {
+  storage: 'disk' | 'memory';
+  concurrency: number;
+  accepted: number;
+  acceptSeconds: number;
+  /** Completed before the last 202 was answered. */
+  completedDuringLoad: number;
+  /** From the last 202 to the last job's end. */
+  drainSeconds: number;
+  /** Jobs that ended after the load divided by drainSeconds. */
+  drainPerSecond: number;
+  /** Drain rate of a 200-job burst (a shallow queue) on the same host just before (completed jobs/s). */
+  steadyPerSecond: number;
+  failed: number;
+  /** Azurite's RSS (queue + table) before the first job and after all of them, and how many jobs it then holds. */
+  azuriteMb: { before: number; after: number; jobs: number };
+  /** Completed jobs/s per interval after the load, with the jobs still waiting at its start. */
+  overTime: Array<{ fromS: number; perSecond: number; waiting: number }>;
+}
+
+async function listAll(c: Client, runbook: string): Promise<Array<{ status: string; createdTime: string; endTime?: string }>> {
+  const all = [];
+  let token: string | undefined;
+  do {
+    const page = await c.call('GET', `/api/v1/jobs?runbook=${runbook}&top=500${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+    all.push(...page.value);
+    token = page.continuationToken;
+  } while (token);
+  return all;
+}
+
+interface Drain {
+  accepted: number;
+  acceptSeconds: number;
+  completedDuringLoad: number;
+  drainSeconds: number;
+  drainPerSecond: number;
+  failed: number;
+  overTime: Array<{ fromS: number; perSecond: number; waiting: number }>;
+}
+
+/**
+ * `jobs` webhook calls at concurrency 32, then the drain. The queue depth is sampled once a second
+ * from the bench's own queue client; per-interval throughput comes from the jobs' own end times
+ * afterwards (so the bench's reads are not in the way while it drains).
+ */
+async function drain(c: Client, q: QueueClient, runbook: string, jobs: number): Promise<Drain> {
+  await c.runbook(runbook, 'bash', 'echo hello');
+  const uri = await c.webhook(runbook, runbook);
+  const depth = async () => (await q.getProperties()).approximateMessagesCount ?? 0;
+  const samples: Array<{ t: number; waiting: number }> = [];
+  let next = 0;
+  const t0 = Date.now();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      samples.push({ t: Date.now(), waiting: await depth().catch(() => NaN) });
+      await sleep(1000);
+    }
+  })();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < jobs) {
+        next++;
+        if (!(await postHook(uri)())) throw new Error('webhook did not answer 202');
+      }
+    }),
+  );
+  const loadEnd = Date.now();
+  for (const deadline = Date.now() + 900_000; Date.now() < deadline; ) {
+    if (samples.length > 0 && samples.at(-1)!.t > loadEnd && samples.at(-1)!.waiting === 0) break;
+    await sleep(500);
+  }
+  sampling = false;
+  await sampler;
+  const all = await listAll(c, runbook);
+  const ends = all.filter((j) => j.endTime).map((j) => Date.parse(j.endTime!));
+  const last = Math.max(...ends);
+  const drainSeconds = (last - loadEnd) / 1000;
+  const step = Math.max(2, Math.ceil(drainSeconds / 8));
+  const overTime = [];
+  for (let from = loadEnd; from < last; from += step * 1000) {
+    const n = ends.filter((t) => t > from && t <= from + step * 1000).length;
+    const sample = samples.find((s) => s.t >= from);
+    overTime.push({ fromS: Math.round((from - loadEnd) / 1000), perSecond: n / Math.min(step, (last - from) / 1000), waiting: sample?.waiting ?? NaN });
+  }
+  return {
+    accepted: all.length,
+    acceptSeconds: (loadEnd - t0) / 1000,
+    completedDuringLoad: ends.filter((t) => t <= loadEnd).length,
+    drainSeconds,
+    drainPerSecond: ends.filter((t) => t > loadEnd).length / drainSeconds,
+    failed: all.filter((j) => j.status !== 'Completed').length,
+    overTime,
+  };
+}
+
+/**
+ * On one full host: a small burst (200 jobs, the queue stays shallow) gives the steady drain rate,
+ * then the big one (6,000) the rate with a deep queue; the same measurement, only the depth differs.
+ */
+async function burst(storage: 'disk' | 'memory', jobs: number): Promise<Burst> {
+  const dataDir = storage === 'disk' ? mkdtempSync(path.join(os.tmpdir(), 'hookbook-bench-')) : undefined;
+  const az = await startAzurite({ inMemory: storage === 'memory', dataDir });
+  const host = await startHost({ storage: 'external', connectionString: az.connectionString, env: { HOOKBOOK_LOG_TRANSITIONS: 'false' } });
+  try {
+    const c = new Client(host);
+    const q = new QueueClient(az.connectionString, 'jobs');
+    const azuriteMb = () => az.pids.reduce((sum, pid) => sum + vmRssMb(pid), 0);
+    const rssBefore = azuriteMb();
+    const steady = await drain(c, q, 'steady', QUICK ? 100 : 200);
+    log(`burst (${storage}): steady (${steady.accepted} jobs) drained at ${r1(steady.drainPerSecond)}/s`);
+    const big = await drain(c, q, 'burst', jobs);
+    // Anything the host said about storage or failures meanwhile (a stall in the drain shows here).
+    const said = host.output().split('\n').filter((l) => /unreachable|error|could not|warn|failed/i.test(l));
+    if (said.length) log(`burst (${storage}): the host logged ${said.length} error/warning lines, e.g.\n  ${said.slice(0, 8).join('\n  ')}`);
+    const result: Burst = { storage, concurrency: 32, ...big, steadyPerSecond: steady.drainPerSecond, azuriteMb: { before: rssBefore, after: azuriteMb(), jobs: steady.accepted + big.accepted } };
+    log(`burst (${storage}): ${big.accepted} accepted in ${r1(big.acceptSeconds)} s, drained in ${r1(big.drainSeconds)} s at ${r1(big.drainPerSecond)}/s; over time ${big.overTime.map((o) => `${r1(o.perSecond)}/s@${o.waiting}`).join(' ')}`);
+    return result;
+  } finally {
+    await host.stop();
+    await az.stop();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const machine = {
@@ -413,12 +680,38 @@ async function main(): Promise<void> {
   log(`machine: ${machine.nproc} cores (${machine.cpu}), node ${machine.node}`);
 
   loads.start = loadavg();
+  if (ONLY) {
+    // BENCH_ONLY=burst,run: only those scenarios, raw figures printed as JSON (for working on one).
+    const partial: Record<string, unknown> = { machine };
+    if (want('breakdown')) {
+      const az = await startAzurite({ inMemory: true });
+      try {
+        await transactions(az.connectionString); // also loads the core against this Azurite
+        partial.runBreakdown = await runBreakdown(QUICK ? 10 : 40);
+      } finally {
+        await az.stop();
+      }
+    }
+    if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
+    if (want('burst')) {
+      const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;
+      const out: Burst[] = [];
+      for (const m of modes) out.push(await burst(m, BURST_JOBS));
+      partial.burst = out;
+    }
+    writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(partial, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(partial, null, 2) + '\n');
+    return;
+  }
   const az = await startAzurite({ inMemory: true });
   let tx: Awaited<ReturnType<typeof transactions>>;
   let vs: Awaited<ReturnType<typeof ingestVersusCeiling>>;
+  let runParts: RunBreakdown;
   try {
     const ceilOp = await ceilingOp(az.connectionString);
     tx = await transactions(az.connectionString);
+    runParts = await runBreakdown(QUICK ? 10 : 40);
+    log(`run breakdown: p50 ${r1(runParts.totalP50ms)} ms = storage ${r1(runParts.storageP50ms)} ms (${runParts.requests.map((q) => `${q.what} ${r1(q.p50ms)}`).join(', ')}) + process and CPU ${r1(runParts.restP50ms)} ms; exec alone ${r1(runParts.execP50ms)} ms`);
     loads.ingest = loadavg();
     vs = await ingestVersusCeiling(ceilOp);
   } finally {
@@ -427,7 +720,7 @@ async function main(): Promise<void> {
 
   const pwsh = testPwsh();
   const host = await startHost({ env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(pwsh ? { HOOKBOOK_PWSH_PATH: pwsh } : {}) } });
-  let results: Record<string, unknown>;
+  let results: Record<string, unknown> = {};
   try {
     const c = new Client(host);
     await c.runbook('lat-bash', 'bash', 'echo ok');
@@ -468,6 +761,9 @@ async function main(): Promise<void> {
   } finally {
     await host.stop();
   }
+  results.runBreakdown = runParts;
+  results.runCurve = [await runCurve('here'), await runCurve('queue')];
+  results.burst = [await burst('disk', BURST_JOBS), await burst('memory', BURST_JOBS)];
   writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(report(results as never));
   log(`done in ${Math.round((Date.now() - started) / 1000)} s; results in bench/results.json`);
@@ -506,6 +802,9 @@ interface Results {
   streamLines: { lines: number; recorded: number; seconds: number; perSecond: number };
   dashboard?: DashboardBench;
   rss: { idle: { hostMb: number; azuriteMb: number }; afterLoad: { hostMb: number; azuriteMb: number } };
+  burst: Burst[];
+  runBreakdown: RunBreakdown;
+  runCurve: RunCurve[];
 }
 
 export function report(r: Results): string {
@@ -549,6 +848,37 @@ export function report(r: Results): string {
     rows.push(['dashboard first load, cold cache (p50)', d.firstLoad ? `sign-in form ${d.firstLoad.signInP50ms} ms, overview signed in ${d.firstLoad.overviewP50ms} ms (n=${d.firstLoad.samples})` : `not measured: ${d.skipped}`, '', '']);
   }
   rows.push(['idle RSS, Azurite (queue + table)', `${r.rss.idle.azuriteMb} MB (after the load: ${r.rss.afterLoad.azuriteMb} MB)`, '', '']);
+  const rb = r.runBreakdown;
+  rows.push([
+    `run in process, where the time goes (n=${rb.samples})`,
+    `p50 ${r1(rb.totalP50ms)} ms = storage ${r1(rb.storageP50ms)} ms (${rb.requests.map((q) => `${q.what} ${r1(q.p50ms)}`).join('; ')}) + process and CPU ${r1(rb.restP50ms)} ms (exec alone ${r1(rb.execP50ms)} ms)`,
+    '',
+    '',
+  ]);
+  for (const curve of r.runCurve) {
+    for (const [i, p] of curve.points.entries()) {
+      const ratio = p.run.p50ms / p.floor.p50ms;
+      const target = curve.mode === 'here' && p.run.concurrency === 1 ? 'p50 <= 8x floor' : curve.mode === 'here' && p.run.concurrency === 32 ? '/s at c=32 >= c=8' : '';
+      const met = p.run.concurrency === 1 ? ratio <= 8 : p.run.perSecond >= curve.points[1]!.run.perSecond;
+      rows.push([
+        `RealmJoin run, ${curve.mode === 'here' ? 'run here' : 'through the queue'}, c=${p.run.concurrency} (${curve.storage})`,
+        `${r1(p.run.perSecond)}/s  p50 ${r1(p.run.p50ms)} ms  p99 ${r1(p.run.p99ms)} ms${p.run.errors ? `, ${p.run.errors} not 200` : ''}; floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms (${r1(ratio)}x)`,
+        target,
+        target && i !== 1 ? mark(met) : '',
+      ]);
+    }
+  }
+  for (const b of r.burst) {
+    const ratio = b.drainPerSecond / b.steadyPerSecond;
+    rows.push([
+      `burst, ${b.accepted} webhook jobs at c=${b.concurrency}, ${b.storage}`,
+      `accepted in ${r1(b.acceptSeconds)} s, ${b.completedDuringLoad} completed meanwhile, drained in ${r1(b.drainSeconds)} s at ${r1(b.drainPerSecond)}/s = ${Math.round(ratio * 100)}% of steady ${r1(b.steadyPerSecond)}/s${b.failed ? `, ${b.failed} not Completed` : ''}`,
+      '>= 80% of steady',
+      mark(ratio >= 0.8),
+    ]);
+    rows.push([`  Azurite RSS, ${b.storage}`, `${b.azuriteMb.before} MB empty, ${b.azuriteMb.after} MB holding ${b.azuriteMb.jobs} jobs (${r1(((b.azuriteMb.after - b.azuriteMb.before) / b.azuriteMb.jobs) * 1000)} MB per 1,000 jobs)`, '', '']);
+    rows.push([`  drain over time (${b.storage}): jobs/s @ waiting`, b.overTime.map((o) => `${r1(o.perSecond)}@${o.waiting}`).join(', '), '', '']);
+  }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const m = r.machine;

@@ -93,11 +93,15 @@ function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOpt
     `--${service}Port`, String(port),
     '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose',
   ];
+  // Message operations that cost the same at any queue depth (see the file and docs/performance.md).
+  if (service === 'queue') args.splice(2, 0, '--require', path.join(path.dirname(__filename), 'azurite-queue-patch.cjs'));
   if (opts.inMemory) args.push('--inMemoryPersistence');
   else args.push('--location', path.join(opts.dataDir ?? path.join(repoRoot, '.hookbook'), 'azurite'));
   // Only what Azurite needs: the host's settings (admin key, encryption key) stay out of a process
   // that, once exec'd, is dumpable again (docs/security.md).
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, LANG: process.env.LANG };
+  // For comparing with Azurite as shipped (local/azurite-queue-patch.cjs reads it).
+  if (process.env.HOOKBOOK_AZURITE_QUEUE_PATCH) env.HOOKBOOK_AZURITE_QUEUE_PATCH = process.env.HOOKBOOK_AZURITE_QUEUE_PATCH;
   if (opts.accountKey) env.AZURITE_ACCOUNTS = `devstoreaccount1:${opts.accountKey}`;
   // parent-guard.cjs sets LokiJS's save interval from this (disk mode only).
   if (!opts.inMemory) env.HOOKBOOK_AZURITE_SAVE_MS = String(opts.saveIntervalMs ?? DEFAULT_SAVE_INTERVAL_MS);
