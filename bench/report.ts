@@ -1,10 +1,13 @@
 /** The bench's results (bench/results.json) and the table it prints (docs/performance.md explains every figure). */
 import type { Machine } from './machine';
 import { r1, type Load } from './measure';
+import type { Burst } from './scenarios/burst';
 import type { DashboardBench } from './scenarios/dashboard';
 import type { EndToEnd } from './scenarios/end-to-end';
 import type { Latency } from './scenarios/latency';
 import type { PwshStart } from './scenarios/pwsh-start';
+import type { RunBreakdown } from './scenarios/run-breakdown';
+import type { RunCurve } from './scenarios/run-curve';
 import type { Rss } from './scenarios/rss';
 import type { StreamLines } from './scenarios/stream-lines';
 import type { TxCount } from './scenarios/transactions';
@@ -22,6 +25,9 @@ export interface Results {
   streamLines: StreamLines;
   dashboard?: DashboardBench;
   rss: { idle: Rss; afterLoad: Rss };
+  burst: Burst[];
+  runBreakdown: RunBreakdown;
+  runCurve: RunCurve[];
 }
 
 export function report(r: Results): string {
@@ -65,6 +71,37 @@ export function report(r: Results): string {
     rows.push(['dashboard first load, cold cache (p50)', d.firstLoad ? `sign-in form ${d.firstLoad.signInP50ms} ms, overview signed in ${d.firstLoad.overviewP50ms} ms (n=${d.firstLoad.samples})` : `not measured: ${d.skipped}`, '', '']);
   }
   rows.push(['idle RSS, Azurite (queue + table)', `${r.rss.idle.azuriteMb} MB (after the load: ${r.rss.afterLoad.azuriteMb} MB)`, '', '']);
+  const rb = r.runBreakdown;
+  rows.push([
+    `run in process, where the time goes (n=${rb.samples})`,
+    `p50 ${r1(rb.totalP50ms)} ms = storage ${r1(rb.storageP50ms)} ms (${rb.requests.map((q) => `${q.what} ${r1(q.p50ms)}`).join('; ')}) + process and CPU ${r1(rb.restP50ms)} ms (exec alone ${r1(rb.execP50ms)} ms)`,
+    '',
+    '',
+  ]);
+  for (const curve of r.runCurve) {
+    for (const [i, p] of curve.points.entries()) {
+      const ratio = p.run.p50ms / p.floor.p50ms;
+      const target = curve.mode === 'here' && p.run.concurrency === 1 ? 'p50 <= 8x floor' : curve.mode === 'here' && p.run.concurrency === 32 ? '/s at c=32 >= c=8' : '';
+      const met = p.run.concurrency === 1 ? ratio <= 8 : p.run.perSecond >= curve.points[1]!.run.perSecond;
+      rows.push([
+        `RealmJoin run, ${curve.mode === 'here' ? 'run here' : 'through the queue'}, c=${p.run.concurrency} (${curve.storage})`,
+        `${r1(p.run.perSecond)}/s  p50 ${r1(p.run.p50ms)} ms  p99 ${r1(p.run.p99ms)} ms${p.run.errors ? `, ${p.run.errors} not 200` : ''}; floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms (${r1(ratio)}x)`,
+        target,
+        target && i !== 1 ? mark(met) : '',
+      ]);
+    }
+  }
+  for (const b of r.burst) {
+    const ratio = b.drainPerSecond / b.steadyPerSecond;
+    rows.push([
+      `burst, ${b.accepted} webhook jobs at c=${b.concurrency}, ${b.storage}`,
+      `accepted in ${r1(b.acceptSeconds)} s, ${b.completedDuringLoad} completed meanwhile, drained in ${r1(b.drainSeconds)} s at ${r1(b.drainPerSecond)}/s = ${Math.round(ratio * 100)}% of steady ${r1(b.steadyPerSecond)}/s${b.failed ? `, ${b.failed} not Completed` : ''}`,
+      '>= 80% of steady',
+      mark(ratio >= 0.8),
+    ]);
+    rows.push([`  Azurite RSS, ${b.storage}`, `${b.azuriteMb.before} MB empty, ${b.azuriteMb.after} MB holding ${b.azuriteMb.jobs} jobs (${r1(((b.azuriteMb.after - b.azuriteMb.before) / b.azuriteMb.jobs) * 1000)} MB per 1,000 jobs)`, '', '']);
+    rows.push([`  drain over time (${b.storage}): jobs/s @ waiting`, b.overTime.map((o) => `${r1(o.perSecond)}@${o.waiting}`).join(', '), '', '']);
+  }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const m = r.machine;

@@ -16,6 +16,12 @@
 //     completed jobs/s under load, stream lines recorded per second, the dashboard's bundle and
 //     first load, pwsh's bare start-up. (scenarios/rss.ts, latency.ts, end-to-end.ts,
 //     stream-lines.ts, dashboard.ts, pwsh-start.ts)
+//  5. Burst and drain, on disk and in memory: a shallow burst's drain rate against a deep one's.
+//     (scenarios/burst.ts)
+//  6. Synchronous run (RealmJoin `run`): where the time goes in process (scenarios/run-breakdown.ts),
+//     and the concurrency curve against the machine floor, run here and through the queue
+//     (scenarios/run-curve.ts).
+// BENCH_ONLY=breakdown,run,burst runs only those and prints their raw figures (bench/settings.ts).
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
 import { writeFileSync } from 'node:fs';
@@ -25,6 +31,7 @@ import { benchHost, testPwsh } from './host';
 import { machine as describeMachine } from './machine';
 import { loadavg, r1, sleep } from './measure';
 import { report, type Results } from './report';
+import { burst, type Burst } from './scenarios/burst';
 import { ceilingOp } from './scenarios/ceiling';
 import { dashboardBench } from './scenarios/dashboard';
 import { endToEnd } from './scenarios/end-to-end';
@@ -32,23 +39,52 @@ import { ingestVersusCeiling, type IngestVersusCeiling } from './scenarios/inges
 import { latency, type Latency } from './scenarios/latency';
 import { rssOf } from './scenarios/rss';
 import { bareStart } from './scenarios/pwsh-start';
+import { runBreakdown, type RunBreakdown } from './scenarios/run-breakdown';
+import { runCurve } from './scenarios/run-curve';
 import { linesPerSecond } from './scenarios/stream-lines';
 import { transactions } from './scenarios/transactions';
-import { elapsedSeconds, log, QUICK, repoRoot } from './settings';
+import { BURST_JOBS, elapsedSeconds, log, ONLY, QUICK, repoRoot, want } from './settings';
 
 async function main(): Promise<void> {
   const machine = describeMachine();
   log(`machine: ${machine.nproc} cores (${machine.cpu}), node ${machine.node}`);
   const loads: Record<string, string> = {};
 
-  // 1–3: the ceiling and the in-process core against a bare in-memory Azurite, then ingest.
   loads.start = loadavg();
+  if (ONLY) {
+    // BENCH_ONLY=burst,run: only those scenarios, raw figures printed as JSON (for working on one).
+    const partial: Record<string, unknown> = { machine };
+    if (want('breakdown')) {
+      const az = await startAzurite({ inMemory: true });
+      try {
+        await transactions(az.connectionString); // also loads the core against this Azurite
+        partial.runBreakdown = await runBreakdown(QUICK ? 10 : 40);
+      } finally {
+        await az.stop();
+      }
+    }
+    if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
+    if (want('burst')) {
+      const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;
+      const out: Burst[] = [];
+      for (const m of modes) out.push(await burst(m, BURST_JOBS));
+      partial.burst = out;
+    }
+    writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(partial, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(partial, null, 2) + '\n');
+    return;
+  }
+
+  // 1–3 and 6a: the ceiling and the in-process core against a bare in-memory Azurite, then ingest.
   const az = await startAzurite({ inMemory: true });
   let tx: Awaited<ReturnType<typeof transactions>>;
   let vs: IngestVersusCeiling;
+  let runParts: RunBreakdown;
   try {
     const ceilOp = await ceilingOp(az.connectionString);
     tx = await transactions(az.connectionString);
+    runParts = await runBreakdown(QUICK ? 10 : 40);
+    log(`run breakdown: p50 ${r1(runParts.totalP50ms)} ms = storage ${r1(runParts.storageP50ms)} ms (${runParts.requests.map((q) => `${q.what} ${r1(q.p50ms)}`).join(', ')}) + process and CPU ${r1(runParts.restP50ms)} ms; exec alone ${r1(runParts.execP50ms)} ms`);
     loads.ingest = loadavg();
     vs = await ingestVersusCeiling(ceilOp);
   } finally {
@@ -58,7 +94,7 @@ async function main(): Promise<void> {
   // 4: the full local host.
   const pwsh = testPwsh();
   const c = await benchHost({ env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(pwsh ? { HOOKBOOK_PWSH_PATH: pwsh } : {}) } });
-  let results: Results;
+  let hosted: Omit<Results, 'runBreakdown' | 'runCurve' | 'burst'>;
   try {
     await c.runbook('lat-bash', 'bash', 'echo ok');
     await c.runbook('lat-node', 'node', "module.exports = async (params, ctx) => { ctx.output('ok'); return true; };");
@@ -93,10 +129,17 @@ async function main(): Promise<void> {
     loads.end = loadavg();
     const pwshStart = pwsh ? bareStart(pwsh, QUICK ? 3 : 8) : undefined;
     if (pwshStart) log(`pwsh -NoProfile -Command exit: p50 ${r1(pwshStart.p50ms)} ms`);
-    results = { machine: { ...machine, loadavg: loads }, pwshStart, ceiling: vs.ceiling, ingest: vs.ingest, ingestRatio: vs.ratios, transactions: tx, latency: lat, endToEnd: e2e, streamLines: flood, rss: { idle: rssIdle, afterLoad: rssAfter }, dashboard };
+    hosted = { machine: { ...machine, loadavg: loads }, pwshStart, ceiling: vs.ceiling, ingest: vs.ingest, ingestRatio: vs.ratios, transactions: tx, latency: lat, endToEnd: e2e, streamLines: flood, rss: { idle: rssIdle, afterLoad: rssAfter }, dashboard };
   } finally {
     await c.stop();
   }
+  // 6b and 5: each on hosts of their own, over disk and memory storage.
+  const results: Results = {
+    ...hosted,
+    runBreakdown: runParts,
+    runCurve: [await runCurve('here'), await runCurve('queue')],
+    burst: [await burst('disk', BURST_JOBS), await burst('memory', BURST_JOBS)],
+  };
   writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(report(results));
   log(`done in ${elapsedSeconds()} s; results in bench/results.json`);

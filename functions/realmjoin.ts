@@ -7,9 +7,9 @@ import { json, text } from '../shared/http/respond';
 import { route } from '../shared/http/route';
 import { settings } from '../shared/config';
 import { startJob } from '../shared/jobs/start';
-import { waitForJob } from '../shared/jobs/wait';
+import { startAndWait } from '../shared/jobs/runHere';
 import { readJob, readOutputText, readStreams } from '../shared/jobs/read';
-import { isTerminal, StreamType, type StreamRecord } from '../shared/model/job';
+import { StreamType, type StreamRecord } from '../shared/model/job';
 import { JobIdParam, RunbookNameParam } from '../shared/openapi/params';
 
 /**
@@ -67,15 +67,15 @@ for (const { prefix, name } of BASES) {
     route: `${prefix}/{runbookName}/run`,
     handler: async (req) => {
       const principal = await authenticate(req, { need: 'operator', challenge: CHALLENGE });
-      const started = await startJob({ runbook: req.params.runbookName!, parameters: await parameters(req), startedBy: principal.id, principal });
-      const job = await waitForJob(started.jobId, settings().runWaitSeconds * 1000);
-      if (!job || !isTerminal(job.status)) {
-        return json(202, { jobID: started.jobId, status: job?.status ?? started.status }, {
-          Location: statusPath(started.jobId),
+      const run = { runbook: req.params.runbookName!, parameters: await parameters(req), startedBy: principal.id, principal };
+      const job = await startAndWait(run, settings().runWaitSeconds * 1000);
+      if (!job.ended) {
+        return json(202, { jobID: job.jobId, status: job.status }, {
+          Location: statusPath(job.jobId),
           'Retry-After': '5',
         });
       }
-      const streams = (await readStreams(started.jobId)).map(toRealmJoin);
+      const streams = (job.streams ?? (await readStreams(job.jobId))).map(toRealmJoin);
       return json(200, { jobID: job.jobId, status: job.status, streams, ...(job.exception ? { exception: job.exception } : {}) });
     },
     doc: documented

@@ -93,11 +93,15 @@ function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOpt
     `--${service}Port`, String(port),
     '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose',
   ];
+  // Message operations that cost the same at any queue depth (see the file and docs/performance.md).
+  if (service === 'queue') args.splice(2, 0, '--require', path.join(path.dirname(__filename), 'azurite-queue-patch.cjs'));
   if (opts.inMemory) args.push('--inMemoryPersistence');
   else args.push('--location', path.join(opts.dataDir ?? path.join(repoRoot, '.hookbook'), 'azurite'));
   // Only what Azurite needs: the host's settings (admin key, encryption key) stay out of a process
   // that, once exec'd, is dumpable again (docs/security.md).
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, LANG: process.env.LANG };
+  // For comparing with Azurite as shipped (local/azurite-queue-patch.cjs reads it).
+  if (process.env.HOOKBOOK_AZURITE_QUEUE_PATCH) env.HOOKBOOK_AZURITE_QUEUE_PATCH = process.env.HOOKBOOK_AZURITE_QUEUE_PATCH;
   if (opts.accountKey) env.AZURITE_ACCOUNTS = `devstoreaccount1:${opts.accountKey}`;
   // parent-guard.cjs sets LokiJS's save interval from this (disk mode only).
   if (!opts.inMemory) env.HOOKBOOK_AZURITE_SAVE_MS = String(opts.saveIntervalMs ?? DEFAULT_SAVE_INTERVAL_MS);
@@ -158,7 +162,7 @@ export async function startAzurite(opts: AzuriteOptions): Promise<Azurite> {
       await Promise.all(children.map((c) => terminate(c)));
     };
     try {
-      await waitReady(children, [queuePort, tablePort], 30_000);
+      await waitReady(children, [queuePort, tablePort], output, 30_000);
       opts.log?.(`Azurite queue on ${queuePort}, table on ${tablePort} (${opts.inMemory ? 'in memory' : 'on disk'})`);
       return { connectionString: developmentStorage(queuePort, tablePort, opts.accountKey), queuePort, tablePort, pids: children.map((c) => c.pid ?? -1), stop };
     } catch (err) {
@@ -169,14 +173,24 @@ export async function startAzurite(opts: AzuriteOptions): Promise<Azurite> {
   throw lastError ?? new Error('Azurite did not start');
 }
 
-async function waitReady(children: ChildProcess[], ports: number[], timeoutMs: number): Promise<void> {
+async function waitReady(children: ChildProcess[], ports: number[], output: string[], timeoutMs: number): Promise<void> {
+  // Ready means *our* child said it listens on its port: a port that merely accepts connections may
+  // belong to another Azurite that won a race for the same preferred port (ours then exits with
+  // EADDRINUSE), and a host talking to someone else's Azurite fails every request.
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(ports);
   while (pending.size > 0) {
     const dead = children.find((c) => c.exitCode !== null || c.signalCode !== null);
     if (dead) throw new Error(`Azurite exited early (code ${dead.exitCode}, signal ${dead.signalCode})`);
     if (Date.now() > deadline) throw new Error(`Azurite did not listen on ports ${[...pending].join(', ')} within ${timeoutMs} ms`);
-    for (const p of [...pending]) if (await portAccepts(p)) pending.delete(p);
+    const said = output.join('');
+    for (const p of [...pending]) if (saysListening(said, p) && (await portAccepts(p))) pending.delete(p);
     if (pending.size > 0) await sleep(100);
   }
+}
+
+/** Azurite's start-up line for a port: the table service says "successfully started on 127.0.0.1:P",
+ * the queue service "successfully listens on http://127.0.0.1:P". */
+function saysListening(output: string, port: number): boolean {
+  return new RegExp(`successfully (started on |listens on http://)127\\.0\\.0\\.1:${port}(?!\\d)`).test(output);
 }

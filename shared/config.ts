@@ -39,6 +39,7 @@ export const SETTINGS = {
   runbookPrefix: setting('HOOKBOOK_RUNBOOK_PREFIX', z.string().default('rjgit-'), 'name prefix of repository runbooks'),
   tablePrefix: setting('HOOKBOOK_TABLE_PREFIX', text(''), 'prefix of every table name (several services in one storage account)'),
   runWaitSeconds: setting('HOOKBOOK_RUN_WAIT_SECONDS', int(220), 'how long RealmJoin `run` waits before answering 202'),
+  runHereMax: setting('HOOKBOOK_RUN_HERE_MAX', int(16), 'RealmJoin `run` jobs an instance runs itself at once (more go through the queue; 0: all do)'),
   defaultTimeoutSeconds: setting('HOOKBOOK_DEFAULT_TIMEOUT_SECONDS', int(3 * 60 * 60), 'job time limit unless the runbook sets `timeoutSeconds`'),
   leaseSeconds: setting('HOOKBOOK_LEASE_SECONDS', int(60), 'heartbeat lease of a running job'),
   orphanSeconds: setting('HOOKBOOK_ORPHAN_SECONDS', int(300), 'a `Queued` job whose message was sent this long ago is queued again'),

@@ -17,6 +17,19 @@ import { TransitionError } from './state';
 import { transition, LeaseLostError } from './transition';
 import { Lease } from './lease';
 import { prepareJobAssets, type JobAssets } from '../assets/jobEnv';
+import type { StreamRow } from '../store/streamStore';
+
+/**
+ * What a caller running the job in its own process (RealmJoin `run`, shared/jobs/runHere.ts) learns
+ * without reading it back: the stream rows as written and the final status as written. `finished`
+ * is true only when this attempt's finish was the write that ended the job.
+ */
+export interface RunObserver {
+  streams: StreamRow[];
+  streamsLost: boolean;
+  final?: Final;
+  finished: boolean;
+}
 
 export interface WorkerLog {
   log(...args: unknown[]): void;
@@ -31,7 +44,7 @@ const ms = (iso?: string) => (iso ? Date.parse(iso) : 0);
  * Handle one queue message for `jobId`: decide whether this worker may run the job, claim it with
  * an ETag-guarded move to Running, run the runbook, record streams and the outcome.
  */
-export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim): Promise<void> {
+export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim, observer?: RunObserver): Promise<void> {
   const s = settings();
   const leaseMs = s.leaseSeconds * 1000;
   // With a claim the first read is skipped: the ETag-guarded claim below fails if the entity is no
@@ -103,7 +116,7 @@ export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim): P
     }
   }
   try {
-    await execute(claimed, version!, retryReason, log);
+    await execute(claimed, version!, retryReason, log, observer);
   } finally {
     if (maxConcurrency) await releaseSlot(claimed.value.runbook, maxConcurrency, jobId).catch(() => undefined);
   }
@@ -161,6 +174,7 @@ async function execute(
   version: RunbookVersion,
   retryReason: string | undefined,
   log: WorkerLog,
+  observer?: RunObserver,
 ): Promise<void> {
   const s = settings();
   const job = claimed.value;
@@ -170,7 +184,11 @@ async function execute(
     attempt: job.attempt,
     capBytes: s.streamCapBytes,
     onRetry: (error) => log.warn(`Job ${job.jobId}: a stream batch failed (${(error as Error).message.split('\n')[0]}); trying again, then record by record.`),
-    onError: (error, lost) => log.error(`Job ${job.jobId}: ${lost} stream records could not be saved, even one by one: ${(error as Error).message}`),
+    onError: (error, lost) => {
+      if (observer) observer.streamsLost = true;
+      log.error(`Job ${job.jobId}: ${lost} stream records could not be saved, even one by one: ${(error as Error).message}`);
+    },
+    copyTo: observer?.streams,
   });
   if (retryReason) writer.write('Warning', `${retryReason} Running it again as attempt ${job.attempt}.`);
 
@@ -238,11 +256,16 @@ async function execute(
 
   if (outcome.killedBecause === 'lease' || lease.isLost) return; // the attempt that took over records the outcome
   try {
-    await finishJob(
+    const written = await finishJob(
       job.jobId,
-      (now) => withStreamLoss({ ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)), streamCount: writer.count }, writer),
+      (now) => {
+        const final: Final = withStreamLoss({ ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)), streamCount: writer.count }, writer);
+        if (observer) observer.final = final;
+        return final;
+      },
       { from: lease.current, ...fence },
     );
+    if (observer) observer.finished = written;
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;
     log.warn(`Job ${job.jobId}: ${error.message} Its outcome is left to that attempt.`);

@@ -1,7 +1,8 @@
 import { catalog } from '../runbooks/catalog';
 import { validateParameters } from '../runbooks/parameters';
 import { mayUseRunbook, roleAtLeast, type Principal } from '../model/apiKey';
-import type { JobStatus } from '../model/job';
+import type { JobClaim, JobStatus } from '../model/job';
+import { settings } from '../config';
 import type { JobRecord } from '../model/jobRecord';
 import { isPublished } from '../model/runbook';
 import { badRequest, conflict, forbidden, unavailable } from '../errors';
@@ -27,6 +28,12 @@ export interface StartRequest {
   jobId?: string;
   /** Size limit of the parameters as JSON when it is not the default 512 KB (webhooks: body + headers). */
   maxParameterBytes?: number;
+  /**
+   * The caller will run the job itself right away (RealmJoin `run`, shared/jobs/runHere.ts): the
+   * message is still sent, as the fallback if this instance dies, but without the claim and visible
+   * only after the lease, when the job is long claimed (or its claimer's heartbeat has gone stale).
+   */
+  runHere?: boolean;
 }
 
 export interface StartedJob {
@@ -34,6 +41,8 @@ export interface StartedJob {
   status: JobStatus;
   /** False when a job with the requested id already existed. */
   created: boolean;
+  /** With runHere: what the caller needs to claim the job without reading it (its ETag and fields). */
+  claim?: JobClaim;
 }
 
 /**
@@ -74,15 +83,16 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     if (!existing) throw badRequest(`Job id ${jobId} is in use.`);
     return { jobId, status: existing.value.status, created: false };
   }
+  const claim = { etag: outcome.etag, runbook: runbook.name, runbookVersion: runbook.version, parameters: sealed, startedBy: req.startedBy, createdTime: now };
   try {
-    const claim = { etag: outcome.etag, runbook: runbook.name, runbookVersion: runbook.version, parameters: sealed, startedBy: req.startedBy, createdTime: now };
     // Queue messages hold 64 KiB of base64: carry the claim only for small jobs.
-    await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
+    if (req.runHere) await jobQueue.send({ jobId }, settings().leaseSeconds);
+    else await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
   } catch (error) {
     await jobStore.delete(jobId).catch(() => undefined);
     if (!isStorageUnavailable(error)) throw error; // a refusal is not an outage: the edge maps it (store/errors.ts)
     throw unavailable(`The job could not be queued (${(error as Error).message.split('\n')[0]}); nothing was started, retry.`);
   }
   announce(job); // New → Queued: the job exists only now, so this is the one move not written by transition()
-  return { jobId, status: 'Queued', created: true };
+  return { jobId, status: 'Queued', created: true, ...(req.runHere ? { claim } : {}) };
 }

@@ -28,6 +28,8 @@ export interface StreamWriterOptions {
   onRetry?: (error: unknown) => void;
   /** Pause before a failed batch is tried again (default 500 ms). */
   retryDelayMs?: number;
+  /** Also keep every row written here (a `run` answered from what its instance holds). */
+  copyTo?: StreamRow[];
 }
 
 export class StreamWriter {
@@ -97,6 +99,7 @@ export class StreamWriter {
       ...(continued ? { continued } : {}),
     };
     this.pending.push(row);
+    this.opts.copyTo?.push(row);
     this.pendingBytes += 2 * (text.length + row.summary.length + (value?.length ?? 0)) + 200;
     if (this.pending.length >= MAX_BATCH || this.pendingBytes >= MAX_BATCH_BYTES) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushMs ?? 1000);

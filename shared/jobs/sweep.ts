@@ -1,5 +1,5 @@
 import { settings } from '../config';
-import { jobStore } from '../store/jobStore';
+import { jobStore, type JobTimes } from '../store/jobStore';
 import { ConcurrencyError } from '../store/errors';
 import { jobQueue } from '../store/jobQueue';
 import { finishJob } from './finish';
@@ -22,14 +22,18 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
   const since = nowMs - s.sweepDays * 86_400_000;
   const report: SweepReport = { requeued: [] };
   for (const status of ['Queued', 'Running', 'Stopping'] as const) {
-    for (const jobId of await jobStore.idsWithStatus(status, since)) {
-      const found = await jobStore.get(jobId);
+    const waiting = status === 'Queued';
+    const limitMs = waiting ? s.orphanSeconds * 1000 : s.leaseSeconds * 1000;
+    const stale = (job: JobTimes) => nowMs - Date.parse((waiting ? (job.lastQueuedTime ?? job.createdTime) : (job.heartbeat ?? job.lastModifiedTime)) ?? '') > limitMs;
+    for (const listed of await jobStore.withStatus(status, since)) {
+      // Decided on the listed times first: during a burst thousands of jobs wait, freshly queued, and
+      // a point read of each every minute would take the storage budget the workers need.
+      if (!stale(listed)) continue;
+      const found = await jobStore.get(listed.jobId);
       if (!found || found.value.status !== status) continue;
       const job = found.value;
-      const waiting = status === 'Queued';
-      const since = Date.parse((waiting ? (job.lastQueuedTime ?? job.createdTime) : (job.heartbeat ?? job.lastModifiedTime)) ?? '');
-      const limitMs = waiting ? s.orphanSeconds * 1000 : s.leaseSeconds * 1000;
-      if (!(nowMs - since > limitMs)) continue;
+      const jobId = job.jobId;
+      if (!stale(job)) continue;
       if (waiting && job.stopRequestedBy) {
         await finishJob(jobId, { status: 'Stopped', statusDetails: `Stopped before it ran by ${job.stopRequestedBy}.` }, { from: found });
         continue;

@@ -11,13 +11,24 @@ import { storageEncodingPolicy } from './encoding';
  */
 
 /** Counts storage transactions (one HTTP request each); the benchmark reads it. */
-export const storageCounter = { requests: 0, byMethod: {} as Record<string, number> };
+export const storageCounter = {
+  requests: 0,
+  byMethod: {} as Record<string, number>,
+  /** When the benchmark sets it: every request with its duration (for a time breakdown). */
+  timings: undefined as undefined | Array<{ method: string; url: string; ms: number }>,
+};
 const countingPolicy: PipelinePolicy = {
   name: 'hookbookStorageCounter',
   async sendRequest(request, next) {
     storageCounter.requests++;
     storageCounter.byMethod[request.method] = (storageCounter.byMethod[request.method] ?? 0) + 1;
-    return next(request);
+    if (!storageCounter.timings) return next(request);
+    const t0 = performance.now();
+    try {
+      return await next(request);
+    } finally {
+      storageCounter.timings?.push({ method: request.method, url: request.url, ms: performance.now() - t0 });
+    }
   },
 };
 const clientOptions = {

@@ -46,6 +46,15 @@ function fromEntity(e: Record<string, unknown>): JobRecord {
   return r as unknown as JobRecord;
 }
 
+/** A job's id and the times the sweeper decides on (a listing selects only these). */
+export interface JobTimes {
+  jobId: string;
+  createdTime?: string;
+  lastQueuedTime?: string;
+  heartbeat?: string;
+  lastModifiedTime?: string;
+}
+
 export const jobStore = {
   /** Insert the job; `etag` of the new entity, or undefined when a job with that id exists. */
   async create(job: JobRecord): Promise<{ etag?: string }> {
@@ -174,12 +183,16 @@ export const jobStore = {
   },
 
   /** Ids of jobs in `status` created after `createdAfterMs` (the sweeper's scan). */
-  async idsWithStatus(status: JobStatus, createdAfterMs: number): Promise<string[]> {
+  async withStatus(status: JobStatus, createdAfterMs: number): Promise<JobTimes[]> {
     const jobs = await table('jobs');
     const filter = odata`PartitionKey eq ${JOB_PARTITION} and RowKey lt ${rowKeyAtTime(createdAfterMs)} and status eq ${status}`;
-    const ids: string[] = [];
-    for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['jobId'] } })) ids.push(String(e.jobId));
-    return ids;
+    const out: JobTimes[] = [];
+    const select = ['jobId', 'createdTime', 'lastQueuedTime', 'heartbeat', 'lastModifiedTime'];
+    for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) {
+      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      out.push({ jobId: String(e.jobId), createdTime: text(e.createdTime), lastQueuedTime: text(e.lastQueuedTime), heartbeat: text(e.heartbeat), lastModifiedTime: text(e.lastModifiedTime) });
+    }
+    return out;
   },
 
   /** Ids of up to `limit` ended jobs created before `createdBeforeMs`, oldest last (retention). */

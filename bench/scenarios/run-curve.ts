@@ -1,0 +1,74 @@
+/**
+ * 6b. Synchronous run, the concurrency curve: POST /api/external/runbook/{name}/run at concurrency
+ * 1, 8 and 32 on a full host with disk storage, alternating with the machine floor (a bare
+ * node:http server running exec('echo hello') per request).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startAzurite } from '../../local/azurite';
+import { benchHost } from '../host';
+import { load, mean, r1, type Load } from '../measure';
+import { log, PHASE_MS } from '../settings';
+
+/** The machine floor: a bare node:http server (its own process) running exec('echo hello') per request. */
+async function startFloor(): Promise<{ url: string; stop: () => void }> {
+  const code = `const http=require('node:http');const {exec}=require('node:child_process');
+http.createServer((q,s)=>{q.resume();q.on('end',()=>exec('echo hello',(e,out)=>{s.writeHead(e?500:200,{'content-type':'text/plain'});s.end(out);}));})
+.listen(0,'127.0.0.1',function(){process.stdout.write(String(this.address().port)+'\\n');});`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()));
+    child.once('exit', () => reject(new Error('the floor server exited')));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
+}
+
+export interface RunCurve {
+  mode: 'here' | 'queue';
+  storage: 'disk';
+  points: Array<{ run: Load; floor: Load }>;
+}
+
+/**
+ * POST /api/external/runbook/{name}/run at concurrency 1, 8 and 32 against a full host on disk
+ * storage, alternating with the floor server (run, floor, run, floor per concurrency). `queue`:
+ * the same with HOOKBOOK_RUN_HERE_MAX=0 (every job through the queue and the worker), for comparison.
+ */
+export async function runCurve(mode: 'here' | 'queue'): Promise<RunCurve> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-bench-'));
+  const az = await startAzurite({ inMemory: false, dataDir });
+  const c = await benchHost({ storage: 'external', connectionString: az.connectionString, env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(mode === 'queue' ? { HOOKBOOK_RUN_HERE_MAX: '0' } : {}) } });
+  const floor = await startFloor();
+  try {
+    await c.runbook('sync', 'bash', 'echo hello');
+    const runOp = async () => {
+      const res = await fetch(`${c.host.url}/api/external/runbook/sync/run`, { method: 'POST', body: '{}', headers: { ...c.api.authHeaders, 'content-type': 'application/json' } });
+      await res.arrayBuffer();
+      return res.status === 200;
+    };
+    const floorOp = async () => {
+      const res = await fetch(floor.url, { method: 'POST', body: '{}' });
+      await res.arrayBuffer();
+      return res.status === 200;
+    };
+    const points = [];
+    for (const n of [1, 8, 32]) {
+      const runs: Load[] = [];
+      const floors: Load[] = [];
+      for (let round = 0; round < 2; round++) {
+        runs.push(await load(n, PHASE_MS / 2, runOp));
+        floors.push(await load(n, PHASE_MS / 2, floorOp));
+      }
+      points.push({ run: mean(runs), floor: mean(floors) });
+      const p = points.at(-1)!;
+      log(`run (${mode}) c=${n}: ${r1(p.run.perSecond)}/s p50 ${r1(p.run.p50ms)} ms (errors ${p.run.errors}); floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms`);
+    }
+    return { mode, storage: 'disk', points };
+  } finally {
+    floor.stop();
+    await c.stop();
+    await az.stop();
+  }
+}

@@ -1,0 +1,95 @@
+import { settings } from '../config';
+import { isTerminal, type StreamRecord } from '../model/job';
+import { streamRowKey } from '../store/keys';
+import type { StreamRow } from '../store/streamStore';
+import { jobQueue } from '../store/jobQueue';
+import { startJob, type StartRequest } from './start';
+import { runJob, type RunObserver, type WorkerLog } from './run';
+import { waitForJob } from './wait';
+
+/**
+ * A synchronous run (RealmJoin `run`): start the job and wait for its end, in the fewest storage
+ * round trips the guarantees allow. With free capacity (fewer than HOOKBOOK_RUN_HERE_MAX such jobs
+ * running here) the instance that accepted the request claims and runs the job itself, through the
+ * same runJob as the queue worker (the same ETag-guarded claim, lease, streams and finish), and
+ * answers from what it wrote instead of reading status and streams back. The job is still recorded
+ * and queued before it runs; its message, visible only after the lease, is the fallback if this
+ * instance dies (the worker then finds the job ended, claimed with a live lease, or lost).
+ * Without capacity, or when running here did not end the job, it waits the usual way.
+ */
+
+export interface RunAnswer {
+  jobId: string;
+  status: string;
+  exception?: string;
+  /** Set when the job ended: its records in write order (as readStreams would return them). */
+  streams?: StreamRecord[];
+  /** False when the wait ran out first (the job goes on; status is what it was then). */
+  ended: boolean;
+}
+
+let runningHere = 0;
+
+const quiet: WorkerLog = {
+  log: () => undefined,
+  warn: (...args) => console.warn('[hookbook] run:', ...args),
+  error: (...args) => console.error('[hookbook] run:', ...args),
+};
+
+export async function startAndWait(req: StartRequest, waitMs: number, log: WorkerLog = quiet): Promise<RunAnswer> {
+  const deadline = Date.now() + waitMs;
+  const here = runningHere < settings().runHereMax;
+  const started = await startJob({ ...req, runHere: here });
+  if (here && started.claim) {
+    const observer: RunObserver = { streams: [], streamsLost: false, finished: false };
+    runningHere++;
+    const running = runJob(started.jobId, log, started.claim, observer)
+      .then(() => true)
+      .catch(async (error: unknown) => {
+        log.error(`job ${started.jobId} could not run here (${(error as Error).message}); it goes through the queue`);
+        // The delayed message would pick it up after the lease; do not make the caller wait that long.
+        await jobQueue.send({ jobId: started.jobId }).catch(() => undefined);
+        return false;
+      })
+      .finally(() => runningHere--);
+    let timer: NodeJS.Timeout | undefined;
+    const ran = await Promise.race([running, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))))]);
+    clearTimeout(timer);
+    if (ran === true && observer.finished && observer.final && !observer.streamsLost) {
+      const final = observer.final;
+      return {
+        jobId: started.jobId,
+        status: final.status,
+        ...(final.exception ? { exception: final.exception } : {}),
+        streams: observer.streams.map((r) => toRecord(started.jobId, r)),
+        ended: isTerminal(final.status),
+      };
+    }
+    // Still running past the wait, deferred (maxConcurrency), ended by someone else, or streams
+    // not all written: the stored job is the answer.
+  }
+  const job = await waitForJob(started.jobId, Math.max(0, deadline - Date.now()));
+  if (!job || !isTerminal(job.status)) return { jobId: started.jobId, status: job?.status ?? started.status, ended: false };
+  return { jobId: job.jobId, status: job.status, ...(job.exception ? { exception: job.exception } : {}), ended: true };
+}
+
+/** A row as streamStore.list reads it back (value parsed from its JSON). */
+function toRecord(jobId: string, r: StreamRow): StreamRecord {
+  let value: unknown;
+  if (r.value !== undefined) {
+    try {
+      value = JSON.parse(r.value);
+    } catch {
+      value = r.value;
+    }
+  }
+  return {
+    jobStreamId: `${jobId}:${streamRowKey(r.attempt, r.seq)}`,
+    time: r.time,
+    streamType: r.streamType,
+    summary: r.summary,
+    streamText: r.streamText,
+    ...(value !== undefined ? { value } : {}),
+    ...(r.continued ? { continued: true } : {}),
+  };
+}
