@@ -20,9 +20,11 @@ export interface Load {
 /** Runs `op` from `concurrency` loops for `ms` (after a short warm-up); latencies of successes. */
 export async function load(concurrency: number, ms: number, op: () => Promise<boolean>): Promise<Load> {
   const warmUntil = Date.now() + Math.min(500, ms / 4);
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < warmUntil) await op().catch(() => false);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < warmUntil) await op().catch(() => false);
+    }),
+  );
   const latencies: number[] = [];
   let errors = 0;
   const t0 = performance.now();
@@ -39,7 +41,15 @@ export async function load(concurrency: number, ms: number, op: () => Promise<bo
   );
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  return { concurrency, ok: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50ms: pct(latencies, 50), p99ms: pct(latencies, 99) };
+  return {
+    concurrency,
+    ok: latencies.length,
+    errors,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50ms: pct(latencies, 50),
+    p99ms: pct(latencies, 99),
+  };
 }
 
 /** Several runs at one concurrency as one: mean rates and p50s, the worst p99. */
@@ -53,6 +63,10 @@ export const mean = (xs: Load[]): Load => ({
   p99ms: Math.max(...xs.map((x) => x.p99ms)),
 });
 
-export const loadavg = (): string => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+export const loadavg = (): string =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 export const r1 = (n: number): number => Math.round(n * 10) / 10;

@@ -36,7 +36,12 @@ export function report(r: Results): string {
   for (const [i, c] of r.ceiling.entries()) {
     const g = r.ingest[i]!;
     const ratio = r.ingestRatio[i]!;
-    rows.push([`ceiling (1 insert + 1 send), c=${c.concurrency}`, `${r1(c.perSecond)}/s  p50 ${r1(c.p50ms)} ms  p99 ${r1(c.p99ms)} ms`, '', '']);
+    rows.push([
+      `ceiling (1 insert + 1 send), c=${c.concurrency}`,
+      `${r1(c.perSecond)}/s  p50 ${r1(c.p50ms)} ms  p99 ${r1(c.p99ms)} ms`,
+      '',
+      '',
+    ]);
     rows.push([
       `webhook ingest 202/s, c=${g.concurrency}`,
       `${r1(g.perSecond)}/s  p50 ${r1(g.p50ms)} ms  p99 ${r1(g.p99ms)} ms  (${Math.round(ratio * 100)}% of the ceiling, median of 4 paired runs${g.errors ? `, ${g.errors} errors` : ''})`,
@@ -46,29 +51,85 @@ export function report(r: Results): string {
   }
   for (const l of r.latency) {
     const target = l.runbook === 'lat-bash' && l.mode === 'idle' ? 'p50 <= 250 ms' : '';
-    rows.push([`latency POST -> Completed, ${l.runbook.replace('lat-', '')}, ${l.mode} (n=${l.samples})`, `p50 ${r1(l.p50ms)} ms  p99 ${r1(l.p99ms)} ms  (p50 queued ${Math.round(l.queueP50ms)} ms, running ${Math.round(l.runP50ms)} ms)`, target, target ? mark(l.p50ms <= 250) : '']);
+    rows.push([
+      `latency POST -> Completed, ${l.runbook.replace('lat-', '')}, ${l.mode} (n=${l.samples})`,
+      `p50 ${r1(l.p50ms)} ms  p99 ${r1(l.p99ms)} ms  (p50 queued ${Math.round(l.queueP50ms)} ms, running ${Math.round(l.runP50ms)} ms)`,
+      target,
+      target ? mark(l.p50ms <= 250) : '',
+    ]);
   }
-  if (r.pwshStart) rows.push([`pwsh start-up alone (-NoProfile -Command exit, n=${r.pwshStart.samples})`, `p50 ${r1(r.pwshStart.p50ms)} ms  p99 ${r1(r.pwshStart.p99ms)} ms`, '', '']);
+  if (r.pwshStart)
+    rows.push([
+      `pwsh start-up alone (-NoProfile -Command exit, n=${r.pwshStart.samples})`,
+      `p50 ${r1(r.pwshStart.p50ms)} ms  p99 ${r1(r.pwshStart.p99ms)} ms`,
+      '',
+      '',
+    ]);
   else rows.push(['latency, pwsh', 'NOT MEASURED: pwsh not found', '', '']);
   const e = r.endToEnd;
-  rows.push([`end to end, ${e.jobs} webhook jobs at c=${e.concurrency}`, `${r1(e.completedPerSecond)} completed jobs/s (submitted at ${r1(e.submitPerSecond)}/s${e.failed ? `, ${e.failed} failed` : ''})`, '', '']);
+  rows.push([
+    `end to end, ${e.jobs} webhook jobs at c=${e.concurrency}`,
+    `${r1(e.completedPerSecond)} completed jobs/s (submitted at ${r1(e.submitPerSecond)}/s${e.failed ? `, ${e.failed} failed` : ''})`,
+    '',
+    '',
+  ]);
   for (const t of r.transactions.viaApi) {
     const target = t.lines <= 100 ? '<= 6 per job' : '';
-    rows.push([`storage tx/job, ${t.job}`, `${t.app} by the app (ingest ${t.ingest} + worker ${t.worker}; ${t.streamBatches} stream batch${t.streamBatches === 1 ? '' : 'es'}) + ${t.trigger} trigger`, target, target ? mark(t.app <= 6) : '']);
+    rows.push([
+      `storage tx/job, ${t.job}`,
+      `${t.app} by the app (ingest ${t.ingest} + worker ${t.worker}; ${t.streamBatches} stream batch${t.streamBatches === 1 ? '' : 'es'}) + ${t.trigger} trigger`,
+      target,
+      target ? mark(t.app <= 6) : '',
+    ]);
   }
   for (const t of r.transactions.viaWebhook) {
-    rows.push([`storage tx/job, ${t.job}`, `${t.app} by the app (ingest ${t.ingest} + worker ${t.worker}; ${t.streamBatches} stream batch${t.streamBatches === 1 ? '' : 'es'}) + ${t.trigger} trigger`, '', '']);
+    rows.push([
+      `storage tx/job, ${t.job}`,
+      `${t.app} by the app (ingest ${t.ingest} + worker ${t.worker}; ${t.streamBatches} stream batch${t.streamBatches === 1 ? '' : 'es'}) + ${t.trigger} trigger`,
+      '',
+      '',
+    ]);
   }
   const rep = r.transactions.repository;
-  rows.push([`storage tx/job, ${rep.job}`, `${rep.app} by the app (ingest ${rep.ingest} + worker ${rep.worker}) + ${rep.trigger} trigger`, '', '']);
+  rows.push([
+    `storage tx/job, ${rep.job}`,
+    `${rep.app} by the app (ingest ${rep.ingest} + worker ${rep.worker}) + ${rep.trigger} trigger`,
+    '',
+    '',
+  ]);
   const big = r.transactions.viaApi.find((t) => t.lines === 1000)!;
   rows.push(['stream writes of a 1,000-line job', `${big.streamBatches} transactions`, '<= 15', mark(big.streamBatches <= 15)]);
-  rows.push([`stream lines recorded per second (${r.streamLines.recorded} lines)`, `${Math.round(r.streamLines.perSecond)}/s (${r1(r.streamLines.seconds)} s)`, '', '']);
-  rows.push(['idle RSS, host process', `${r.rss.idle.hostMb} MB (after the load: ${r.rss.afterLoad.hostMb} MB)`, '<= 150 MB', mark(r.rss.idle.hostMb <= 150)]);
+  rows.push([
+    `stream lines recorded per second (${r.streamLines.recorded} lines)`,
+    `${Math.round(r.streamLines.perSecond)}/s (${r1(r.streamLines.seconds)} s)`,
+    '',
+    '',
+  ]);
+  rows.push([
+    'idle RSS, host process',
+    `${r.rss.idle.hostMb} MB (after the load: ${r.rss.afterLoad.hostMb} MB)`,
+    '<= 150 MB',
+    mark(r.rss.idle.hostMb <= 150),
+  ]);
   if (r.dashboard) {
     const d = r.dashboard;
-    rows.push(['dashboard bundle, first screen (JS + CSS)', `${d.initialKb} KB, ${d.initialGzipKb} KB gzip (editor chunk, on demand: ${d.bundle.filter((b) => !b.initial && b.file.endsWith('.js')).map((b) => `${b.gzipKb} KB gzip`).join(', ')})`, '', '']);
-    rows.push(['dashboard first load, cold cache (p50)', d.firstLoad ? `sign-in form ${d.firstLoad.signInP50ms} ms, overview signed in ${d.firstLoad.overviewP50ms} ms (n=${d.firstLoad.samples})` : `not measured: ${d.skipped}`, '', '']);
+    rows.push([
+      'dashboard bundle, first screen (JS + CSS)',
+      `${d.initialKb} KB, ${d.initialGzipKb} KB gzip (editor chunk, on demand: ${d.bundle
+        .filter((b) => !b.initial && b.file.endsWith('.js'))
+        .map((b) => `${b.gzipKb} KB gzip`)
+        .join(', ')})`,
+      '',
+      '',
+    ]);
+    rows.push([
+      'dashboard first load, cold cache (p50)',
+      d.firstLoad
+        ? `sign-in form ${d.firstLoad.signInP50ms} ms, overview signed in ${d.firstLoad.overviewP50ms} ms (n=${d.firstLoad.samples})`
+        : `not measured: ${d.skipped}`,
+      '',
+      '',
+    ]);
   }
   rows.push(['idle RSS, Azurite (queue + table)', `${r.rss.idle.azuriteMb} MB (after the load: ${r.rss.afterLoad.azuriteMb} MB)`, '', '']);
   const rb = r.runBreakdown;
@@ -81,7 +142,12 @@ export function report(r: Results): string {
   for (const curve of r.runCurve) {
     for (const [i, p] of curve.points.entries()) {
       const ratio = p.run.p50ms / p.floor.p50ms;
-      const target = curve.mode === 'here' && p.run.concurrency === 1 ? 'p50 <= 8x floor' : curve.mode === 'here' && p.run.concurrency === 32 ? '/s at c=32 >= c=8' : '';
+      const target =
+        curve.mode === 'here' && p.run.concurrency === 1
+          ? 'p50 <= 8x floor'
+          : curve.mode === 'here' && p.run.concurrency === 32
+            ? '/s at c=32 >= c=8'
+            : '';
       const met = p.run.concurrency === 1 ? ratio <= 8 : p.run.perSecond >= curve.points[1]!.run.perSecond;
       rows.push([
         `RealmJoin run, ${curve.mode === 'here' ? 'run here' : 'through the queue'}, c=${p.run.concurrency} (${curve.storage})`,
@@ -99,8 +165,18 @@ export function report(r: Results): string {
       '>= 80% of steady',
       mark(ratio >= 0.8),
     ]);
-    rows.push([`  Azurite RSS, ${b.storage}`, `${b.azuriteMb.before} MB empty, ${b.azuriteMb.after} MB holding ${b.azuriteMb.jobs} jobs (${r1(((b.azuriteMb.after - b.azuriteMb.before) / b.azuriteMb.jobs) * 1000)} MB per 1,000 jobs)`, '', '']);
-    rows.push([`  drain over time (${b.storage}): jobs/s @ waiting`, b.overTime.map((o) => `${r1(o.perSecond)}@${o.waiting}`).join(', '), '', '']);
+    rows.push([
+      `  Azurite RSS, ${b.storage}`,
+      `${b.azuriteMb.before} MB empty, ${b.azuriteMb.after} MB holding ${b.azuriteMb.jobs} jobs (${r1(((b.azuriteMb.after - b.azuriteMb.before) / b.azuriteMb.jobs) * 1000)} MB per 1,000 jobs)`,
+      '',
+      '',
+    ]);
+    rows.push([
+      `  drain over time (${b.storage}): jobs/s @ waiting`,
+      b.overTime.map((o) => `${r1(o.perSecond)}@${o.waiting}`).join(', '),
+      '',
+      '',
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

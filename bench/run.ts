@@ -84,7 +84,9 @@ async function main(): Promise<void> {
     const ceilOp = await ceilingOp(az.connectionString);
     tx = await transactions(az.connectionString);
     runParts = await runBreakdown(QUICK ? 10 : 40);
-    log(`run breakdown: p50 ${r1(runParts.totalP50ms)} ms = storage ${r1(runParts.storageP50ms)} ms (${runParts.requests.map((q) => `${q.what} ${r1(q.p50ms)}`).join(', ')}) + process and CPU ${r1(runParts.restP50ms)} ms; exec alone ${r1(runParts.execP50ms)} ms`);
+    log(
+      `run breakdown: p50 ${r1(runParts.totalP50ms)} ms = storage ${r1(runParts.storageP50ms)} ms (${runParts.requests.map((q) => `${q.what} ${r1(q.p50ms)}`).join(', ')}) + process and CPU ${r1(runParts.restP50ms)} ms; exec alone ${r1(runParts.execP50ms)} ms`,
+    );
     loads.ingest = loadavg();
     vs = await ingestVersusCeiling(ceilOp);
   } finally {
@@ -129,7 +131,19 @@ async function main(): Promise<void> {
     loads.end = loadavg();
     const pwshStart = pwsh ? bareStart(pwsh, QUICK ? 3 : 8) : undefined;
     if (pwshStart) log(`pwsh -NoProfile -Command exit: p50 ${r1(pwshStart.p50ms)} ms`);
-    hosted = { machine: { ...machine, loadavg: loads }, pwshStart, ceiling: vs.ceiling, ingest: vs.ingest, ingestRatio: vs.ratios, transactions: tx, latency: lat, endToEnd: e2e, streamLines: flood, rss: { idle: rssIdle, afterLoad: rssAfter }, dashboard };
+    hosted = {
+      machine: { ...machine, loadavg: loads },
+      pwshStart,
+      ceiling: vs.ceiling,
+      ingest: vs.ingest,
+      ingestRatio: vs.ratios,
+      transactions: tx,
+      latency: lat,
+      endToEnd: e2e,
+      streamLines: flood,
+      rss: { idle: rssIdle, afterLoad: rssAfter },
+      dashboard,
+    };
   } finally {
     await c.stop();
   }

@@ -101,7 +101,11 @@ export class HookbookClient {
   readonly jobs = {
     /** `runOn`: a hybrid worker group's name, or `cloud` (docs/hybrid-workers.md). */
     start: (runbook: string, parameters?: Record<string, unknown>, options: { runOn?: string } = {}) =>
-      this.call<JobAccepted>('POST', '/api/v1/jobs', { runbook, ...(parameters ? { parameters } : {}), ...(options.runOn ? { runOn: options.runOn } : {}) }),
+      this.call<JobAccepted>('POST', '/api/v1/jobs', {
+        runbook,
+        ...(parameters ? { parameters } : {}),
+        ...(options.runOn ? { runOn: options.runOn } : {}),
+      }),
     list: (query: JobListQuery = {}) => {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') q.set(k, String(v));

@@ -44,7 +44,11 @@ export class SseParser {
         this.event = '';
         return undefined;
       }
-      const ev: SseEvent = { event: this.event || 'message', data: this.data.join('\n'), ...(this.id !== undefined ? { id: this.id } : {}) };
+      const ev: SseEvent = {
+        event: this.event || 'message',
+        data: this.data.join('\n'),
+        ...(this.id !== undefined ? { id: this.id } : {}),
+      };
       this.event = '';
       this.data = [];
       this.id = undefined;

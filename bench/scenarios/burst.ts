@@ -83,7 +83,7 @@ async function drain(c: BenchHost, q: QueueClient, runbook: string, jobs: number
     }),
   );
   const loadEnd = Date.now();
-  for (const deadline = Date.now() + 900_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 900_000; Date.now() < deadline;) {
     if (samples.length > 0 && samples.at(-1)!.t > loadEnd && samples.at(-1)!.waiting === 0) break;
     await sleep(500);
   }
@@ -98,7 +98,11 @@ async function drain(c: BenchHost, q: QueueClient, runbook: string, jobs: number
   for (let from = loadEnd; from < last; from += step * 1000) {
     const n = ends.filter((t) => t > from && t <= from + step * 1000).length;
     const sample = samples.find((s) => s.t >= from);
-    overTime.push({ fromS: Math.round((from - loadEnd) / 1000), perSecond: n / Math.min(step, (last - from) / 1000), waiting: sample?.waiting ?? NaN });
+    overTime.push({
+      fromS: Math.round((from - loadEnd) / 1000),
+      perSecond: n / Math.min(step, (last - from) / 1000),
+      waiting: sample?.waiting ?? NaN,
+    });
   }
   return {
     accepted: all.length,
@@ -127,10 +131,22 @@ export async function burst(storage: 'disk' | 'memory', jobs: number): Promise<B
     log(`burst (${storage}): steady (${steady.accepted} jobs) drained at ${r1(steady.drainPerSecond)}/s`);
     const big = await drain(c, q, 'burst', jobs);
     // Anything the host said about storage or failures meanwhile (a stall in the drain shows here).
-    const said = c.host.output().split('\n').filter((l) => /unreachable|error|could not|warn|failed/i.test(l));
-    if (said.length) log(`burst (${storage}): the host logged ${said.length} error/warning lines, e.g.\n  ${said.slice(0, 8).join('\n  ')}`);
-    const result: Burst = { storage, concurrency: 32, ...big, steadyPerSecond: steady.drainPerSecond, azuriteMb: { before: rssBefore, after: azuriteMb(), jobs: steady.accepted + big.accepted } };
-    log(`burst (${storage}): ${big.accepted} accepted in ${r1(big.acceptSeconds)} s, drained in ${r1(big.drainSeconds)} s at ${r1(big.drainPerSecond)}/s; over time ${big.overTime.map((o) => `${r1(o.perSecond)}/s@${o.waiting}`).join(' ')}`);
+    const said = c.host
+      .output()
+      .split('\n')
+      .filter((l) => /unreachable|error|could not|warn|failed/i.test(l));
+    if (said.length)
+      log(`burst (${storage}): the host logged ${said.length} error/warning lines, e.g.\n  ${said.slice(0, 8).join('\n  ')}`);
+    const result: Burst = {
+      storage,
+      concurrency: 32,
+      ...big,
+      steadyPerSecond: steady.drainPerSecond,
+      azuriteMb: { before: rssBefore, after: azuriteMb(), jobs: steady.accepted + big.accepted },
+    };
+    log(
+      `burst (${storage}): ${big.accepted} accepted in ${r1(big.acceptSeconds)} s, drained in ${r1(big.drainSeconds)} s at ${r1(big.drainPerSecond)}/s; over time ${big.overTime.map((o) => `${r1(o.perSecond)}/s@${o.waiting}`).join(' ')}`,
+    );
     return result;
   } finally {
     await c.stop();

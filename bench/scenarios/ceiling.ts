@@ -15,7 +15,14 @@ export async function ceilingOp(connectionString: string): Promise<() => Promise
   let n = 0;
   return async () => {
     const id = `${process.pid}-${n++}`;
-    await tables.createEntity({ partitionKey: 'job', rowKey: id, runbook: 'ceiling', status: 'Queued', parameters: '{}', createdTime: new Date().toISOString() });
+    await tables.createEntity({
+      partitionKey: 'job',
+      rowKey: id,
+      runbook: 'ceiling',
+      status: 'Queued',
+      parameters: '{}',
+      createdTime: new Date().toISOString(),
+    });
     await q.sendMessage(body);
     return true;
   };

@@ -26,7 +26,7 @@ export async function endToEnd(c: BenchHost, uri: string, runbook: string, jobs:
   const submitted = performance.now();
   let done = 0;
   let failed = 0;
-  for (const deadline = Date.now() + 300_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
     const [ok, bad] = await Promise.all([
       c.api.jobs.list({ runbook, status: 'Completed', top: 500 }),
       c.api.jobs.list({ runbook, status: 'Failed', top: 500 }),

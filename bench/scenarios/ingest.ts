@@ -18,7 +18,9 @@ export interface IngestVersusCeiling {
 }
 
 export async function ingestVersusCeiling(ceilOp: () => Promise<boolean>): Promise<IngestVersusCeiling> {
-  const files = readdirSync(path.join(repoRoot, 'functions')).filter((f) => f.endsWith('.ts') && f !== 'worker.ts').map((f) => `functions/${f}`);
+  const files = readdirSync(path.join(repoRoot, 'functions'))
+    .filter((f) => f.endsWith('.ts') && f !== 'worker.ts')
+    .map((f) => `functions/${f}`);
   const c = await benchHost({ env: { HOOKBOOK_FUNCTIONS_GLOB: files.join(','), HOOKBOOK_LOG_TRANSITIONS: 'false' } });
   try {
     await c.runbook('ingest', 'bash', 'echo ok');
@@ -38,7 +40,9 @@ export async function ingestVersusCeiling(ceilOp: () => Promise<boolean>): Promi
       ceiling.push(mean(cs));
       ingest.push(mean(is));
       ratios.push(rs.sort((a, b) => a - b)[1]! / 2 + rs[2]! / 2); // median of the four paired ratios
-      log(`c=${n}: ceiling ${r1(ceiling.at(-1)!.perSecond)}/s, webhook ingest ${r1(ingest.at(-1)!.perSecond)}/s (errors ${ingest.at(-1)!.errors}; median paired ratio ${Math.round(ratios.at(-1)! * 100)}%), load ${loadavg()}`);
+      log(
+        `c=${n}: ceiling ${r1(ceiling.at(-1)!.perSecond)}/s, webhook ingest ${r1(ingest.at(-1)!.perSecond)}/s (errors ${ingest.at(-1)!.errors}; median paired ratio ${Math.round(ratios.at(-1)! * 100)}%), load ${loadavg()}`,
+      );
     }
     return { ceiling, ingest, ratios };
   } finally {

@@ -30,5 +30,13 @@ export async function latency(c: BenchHost, runbook: string, mode: 'back-to-back
   }
   const sort = (xs: number[]) => xs.sort((a, b) => a - b);
   sort(times);
-  return { runbook, mode, samples: n, p50ms: pct(times, 50), p99ms: pct(times, 99), queueP50ms: pct(sort(queued), 50), runP50ms: pct(sort(ran), 50) };
+  return {
+    runbook,
+    mode,
+    samples: n,
+    p50ms: pct(times, 50),
+    p99ms: pct(times, 99),
+    queueP50ms: pct(sort(queued), 50),
+    runP50ms: pct(sort(ran), 50),
+  };
 }

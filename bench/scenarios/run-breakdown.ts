@@ -65,7 +65,11 @@ export async function runBreakdown(n: number): Promise<RunBreakdown> {
     await new Promise<void>((resolve, reject) => exec('echo hello', (e) => (e ? reject(e) : resolve())));
     execs.push(performance.now() - t0);
   }
-  const p50 = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+  const p50 = (xs: number[]) =>
+    pct(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
   return {
     samples: n,
     totalP50ms: p50(totals),

@@ -39,12 +39,20 @@ export interface RunCurve {
 export async function runCurve(mode: 'here' | 'queue'): Promise<RunCurve> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-bench-'));
   const az = await startAzurite({ inMemory: false, dataDir });
-  const c = await benchHost({ storage: 'external', connectionString: az.connectionString, env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(mode === 'queue' ? { HOOKBOOK_RUN_HERE_MAX: '0' } : {}) } });
+  const c = await benchHost({
+    storage: 'external',
+    connectionString: az.connectionString,
+    env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(mode === 'queue' ? { HOOKBOOK_RUN_HERE_MAX: '0' } : {}) },
+  });
   const floor = await startFloor();
   try {
     await c.runbook('sync', 'bash', 'echo hello');
     const runOp = async () => {
-      const res = await fetch(`${c.host.url}/api/external/runbook/sync/run`, { method: 'POST', body: '{}', headers: { ...c.api.authHeaders, 'content-type': 'application/json' } });
+      const res = await fetch(`${c.host.url}/api/external/runbook/sync/run`, {
+        method: 'POST',
+        body: '{}',
+        headers: { ...c.api.authHeaders, 'content-type': 'application/json' },
+      });
       await res.arrayBuffer();
       return res.status === 200;
     };
@@ -63,7 +71,9 @@ export async function runCurve(mode: 'here' | 'queue'): Promise<RunCurve> {
       }
       points.push({ run: mean(runs), floor: mean(floors) });
       const p = points.at(-1)!;
-      log(`run (${mode}) c=${n}: ${r1(p.run.perSecond)}/s p50 ${r1(p.run.p50ms)} ms (errors ${p.run.errors}); floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms`);
+      log(
+        `run (${mode}) c=${n}: ${r1(p.run.perSecond)}/s p50 ${r1(p.run.p50ms)} ms (errors ${p.run.errors}); floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms`,
+      );
     }
     return { mode, storage: 'disk', points };
   } finally {

@@ -45,8 +45,13 @@ export async function transactions(connectionString: string): Promise<{ viaApi: 
   };
   (await table('streams')).pipeline.addPolicy(batchCounter);
 
-  const quiet = { log() {}, warn: (...a: unknown[]) => log(`worker warn: ${a.join(' ')}`), error: (...a: unknown[]) => log(`worker error: ${a.join(' ')}`) };
-  const scriptFor = (lines: number) => (lines === 1 ? 'echo ok' : `for i in $(seq 1 ${lines}); do echo "line $i of the benchmark output"; done`);
+  const quiet = {
+    log() {},
+    warn: (...a: unknown[]) => log(`worker warn: ${a.join(' ')}`),
+    error: (...a: unknown[]) => log(`worker error: ${a.join(' ')}`),
+  };
+  const scriptFor = (lines: number) =>
+    lines === 1 ? 'echo ok' : `for i in $(seq 1 ${lines}); do echo "line $i of the benchmark output"; done`;
   for (const lines of [1, 10, 100, 1000]) {
     const name = `tx-${lines}`;
     await catalog.create({ name, type: 'bash', content: scriptFor(lines), parameters: [], description: '' } as never);
@@ -77,11 +82,23 @@ export async function transactions(connectionString: string): Promise<{ viaApi: 
     for (const [m, n] of Object.entries(storageCounter.byMethod)) if (n - (base[m] ?? 0)) byMethod[m] = n - (base[m] ?? 0);
     const ingestN = c1 - c0;
     const worker = c3 - c2;
-    return { job, lines, ingest: ingestN, trigger: c2 - c1 + (c4 - c3), worker, streamBatches, app: ingestN + worker, total: c4 - c0, byMethod };
+    return {
+      job,
+      lines,
+      ingest: ingestN,
+      trigger: c2 - c1 + (c4 - c3),
+      worker,
+      streamBatches,
+      app: ingestN + worker,
+      total: c4 - c0,
+      byMethod,
+    };
   }
   const viaStart = (runbook: string) => async () => (await startJob({ runbook, startedBy: 'bench' })).jobId;
   const viaHook = (uri: string) => async () => {
-    const res = await invokeWebhook(new HttpRequest({ method: 'POST', url: uri, body: { string: '{}' }, headers: { 'content-type': 'application/json' } }));
+    const res = await invokeWebhook(
+      new HttpRequest({ method: 'POST', url: uri, body: { string: '{}' }, headers: { 'content-type': 'application/json' } }),
+    );
     if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${String(res.body)}`);
     return (JSON.parse(String(res.body)) as { JobIds: string[] }).JobIds[0]!;
   };
@@ -92,10 +109,14 @@ export async function transactions(connectionString: string): Promise<{ viaApi: 
   for (const lines of [10, 1000]) await one('warm-up', lines, viaHook(hooks[lines]!));
   await one('warm-up', 1, viaStart('root_restart_process'));
   const viaApi = [];
-  for (const lines of [1, 10, 100, 1000]) viaApi.push(await one(`POST /api/v1/jobs, ${lines} line${lines > 1 ? 's' : ''}`, lines, viaStart(`tx-${lines}`)));
+  for (const lines of [1, 10, 100, 1000])
+    viaApi.push(await one(`POST /api/v1/jobs, ${lines} line${lines > 1 ? 's' : ''}`, lines, viaStart(`tx-${lines}`)));
   const viaWebhook = [];
   for (const lines of [10, 1000]) viaWebhook.push(await one(`POST /webhooks, ${lines} lines`, lines, viaHook(hooks[lines]!)));
   const repository = await one('repository runbook root_restart_process (1 line)', 1, viaStart('root_restart_process'));
-  for (const t of [...viaApi, ...viaWebhook, repository]) log(`transactions ${t.job}: app ${t.app} (ingest ${t.ingest} + worker ${t.worker}), trigger ${t.trigger}, stream batches ${t.streamBatches}`);
+  for (const t of [...viaApi, ...viaWebhook, repository])
+    log(
+      `transactions ${t.job}: app ${t.app} (ingest ${t.ingest} + worker ${t.worker}), trigger ${t.trigger}, stream batches ${t.streamBatches}`,
+    );
   return { viaApi, viaWebhook, repository };
 }

@@ -6,7 +6,12 @@ import { duration, formatRecord, paint, useColor } from '../output';
 import { Progress } from '../progress';
 
 /** Follows the job's records until it ends; returns the `end` event's data. */
-export async function follow(api: HookbookClient, jobId: string, types: string | undefined, onRecord: (r: StreamRecord) => void): Promise<JobEnd> {
+export async function follow(
+  api: HookbookClient,
+  jobId: string,
+  types: string | undefined,
+  onRecord: (r: StreamRecord) => void,
+): Promise<JobEnd> {
   try {
     return await api.jobs.follow(jobId, { types, onRecord });
   } catch (error) {

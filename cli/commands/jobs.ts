@@ -23,11 +23,13 @@ export const jobs: Group = {
 
   async list({ v, api, io }) {
     const page = await api.jobs.list({ runbook: v.runbook, status: v.status, top: v.top });
-    printer(v, io)(page, () =>
-      table([
-        ['JOB ID', 'RUNBOOK', 'STATUS', 'CREATED', 'DURATION', 'STARTED BY'],
-        ...page.value.map((j) => [j.jobId, j.runbook, paint(false, j.status, j.status), j.createdTime, duration(j), j.startedBy]),
-      ]) + (page.continuationToken ? `(more: --top to see more)\n` : ''),
+    printer(v, io)(
+      page,
+      () =>
+        table([
+          ['JOB ID', 'RUNBOOK', 'STATUS', 'CREATED', 'DURATION', 'STARTED BY'],
+          ...page.value.map((j) => [j.jobId, j.runbook, paint(false, j.status, j.status), j.createdTime, duration(j), j.startedBy]),
+        ]) + (page.continuationToken ? `(more: --top to see more)\n` : ''),
     );
     return EXIT.ok;
   },
@@ -35,17 +37,19 @@ export const jobs: Group = {
   async get({ pos, v, api, io }) {
     const color = useColor(v, io);
     const job = await api.jobs.get(need(pos, 0, 'job id'));
-    printer(v, io)(job, () =>
-      [
-        `${job.jobId}  ${paint(color, job.status, job.status)}`,
-        `runbook: ${job.runbook} (version ${job.runbookVersion})`,
-        `started by: ${job.startedBy}, attempt ${job.attempt}`,
-        `created: ${job.createdTime}${job.startTime ? `, started: ${job.startTime}` : ''}${job.endTime ? `, ended: ${job.endTime}` : ''}${duration(job) ? ` (${duration(job)})` : ''}`,
-        `parameters: ${JSON.stringify(job.parameters)}`,
-        ...(job.statusDetails ? [`details: ${job.statusDetails}`] : []),
-        ...(job.exception ? [`exception: ${job.exception}`] : []),
-        ...(job.result !== undefined ? [`result: ${JSON.stringify(job.result)}`] : []),
-      ].join('\n') + '\n',
+    printer(v, io)(
+      job,
+      () =>
+        [
+          `${job.jobId}  ${paint(color, job.status, job.status)}`,
+          `runbook: ${job.runbook} (version ${job.runbookVersion})`,
+          `started by: ${job.startedBy}, attempt ${job.attempt}`,
+          `created: ${job.createdTime}${job.startTime ? `, started: ${job.startTime}` : ''}${job.endTime ? `, ended: ${job.endTime}` : ''}${duration(job) ? ` (${duration(job)})` : ''}`,
+          `parameters: ${JSON.stringify(job.parameters)}`,
+          ...(job.statusDetails ? [`details: ${job.statusDetails}`] : []),
+          ...(job.exception ? [`exception: ${job.exception}`] : []),
+          ...(job.result !== undefined ? [`result: ${JSON.stringify(job.result)}`] : []),
+        ].join('\n') + '\n',
     );
     return EXIT.ok;
   },

@@ -8,7 +8,9 @@ import { isObject, parseDeclaration, readFileOr, readJsonArg } from '../paramete
 export const runbooks: Group = {
   async list({ v, api, io }) {
     const { value } = await api.runbooks.list();
-    printer(v, io)(value, () => table([['NAME', 'TYPE', 'STATE', 'VERSION', 'PATH'], ...value.map((r) => [r.name, r.type, r.state, String(r.version), r.path])]));
+    printer(v, io)(value, () =>
+      table([['NAME', 'TYPE', 'STATE', 'VERSION', 'PATH'], ...value.map((r) => [r.name, r.type, r.state, String(r.version), r.path])]),
+    );
     return EXIT.ok;
   },
 
@@ -23,7 +25,8 @@ export const runbooks: Group = {
     }
     printer(v, io)(rb, () => {
       const params = (rb.parameters ?? []).map(
-        (p) => `  ${p.name}: ${p.type}${p.mandatory ? ' (mandatory)' : ''}${p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : ''}${p.secret ? ' [secret]' : ''}`,
+        (p) =>
+          `  ${p.name}: ${p.type}${p.mandatory ? ' (mandatory)' : ''}${p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : ''}${p.secret ? ' [secret]' : ''}`,
       );
       return (
         [
@@ -50,7 +53,8 @@ export const runbooks: Group = {
     if (v.description) body.description = v.description;
     if (v.path) body.path = v.path;
     // Type names are the service's to check (it names a wrong one); the CLI passes them on.
-    if (v.declare?.length) body.parameters = [...(manifest.parameters ?? []), ...v.declare.map(parseDeclaration)] as CreateRunbookInput['parameters'];
+    if (v.declare?.length)
+      body.parameters = [...(manifest.parameters ?? []), ...v.declare.map(parseDeclaration)] as CreateRunbookInput['parameters'];
     let rb = await api.runbooks.create(body);
     if (v.publish) rb = await api.runbooks.publish(name);
     printer(v, io)(rb, () => `Runbook ${rb.name} created (${rb.state}${rb.state === 'Published' ? `, version ${rb.version}` : ''}).\n`);

@@ -16,14 +16,20 @@ export const webhooks: Group = {
       ...(v.expiry ? { expiryTime: v.expiry } : {}),
       ...(v.disabled ? { isEnabled: false } : {}),
     });
-    printer(v, io)(wh, () => `Webhook ${wh.name} created for ${wh.runbook} (expires ${wh.expiryTime}).\nURL (shown only now, keep it secret):\n${wh.uri}\n`);
+    printer(v, io)(
+      wh,
+      () => `Webhook ${wh.name} created for ${wh.runbook} (expires ${wh.expiryTime}).\nURL (shown only now, keep it secret):\n${wh.uri}\n`,
+    );
     return EXIT.ok;
   },
 
   async list({ v, api, io }) {
     const value = (await api.webhooks.list(v.runbook)).value ?? [];
     printer(v, io)(value, () =>
-      table([['NAME', 'RUNBOOK', 'ENABLED', 'EXPIRES', 'LAST INVOKED'], ...value.map((w) => [w.name, w.runbook, String(w.isEnabled), w.expiryTime ?? '', w.lastInvokedTime ?? ''])]),
+      table([
+        ['NAME', 'RUNBOOK', 'ENABLED', 'EXPIRES', 'LAST INVOKED'],
+        ...value.map((w) => [w.name, w.runbook, String(w.isEnabled), w.expiryTime ?? '', w.lastInvokedTime ?? '']),
+      ]),
     );
     return EXIT.ok;
   },

@@ -27,10 +27,15 @@ export function api(url: string, key: string): Api {
     client,
     call,
     async waitForStatus(jobId, statuses, timeoutMs = 45_000) {
-      return waitFor(async () => {
-        const r = await call('GET', `/api/v1/jobs/${jobId}`);
-        return statuses.includes(r.json?.status) ? r.json : undefined;
-      }, `job ${jobId} to reach ${statuses.join('|')}`, timeoutMs, 150);
+      return waitFor(
+        async () => {
+          const r = await call('GET', `/api/v1/jobs/${jobId}`);
+          return statuses.includes(r.json?.status) ? r.json : undefined;
+        },
+        `job ${jobId} to reach ${statuses.join('|')}`,
+        timeoutMs,
+        150,
+      );
     },
     async createRunbook(def, publish = true) {
       const r = await call('POST', '/api/v1/runbooks', def);
