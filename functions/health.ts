@@ -22,7 +22,10 @@ route('health', {
     summary: 'Health: 200 once storage is reachable, 503 otherwise',
     tag: 'service',
     security: [],
-    responses: { 200: { description: 'healthy', schema: z.object({ status: z.string(), storage: z.string() }) }, 503: { description: 'storage unreachable' } },
+    responses: {
+      200: { description: 'healthy', schema: z.looseObject({ status: z.literal('healthy') }) },
+      503: { description: 'unhealthy: which part fails', schema: z.looseObject({ status: z.literal('unhealthy') }), headers: { 'Retry-After': 'seconds' } },
+    },
   },
 });
 
@@ -30,4 +33,11 @@ route('openapi', {
   methods: ['GET'],
   route: 'api/openapi.json',
   handler: async () => json(200, openApiDocument(settings().publicUrl)),
+  doc: {
+    path: '/api/openapi.json',
+    summary: 'This OpenAPI 3.1 document',
+    tag: 'service',
+    security: [],
+    responses: { 200: { description: 'the document', schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) } },
+  },
 });

@@ -82,6 +82,7 @@ route('kompiraMail', {
     responses: {
       200: { description: 'the e-mail (with the given key)', schema: MailResult },
       201: { description: 'the e-mail, with a newly minted key', schema: MailResult },
+      404: { description: 'no runbook has that path' },
     },
   },
 });

@@ -13,8 +13,9 @@ import { catalog } from '../shared/runbooks/catalog';
 import { bodyKind, formFields, fromForm, fromJson, type ExecuteBody } from '../shared/kompira/body';
 import { folderPage, jobflowPage, processPage, startedPage } from '../shared/kompira/html';
 import { authenticateKompira, htmlResponse, jsonResponse, kompiraErrors, requestedFormat, type Format } from '../shared/kompira/http';
+import { HtmlPage, KompiraObjectSchema, KompiraPage, KompiraProcessSchema, PageQuery, ProcessPath } from '../shared/kompira/schemas';
 import {
-  DEFAULT_PAGE_SIZE, directoryObject, jobflowObject, MAX_PAGE_SIZE, pageOf, processObject, type KompiraObject,
+  directoryObject, jobflowObject, MAX_PAGE_SIZE, pageOf, processObject, type KompiraObject,
 } from '../shared/kompira/objects';
 import { checkEncodedPathname, childrenOf, configuredBase, describePath, isFolder, parseTarget, routeTemplate } from '../shared/kompira/path';
 import { processViewSig, verifyProcessViewSig } from '../shared/kompira/viewLink';
@@ -87,11 +88,6 @@ async function getObject(req: HttpRequest, path: string): Promise<HttpResponseIn
   if (!isFolder(path, paths)) throw notFound(`No jobflow or folder at '${describePath(path)}'.`);
   return listFolder(req, path, runbooks, format);
 }
-
-const PageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-});
 
 async function listFolder(req: HttpRequest, path: string, runbooks: Runbook[], format: Format): Promise<HttpResponseInit> {
   const parsed = PageQuery.safeParse({ page: req.query.get('page') ?? undefined, page_size: req.query.get('page_size') ?? undefined });
@@ -196,31 +192,74 @@ async function getProcess(req: HttpRequest, jobId: string): Promise<HttpResponse
   return format === 'json' ? jsonResponse(200, process) : htmlResponse(200, processPage(process));
 }
 
-const Detail = z.object({ detail: z.string() });
-const security = ['token', 'query'];
+const security = ['token', 'query', 'basic', 'bearer'];
+const errors = kompiraErrors.doc;
+const FORMAT_NOTE =
+  'JSON for API calls (`Accept: application/json` or `?format=json`); otherwise an HTML page for a person with a browser. Errors come the same way: `{"detail": ...}` as application/json (as Kompira, a Django REST framework service, sends them) or an HTML page.';
+const format = { schema: z.enum(['json', 'html']).optional(), description: 'json (or Accept: application/json) for the API; otherwise an HTML page' };
 describe({
   method: 'get',
+  operationId: 'kompiraGet',
   path: `${BASE}/{path}`,
-  summary: 'Kompira: a jobflow object (also at <path>.execute), a folder\'s children as a DRF page, or /process/{jobId}',
+  summary: "Kompira: a jobflow object (also at {path}.execute), or a folder's children as a DRF page",
+  description: `{path} is the object's slash path below the base, e.g. \`root/restart_process\`; the root folder is \`${BASE}/\`. ${FORMAT_NOTE}`,
   tag: 'kompira',
   role: 'reader',
   security,
+  errors,
+  params: { path: z.string().min(1).describe('slash path, e.g. root/restart_process') },
   query: {
-    format: { schema: z.enum(['json', 'html']), description: 'json (or Accept: application/json) for the API; otherwise an HTML page' },
-    page: { schema: z.number().int(), description: 'folder listings: page number (from 1)' },
-    page_size: { schema: z.number().int(), description: `folder listings: at most ${MAX_PAGE_SIZE}` },
+    format,
+    page: { schema: PageQuery.shape.page, description: 'folder listings: page number (from 1)' },
+    page_size: { schema: PageQuery.shape.page_size, description: `folder listings: entries a page, at most ${MAX_PAGE_SIZE}` },
   },
-  responses: { 200: { description: 'the object, page or process' }, 404: { description: 'no such object', schema: Detail } },
+  responses: {
+    200: {
+      description: 'the jobflow object, or the folder page',
+      content: { 'application/json': z.union([KompiraObjectSchema, KompiraPage]), 'text/html': HtmlPage },
+    },
+    404: { description: 'no jobflow or folder at that path (or none this key may see)' },
+  },
+});
+describe({
+  method: 'get',
+  operationId: 'kompiraProcess',
+  path: `${BASE}/process/{jobId}`,
+  summary: 'Kompira: a process (a job): status, times, console, returned value',
+  description: `A signed link (\`?sig=\`, from an e-mail button's page) reads this one process without a key. ${FORMAT_NOTE}`,
+  tag: 'kompira',
+  role: 'reader',
+  security: [...security, 'signedLink'],
+  errors,
+  params: { jobId: z.uuid() },
+  query: { format },
+  responses: {
+    200: { description: 'the process', content: { 'application/json': KompiraProcessSchema, 'text/html': HtmlPage } },
+    404: { description: 'no such process (or one this key may not see)' },
+  },
 });
 describe({
   method: 'post',
+  operationId: 'kompiraExecute',
   path: `${BASE}/{path}.execute`,
   summary: 'Kompira: start the jobflow at {path}; answers the process path "/process/<jobId>"',
+  description: `Parameters as a JSON object (typed values; Kompira's \`{"parameters": {...}}\` is unwrapped) or a form (strings, converted to the declared types; a \`token\` field may carry the key, \`format\` the answer's format). An empty body starts it with no parameters. ${FORMAT_NOTE}`,
   tag: 'kompira',
   role: 'operator',
   security,
-  body: z.record(z.string(), z.unknown()).describe('runbook parameters (JSON, or an application/x-www-form-urlencoded form)'),
-  bodyContentTypes: ['application/json', 'application/x-www-form-urlencoded'],
-  query: { format: { schema: z.enum(['json', 'html']) } },
-  responses: { 200: { description: 'the process path', schema: z.string() }, 400: { description: 'a parameter is wrong (named)', schema: Detail } },
+  errors,
+  params: { path: z.string().min(1).describe('slash path, e.g. root/restart_process') },
+  bodyContent: {
+    'application/json': z.record(z.string(), z.unknown()).describe('runbook parameters: name → value'),
+    'application/x-www-form-urlencoded': z.record(z.string(), z.string()).describe('runbook parameters, plus optional token and format'),
+    'multipart/form-data': z.record(z.string(), z.string()).describe('runbook parameters, plus optional token and format'),
+  },
+  bodyOptional: true,
+  query: { format },
+  responses: {
+    200: { description: 'the process path (JSON), or a page linking to it', content: { 'application/json': ProcessPath, 'text/html': HtmlPage } },
+    404: { description: 'no jobflow at that path (or one this key may not use), or it is a folder' },
+    409: { description: 'the runbook is not published' },
+    415: { description: 'the body is neither JSON nor a form' },
+  },
 });

@@ -12,7 +12,8 @@ import { followStream, parseLastEventId, SSE_HEADERS } from '../shared/jobs/foll
 import { Job, JobStatus, StreamRecord } from '../shared/model/job';
 import { mayUseRunbook } from '../shared/model/apiKey';
 import { jobStore, InvalidContinuationToken } from '../shared/store/jobStore';
-import { parseStreamTypes } from './realmjoin';
+import { parseStreamTypes, StreamTypesQuery } from './realmjoin';
+import { JobIdParam } from '../shared/openapi/params';
 
 /** Management API: jobs (start, list newest first with paging, get, streams, stop). */
 
@@ -25,7 +26,7 @@ app.setup({ enableHttpStream: true });
 const StartJobBody = z.object({ runbook: z.string().min(1).max(128), parameters: z.record(z.string(), z.unknown()).optional() }).strict();
 
 const ListQuery = z.object({
-  runbook: z.string().max(128).optional(),
+  runbook: z.string().min(1).max(128).optional(),
   status: JobStatus.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
@@ -48,7 +49,11 @@ route('jobsStart', {
     tag: 'jobs',
     role: 'operator',
     body: StartJobBody,
-    responses: { 202: { description: 'queued', schema: z.object({ jobId: z.string(), status: JobStatus }) } },
+    responses: {
+      202: { description: 'queued', schema: z.object({ jobId: z.string(), status: JobStatus }), headers: { Location: 'the job' } },
+      404: { description: 'no such runbook (or one this key may not use)' },
+      409: { description: 'the runbook has no published version' },
+    },
   },
 });
 
@@ -93,7 +98,7 @@ route('jobsGet', {
     const principal = await authenticate(req, { need: 'reader' });
     return json(200, jobView(await readJob(req.params.jobId!, principal)));
   },
-  doc: { path: '/api/v1/jobs/{jobId}', summary: 'Get a job', tag: 'jobs', role: 'reader', responses: { 200: { description: 'the job', schema: Job } } },
+  doc: { path: '/api/v1/jobs/{jobId}', params: { jobId: JobIdParam }, summary: 'Get a job', tag: 'jobs', role: 'reader', responses: { 200: { description: 'the job', schema: Job } } },
 });
 
 route('jobsStreams', {
@@ -113,20 +118,29 @@ route('jobsStreams', {
   },
   doc: {
     path: '/api/v1/jobs/{jobId}/streams',
+    params: { jobId: JobIdParam },
     summary: "A job's stream records in write order; with follow=true, live as Server-Sent Events until the job ends",
     tag: 'jobs',
     role: 'reader',
     query: {
-      streamTypes: { schema: z.string(), description: 'comma-separated stream types' },
+      streamTypes: { schema: StreamTypesQuery, description: 'only these stream types (repeated, or comma-separated in one value; any case)' },
       follow: {
-        schema: z.enum(['true', 'false']),
+        schema: z.enum(['true', 'false']).optional(),
         description:
           'true: answer text/event-stream; one event per record (id = row key, event = stream type, data = the record as JSON) as they are written, then an `end` event with the job status. Resume with the Last-Event-ID header or lastEventId.',
       },
-      lastEventId: { schema: z.string(), description: 'resume after this record id (same as the Last-Event-ID header)' },
+      lastEventId: { schema: z.string().optional(), description: 'with follow=true: resume after this record id (same as the Last-Event-ID header)' },
     },
     responses: {
-      200: { description: 'the records (or, with follow=true, an event stream)', schema: z.object({ value: z.array(StreamRecord) }) },
+      200: {
+        description: 'the records as JSON; with follow=true, a Server-Sent Events stream',
+        content: {
+          'application/json': z.object({ value: z.array(StreamRecord) }),
+          'text/event-stream': z
+            .string()
+            .describe('`id: <jobStreamId>`, `event: <streamType>`, `data: <the record as JSON>` per record, then `event: end` with `data: {"status": ...}`'),
+        },
+      },
     },
   },
 });
@@ -141,9 +155,13 @@ route('jobsStop', {
   },
   doc: {
     path: '/api/v1/jobs/{jobId}/stop',
+    params: { jobId: JobIdParam },
     summary: 'Stop a job (Stopping, then Stopped)',
     tag: 'jobs',
     role: 'operator',
-    responses: { 202: { description: 'stopping', schema: z.object({ jobId: z.string(), status: JobStatus }) } },
+    responses: {
+      202: { description: 'stopping', schema: z.object({ jobId: z.string(), status: JobStatus }) },
+      409: { description: 'the job has already ended' },
+    },
   },
 });

@@ -7,6 +7,7 @@ import { catalog } from '../shared/runbooks/catalog';
 import { CreateRunbookBody, Runbook, UpdateDraftBody } from '../shared/model/runbook';
 import { RunbookName } from '../shared/model/runbook';
 import { badRequest, notFound } from '../shared/http/errors';
+import { RunbookNameParam } from '../shared/openapi/params';
 
 /** Management API: runbooks (create → draft → publish; repository runbooks are read-only). */
 const name = (raw: string | undefined): string => {
@@ -30,7 +31,10 @@ route('runbooksCreate', {
     tag: 'runbooks',
     role: 'admin',
     body: CreateRunbookBody,
-    responses: { 201: { description: 'created', schema: Runbook } },
+    responses: {
+      201: { description: 'created', schema: Runbook, headers: { Location: 'the runbook' } },
+      409: { description: 'the name (or path) is taken, or belongs to a repository runbook' },
+    },
   },
 });
 
@@ -57,7 +61,7 @@ route('runbooksGet', {
     await authenticate(req, { need: 'reader' });
     return json(200, await catalog.require(name(req.params.name)));
   },
-  doc: { path: '/api/v1/runbooks/{name}', summary: 'Get a runbook', tag: 'runbooks', role: 'reader', responses: { 200: { description: 'the runbook', schema: Runbook } } },
+  doc: { params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}', summary: 'Get a runbook', tag: 'runbooks', role: 'reader', responses: { 200: { description: 'the runbook', schema: Runbook } } },
 });
 
 route('runbooksContent', {
@@ -73,11 +77,11 @@ route('runbooksContent', {
     return text(200, value);
   },
   doc: {
-    path: '/api/v1/runbooks/{name}/content',
+    params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}/content',
     summary: "The runbook's script (published, or ?version=draft)",
     tag: 'runbooks',
     role: 'reader',
-    query: { version: { schema: z.enum(['published', 'draft']) } },
+    query: { version: { schema: z.enum(['published', 'draft']).default('published') } },
     responses: { 200: { description: 'the script', schema: z.string(), contentType: 'text/plain' } },
   },
 });
@@ -91,12 +95,12 @@ route('runbooksDraft', {
     return json(200, await catalog.updateDraft(name(req.params.name), body));
   },
   doc: {
-    path: '/api/v1/runbooks/{name}/draft',
+    params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}/draft',
     summary: "Replace the runbook's draft (jobs keep running the published version)",
     tag: 'runbooks',
     role: 'admin',
     body: UpdateDraftBody,
-    responses: { 200: { description: 'the runbook', schema: Runbook } },
+    responses: { 200: { description: 'the runbook', schema: Runbook }, 409: { description: 'a repository runbook (change its file instead)' } },
   },
 });
 
@@ -108,11 +112,11 @@ route('runbooksPublish', {
     return json(200, await catalog.publish(name(req.params.name)));
   },
   doc: {
-    path: '/api/v1/runbooks/{name}/publish',
+    params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}/publish',
     summary: 'Publish the draft as a new version',
     tag: 'runbooks',
     role: 'admin',
-    responses: { 200: { description: 'the runbook, state Published', schema: Runbook } },
+    responses: { 200: { description: 'the runbook, state Published', schema: Runbook }, 409: { description: 'nothing to publish, or a repository runbook' } },
   },
 });
 
@@ -124,5 +128,5 @@ route('runbooksDelete', {
     await catalog.delete(name(req.params.name));
     return { status: 204 };
   },
-  doc: { path: '/api/v1/runbooks/{name}', summary: 'Delete a runbook created through the API', tag: 'runbooks', role: 'admin', responses: { 204: { description: 'deleted' } } },
+  doc: { params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}', summary: 'Delete a runbook created through the API', tag: 'runbooks', role: 'admin', responses: { 204: { description: 'deleted' }, 409: { description: 'a repository runbook (remove its file instead)' } } },
 });

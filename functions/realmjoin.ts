@@ -10,6 +10,7 @@ import { startJob } from '../shared/jobs/start';
 import { waitForJob } from '../shared/jobs/wait';
 import { readJob, readOutputText, readStreams } from '../shared/jobs/read';
 import { StreamType, type StreamRecord } from '../shared/model/job';
+import { JobIdParam, RunbookNameParam } from '../shared/openapi/params';
 
 /**
  * Dialect 2: the RealmJoin runbook API (SPEC §4), under `/api/external/runbook/...` and
@@ -42,6 +43,9 @@ async function parameters(req: HttpRequest): Promise<unknown> {
     throw badRequest(`Request body is not valid JSON: ${(error as Error).message}`);
   }
 }
+
+/** How the document states `?streamTypes=` (repeated; a comma-separated value and any case are accepted too). */
+export const StreamTypesQuery = z.array(StreamType).optional();
 
 /** `?streamTypes=Verbose`, `?streamTypes=Verbose,Error` or repeated; names are not case-sensitive. */
 export function parseStreamTypes(values: string[]): StreamType[] | undefined {
@@ -77,11 +81,17 @@ for (const { prefix, name } of BASES) {
     doc: documented
       ? {
           path: `/${prefix}/{runbookName}/run`,
+          params: { runbookName: RunbookNameParam },
           summary: 'Start a runbook and wait for its result (202 with Location when it takes longer than the wait limit)',
           tag: 'realmjoin',
           role: 'operator',
           body: Parameters,
-          responses: { 200: { description: 'the job ended', schema: RunResult }, 202: { description: 'still running; poll Location', schema: RunResult } },
+          responses: {
+            200: { description: 'the job ended', schema: RunResult },
+            202: { description: 'still running; poll Location', schema: RunResult, headers: { Location: 'the status URL', 'Retry-After': 'seconds' } },
+            404: { description: 'no such runbook (or one this key may not use)' },
+            409: { description: 'the runbook has no published version' },
+          },
         }
       : undefined,
   });
@@ -97,11 +107,16 @@ for (const { prefix, name } of BASES) {
     doc: documented
       ? {
           path: `/${prefix}/{runbookName}/start`,
+          params: { runbookName: RunbookNameParam },
           summary: 'Start a runbook; returns once the job is queued',
           tag: 'realmjoin',
           role: 'operator',
           body: Parameters,
-          responses: { 200: { description: 'queued', schema: z.object({ jobID: z.string(), status: z.string() }) } },
+          responses: {
+            200: { description: 'queued', schema: z.object({ jobID: z.string(), status: z.string() }), headers: { Location: 'the status URL' } },
+            404: { description: 'no such runbook (or one this key may not use)' },
+            409: { description: 'the runbook has no published version' },
+          },
         }
       : undefined,
   });
@@ -134,11 +149,12 @@ for (const { prefix, name } of BASES) {
       doc: documented
         ? {
             path: `/${prefix}/jobs/{jobID}/${suffix}`,
+            params: { jobID: JobIdParam },
             summary,
             tag: 'realmjoin',
             role: 'reader',
             ...(fn === 'outputStreams'
-              ? { query: { streamTypes: { schema: z.string(), description: 'one or more of Output, Error, Warning, Verbose, Debug, Progress (comma-separated or repeated)' } } }
+              ? { query: { streamTypes: { schema: StreamTypesQuery, description: 'one or more of Output, Error, Warning, Verbose, Debug, Progress (repeated, or comma-separated in one value; any case)' } } }
               : {}),
             responses: { 200: schema ? { description: summary, schema } : { description: summary, schema: z.string(), contentType: 'text/plain' } },
           }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/authenticate';
 import { readJson } from '../shared/http/body';
-import { notFound } from '../shared/http/errors';
+import { badRequest, notFound } from '../shared/http/errors';
 import { json } from '../shared/http/respond';
 import { route } from '../shared/http/route';
 import { CreateScheduleBody, ScheduleName, ScheduleView, UpdateScheduleBody } from '../shared/model/schedule';
 import { createSchedule, deleteSchedule, listSchedules, readSchedule, scheduleView, updateSchedule } from '../shared/schedules/manage';
+import { ScheduleNameParam } from '../shared/openapi/params';
 
 /**
  * Management API: schedules (admin manages, reader reads). The timer function that runs them is
@@ -32,7 +33,11 @@ route('schedulesCreate', {
     tag: 'schedules',
     role: 'admin',
     body: CreateScheduleBody,
-    responses: { 201: { description: 'created', schema: ScheduleView } },
+    responses: {
+      201: { description: 'created', schema: ScheduleView, headers: { Location: 'the schedule' } },
+      404: { description: 'no such runbook' },
+      409: { description: 'the name is taken, or the runbook has no published version' },
+    },
   },
 });
 
@@ -42,6 +47,7 @@ route('schedulesList', {
   handler: async (req) => {
     const principal = await authenticate(req, { need: 'reader' });
     const runbook = req.query.get('runbook') ?? undefined;
+    if (runbook !== undefined && (runbook.length === 0 || runbook.length > 128)) throw badRequest("Query 'runbook' must be a runbook name.");
     return json(200, { value: await listSchedules(principal, runbook) });
   },
   doc: {
@@ -49,7 +55,7 @@ route('schedulesList', {
     summary: 'List schedules (optionally of one runbook)',
     tag: 'schedules',
     role: 'reader',
-    query: { runbook: { schema: z.string(), description: 'only the schedules of this runbook' } },
+    query: { runbook: { schema: z.string().min(1).max(128).optional(), description: 'only the schedules of this runbook' } },
     responses: { 200: { description: 'the schedules', schema: z.object({ value: z.array(ScheduleView) }) } },
   },
 });
@@ -61,7 +67,7 @@ route('schedulesGet', {
     const principal = await authenticate(req, { need: 'reader' });
     return json(200, scheduleView(await readSchedule(name(req.params.name), principal)));
   },
-  doc: { path: '/api/v1/schedules/{name}', summary: 'Get a schedule (with nextRun)', tag: 'schedules', role: 'reader', responses: { 200: { description: 'the schedule', schema: ScheduleView } } },
+  doc: { params: { name: ScheduleNameParam }, path: '/api/v1/schedules/{name}', summary: 'Get a schedule (with nextRun)', tag: 'schedules', role: 'reader', responses: { 200: { description: 'the schedule', schema: ScheduleView } } },
 });
 
 route('schedulesUpdate', {
@@ -73,12 +79,15 @@ route('schedulesUpdate', {
     return json(200, await updateSchedule(name(req.params.name), body, principal));
   },
   doc: {
-    path: '/api/v1/schedules/{name}',
+    params: { name: ScheduleNameParam }, path: '/api/v1/schedules/{name}',
     summary: 'Update a schedule (enable/disable, timing, parameters, expiry)',
     tag: 'schedules',
     role: 'admin',
     body: UpdateScheduleBody,
-    responses: { 200: { description: 'the schedule', schema: ScheduleView } },
+    responses: {
+      200: { description: 'the schedule', schema: ScheduleView },
+      409: { description: 'the runbook has no published version, or the schedule changed meanwhile (retry)' },
+    },
   },
 });
 
@@ -90,5 +99,5 @@ route('schedulesDelete', {
     await deleteSchedule(name(req.params.name), principal);
     return { status: 204 };
   },
-  doc: { path: '/api/v1/schedules/{name}', summary: 'Delete a schedule (its jobs stay)', tag: 'schedules', role: 'admin', responses: { 204: { description: 'deleted' } } },
+  doc: { params: { name: ScheduleNameParam }, path: '/api/v1/schedules/{name}', summary: 'Delete a schedule (its jobs stay)', tag: 'schedules', role: 'admin', responses: { 204: { description: 'deleted' } } },
 });

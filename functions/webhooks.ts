@@ -4,9 +4,10 @@ import { readJson } from '../shared/http/body';
 import { badRequest } from '../shared/http/errors';
 import { json, plainText } from '../shared/http/respond';
 import { route } from '../shared/http/route';
-import { CreatedWebhook, CreateWebhookBody, UpdateWebhookBody, Webhook } from '../shared/model/webhook';
+import { CreatedWebhook, CreateWebhookBody, UpdatedWebhook, UpdateWebhookBody, Webhook } from '../shared/model/webhook';
 import { invokeWebhook } from '../shared/webhooks/invoke';
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks, updateWebhook } from '../shared/webhooks/manage';
+import { WebhookNameParam } from '../shared/openapi/params';
 
 /**
  * Dialect 1, the Azure Automation webhook (SPEC §3): `POST /webhooks?token=<token>`, and its
@@ -22,17 +23,24 @@ route('webhookInvoke', {
     summary: 'Start the webhook\'s runbook (the token in the query string is the credential)',
     tag: 'webhooks',
     security: [],
-    query: { token: { schema: z.string(), description: 'The token from the URL shown when the webhook was created' } },
-    body: z.string().describe('Any body up to 512 KB; the runbook gets it byte-for-byte in WebhookData.RequestBody'),
-    bodyContentTypes: ['application/json', 'application/xml', 'application/x-www-form-urlencoded', 'text/plain'],
+    query: { token: { schema: z.string().min(1).max(256), description: 'The token from the URL shown when the webhook was created' } },
+    // Any body (or none): the runbook gets it byte-for-byte in WebhookData.RequestBody. JSON is
+    // the usual one (GitHub, Azure Monitor); any JSON value is taken, objects feed parameterMap.
+    bodyContent: {
+      'application/json': z.unknown().describe('any JSON value (usually an object); up to 512 KB'),
+      'application/xml': z.string(),
+      'application/x-www-form-urlencoded': z.record(z.string(), z.string()),
+      'text/plain': z.string(),
+    },
+    bodyOptional: true,
     responses: {
-      202: { description: 'job queued', schema: z.object({ JobIds: z.array(z.string()) }) },
-      400: { description: 'token invalid, webhook disabled or expired, or a mapped parameter invalid', schema: z.string(), contentType: 'text/plain' },
-      401: { description: 'signature or Entra ID token missing or invalid (webhooks that require one)', schema: z.string(), contentType: 'text/plain' },
-      404: { description: "the webhook's runbook no longer exists", schema: z.string(), contentType: 'text/plain' },
-      413: { description: 'body over 512 KB', schema: z.string(), contentType: 'text/plain' },
-      429: { description: 'over the webhook\'s rate limit (see Retry-After)', schema: z.string(), contentType: 'text/plain' },
-      503: { description: 'storage unreachable: nothing was started, retry (see Retry-After)', schema: z.string(), contentType: 'text/plain' },
+      202: { description: 'job queued', schema: z.object({ JobIds: z.array(z.string()).length(1) }) },
+      400: { description: 'token missing or invalid, webhook disabled or expired, or a mapped parameter invalid' },
+      401: { description: 'signature or Entra ID token missing or invalid (webhooks that require one)' },
+      404: { description: "the webhook was deleted, or its runbook no longer exists" },
+      409: { description: "the webhook's runbook has no published version" },
+      429: { description: "over the webhook's rate limit (see Retry-After)" },
+      503: { description: 'storage unreachable: nothing was started, retry (see Retry-After)' },
     },
   },
 });
@@ -58,7 +66,11 @@ route('webhooksCreate', {
     tag: 'webhooks',
     role: 'admin',
     body: CreateWebhookBody,
-    responses: { 201: { description: 'created', schema: CreatedWebhook } },
+    responses: {
+      201: { description: 'created', schema: CreatedWebhook, headers: { Location: 'the webhook' } },
+      404: { description: 'no such runbook' },
+      409: { description: 'the name is taken, or the runbook has no published version' },
+    },
   },
 });
 
@@ -76,7 +88,7 @@ route('webhooksList', {
     summary: 'List webhooks (never their uri or secrets)',
     tag: 'webhooks',
     role: 'admin',
-    query: { runbook: { schema: z.string(), description: 'only the webhooks of this runbook' } },
+    query: { runbook: { schema: z.string().min(1).max(128).optional(), description: 'only the webhooks of this runbook' } },
     responses: { 200: { description: 'the webhooks', schema: z.object({ value: z.array(Webhook) }) } },
   },
 });
@@ -88,7 +100,7 @@ route('webhooksGet', {
     await authenticate(req, { need: 'admin' });
     return json(200, await getWebhook(req.params.name));
   },
-  doc: { path: '/api/v1/webhooks/{name}', summary: 'Get a webhook (never its uri or secrets)', tag: 'webhooks', role: 'admin', responses: { 200: { description: 'the webhook', schema: Webhook } } },
+  doc: { params: { name: WebhookNameParam }, path: '/api/v1/webhooks/{name}', summary: 'Get a webhook (never its uri or secrets)', tag: 'webhooks', role: 'admin', responses: { 200: { description: 'the webhook', schema: Webhook } } },
 });
 
 route('webhooksUpdate', {
@@ -102,12 +114,15 @@ route('webhooksUpdate', {
     return json(200, webhook);
   },
   doc: {
-    path: '/api/v1/webhooks/{name}',
+    params: { name: WebhookNameParam }, path: '/api/v1/webhooks/{name}',
     summary: 'Update a webhook: enable/disable, extend expiry (not once expired), parameters, features (null removes one)',
     tag: 'webhooks',
     role: 'admin',
     body: UpdateWebhookBody,
-    responses: { 200: { description: 'the webhook', schema: Webhook } },
+    responses: {
+      200: { description: 'the webhook (with `signature.secret` only when this request generated a new one)', schema: UpdatedWebhook },
+      409: { description: 'the webhook has expired: it can be neither re-enabled nor extended' },
+    },
   },
 });
 
@@ -119,5 +134,5 @@ route('webhooksDelete', {
     await deleteWebhook(req.params.name);
     return { status: 204 };
   },
-  doc: { path: '/api/v1/webhooks/{name}', summary: 'Delete a webhook (its URL stops working at once)', tag: 'webhooks', role: 'admin', responses: { 204: { description: 'deleted' } } },
+  doc: { params: { name: WebhookNameParam }, path: '/api/v1/webhooks/{name}', summary: 'Delete a webhook (its URL stops working at once)', tag: 'webhooks', role: 'admin', responses: { 204: { description: 'deleted' } } },
 });

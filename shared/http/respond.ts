@@ -1,8 +1,11 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { PROBLEM_ERRORS, type ErrorFormat } from '../openapi/registry';
 import { HttpError, toHttpError } from './errors';
 
 export type Handler = (req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
-export type ErrorFormatter = (error: HttpError, req: HttpRequest) => HttpResponseInit;
+/** Writes an error in a dialect's format; `doc` is that format as the OpenAPI document declares it. */
+export type ErrorFormatter = ((error: HttpError, req: HttpRequest) => HttpResponseInit) & { doc?: ErrorFormat };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -11,17 +14,24 @@ const TITLES: Record<number, string> = {
 };
 
 /** RFC 9457 problem+json: the management API's and RealmJoin's error shape. */
-export const problem: ErrorFormatter = (error) => ({
-  status: error.status,
-  headers: { 'Content-Type': 'application/problem+json', ...error.headers },
-  body: JSON.stringify({ type: 'about:blank', title: TITLES[error.status] ?? 'Error', status: error.status, detail: error.message }),
-});
+export const problem: ErrorFormatter = Object.assign(
+  (error: HttpError): HttpResponseInit => ({
+    status: error.status,
+    headers: { 'Content-Type': 'application/problem+json', ...error.headers },
+    body: JSON.stringify({ type: 'about:blank', title: TITLES[error.status] ?? 'Error', status: error.status, detail: error.message }),
+  }),
+  { doc: PROBLEM_ERRORS },
+);
 
-export const plainText: ErrorFormatter = (error) => ({
-  status: error.status,
-  headers: { 'Content-Type': 'text/plain; charset=utf-8', ...error.headers },
-  body: error.message,
-});
+/** Azure Automation's webhook answers its errors as a plain sentence. */
+export const plainText: ErrorFormatter = Object.assign(
+  (error: HttpError): HttpResponseInit => ({
+    status: error.status,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', ...error.headers },
+    body: error.message,
+  }),
+  { doc: { content: { 'text/plain': z.string().describe('one sentence naming what is wrong') } } },
+);
 
 /** Wrap a handler: every throw becomes a formatted 4xx/5xx; unexpected ones are logged, not leaked. */
 export function withErrors(handler: Handler, format: ErrorFormatter = problem): Handler {

@@ -8,7 +8,14 @@ import { withErrors, problem, type ErrorFormatter, type Handler } from './respon
  */
 export function route(
   name: string,
-  spec: { methods: HttpMethod[]; route: string; handler: Handler; errors?: ErrorFormatter; doc?: Omit<Operation, 'method'> },
+  spec: {
+    methods: HttpMethod[];
+    route: string;
+    handler: Handler;
+    errors?: ErrorFormatter;
+    /** The operation as documented; its operationId is `name` (with the method when it has several). */
+    doc?: Omit<Operation, 'method' | 'operationId' | 'errors'>;
+  },
 ): void {
   app.http(name, {
     methods: spec.methods,
@@ -16,5 +23,11 @@ export function route(
     authLevel: 'anonymous',
     handler: withErrors(spec.handler, spec.errors ?? problem),
   });
-  if (spec.doc) for (const m of spec.methods) describe({ ...spec.doc, method: m.toLowerCase() as Operation['method'] });
+  const errors = (spec.errors ?? problem).doc;
+  if (spec.doc) {
+    for (const m of spec.methods) {
+      const method = m.toLowerCase() as Operation['method'];
+      describe({ ...spec.doc, method, operationId: spec.methods.length > 1 ? `${name}_${method}` : name, errors });
+    }
+  }
 }

@@ -5,6 +5,7 @@ import { badRequest, forbidden, unauthorized, type HttpError } from '../http/err
 import type { ErrorFormatter } from '../http/respond';
 import { roleAtLeast, type Principal, type Role } from '../model/apiKey';
 import { errorPage, PAGE_HEADERS } from './html';
+import { HtmlPage, KompiraDetail } from './schemas';
 
 /**
  * Kompira's HTTP conventions: a request is an API call when it sends `Accept: application/json`
@@ -52,10 +53,14 @@ export function htmlResponse(status: number, html: string, headers: Record<strin
   return { status, headers: { ...PAGE_HEADERS, Vary: 'Accept', ...headers }, body: html };
 }
 
-export const kompiraErrors: ErrorFormatter = (error: HttpError, req) =>
-  formatForError(req) === 'json'
-    ? jsonResponse(error.status, { detail: error.message }, error.headers)
-    : htmlResponse(error.status, errorPage(error.status, error.message), error.headers);
+/** As Kompira (Django REST framework) does: `application/json` `{"detail": ...}` to API calls, a page to browsers. */
+export const kompiraErrors: ErrorFormatter = Object.assign(
+  (error: HttpError, req: HttpRequest): HttpResponseInit =>
+    formatForError(req) === 'json'
+      ? jsonResponse(error.status, { detail: error.message }, error.headers)
+      : htmlResponse(error.status, errorPage(error.status, error.message), error.headers),
+  { doc: { content: { 'application/json': KompiraDetail, 'text/html': HtmlPage } } },
+);
 
 export const CHALLENGE = 'Token';
 

@@ -23,7 +23,24 @@ export const RunbookParameter = z.object({
   default: z.unknown().optional(),
   description: z.string().max(1024).optional(),
   secret: z.boolean().default(false),
-});
+})
+  // A default must match the type (checkDefinitions refuses one that does not); the document says so.
+  .meta({
+    allOf: (
+      [
+        ['string', { type: 'string' }],
+        ['int', { type: 'integer' }],
+        ['bool', { type: 'boolean' }],
+        ['datetime', { type: 'string', description: 'an ISO 8601 date-time' }],
+        ['object', { type: 'object' }],
+        ['array', { type: 'array' }],
+      ] as const
+    ).map(([type, value]) => ({
+      // A missing type is 'string', so the string case also applies when `type` is absent.
+      if: type === 'string' ? { properties: { type: { const: type } } } : { properties: { type: { const: type } }, required: ['type'] },
+      then: { properties: { default: value } },
+    })),
+  });
 export type RunbookParameter = z.infer<typeof RunbookParameter>;
 
 export const RunbookType = z.enum(['node', 'bash', 'python3', 'pwsh']);

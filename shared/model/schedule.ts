@@ -24,12 +24,19 @@ export const WeekDay = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
   return hit;
-});
+})
+  // The document names the canonical days; any case and three-letter abbreviations are accepted too.
+  .meta({ enum: [...WEEK_DAYS], description: 'a day of the week (any case; "Mon" … "Sun" are accepted too)' });
+
+/** How the document states the ranges below (zod's refine has no JSON Schema form). */
+const dayOfMonth = { anyOf: [{ const: -1 }, { minimum: 1, maximum: 31 }], description: '1 … 31, or -1 for the last day of the month' };
+const occurrenceOfMonth = { anyOf: [{ const: -1 }, { minimum: 1, maximum: 5 }], description: '1 … 5 (first … fifth), or -1 for the last' };
 
 export const MonthDay = z
   .number()
   .int()
-  .refine((d) => d === -1 || (d >= 1 && d <= 31), 'a day of the month is 1 … 31, or -1 for the last day');
+  .refine((d) => d === -1 || (d >= 1 && d <= 31), 'a day of the month is 1 … 31, or -1 for the last day')
+  .meta(dayOfMonth);
 
 export const MonthlyOccurrence = z
   .object({
@@ -37,7 +44,8 @@ export const MonthlyOccurrence = z
     occurrence: z
       .number()
       .int()
-      .refine((n) => n === -1 || (n >= 1 && n <= 5), 'occurrence is 1 … 5 (first … fifth), or -1 for the last'),
+      .refine((n) => n === -1 || (n >= 1 && n <= 5), 'occurrence is 1 … 5 (first … fifth), or -1 for the last')
+      .meta(occurrenceOfMonth),
   })
   .strict();
 
@@ -105,8 +113,8 @@ export const ScheduleDefinition = z.object({
   frequency: Frequency.optional(),
   interval: z.number().int().optional(),
   weekDays: z.array(z.enum(WEEK_DAYS)).optional(),
-  monthDays: z.array(z.number().int()).optional(),
-  monthlyOccurrences: z.array(z.object({ day: z.enum(WEEK_DAYS), occurrence: z.number().int() })).optional(),
+  monthDays: z.array(z.number().int().meta(dayOfMonth)).optional(),
+  monthlyOccurrences: z.array(z.object({ day: z.enum(WEEK_DAYS), occurrence: z.number().int().meta(occurrenceOfMonth) })).optional(),
   startTime: z.string().optional(),
   expiryTime: z.string().optional(),
   timeZone: z.string(),

@@ -149,7 +149,13 @@ export const Webhook = z.object({
 });
 export type Webhook = z.infer<typeof Webhook>;
 
+/** A generated signing secret is shown in the one answer that generated it (create or PATCH), never again. */
+const SignatureShownOnce = SignatureView.extend({ secret: z.string().optional().describe('Only when this request generated it: shown once') });
+
 export const CreatedWebhook = Webhook.extend({
   uri: z.string().describe('The webhook URL with its token: shown in this response only'),
-  signature: SignatureView.extend({ secret: z.string().optional().describe('Only when generated: shown once') }).optional(),
+  signature: SignatureShownOnce.optional(),
 });
+
+/** PATCH's answer: a `signature` sent without `secret` generates one, shown here once. */
+export const UpdatedWebhook = Webhook.extend({ signature: SignatureShownOnce.optional() });

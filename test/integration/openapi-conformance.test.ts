@@ -1,0 +1,338 @@
+// The OpenAPI document says what the service does (issue 10 item 5): every operation it lists is
+// called on the real local host, and every real answer (its status, media type and body) is checked
+// against the response the document declares for it, with a JSON Schema 2020-12 validator (OpenAPI
+// 3.1's schema dialect). Each operation must be seen succeeding and, when it declares 4xx answers,
+// failing too; a 4xx must be declared by its own status, not left to `default`.
+import { randomBytes } from 'node:crypto';
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { beforeAll, describe, expect, it, inject } from 'vitest';
+import { api, basic, uniqueName, type Api } from '../support/api';
+import { http, type HttpResult } from '../support/http';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let a: Api;
+let doc: Json;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+const compiled = new Map<string, ValidateFunction>();
+const validator = (schema: object): ValidateFunction => {
+  const key = JSON.stringify(schema);
+  let v = compiled.get(key);
+  if (!v) compiled.set(key, (v = ajv.compile(schema)));
+  return v;
+};
+
+interface Op {
+  id: string;
+  method: string;
+  template: string;
+  re: RegExp;
+  literal: number;
+  def: Json;
+}
+let ops: Op[] = [];
+/** operationId → statuses seen (and checked). */
+const seen = new Map<string, Set<number>>();
+
+function findOp(method: string, pathname: string): Op {
+  const matching = ops.filter((o) => o.method === method.toLowerCase() && o.re.test(pathname)).sort((x, y) => y.literal - x.literal);
+  if (!matching.length) throw new Error(`the document has no operation for ${method} ${pathname}`);
+  return matching[0]!;
+}
+
+const JSONISH = /^application\/(.+\+)?json$/;
+
+/** Checks one real answer against the document; returns it for the test's own assertions. */
+function conform(method: string, path: string, r: HttpResult, requestBody?: { contentType: string; value: unknown }): HttpResult {
+  const url = new URL(path, 'http://x');
+  const op = findOp(method, url.pathname);
+  const where = `${op.id} (${method} ${path}) → ${r.status}`;
+  const declared = op.def.responses[String(r.status)];
+  if (r.status < 500) expect(declared, `${where}: status not declared`).toBeDefined();
+  const response = declared ?? op.def.responses.default;
+  expect(response, `${where}: neither the status nor default is declared`).toBeDefined();
+  const media = (r.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!response.content) {
+    expect(r.text, `${where}: declared without content, but a body came`).toBe('');
+  } else {
+    expect(Object.keys(response.content), `${where}: media type ${media || '(none)'} not declared`).toContain(media);
+    const body = JSONISH.test(media) ? JSON.parse(r.text) : r.text;
+    const validate = validator(response.content[media].schema);
+    expect(validate(body), `${where}: body does not match the declared ${media} schema: ${ajv.errorsText(validate.errors)}\n${r.text.slice(0, 600)}`).toBe(true);
+  }
+  // What this test sends to succeed is what a generated client would send: the document must take it.
+  if (requestBody && r.status < 300) {
+    const schema = op.def.requestBody?.content?.[requestBody.contentType]?.schema;
+    expect(schema, `${where}: request media type ${requestBody.contentType} not declared`).toBeDefined();
+    const validate = validator(schema);
+    expect(validate(requestBody.value), `${where}: the accepted request body does not match its schema: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  }
+  if (r.status < 300) {
+    // The path parameters of an accepted request keep to their declared schemas.
+    const values = op.re.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+    const names = [...op.template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    names.forEach((name, i) => {
+      const param = (op.def.parameters as Json[]).find((p) => p.in === 'path' && p.name === name);
+      expect(validator(param.schema)(values[i]), `${where}: path parameter ${name}=${values[i]} outside its schema`).toBe(true);
+    });
+  }
+  let s = seen.get(op.id);
+  if (!s) seen.set(op.id, (s = new Set()));
+  s.add(r.status);
+  return r;
+}
+
+/** An authenticated JSON call (admin key unless `key` is given), checked against the document. */
+async function call(method: string, path: string, body?: unknown, opts: { key?: string | null; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+  const key = opts.key === undefined ? a.key : opts.key;
+  const headers: Record<string, string> = { ...(key ? { Authorization: basic(key) } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...opts.headers };
+  const r = await http(a.url, path, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  return conform(method, path, r, body !== undefined && typeof body !== 'string' ? { contentType: 'application/json', value: body } : undefined);
+}
+
+const SCRIPT = 'echo "count=$Count who=$Who"\necho "a warning" >&2\necho done\n';
+const rb = uniqueName('oa');
+const rbOther = uniqueName('oa-other');
+const rbSlow = uniqueName('oa-slow');
+let jobId = '';
+let readerKey = '';
+
+beforeAll(async () => {
+  a = api(inject('hookbookUrl'), inject('hookbookAdminKey'));
+  const r = await http(a.url, '/api/openapi.json');
+  expect(r.status).toBe(200);
+  doc = r.json;
+  ops = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([template, methods]) =>
+    Object.entries(methods).map(([method, def]) => {
+      // `{path}` (Kompira's object path) spans segments; every other parameter is one segment.
+      const re = new RegExp(`^${template.split(/(\{\w+\})/).map((part) => (part === '{path}' ? '(.+)' : /^\{\w+\}$/.test(part) ? '([^/]+)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+      return { id: def.operationId as string, method, template, re, literal: template.replace(/\{\w+\}/g, '').length, def };
+    }),
+  );
+  const k = await call('POST', '/api/v1/keys', { role: 'reader', description: 'openapi conformance' });
+  expect(k.status).toBe(201);
+  readerKey = k.json.key;
+});
+
+// Jobs run on a busy 2-core machine: waits are long, never timed.
+describe('every operation answers as the OpenAPI document says', { timeout: 180_000 }, () => {
+  it('the document: every operation has a unique operationId and its own 4xx answers', () => {
+    const ids = ops.map((o) => o.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const o of ops) {
+      expect(o.id, `${o.method} ${o.template}`).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
+      if (!['health', 'openapi'].includes(o.id)) expect(Object.keys(o.def.responses).some((c) => /^4\d\d$/.test(c)), o.id).toBe(true);
+    }
+  });
+
+  it('service: health and the document itself', async () => {
+    expect((await call('GET', '/api/health', undefined, { key: null })).status).toBe(200);
+    expect((await call('GET', '/api/openapi.json', undefined, { key: null })).status).toBe(200);
+  });
+
+  it('runbooks', async () => {
+    const parameters = [
+      { name: 'Count', type: 'int', default: 2 },
+      { name: 'Who', type: 'string', default: 'nobody' },
+      { name: 'When', type: 'datetime' },
+    ];
+    const create = {
+      name: rb,
+      type: 'bash',
+      content: SCRIPT,
+      description: 'OpenAPI conformance',
+      parameters,
+    };
+    expect((await call('POST', '/api/v1/runbooks', create)).status).toBe(201);
+    expect((await call('POST', '/api/v1/runbooks', create)).status).toBe(409);
+    expect((await call('POST', '/api/v1/runbooks', { name: uniqueName('oa-bad'), type: 'bash', content: 'x', parameters: [{ name: 'N', type: 'int', default: 'two' }] })).status).toBe(400);
+    expect((await call('POST', '/api/v1/runbooks', { name: rbOther, type: 'bash', content: 'echo other' })).status).toBe(201);
+    expect((await call('POST', '/api/v1/runbooks', { name: rbSlow, type: 'bash', content: 'sleep 120' })).status).toBe(201);
+    expect((await call('GET', '/api/v1/runbooks')).status).toBe(200);
+    expect((await call('GET', '/api/v1/runbooks', undefined, { key: null })).status).toBe(401);
+    expect((await call('GET', `/api/v1/runbooks/${rb}`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/runbooks/${uniqueName('missing')}`)).status).toBe(404);
+    const content = await call('GET', `/api/v1/runbooks/${rb}/content?version=draft`);
+    expect(content.text).toBe(SCRIPT);
+    expect((await call('GET', `/api/v1/runbooks/${rb}/content?version=newest`)).status).toBe(400);
+    expect((await call('PUT', `/api/v1/runbooks/${rb}/draft`, { content: SCRIPT, description: 'OpenAPI conformance, v1', parameters })).status).toBe(200);
+    expect((await call('PUT', `/api/v1/runbooks/${rb}/draft`, { description: 'no content' })).status).toBe(400);
+    for (const name of [rb, rbSlow]) expect((await call('POST', `/api/v1/runbooks/${name}/publish`)).status).toBe(200);
+    expect((await call('POST', `/api/v1/runbooks/${uniqueName('missing')}/publish`)).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/runbooks/${rbOther}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/runbooks/${rbOther}`)).status).toBe(404);
+  });
+
+  it('jobs, with JSON and Server-Sent Events streams', async () => {
+    const started = await call('POST', '/api/v1/jobs', { runbook: rb, parameters: { Count: 3, Who: 'me' } });
+    expect(started.status).toBe(202);
+    jobId = started.json.jobId;
+    expect((await call('POST', '/api/v1/jobs', { runbook: rb, parameters: { Count: 'three' } })).status).toBe(400);
+    expect((await call('POST', '/api/v1/jobs', { runbook: uniqueName('missing') })).status).toBe(404);
+    await a.waitForStatus(jobId, ['Completed', 'Failed'], 90_000);
+    expect((await call('GET', `/api/v1/jobs?runbook=${rb}&top=10`)).json.value.length).toBeGreaterThan(0);
+    expect((await call('GET', '/api/v1/jobs?runbook=')).status).toBe(400);
+    expect((await call('GET', '/api/v1/jobs?top=0')).status).toBe(400);
+    expect((await call('GET', `/api/v1/jobs/${jobId}`)).json.status).toBe('Completed');
+    expect((await call('GET', '/api/v1/jobs/0190f0e0-0000-7000-8000-000000000000')).status).toBe(404);
+    const streams = await call('GET', `/api/v1/jobs/${jobId}/streams`);
+    expect(streams.json.value.map((s: Json) => s.streamText)).toContain('count=3 who=me');
+    expect((await call('GET', `/api/v1/jobs/${jobId}/streams?streamTypes=Output&streamTypes=Warning`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/jobs/${jobId}/streams?streamTypes=Loud`)).status).toBe(400);
+    const sse = await call('GET', `/api/v1/jobs/${jobId}/streams?follow=true`);
+    expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(sse.text).toMatch(/^event: end$/m);
+    // Every record event's data is a stream record as the JSON answer describes it.
+    const record = doc.paths['/api/v1/jobs/{jobId}/streams'].get.responses['200'].content['application/json'].schema.properties.value.items;
+    const events = sse.text.split('\n\n').filter((e) => /^id: /m.test(e));
+    expect(events.length).toBeGreaterThan(0);
+    for (const e of events) expect(validator(record)(JSON.parse(/^data: (.*)$/m.exec(e)![1]!)), e).toBe(true);
+    expect((await call('GET', `/api/v1/jobs/${jobId}/streams?follow=maybe`)).status).toBe(400);
+    expect((await call('POST', `/api/v1/jobs/${jobId}/stop`)).status).toBe(409);
+    const slow = await call('POST', '/api/v1/jobs', { runbook: rbSlow });
+    expect((await call('POST', `/api/v1/jobs/${slow.json.jobId}/stop`)).status).toBe(202);
+  });
+
+  it('keys', async () => {
+    const created = await call('POST', '/api/v1/keys', { role: 'operator', runbooks: [rb] });
+    expect(created.status).toBe(201);
+    expect((await call('POST', '/api/v1/keys', { role: 'owner' })).status).toBe(400);
+    expect((await call('GET', '/api/v1/keys')).status).toBe(200);
+    expect((await call('GET', '/api/v1/keys', undefined, { key: readerKey })).status).toBe(403);
+    expect((await call('DELETE', `/api/v1/keys/${created.json.keyId}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/keys/${created.json.keyId}`)).status).toBe(404);
+  });
+
+  it('RealmJoin', async () => {
+    const base = '/api/external/runbook';
+    const run = await call('POST', `${base}/${rb}/run`, { Count: 1 });
+    expect([200, 202]).toContain(run.status);
+    expect((await call('POST', `${base}/${uniqueName('missing')}/run`, {})).status).toBe(404);
+    const start = await call('POST', `${base}/${rb}/start`, { Who: 'rj' });
+    expect(start.status).toBe(200);
+    expect((await call('POST', `${base}/${rb}/start`, {}, { key: null })).status).toBe(401);
+    const id = run.json.jobID;
+    await a.waitForStatus(id, ['Completed', 'Failed'], 90_000);
+    expect((await call('GET', `${base}/jobs/${id}/status`)).text).toBe('Completed');
+    expect((await call('GET', `${base}/jobs/0190f0e0-0000-7000-8000-000000000000/status`)).status).toBe(404);
+    expect((await call('GET', `${base}/jobs/${id}/output/text`)).text).toContain('count=1');
+    expect((await call('GET', `${base}/jobs/${id}/output/text`, undefined, { key: null })).status).toBe(401);
+    expect((await call('GET', `${base}/jobs/${id}/output/streams?streamTypes=Output,Warning`)).status).toBe(200);
+    expect((await call('GET', `${base}/jobs/${id}/output/streams?streamTypes=Loud`)).status).toBe(400);
+    expect((await call('GET', `${base}/jobs/${id}/exception/text`)).status).toBe(200);
+    expect((await call('GET', `${base}/jobs/${id}/exception/text`, undefined, { key: null })).status).toBe(401);
+  });
+
+  it('webhooks: manage, and invoke with a JSON body', async () => {
+    const name = uniqueName('oa-hook');
+    const created = await call('POST', '/api/v1/webhooks', { name, runbook: rb, parameters: { Count: 5 } });
+    expect(created.status).toBe(201);
+    expect((await call('POST', '/api/v1/webhooks', { name, runbook: rb })).status).toBe(409);
+    expect((await call('POST', '/api/v1/webhooks', { name: uniqueName('oa-hook'), runbook: uniqueName('missing') })).status).toBe(404);
+    expect((await call('POST', '/api/v1/webhooks', { name: '-bad', runbook: rb })).status).toBe(400);
+    expect((await call('GET', `/api/v1/webhooks?runbook=${rb}`)).json.value.length).toBe(1);
+    expect((await call('GET', '/api/v1/webhooks?runbook=')).status).toBe(400);
+    expect((await call('GET', `/api/v1/webhooks/${name}`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/webhooks/${uniqueName('missing')}`)).status).toBe(404);
+    // A signature without a secret generates one: shown in this one answer, as the document says.
+    const patched = await call('PATCH', `/api/v1/webhooks/${name}`, { signature: { scheme: 'hmac-sha256' } });
+    expect(patched.json.signature.secret).toEqual(expect.any(String));
+    const again = await call('PATCH', `/api/v1/webhooks/${name}`, { description: 'no secret in this answer' });
+    expect(again.json.signature.secret).toBeUndefined();
+    expect((await call('PATCH', `/api/v1/webhooks/${name}`, { isEnabled: 'yes' })).status).toBe(400);
+    expect((await call('PATCH', `/api/v1/webhooks/${name}`, { signature: null })).status).toBe(200);
+
+    const token = new URL(created.json.uri).searchParams.get('token')!;
+    const payload = { action: 'opened', issue: { number: 1, title: 'x' } };
+    const invoke = (query: string, body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
+      http(a.url, `/webhooks${query}`, { method: 'POST', headers, body }).then((r) =>
+        conform('POST', `/webhooks${query}`, r, headers['Content-Type'] === 'application/json' ? { contentType: 'application/json', value: JSON.parse(body) } : undefined),
+      );
+    expect((await invoke(`?token=${encodeURIComponent(token)}`, JSON.stringify(payload))).status).toBe(202);
+    expect((await invoke(`?token=${encodeURIComponent(token)}`, 'plain text', { 'Content-Type': 'text/plain' })).status).toBe(202);
+    expect((await invoke('', JSON.stringify(payload))).status).toBe(400);
+    expect((await invoke(`?token=${randomBytes(16).toString('hex')}`, '{}')).status).toBe(400);
+
+    expect((await call('DELETE', `/api/v1/webhooks/${name}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/webhooks/${name}`)).status).toBe(404);
+  });
+
+  it('schedules', async () => {
+    const name = uniqueName('oa-sched');
+    const created = await call('POST', '/api/v1/schedules', { name, runbook: rb, frequency: 'Month', monthDays: [1, -1], startTime: '2030-01-01T03:00:00Z', timeZone: 'UTC', isEnabled: false });
+    expect(created.status).toBe(201);
+    expect((await call('POST', '/api/v1/schedules', { name, runbook: rb, cronExpression: '0 3 * * *' })).status).toBe(409);
+    expect((await call('POST', '/api/v1/schedules', { name: uniqueName('oa-sched'), runbook: rb, frequency: 'Month', monthDays: [32], startTime: '2030-01-01T03:00:00Z' })).status).toBe(400);
+    expect((await call('POST', '/api/v1/schedules', { name: uniqueName('oa-sched'), runbook: uniqueName('missing'), cronExpression: '0 3 * * *' })).status).toBe(404);
+    expect((await call('GET', `/api/v1/schedules?runbook=${rb}`)).json.value.length).toBe(1);
+    expect((await call('GET', '/api/v1/schedules?runbook=')).status).toBe(400);
+    expect((await call('GET', `/api/v1/schedules/${name}`)).json.monthDays).toEqual([1, -1]);
+    expect((await call('GET', `/api/v1/schedules/${uniqueName('missing')}`)).status).toBe(404);
+    const weekly = await call('PATCH', `/api/v1/schedules/${name}`, { frequency: 'Week', weekDays: ['Monday', 'Friday'] });
+    expect(weekly.status, weekly.text).toBe(200);
+    expect((await call('PATCH', `/api/v1/schedules/${name}`, { weekDays: ['Someday'] })).status).toBe(400);
+    expect((await call('DELETE', `/api/v1/schedules/${name}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/schedules/${name}`)).status).toBe(404);
+  });
+
+  it('Kompira: objects, folders, execute and processes, as JSON and as pages', async () => {
+    const json = { Accept: 'application/json' };
+    const jobflow = `/kompira/api/${rb}`;
+    expect((await call('GET', `${jobflow}`, undefined, { headers: json })).json.type_object).toBe('/system/types/Jobflow');
+    expect((await call('GET', jobflow)).headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await call('GET', '/kompira/api?format=json&page=1&page_size=5')).json.count).toBeGreaterThan(0);
+    expect((await call('GET', '/kompira/api?format=json&page_size=1000')).status).toBe(400);
+    expect((await call('GET', `/kompira/api/${uniqueName('missing')}`, undefined, { headers: json })).status).toBe(404);
+    expect((await call('GET', `/kompira/api/${uniqueName('missing')}`)).headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await call('GET', jobflow, undefined, { key: null, headers: json })).status).toBe(401);
+
+    const executed = await call('POST', `${jobflow}.execute`, { Count: 4 }, { headers: json });
+    expect(executed.json).toMatch(/^\/process\//);
+    const form = new URLSearchParams({ Count: '6', format: 'json' }).toString();
+    const byForm = conform(
+      'POST',
+      `${jobflow}.execute`,
+      await http(a.url, `${jobflow}.execute`, { method: 'POST', headers: { Authorization: basic(a.key), 'Content-Type': 'application/x-www-form-urlencoded' }, body: form }),
+      { contentType: 'application/x-www-form-urlencoded', value: Object.fromEntries(new URLSearchParams(form)) },
+    );
+    expect(byForm.status).toBe(200);
+    // A person's browser posting the e-mail's form gets a page, as declared.
+    const browserForm = new URLSearchParams({ Count: '7', token: a.key }).toString();
+    const page = conform(
+      'POST',
+      `${jobflow}.execute`,
+      await http(a.url, `${jobflow}.execute`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: browserForm }),
+      { contentType: 'application/x-www-form-urlencoded', value: Object.fromEntries(new URLSearchParams(browserForm)) },
+    );
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await call('POST', `${jobflow}.execute`, '<a/>', { headers: { ...json, 'Content-Type': 'application/xml' } })).status).toBe(415);
+    expect((await call('POST', `${jobflow}.execute`, { Count: 'many' }, { headers: json })).status).toBe(400);
+    expect((await call('POST', `${jobflow}.execute`, {}, { key: null, headers: json })).status).toBe(401);
+
+    const processAt = `/kompira${executed.json}`;
+    expect((await call('GET', `${processAt}?format=json`)).json.hookbook_status).toBeDefined();
+    expect((await call('GET', processAt)).headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await call('GET', '/kompira/process/0190f0e0-0000-7000-8000-000000000000?format=json')).status).toBe(404);
+  });
+
+  it('Kompira notification e-mail', async () => {
+    const minted = await call('POST', '/api/v1/kompira/mail', { path: `/api/${rb}`, subject: 'Restart?' });
+    expect(minted.status).toBe(201);
+    expect((await call('POST', '/api/v1/kompira/mail', { path: `/api/${rb}`, token: a.key })).status).toBe(200);
+    expect((await call('POST', '/api/v1/kompira/mail', { path: `/api/${uniqueName('missing')}` })).status).toBe(404);
+    expect((await call('POST', '/api/v1/kompira/mail', { path: 'no-slash' })).status).toBe(400);
+  });
+
+  it('covered every operation: each seen succeeding, and failing where it declares a 4xx', () => {
+    const missing: string[] = [];
+    for (const o of ops) {
+      const statuses = [...(seen.get(o.id) ?? [])];
+      if (!statuses.some((s) => s < 300)) missing.push(`${o.id}: no 2xx`);
+      const declares4xx = Object.keys(o.def.responses).some((c) => /^4\d\d$/.test(c));
+      if (declares4xx && !statuses.some((s) => s >= 400 && s < 500)) missing.push(`${o.id}: no 4xx`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
