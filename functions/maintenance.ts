@@ -1,4 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { settings } from '../shared/config';
 import { JobMessage } from '../shared/model/job';
 import { JOB_QUEUE } from '../shared/store/jobQueue';
 import { sweepJobs } from '../shared/jobs/sweep';
@@ -30,6 +31,7 @@ export async function jobPoison(message: unknown, context: InvocationContext): P
   await failPoisonedJob(parsed.data.jobId, Number(context.triggerMetadata?.dequeueCount ?? 0));
 }
 
-app.timer('jobSweeper', { schedule: '%HOOKBOOK_SWEEPER_CRON%', runOnStartup: false, handler: jobSweeper });
-app.timer('jobRetention', { schedule: '%HOOKBOOK_RETENTION_CRON%', runOnStartup: false, handler: jobRetention });
+const { sweeperCron, retentionCron } = settings(); // fixed at registration, like any trigger's schedule
+app.timer('jobSweeper', { schedule: sweeperCron, runOnStartup: false, handler: jobSweeper });
+app.timer('jobRetention', { schedule: retentionCron, runOnStartup: false, handler: jobRetention });
 app.storageQueue('jobPoison', { queueName: `${JOB_QUEUE}-poison`, connection: 'AzureWebJobsStorage', handler: jobPoison });

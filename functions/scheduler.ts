@@ -1,5 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { DEFAULT_SCHEDULER_CRON, runScheduler, schedulerSettings } from '../shared/schedules/scheduler';
+import { runScheduler, schedulerSettings } from '../shared/schedules/scheduler';
 
 /**
  * The scheduler: a timer trigger that creates the jobs of due schedule occurrences.
@@ -13,8 +13,7 @@ import { DEFAULT_SCHEDULER_CRON, runScheduler, schedulerSettings } from '../shar
 const settings = schedulerSettings(); // a bad setting stops the app at start, loudly
 
 app.timer('scheduler', {
-  // `%NAME%` is resolved by the Functions host; without the setting, the default applies.
-  schedule: process.env.HOOKBOOK_SCHEDULER_CRON ? '%HOOKBOOK_SCHEDULER_CRON%' : DEFAULT_SCHEDULER_CRON,
+  schedule: settings.cron,
   runOnStartup: false,
   useMonitor: true,
   handler: async (timer: Timer, ctx: InvocationContext): Promise<void> => {

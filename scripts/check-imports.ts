@@ -4,7 +4,10 @@
  *   from outside, as an operator would, and may too);
  * - shared/store/ imports nothing of the core but model/, config and errors (the store serves the
  *   core, never the other way round);
- * - no import cycles among the modules loaded at start (static, non-type-only imports).
+ * - no import cycles among the modules loaded at start (static, non-type-only imports);
+ * - settings come from shared/config.ts: no other file of functions/ or shared/ reads process.env
+ *   (the runner forwards the host's PATH and HOOKBOOK_PASS_ENV's variables to runbooks; that is
+ *   not reading a setting).
  * Exit code 1 with one line per breach.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,6 +19,8 @@ const CODE_DIRS = ['functions', 'shared', 'local', 'cli', 'scripts'];
 const STORAGE_SDK = /^@azure\/(data-tables|storage-queue|storage-blob|storage-file-share)(\/|$)/;
 const MAY_USE_STORAGE_SDK = ['shared/store/', 'local/', 'test/', 'bench/'];
 const STORE_MAY_IMPORT = ['shared/store/', 'shared/model/', 'shared/config.ts', 'shared/errors.ts'];
+const APP_DIRS = ['functions/', 'shared/'];
+const MAY_READ_ENV = ['shared/config.ts', 'shared/runners/runner.ts'];
 
 function files(dir: string): string[] {
   const abs = path.join(root, dir);
@@ -84,6 +89,9 @@ export function check(): string[] {
   const all = [...CODE_DIRS, 'test', 'bench'].flatMap(files);
   const graph = new Map<string, string[]>();
   for (const file of all) {
+    if (APP_DIRS.some((d) => file.startsWith(d)) && !MAY_READ_ENV.includes(file) && /\bprocess\.env\b/.test(readFileSync(path.join(root, file), 'utf8'))) {
+      problems.push(`${file}: reads process.env; settings are read through shared/config.ts`);
+    }
     const edges: string[] = [];
     for (const imp of importsOf(file)) {
       if (STORAGE_SDK.test(imp.specifier) && !MAY_USE_STORAGE_SDK.some((p) => file.startsWith(p))) {
@@ -134,5 +142,5 @@ if (require.main === module) {
     console.error(`check-imports: ${problems.length} boundary breach${problems.length > 1 ? 'es' : ''}`);
     process.exit(1);
   }
-  console.log('check-imports: storage SDKs only in shared/store/ and local/, the store imports no core, no import cycles');
+  console.log('check-imports: storage SDKs only in shared/store/ and local/, the store imports no core, no import cycles, settings only from shared/config.ts');
 }

@@ -1,65 +1,106 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /**
- * App settings → typed configuration. Every setting Hookbook reads is listed here, so that the
- * README's configuration table and this schema can be compared line by line.
+ * Every app setting Hookbook reads, one line each: the environment variable, its type with its
+ * default, and the sentence the README's configuration table says about it
+ * (test/unit/config.test.ts holds the three against each other and against infra/main.bicep).
+ * Adding a setting is one line in SETTINGS. Nothing else reads process.env for a setting; the
+ * local host's own plumbing (PORT, HOOKBOOK_STORAGE, ... in local/) is not an app setting.
  */
-const intSetting = (fallback: number) =>
+
+type Env = Record<string, string | undefined>;
+
+/** An empty value counts as unset (app settings cannot always be removed, only emptied). */
+const unset = (v: unknown) => (v === '' ? undefined : v);
+const int = (fallback: number) =>
   z.preprocess((v) => (v === undefined || v === '' ? fallback : Number(v)), z.number().int().nonnegative());
+const text = (fallback: string) => z.preprocess(unset, z.string().trim().default(fallback));
+const optionalText = () => z.preprocess(unset, z.string().trim().optional());
+const flag = (fallback: boolean) =>
+  z.preprocess((v) => (v === undefined || v === '' ? fallback : !/^(false|0|no|off)$/i.test(String(v).trim())), z.boolean());
+const list = () =>
+  z.preprocess((v) => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean), z.array(z.string()));
 
-const settingsSchema = z.object({
-  storageConnection: z.string().optional(),
-  storageAccountName: z.string().optional(),
-  publicUrl: z.string().default('http://localhost:7071'),
-  runbookPrefix: z.string().default('rjgit-'),
-  runbooksDir: z.string().default('runbooks'),
-  runWaitSeconds: intSetting(220),
-  leaseSeconds: intSetting(60),
-  defaultTimeoutSeconds: intSetting(3 * 60 * 60),
-  retentionDays: intSetting(30),
-  streamCapBytes: intSetting(1024 * 1024),
-  stopGraceSeconds: intSetting(10),
-  bootstrapKey: z.string().optional(),
-  encryptionKey: z.string().optional(),
-  tablePrefix: z.string().default(''),
-  /** Seconds a job over its runbook's maxConcurrency waits (still Queued) before it asks for a slot again. */
-  concurrencyRetrySeconds: intSetting(5),
-  /** Seconds a Queued job may wait after its message was sent before the sweeper queues it again. */
-  orphanSeconds: intSetting(300),
-  /** Jobs the retention cleaner deletes per run. */
-  retentionBatch: intSetting(500),
-});
+const setting = <T extends z.ZodType>(env: string, type: T, doc: string) => ({ env, type, doc });
 
-export type Settings = z.infer<typeof settingsSchema>;
+export const SETTINGS = {
+  storageConnection: setting('AzureWebJobsStorage', optionalText(), 'storage connection string (Azurite locally)'),
+  storageAccountName: setting('AzureWebJobsStorage__accountName', optionalText(), 'storage account for managed identity (in Azure)'),
+  publicUrl: setting(
+    'HOOKBOOK_PUBLIC_URL',
+    z.preprocess(unset, z.string().trim().default('http://localhost:7071').transform((u) => u.replace(/\/+$/, ''))),
+    'base URL shown in webhook URIs and links',
+  ),
+  bootstrapKey: setting('HOOKBOOK_BOOTSTRAP_KEY', optionalText(), '`<keyId>:<secret>`: ensures an admin API key at start'),
+  encryptionKey: setting('HOOKBOOK_ENCRYPTION_KEY', optionalText(), 'key for secret parameters and signing secrets at rest'),
+  runbooksDir: setting('HOOKBOOK_RUNBOOKS_DIR', text('runbooks'), 'repository runbooks'),
+  // An empty prefix is a valid choice here, so empty is not "unset".
+  runbookPrefix: setting('HOOKBOOK_RUNBOOK_PREFIX', z.string().default('rjgit-'), 'name prefix of repository runbooks'),
+  tablePrefix: setting('HOOKBOOK_TABLE_PREFIX', text(''), 'prefix of every table name (several services in one storage account)'),
+  runWaitSeconds: setting('HOOKBOOK_RUN_WAIT_SECONDS', int(220), 'how long RealmJoin `run` waits before answering 202'),
+  defaultTimeoutSeconds: setting('HOOKBOOK_DEFAULT_TIMEOUT_SECONDS', int(3 * 60 * 60), 'job time limit unless the runbook sets `timeoutSeconds`'),
+  leaseSeconds: setting('HOOKBOOK_LEASE_SECONDS', int(60), 'heartbeat lease of a running job'),
+  orphanSeconds: setting('HOOKBOOK_ORPHAN_SECONDS', int(300), 'a `Queued` job whose message was sent this long ago is queued again'),
+  sweepDays: setting('HOOKBOOK_SWEEP_DAYS', int(7), 'the sweeper looks at jobs created this many days back'),
+  stopGraceSeconds: setting('HOOKBOOK_STOP_GRACE_SECONDS', int(10), 'SIGTERM → SIGKILL grace when stopping a job'),
+  concurrencyRetrySeconds: setting('HOOKBOOK_CONCURRENCY_RETRY_SECONDS', int(5), 'how soon a job over `maxConcurrency` asks again'),
+  streamCapBytes: setting('HOOKBOOK_STREAM_CAP_BYTES', int(1024 * 1024), 'stream text kept per job'),
+  retentionDays: setting('HOOKBOOK_RETENTION_DAYS', int(30), 'finished jobs older than this are deleted'),
+  retentionBatch: setting('HOOKBOOK_RETENTION_BATCH', int(500), 'jobs deleted per retention run'),
+  sweeperCron: setting('HOOKBOOK_SWEEPER_CRON', text('15 * * * * *'), 'NCRONTAB of the sweeper that recovers lost jobs'),
+  retentionCron: setting('HOOKBOOK_RETENTION_CRON', text('0 17 * * * *'), 'NCRONTAB of the retention cleaner'),
+  schedulerCron: setting('HOOKBOOK_SCHEDULER_CRON', text('0 * * * * *'), 'NCRONTAB of the schedule runner'),
+  schedulerCatchup: setting('HOOKBOOK_SCHEDULER_CATCHUP', text('10/24h'), 'missed schedule occurrences a late scheduler tick still starts'),
+  followMaxSeconds: setting('HOOKBOOK_FOLLOW_MAX_SECONDS', int(200), 'a live-output stream closes after this long'),
+  kompiraBase: setting('HOOKBOOK_KOMPIRA_BASE', text('/kompira'), 'where the Kompira dialect is mounted (`/` for the site root)'),
+  passEnv: setting('HOOKBOOK_PASS_ENV', list(), 'comma-separated environment variables passed on to runbooks'),
+  webhookCacheSeconds: setting('HOOKBOOK_WEBHOOK_CACHE_SECONDS', int(2), 'how long an instance trusts a webhook it has read'),
+  instanceId: setting(
+    'HOOKBOOK_INSTANCE_ID',
+    z.preprocess(unset, z.string().trim().default(() => `${hostname()}:${process.pid}`)),
+    'this worker instance as recorded on the jobs it runs',
+  ),
+  logTransitions: setting('HOOKBOOK_LOG_TRANSITIONS', flag(true), '`false` turns the `job.transition` log lines off'),
+  entraTenantId: setting('HOOKBOOK_ENTRA_TENANT_ID', optionalText(), 'Entra ID tenant of bearer tokens for the APIs'),
+  entraAudience: setting('HOOKBOOK_ENTRA_AUDIENCE', optionalText(), 'the audience those tokens must carry'),
+  entraJwksUri: setting('HOOKBOOK_ENTRA_JWKS_URI', optionalText(), "the tenant's signing keys when not the default"),
+  entraIssuer: setting('HOOKBOOK_ENTRA_ISSUER', optionalText(), 'the accepted issuer when not the default'),
+  entraRoleMap: setting(
+    'HOOKBOOK_ENTRA_ROLE_MAP',
+    text('Hookbook.Admin=admin,Hookbook.Operator=operator,Hookbook.Reader=reader'),
+    'app roles → Hookbook roles',
+  ),
+  entraAllowedAppIds: setting('HOOKBOOK_ENTRA_ALLOWED_APP_IDS', list(), 'only tokens of these client app ids'),
+  entraAuthorityHost: setting('HOOKBOOK_ENTRA_AUTHORITY_HOST', text('https://login.microsoftonline.com'), 'the login host (sovereign clouds)'),
+  entraJwksCooldownSeconds: setting('HOOKBOOK_ENTRA_JWKS_COOLDOWN_SECONDS', int(30), 'least time between two fetches of the signing keys'),
+};
 
-let cached: Settings | undefined;
+type Definitions = typeof SETTINGS;
+export type Settings = { [K in keyof Definitions]: z.output<Definitions[K]['type']> };
 
-export function settings(): Settings {
-  if (cached) return cached;
-  const env = process.env;
-  cached = settingsSchema.parse({
-    storageConnection: env.AzureWebJobsStorage || undefined,
-    storageAccountName: env.AzureWebJobsStorage__accountName || undefined,
-    publicUrl: (env.HOOKBOOK_PUBLIC_URL || undefined)?.replace(/\/+$/, ''),
-    runbookPrefix: env.HOOKBOOK_RUNBOOK_PREFIX ?? undefined,
-    runbooksDir: env.HOOKBOOK_RUNBOOKS_DIR || undefined,
-    runWaitSeconds: env.HOOKBOOK_RUN_WAIT_SECONDS,
-    leaseSeconds: env.HOOKBOOK_LEASE_SECONDS,
-    defaultTimeoutSeconds: env.HOOKBOOK_DEFAULT_TIMEOUT_SECONDS,
-    retentionDays: env.HOOKBOOK_RETENTION_DAYS,
-    streamCapBytes: env.HOOKBOOK_STREAM_CAP_BYTES,
-    stopGraceSeconds: env.HOOKBOOK_STOP_GRACE_SECONDS,
-    bootstrapKey: env.HOOKBOOK_BOOTSTRAP_KEY || undefined,
-    encryptionKey: env.HOOKBOOK_ENCRYPTION_KEY || undefined,
-    tablePrefix: env.HOOKBOOK_TABLE_PREFIX || undefined,
-    concurrencyRetrySeconds: env.HOOKBOOK_CONCURRENCY_RETRY_SECONDS,
-    orphanSeconds: env.HOOKBOOK_ORPHAN_SECONDS,
-    retentionBatch: env.HOOKBOOK_RETENTION_BATCH,
-  });
-  return cached;
-}
+const schema = z.object(
+  Object.fromEntries(Object.entries(SETTINGS).map(([key, s]) => [key, s.type])) as { [K in keyof Definitions]: Definitions[K]['type'] },
+);
 
-/** For tests of pure logic that change the environment. */
-export function resetSettings(): void {
-  cached = undefined;
+let last: { fingerprint: string; value: Settings } | undefined;
+
+/**
+ * The settings from `env` (default: this process's environment), parsed and checked; a bad value
+ * throws naming the setting. Parsed once per distinct environment, so a test that changes a
+ * variable sees the change without resetting anything.
+ */
+export function settings(env: Env = process.env): Settings {
+  const input: Record<string, string | undefined> = {};
+  for (const [key, s] of Object.entries(SETTINGS)) input[key] = env[s.env];
+  const fingerprint = JSON.stringify(input);
+  if (last?.fingerprint === fingerprint) return last.value;
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = SETTINGS[issue.path[0] as keyof Definitions]?.env ?? String(issue.path[0]);
+    throw new Error(`App setting ${name}: ${issue.message} (got '${input[issue.path[0] as string]}').`);
+  }
+  last = { fingerprint, value: parsed.data as Settings };
+  return last.value;
 }

@@ -1,4 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
+import { settings } from '../config';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { HttpError, forbidden, unauthorized } from '../http/errors';
 import { Role, roleAtLeast, type Principal } from '../model/apiKey';
@@ -55,7 +56,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** HOOKBOOK_ENTRA_AUTHORITY_HOST: the login host (sovereign clouds; a local stand-in in tests). */
-const authorityHost = (): string => (process.env.HOOKBOOK_ENTRA_AUTHORITY_HOST || PUBLIC_AUTHORITY).replace(/\/+$/, '');
+const authorityHost = (): string => settings().entraAuthorityHost.replace(/\/+$/, '');
 
 export const looksLikeJwt = (token: string): boolean => token.length < 16_384 && JWT_SHAPE.test(token);
 
@@ -81,11 +82,7 @@ class JwksUnavailable extends Error {
 
 const keySets = new Map<string, JWTVerifyGetKey>();
 
-function cooldownMs(): number {
-  const raw = process.env.HOOKBOOK_ENTRA_JWKS_COOLDOWN_SECONDS;
-  const n = raw === undefined || raw === '' ? 30 : Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n * 1000 : 30_000;
-}
+const cooldownMs = (): number => settings().entraJwksCooldownSeconds * 1000;
 
 /** The tenant's key set, cached per URI; any failure to get keys (not "no such kid") is JwksUnavailable. */
 function keySet(uri: string): JWTVerifyGetKey {
@@ -221,22 +218,22 @@ export function parseRoleMap(text: string): Map<string, Role> {
   return map;
 }
 
-const DEFAULT_ROLE_MAP = 'Hookbook.Admin=admin,Hookbook.Operator=operator,Hookbook.Reader=reader';
 
 /** The API's Entra configuration from app settings, or undefined when it is not configured. */
-function apiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig | undefined {
-  const tenantId = env.HOOKBOOK_ENTRA_TENANT_ID?.trim();
-  const audience = env.HOOKBOOK_ENTRA_AUDIENCE?.trim();
+function apiConfig(): ApiConfig | undefined {
+  const s = settings();
+  const tenantId = s.entraTenantId;
+  const audience = s.entraAudience;
   if (!tenantId || !audience) return undefined;
-  const key = [tenantId, audience, env.HOOKBOOK_ENTRA_JWKS_URI, env.HOOKBOOK_ENTRA_ROLE_MAP, env.HOOKBOOK_ENTRA_ISSUER, env.HOOKBOOK_ENTRA_ALLOWED_APP_IDS].join('|');
+  const key = JSON.stringify([tenantId, audience, s.entraJwksUri, s.entraRoleMap, s.entraIssuer, s.entraAllowedAppIds]);
   if (apiConfigCache?.key === key) return apiConfigCache;
   let roleMap: Map<string, Role>;
   try {
-    roleMap = parseRoleMap(env.HOOKBOOK_ENTRA_ROLE_MAP || DEFAULT_ROLE_MAP);
+    roleMap = parseRoleMap(s.entraRoleMap);
   } catch (error) {
     throw new HttpError(500, `Entra ID sign-in is misconfigured on this service: ${(error as Error).message}.`);
   }
-  const allowed = env.HOOKBOOK_ENTRA_ALLOWED_APP_IDS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const allowed = s.entraAllowedAppIds;
   apiConfigCache = {
     key,
     roleMap,
@@ -244,9 +241,9 @@ function apiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig | undefined 
       type: 'entra',
       tenantId,
       audience,
-      ...(env.HOOKBOOK_ENTRA_JWKS_URI ? { jwksUri: env.HOOKBOOK_ENTRA_JWKS_URI.trim() } : {}),
-      ...(env.HOOKBOOK_ENTRA_ISSUER ? { issuer: env.HOOKBOOK_ENTRA_ISSUER.trim() } : {}),
-      ...(allowed?.length ? { allowedAppIds: allowed } : {}),
+      ...(s.entraJwksUri ? { jwksUri: s.entraJwksUri } : {}),
+      ...(s.entraIssuer ? { issuer: s.entraIssuer } : {}),
+      ...(allowed.length ? { allowedAppIds: allowed } : {}),
     },
   };
   return apiConfigCache;

@@ -1,5 +1,6 @@
 import { isTerminal, type JobStatus, type StreamRecord, type StreamType } from '../model/job';
-import { badRequest } from '../http/errors';
+import { settings } from '../config';
+import { badRequest } from '../errors';
 import { jobStore } from '../store/jobStore';
 import { streamStore } from '../store/streamStore';
 import { jobEvents } from './events';
@@ -68,7 +69,7 @@ export async function* followEvents(opts: FollowOptions, signal: AbortSignal): A
   const keepAliveMs = opts.keepAliveMs ?? 15_000;
   const minInterval = opts.minIntervalMs ?? 250;
   const maxInterval = opts.maxIntervalMs ?? 2_000;
-  const deadline = Date.now() + (opts.maxMs ?? Number(process.env.HOOKBOOK_FOLLOW_MAX_SECONDS || 200) * 1000);
+  const deadline = Date.now() + (opts.maxMs ?? settings().followMaxSeconds * 1000);
   let after = opts.after;
   let interval = minInterval;
   let lastSent = Date.now();

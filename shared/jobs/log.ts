@@ -1,3 +1,5 @@
+import { settings } from '../config';
+
 /**
  * One structured line per job transition (Application Insights picks up console output through
  * the Functions host). Never parameters, never secrets.
@@ -13,6 +15,6 @@ export interface TransitionLog {
 }
 
 export function logTransition(entry: TransitionLog): void {
-  if (process.env.HOOKBOOK_LOG_TRANSITIONS === 'false') return;
+  if (!settings().logTransitions) return;
   console.log(JSON.stringify({ event: 'job.transition', time: new Date().toISOString(), ...entry }));
 }

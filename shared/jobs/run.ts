@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { settings } from '../config';
 import { isTerminal, type JobClaim } from '../model/job';
@@ -17,8 +16,6 @@ import { finishJob, type Final } from './finish';
 import { TransitionError } from './state';
 import { transition, LeaseLostError } from './transition';
 import { Lease } from './lease';
-
-export const instanceId = process.env.HOOKBOOK_INSTANCE_ID || `${hostname()}:${process.pid}`;
 
 export interface WorkerLog {
   log(...args: unknown[]): void;
@@ -90,7 +87,7 @@ export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim): P
       claimed = await transition(
         jobId,
         'Running',
-        { attempt: job.attempt + 1, startTime: job.startTime ?? claimedAt, heartbeat: claimedAt, worker: instanceId },
+        { attempt: job.attempt + 1, startTime: job.startTime ?? claimedAt, heartbeat: claimedAt, worker: s.instanceId },
         { from: held, fence: job.attempt },
       );
       break;

@@ -1,10 +1,7 @@
-import { odata } from '@azure/data-tables';
 import { settings } from '../config';
-import type { JobStatus } from '../model/job';
-import { table } from '../store/clients';
-import { JOB_PARTITION, jobStore, ConcurrencyError, type JobRecord } from '../store/jobStore';
+import { jobStore } from '../store/jobStore';
+import { ConcurrencyError } from '../store/errors';
 import { jobQueue } from '../store/jobQueue';
-import { rowKeyAtTime } from './ids';
 import { finishJob } from './finish';
 
 /**
@@ -20,22 +17,12 @@ export interface SweepReport {
   requeued: string[];
 }
 
-async function jobsWithStatus(status: JobStatus, sinceMs: number): Promise<JobRecord[]> {
-  const jobs = await table('jobs');
-  const filter = odata`PartitionKey eq ${JOB_PARTITION} and RowKey lt ${rowKeyAtTime(sinceMs)} and status eq ${status}`;
-  const out: JobRecord[] = [];
-  for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['jobId'] } })) {
-    out.push({ jobId: String(e.jobId) } as JobRecord);
-  }
-  return out;
-}
-
 export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
   const s = settings();
-  const since = nowMs - Number(process.env.HOOKBOOK_SWEEP_DAYS ?? 7) * 86_400_000;
+  const since = nowMs - s.sweepDays * 86_400_000;
   const report: SweepReport = { requeued: [] };
   for (const status of ['New', 'Queued', 'Running', 'Stopping'] as const) {
-    for (const { jobId } of await jobsWithStatus(status, since)) {
+    for (const jobId of await jobStore.idsWithStatus(status, since)) {
       const found = await jobStore.get(jobId);
       if (!found || found.value.status !== status) continue;
       const job = found.value;

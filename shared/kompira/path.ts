@@ -1,4 +1,5 @@
 import { badRequest, notFound } from '../http/errors';
+import { settings } from '../config';
 import { isJobId } from '../jobs/ids';
 
 /**
@@ -127,4 +128,4 @@ export function isFolder(path: string, paths: readonly string[]): boolean {
  * the site root). Read from the environment when the routes are registered: a Functions route is
  * fixed at registration, so a change needs a restart, like any app setting.
  */
-export const configuredBase = (env: NodeJS.ProcessEnv = process.env): string => normaliseBase(env.HOOKBOOK_KOMPIRA_BASE);
+export const configuredBase = (env?: Record<string, string | undefined>): string => normaliseBase(settings(env).kompiraBase);

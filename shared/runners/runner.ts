@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { settings } from '../config';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,7 +57,8 @@ export function prepareRun(
     writeFileSync(script, version.content, { mode: 0o600 });
   }
 
-  const passThrough = (process.env.HOOKBOOK_PASS_ENV ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const passThrough = settings().passEnv;
+  // The values passed on are the host's own environment (not settings): PATH and HOOKBOOK_PASS_ENV's names.
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: dir,

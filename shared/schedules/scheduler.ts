@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
-import { HttpError } from '../http/errors';
+import { settings } from '../config';
+import { DomainError } from '../errors';
 import { deterministicJobId } from '../jobs/ids';
 import { unsealParameters } from '../jobs/parameters';
 import { startJob } from '../jobs/start';
@@ -25,8 +26,6 @@ import { DEFAULT_CATCHUP, planDue, type CatchupPolicy } from './due';
  */
 
 /** Every minute, at second 0 (six-field NCRONTAB, UTC): what HOOKBOOK_SCHEDULER_CRON defaults to. */
-export const DEFAULT_SCHEDULER_CRON = '0 * * * * *';
-export const DEFAULT_SCHEDULER_CATCHUP = '10/24h';
 
 export interface SchedulerSettings {
   cron: string;
@@ -60,15 +59,16 @@ function schedulerPeriodMs(cron: string): number {
  * HOOKBOOK_SCHEDULER_CATCHUP (`<max occurrences>/<max age>`, default `10/24h`; `0` turns
  * catch-up off). An occurrence older than one scheduler period + 30 s counts as missed (late).
  */
-export function schedulerSettings(env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
-  const cron = (env.HOOKBOOK_SCHEDULER_CRON || DEFAULT_SCHEDULER_CRON).trim();
+export function schedulerSettings(env?: Record<string, string | undefined>): SchedulerSettings {
+  const s = settings(env);
+  const cron = s.schedulerCron;
   let period: number;
   try {
     period = schedulerPeriodMs(cron);
   } catch (error) {
     throw new Error(`HOOKBOOK_SCHEDULER_CRON: '${cron}' is not a valid NCRONTAB expression (${(error as Error).message})`);
   }
-  const raw = (env.HOOKBOOK_SCHEDULER_CATCHUP || DEFAULT_SCHEDULER_CATCHUP).trim();
+  const raw = s.schedulerCatchup;
   const m = /^(\d+)\s*(?:[/,;\s]\s*(.+))?$/.exec(raw);
   if (!m) throw new Error(`HOOKBOOK_SCHEDULER_CATCHUP: '${raw}' must be <max occurrences>[/<max age>], e.g. 10/24h or 0`);
   return {
@@ -111,7 +111,6 @@ export interface TickReport {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
 
 /** One tick over every enabled schedule. Never throws for one schedule's trouble. */
 export async function runScheduler(opts: SchedulerOptions = {}): Promise<TickReport> {
@@ -168,7 +167,7 @@ async function tickSchedule(first: StoredSchedule, now: number, policy: CatchupP
         state.lastJobId = jobId;
         delete state.lastError;
       } catch (error) {
-        const permanent = error instanceof HttpError && error.status < 500;
+        const permanent = error instanceof DomainError && error.fault !== 'unavailable';
         const message = (error as Error).message;
         report.errors.push({ schedule: def.name, occurrence: iso(occ.at), message, permanent });
         log(`schedule ${def.name}: occurrence ${iso(occ.at)}: ${permanent ? 'no job' : 'will retry'}: ${message}`);
@@ -189,7 +188,6 @@ async function tickSchedule(first: StoredSchedule, now: number, policy: CatchupP
       await scheduleStore.saveState(def.name, state, current.etag);
       return;
     } catch (error) {
-      if (isStatus(error, 404)) return; // deleted meanwhile
       if (!(error instanceof ScheduleConflictError)) throw error;
       const fresh = await scheduleStore.get(def.name);
       if (!fresh || fresh.definition.id !== def.id) return;

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../shared/config';
 
 const root = path.resolve(__dirname, '..', '..');
 const bicep = readFileSync(path.join(root, 'infra', 'main.bicep'), 'utf8');
@@ -123,12 +124,14 @@ describe('infra/main.bicep', () => {
     for (const p of Object.keys(parameters.parameters)) expect(bicep, `param ${p}`).toMatch(new RegExp(`^param ${p} `, 'm'));
   });
 
-  it('sets every %SETTING% a trigger registration names, in Azure and in the sample settings', () => {
+  it('sets every %SETTING% a trigger registration names and every timer schedule, in Azure and in the sample settings', () => {
     const sample = JSON.parse(readFileSync(path.join(root, 'local.settings.sample.json'), 'utf8')).Values;
     const names = new Set<string>();
     for (const f of readdirSync(path.join(root, 'functions'))) {
       for (const m of readFileSync(path.join(root, 'functions', f), 'utf8').matchAll(/'%([A-Z0-9_]+)%'/g)) names.add(m[1]!);
     }
+    // Timer schedules are read through shared/config.ts (they have defaults there); deployments set them explicitly.
+    for (const s of Object.values(SETTINGS)) if (s.env.endsWith('_CRON')) names.add(s.env);
     expect(names.size).toBeGreaterThan(0);
     for (const n of names) {
       expect(setting(n), `${n} in infra/main.bicep`).toBeDefined();
