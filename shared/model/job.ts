@@ -25,6 +25,8 @@ export const Job = z.object({
   endTime: z.string().optional(),
   lastModifiedTime: z.string(),
   attempt: z.number().int(),
+  /** The hybrid worker group the job runs on (absent: the cloud worker). */
+  runOn: z.string().optional(),
 });
 export type Job = z.infer<typeof Job>;
 

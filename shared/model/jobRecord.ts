@@ -30,6 +30,8 @@ export interface JobRecord {
   stopRequestedBy?: string;
   lastQueuedTime?: string;
   streamCount?: number;
+  /** The hybrid worker group it runs on; absent: the cloud worker (docs/hybrid-workers.md). */
+  runOn?: string;
 }
 
 /** A stored value with the ETag it was read at (the guard of the next write). */

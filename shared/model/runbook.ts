@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunOn } from './runOn';
 
 /** Runbook names follow Azure Automation; the RealmJoin form `[rjgit-]<scope>_<category>_<name>` fits. */
 export const RunbookName = z
@@ -60,6 +61,8 @@ export const RunbookDefinition = z.object({
   maxConcurrency: z.number().int().min(1).max(1000).optional(),
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
+  /** Where its jobs run unless a start says otherwise: 'cloud' (default) or a hybrid worker group. */
+  runOn: RunOn.optional(),
 });
 export type RunbookDefinition = z.infer<typeof RunbookDefinition>;
 

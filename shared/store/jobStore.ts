@@ -24,7 +24,7 @@ export class InvalidContinuationToken extends Error {
 
 const FIELDS: (keyof JobRecord)[] = [
   'jobId', 'runbook', 'runbookVersion', 'status', 'statusDetails', 'exception', 'startedBy', 'createdTime', 'startTime',
-  'endTime', 'lastModifiedTime', 'attempt', 'heartbeat', 'worker', 'stopRequestedBy', 'lastQueuedTime', 'streamCount',
+  'endTime', 'lastModifiedTime', 'attempt', 'heartbeat', 'worker', 'stopRequestedBy', 'lastQueuedTime', 'streamCount', 'runOn',
 ];
 
 function toEntity(patch: Partial<JobRecord>): Record<string, unknown> {
