@@ -4,7 +4,11 @@ import { mayUseRunbook, roleAtLeast, type Principal } from '../model/apiKey';
 import type { JobStatus } from '../model/job';
 import type { JobRecord } from '../model/jobRecord';
 import { isPublished } from '../model/runbook';
-import { badRequest, conflict, forbidden, unavailable } from '../errors';
+import { badRequest, conflict, describeZodError, forbidden, unavailable } from '../errors';
+import { isCloud, RunOn } from '../model/runOn';
+import type { RunbookType } from '../model/runbook';
+import { workerStore } from '../store/workerStore';
+import { whyNotRunnable } from '../workers/groups';
 import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { newJobId } from './ids';
@@ -26,11 +30,15 @@ export interface StartRequest {
   jobId?: string;
   /** Size limit of the parameters as JSON when it is not the default 512 KB (webhooks: body + headers). */
   maxParameterBytes?: number;
+  /** Where it runs, overriding the runbook's `runOn`: 'cloud' or a hybrid worker group. */
+  runOn?: string;
 }
 
 export interface StartedJob {
   jobId: string;
   status: JobStatus;
+  /** Why a Queued job cannot run yet (a hybrid group without a live worker for its type). */
+  statusDetails?: string;
   /** False when a job with the requested id already existed. */
   created: boolean;
 }
@@ -55,6 +63,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
   const jobId = req.jobId ?? newJobId();
   const now = new Date().toISOString();
   const sealed = sealParameters(runbook.parameters, parameters);
+  const target = await resolveRunOn(req.runOn ?? runbook.runOn, runbook.type);
   const job: JobRecord = {
     jobId,
     runbook: runbook.name,
@@ -66,21 +75,36 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     lastModifiedTime: now,
     lastQueuedTime: now,
     attempt: 0,
+    ...(target.group ? { runOn: target.group } : {}),
+    ...(target.waiting ? { statusDetails: target.waiting } : {}),
   };
   const outcome = await jobStore.create(job);
   if (outcome.etag === undefined) {
     const existing = await jobStore.get(jobId);
     if (!existing) throw badRequest(`Job id ${jobId} is in use.`);
-    return { jobId, status: existing.value.status, created: false };
+    return { jobId, status: existing.value.status, created: false, ...(existing.value.statusDetails ? { statusDetails: existing.value.statusDetails } : {}) };
   }
   try {
     const claim = { etag: outcome.etag, runbook: runbook.name, runbookVersion: runbook.version, parameters: sealed, startedBy: req.startedBy, createdTime: now };
     // Queue messages hold 64 KiB of base64: carry the claim only for small jobs.
-    await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
+    if (target.group) await jobQueue.send({ jobId }, 0, target.group);
+    else await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
   } catch (error) {
     await jobStore.delete(jobId).catch(() => undefined);
     throw unavailable(`The job could not be queued (${(error as Error).message}); nothing was started, retry.`);
   }
   announce(job); // New → Queued: the job exists only now, so this is the one move not written by transition()
-  return { jobId, status: 'Queued', created: true };
+  return { jobId, status: 'Queued', created: true, ...(target.waiting ? { statusDetails: target.waiting } : {}) };
+}
+
+/**
+ * The group a job runs on (undefined: the cloud worker), and why it will wait when no live worker
+ * of that group can run its type. A group that does not exist is the caller's mistake (400).
+ */
+async function resolveRunOn(runOn: string | undefined, type: RunbookType): Promise<{ group?: string; waiting?: string }> {
+  if (isCloud(runOn)) return {};
+  const parsed = RunOn.safeParse(runOn);
+  if (!parsed.success) throw badRequest(`runOn: ${describeZodError(parsed.error, 'value')}.`);
+  if (!(await workerStore.getGroup(runOn!))) throw badRequest(`runOn: there is no worker group '${runOn}' (use 'cloud' or a group's name).`);
+  return { group: runOn, waiting: await whyNotRunnable(runOn!, type) };
 }

@@ -3,6 +3,7 @@ import { jobStore } from '../store/jobStore';
 import { ConcurrencyError } from '../store/errors';
 import { jobQueue } from '../store/jobQueue';
 import { finishJob } from './finish';
+import { refreshWaitingReason } from '../workers/waiting';
 
 /**
  * The safety net under "an accepted job is never lost" (timer-triggered):
@@ -21,6 +22,7 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
   const s = settings();
   const since = nowMs - s.sweepDays * 86_400_000;
   const report: SweepReport = { requeued: [] };
+  const reasons = new Map<string, Promise<string | undefined>>();
   for (const status of ['New', 'Queued', 'Running', 'Stopping'] as const) {
     for (const jobId of await jobStore.idsWithStatus(status, since)) {
       const found = await jobStore.get(jobId);
@@ -29,6 +31,8 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
       const waiting = status === 'New' || status === 'Queued';
       const since = Date.parse((waiting ? (job.lastQueuedTime ?? job.createdTime) : (job.heartbeat ?? job.lastModifiedTime)) ?? '');
       const limitMs = waiting ? s.orphanSeconds * 1000 : s.leaseSeconds * 1000;
+      // A job waiting for a hybrid worker says why (no live worker, none with its type) while it waits.
+      if (status === 'Queued' && job.runOn) await refreshWaitingReason(found, reasons);
       if (!(nowMs - since > limitMs)) continue;
       if (waiting && job.stopRequestedBy) {
         await finishJob(jobId, { status: 'Stopped', statusDetails: `Stopped before it ran by ${job.stopRequestedBy}.` }, { from: found });
@@ -41,7 +45,7 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
         if (error instanceof ConcurrencyError) continue;
         throw error;
       }
-      await jobQueue.send({ jobId });
+      await jobQueue.send({ jobId }, 0, job.runOn); // a hybrid job goes back to its group's queue
       report.requeued.push(jobId);
     }
   }

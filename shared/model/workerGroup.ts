@@ -60,6 +60,8 @@ export type HelloBody = z.infer<typeof HelloBody>;
 export const PollBody = z
   .object({
     name: WorkerName,
+    /** The runbook types this worker runs now (a job of another type is left for another worker). */
+    capabilities: z.array(RunbookType).min(1).max(8),
     /** Seconds the service may hold the request when there is no job (capped by the service). */
     waitSeconds: z.number().int().min(0).max(60).default(20),
   })
