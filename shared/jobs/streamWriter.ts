@@ -18,6 +18,8 @@ export interface StreamWriterOptions {
   capBytes: number;
   flushMs?: number;
   onError?: (error: unknown) => void;
+  /** Where batches go (default: table "streams"); a hybrid worker sends them to the service. */
+  sink?: (jobId: string, rows: StreamRow[]) => Promise<void>;
 }
 
 export class StreamWriter {
@@ -99,7 +101,7 @@ export class StreamWriter {
     if (rows.length === 0) return this.flushing;
     this.flushing = this.flushing.then(async () => {
       try {
-        await streamStore.append(this.opts.jobId, rows);
+        await (this.opts.sink ?? streamStore.append)(this.opts.jobId, rows);
         emitStreams(this.opts.jobId);
       } catch (error) {
         this.opts.onError?.(error);

@@ -1,0 +1,179 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { WorkerJob } from '../../shared/model/workerGroup';
+import type { RunbookVersion } from '../../shared/model/runbook';
+import { prepareRun } from '../../shared/runners/runner';
+import { startProcess, type ProcessOutcome } from '../../shared/runners/process';
+import { StreamWriter } from '../../shared/jobs/streamWriter';
+import type { StreamRow } from '../../shared/store/streamStore';
+import { LeaseLost, ServiceError, withRetry, type WorkerClient } from './client';
+
+/**
+ * One claimed job on a hybrid worker: run it with the cloud worker's runner (prepareRun,
+ * startProcess: streams, process-tree stop, time limit, stream cap), send stream batches as they
+ * come, renew the lease every lease/3, and end it:
+ * - the service says 409 (another attempt owns the job): kill the process, send nothing more;
+ * - the service is unreachable: keep running and buffering (the stream cap bounds the buffer),
+ *   retry with backoff; once a whole lease has passed without a renewal the lease is presumed gone,
+ *   the process is killed and the worker keeps offering its output and a hand-back until the
+ *   service answers (which is a 409 if the job was taken over meanwhile);
+ * - a stop request (the renewal says so): stop the process, record Stopped;
+ * - shutdown (handBack): kill the process and hand the job back for another worker.
+ */
+export interface Log {
+  (message: string): void;
+}
+
+export interface RunningJob {
+  jobId: string;
+  attempt: number;
+  done: Promise<void>;
+  /** Stop the process and hand the job back to the service (shutdown). */
+  handBack(reason: string): void;
+}
+
+const MAX_TEXT = 32_000;
+
+export function runClaimedJob(job: WorkerJob, client: WorkerClient, log: Log): RunningJob {
+  const leaseMs = job.limits.leaseSeconds * 1000;
+  const graceMs = job.limits.stopGraceSeconds * 1000;
+  const path = (verb: string) => `jobs/${job.jobId}/${verb}`;
+  let state = 'running' as 'running' | 'lost' | 'expired' | 'handback';
+  const current = () => state; // read through a call: TypeScript would narrow the variable across awaits
+  let lastOk = Date.now();
+  // How long output and the outcome are offered to an unreachable service before giving up.
+  const deliverUntil = () => lastOk + Math.max(10 * leaseMs, 120_000);
+  const keepTrying = () => state !== 'lost' && Date.now() < deliverUntil();
+  const tag = `job ${job.jobId} attempt ${job.attempt}`;
+
+  let kill: (reason: 'stop' | 'timeout' | 'lease') => void = () => undefined;
+  const lost = (why: string) => {
+    if (state === 'lost') return;
+    state = 'lost';
+    log(`${tag}: lease lost (${why}); stopping the local process, its outcome belongs to the attempt that took over.`);
+    kill('lease');
+  };
+
+  const writer = new StreamWriter({
+    jobId: job.jobId,
+    attempt: job.attempt,
+    capBytes: job.limits.streamCapBytes,
+    flushMs: 250,
+    onError: (error) => log(`${tag}: stream records not delivered: ${(error as Error).message}`),
+    sink: async (_jobId, rows) => {
+      if (state === 'lost') return;
+      try {
+        await withRetry(() => client.post(path('streams'), { attempt: job.attempt, records: rows.map(toWire) }).then(() => (lastOk = Date.now())), keepTrying);
+      } catch (error) {
+        if (error instanceof LeaseLost) lost(`409 on streams: ${error.message}`);
+        else throw error;
+      }
+    },
+  });
+  if (job.retryReason) writer.write('Warning', `${job.retryReason} Running it again as attempt ${job.attempt}.`);
+
+  const version: RunbookVersion = { name: job.runbook.name, version: job.runbook.version, definition: job.runbook.definition, content: job.runbook.content };
+  const prepared = prepareRun(version, job.parameters, { jobId: job.jobId, attempt: job.attempt });
+  const proc = startProcess(prepared.spec, (r) => writer.write(r.streamType, r.text, r.value));
+  kill = (reason) => proc.kill(reason, graceMs);
+  const timeout = setTimeout(() => proc.kill('timeout', graceMs), job.limits.timeoutSeconds * 1000);
+
+  let renewing = false;
+  const renew = async () => {
+    if (renewing || state !== 'running') return;
+    renewing = true;
+    try {
+      const r = await client.post(path('lease'), { attempt: job.attempt }, Math.max(2000, leaseMs / 2));
+      lastOk = Date.now();
+      if ((r.json as { stop?: boolean } | undefined)?.stop) proc.kill('stop', graceMs);
+    } catch (error) {
+      if (error instanceof LeaseLost) lost(`409 on lease renewal: ${error.message}`);
+      else if (error instanceof ServiceError) lost(error.message); // key revoked, job gone: never run on unasked
+      else if (state === 'running' && Date.now() - lastOk > leaseMs) {
+        state = 'expired';
+        log(`${tag}: no answer from the service for ${Math.round((Date.now() - lastOk) / 1000)} s (longer than the lease); stopping the local process.`);
+        proc.kill('lease', graceMs);
+      } else log(`${tag}: lease renewal failed (${(error as Error).message}); retrying.`);
+    } finally {
+      renewing = false;
+    }
+  };
+  const renewTimer = setInterval(() => void renew(), Math.max(250, Math.min(5000, leaseMs / 3)));
+
+  let handBackReason = '';
+  const done = (async () => {
+    let outcome: ProcessOutcome;
+    try {
+      outcome = await proc.done;
+      if (job.runbook.definition.type !== 'node') readResult(prepared.resultFile, outcome);
+    } finally {
+      clearTimeout(timeout);
+      clearInterval(renewTimer);
+      await prepared.cleanup();
+    }
+    await writer.close();
+    const end = current();
+    if (end === 'lost') return;
+    try {
+      if (end === 'expired' || end === 'handback') {
+        const reason = end === 'handback' ? handBackReason : 'the worker lost the service for longer than its lease';
+        await withRetry(() => client.post(path('release'), { attempt: job.attempt, reason }), keepTrying);
+        log(`${tag}: handed back (${reason}).`);
+        return;
+      }
+      const r = await withRetry(() => client.post(path('finish'), { attempt: job.attempt, streamCount: writer.count, outcome: toOutcome(outcome) }), keepTrying);
+      log(`${tag}: ${(r.json as { status?: string } | undefined)?.status ?? 'finished'}.`);
+    } catch (error) {
+      if (error instanceof LeaseLost) log(`${tag}: 409 (${error.message}); its outcome is left to the attempt that took over.`);
+      else log(`${tag}: the outcome could not be delivered: ${(error as Error).message}`);
+    }
+  })();
+
+  return {
+    jobId: job.jobId,
+    attempt: job.attempt,
+    done,
+    handBack(reason) {
+      if (state !== 'running') return;
+      state = 'handback';
+      handBackReason = reason;
+      proc.kill('lease', graceMs);
+    },
+  };
+}
+
+function toWire(r: StreamRow) {
+  return {
+    seq: r.seq,
+    time: r.time,
+    streamType: r.streamType,
+    summary: r.summary.slice(0, 1024),
+    streamText: r.streamText.slice(0, MAX_TEXT),
+    ...(r.value !== undefined && r.value.length <= MAX_TEXT ? { value: r.value } : {}),
+    ...(r.continued ? { continued: true } : {}),
+  };
+}
+
+function toOutcome(o: ProcessOutcome) {
+  return {
+    exitCode: o.exitCode,
+    signal: o.signal,
+    ...(o.hasResult ? { result: o.result } : {}),
+    hasResult: o.hasResult,
+    ...(o.exception !== undefined ? { exception: o.exception.slice(0, MAX_TEXT) } : {}),
+    ...(o.lastError !== undefined ? { lastError: o.lastError.slice(0, MAX_TEXT) } : {}),
+    ...(o.killedBecause ? { killedBecause: o.killedBecause } : {}),
+    ...(o.spawnError !== undefined ? { spawnError: o.spawnError.slice(0, 4000) } : {}),
+  };
+}
+
+/** bash/python3/pwsh runbooks return a value by writing JSON to HOOKBOOK_RESULT_FILE. */
+function readResult(file: string, outcome: ProcessOutcome): void {
+  if (!existsSync(file)) return;
+  const raw = readFileSync(file, 'utf8').trim();
+  try {
+    outcome.result = JSON.parse(raw);
+  } catch {
+    outcome.result = raw;
+  }
+  outcome.hasResult = true;
+}
