@@ -7,8 +7,7 @@ import { isPublished } from '../model/runbook';
 import { badRequest, conflict, describeZodError, forbidden, unavailable } from '../errors';
 import { isCloud, RunOn } from '../model/runOn';
 import type { RunbookType } from '../model/runbook';
-import { workerStore } from '../store/workerStore';
-import { whyNotRunnable } from '../workers/groups';
+import { checkRunOn, whyNotRunnable } from '../workers/groups';
 import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { newJobId } from './ids';
@@ -105,6 +104,6 @@ async function resolveRunOn(runOn: string | undefined, type: RunbookType): Promi
   if (isCloud(runOn)) return {};
   const parsed = RunOn.safeParse(runOn);
   if (!parsed.success) throw badRequest(`runOn: ${describeZodError(parsed.error, 'value')}.`);
-  if (!(await workerStore.getGroup(runOn!))) throw badRequest(`runOn: there is no worker group '${runOn}' (use 'cloud' or a group's name).`);
+  await checkRunOn(runOn);
   return { group: runOn, waiting: await whyNotRunnable(runOn!, type) };
 }

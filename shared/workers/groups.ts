@@ -1,5 +1,6 @@
 import { settings } from '../config';
-import { conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound } from '../errors';
+import { isCloud } from '../model/runOn';
 import type { RunbookType } from '../model/runbook';
 import type { WorkerGroup, WorkerInfo, HelloBody } from '../model/workerGroup';
 import { workerStore } from '../store/workerStore';
@@ -61,4 +62,10 @@ export async function whyNotRunnable(group: string, type: RunbookType): Promise<
   if (live.some((w) => w.capabilities.includes(type))) return undefined;
   const have = live.map((w) => `${w.name} [${w.capabilities.join(', ') || 'none'}]`).join('; ');
   return `Waiting: no live worker in group '${group}' can run ${type} runbooks (live: ${have}).`;
+}
+
+/** A `runOn` a caller gives (runbook, start, webhook, schedule) must name 'cloud' or a group that exists. */
+export async function checkRunOn(runOn: string | undefined | null): Promise<void> {
+  if (isCloud(runOn ?? undefined)) return;
+  if (!(await workerStore.getGroup(runOn!))) throw badRequest(`runOn: there is no worker group '${runOn}' (use 'cloud' or a group's name).`);
 }

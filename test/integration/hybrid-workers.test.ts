@@ -122,6 +122,27 @@ describe('hybrid workers', () => {
     expect(missing.json.detail).toMatch(/no worker group 'no-such-group'/);
   });
 
+  it('webhooks and schedules carry runOn: a webhook of a cloud runbook starts jobs on the group', async () => {
+    const g = await group();
+    worker({ url: host.url, group: g.name, key: g.key, name: 'hooked', types: 'bash' });
+    await liveWorkers(g.name, 1);
+    const rb = await admin.createRunbook({ name: uniqueName('hybhook'), type: 'bash', content: 'echo "ran on ${WORKER_TAG:-cloud}"\n' });
+    const hook = await admin.call('POST', '/api/v1/webhooks', { name: uniqueName('wh'), runbook: rb, runOn: g.name });
+    expect(hook.status, hook.text).toBe(201);
+    expect(hook.json.runOn).toBe(g.name);
+    const fired = await http(host.url, new URL(hook.json.uri).pathname + new URL(hook.json.uri).search, { method: 'POST', body: '{}' });
+    expect(fired.status, fired.text).toBe(202);
+    const job = await admin.waitForStatus(fired.json.JobIds[0], ['Completed', 'Failed'], 90_000);
+    expect(job.runOn).toBe(g.name);
+    expect(await output(job.jobId)).toBe('ran on hooked');
+
+    const sched = await admin.call('POST', '/api/v1/schedules', { name: uniqueName('sc'), runbook: rb, cronExpression: '0 0 0 1 1 *', runOn: g.name });
+    expect(sched.status, sched.text).toBe(201);
+    expect(sched.json.runOn).toBe(g.name);
+    const bad = await admin.call('POST', '/api/v1/webhooks', { name: uniqueName('wh'), runbook: rb, runOn: 'nowhere' });
+    expect(bad.status).toBe(400);
+  });
+
   it('a job no live worker can run stays Queued and says why', async () => {
     const g = await group();
     const rb = await admin.createRunbook({ name: uniqueName('hybnode'), type: 'node', content: 'module.exports = async () => 1;\n' });
