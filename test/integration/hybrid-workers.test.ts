@@ -211,6 +211,32 @@ describe('hybrid workers', () => {
     expect((await streams(jobId)).some((s) => s.streamType === 'Warning' && /attempt 1 was lost/.test(s.streamText))).toBe(true);
   });
 
+  it('SIGTERM: a worker hands back a job that does not finish within its drain time, and exits 0', async () => {
+    const g = await group();
+    const leaving = worker({ url: host.url, group: g.name, key: g.key, name: 'leaving', types: 'bash' });
+    await liveWorkers(g.name, 1);
+    const pidFile = join(dir, `${uniqueName('pid')}.txt`);
+    const rb = await admin.createRunbook({
+      name: uniqueName('hybterm'),
+      type: 'bash',
+      runOn: g.name,
+      parameters: [{ name: 'PidFile', type: 'string', mandatory: true }],
+      content: 'if [ "$HOOKBOOK_ATTEMPT" = 1 ]; then echo $$ > "$PidFile"; sleep 600; fi\necho "attempt $HOOKBOOK_ATTEMPT on $WORKER_TAG"\n',
+    });
+    const jobId = (await admin.call('POST', '/api/v1/jobs', { runbook: rb, parameters: { PidFile: pidFile } })).json.jobId;
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim(), 'the runbook to start', 90_000);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    leaving.signal('SIGTERM');
+    expect(await leaving.exited).toBe(0);
+    expect(alive(pid)).toBe(false);
+    expect(leaving.output()).toMatch(/handed back/);
+    worker({ url: host.url, group: g.name, key: g.key, name: 'staying', types: 'bash' });
+    const job = await admin.waitForStatus(jobId, ['Completed', 'Failed'], 90_000);
+    expect(job.status).toBe('Completed');
+    expect(job.attempt).toBe(2);
+    expect((await streams(jobId)).some((s) => s.streamType === 'Warning' && /Handed back by worker/.test(s.streamText))).toBe(true);
+  });
+
   it('a worker cut off longer than its lease stops its process; its late writes get 409; the job holds only the new attempt', async () => {
     const g = await group();
     const proxy = await startProxy(host.url);
