@@ -9,7 +9,7 @@ import { settings } from '../shared/config';
 import { startJob } from '../shared/jobs/start';
 import { waitForJob } from '../shared/jobs/wait';
 import { readJob, readOutputText, readStreams } from '../shared/jobs/read';
-import { StreamType, type StreamRecord } from '../shared/model/job';
+import { isTerminal, StreamType, type StreamRecord } from '../shared/model/job';
 import { JobIdParam, RunbookNameParam } from '../shared/openapi/params';
 
 /**
@@ -69,7 +69,7 @@ for (const { prefix, name } of BASES) {
       const principal = await authenticate(req, { need: 'operator', challenge: CHALLENGE });
       const started = await startJob({ runbook: req.params.runbookName!, parameters: await parameters(req), startedBy: principal.id, principal });
       const job = await waitForJob(started.jobId, settings().runWaitSeconds * 1000);
-      if (!job || !['Completed', 'Failed', 'Stopped'].includes(job.status)) {
+      if (!job || !isTerminal(job.status)) {
         return json(202, { jobID: started.jobId, status: job?.status ?? started.status }, {
           Location: statusPath(started.jobId),
           'Retry-After': '5',

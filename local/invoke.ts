@@ -21,10 +21,6 @@ export async function drainInvocations(timeoutMs: number): Promise<number> {
   return inFlight.size;
 }
 
-export function runningInvocations(): number {
-  return inFlight.size;
-}
-
 const verbose = /^(debug|trace)$/i.test(process.env.HOOKBOOK_LOG_LEVEL ?? '');
 
 function bindingOptions(reg: Registration) {
@@ -92,7 +88,8 @@ async function runInvocation(reg: Registration, input: unknown, context: Invocat
     post.error = err;
   }
   for (const hook of registry.hooks.postInvocation) await hook(post);
-  if (post.error !== undefined && post.error !== null) throw post.error;
+  // The hooks may replace the error with anything; rethrow it as the handler's failure, as the host does.
+  if (post.error !== undefined && post.error !== null) throw post.error instanceof Error ? post.error : new Error(String(post.error));
   await writeOutputBindings(reg, context, post.result);
   return post.result;
 }

@@ -54,5 +54,5 @@ export function findFunctionFiles(globs: string, root = repoRoot): string[] {
 
 export function loadFunctionFiles(files: string[]): void {
   // require, not import(): the library registers synchronously and tsx compiles .ts on require.
-  for (const file of files) require(file);
+  for (const file of files) require(file); // eslint-disable-line @typescript-eslint/no-require-imports
 }

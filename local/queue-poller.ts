@@ -120,7 +120,7 @@ export class QueuePoller {
       for (const m of messages) {
         const p = this.process(m).catch((err) => logLine('queue', this.queueName, `message ${m.messageId}: ${(err as Error).message}`));
         this.running.add(p);
-        p.finally(() => this.running.delete(p));
+        void p.finally(() => this.running.delete(p)); // p never rejects (caught above)
       }
     }
   }

@@ -76,6 +76,12 @@ export const SETTINGS = {
   entraAllowedAppIds: setting('HOOKBOOK_ENTRA_ALLOWED_APP_IDS', list(), 'only tokens of these client app ids'),
   entraAuthorityHost: setting('HOOKBOOK_ENTRA_AUTHORITY_HOST', text('https://login.microsoftonline.com'), 'the login host (sovereign clouds)'),
   entraJwksCooldownSeconds: setting('HOOKBOOK_ENTRA_JWKS_COOLDOWN_SECONDS', int(30), 'least time between two fetches of the signing keys'),
+  jobApiUrl: setting(
+    'HOOKBOOK_JOB_API_URL',
+    z.preprocess(unset, z.string().trim().transform((u) => u.replace(/\/+$/, '')).optional()),
+    'the URL jobs call for their assets (`HOOKBOOK_URL` in the job); default: publicUrl',
+  ),
+  identityPassEnv: setting('HOOKBOOK_IDENTITY_PASS_ENV', list(), 'variables passed only to `identity: true` runbooks'),
 };
 
 type Definitions = typeof SETTINGS;

@@ -44,8 +44,7 @@ export interface EntraIdentity {
   objectId?: string;
 }
 
-/** Azure Monitor's secure webhook: the role its token carries and the app that requests it. */
-export const ACTION_GROUPS_ROLE = 'ActionGroupsSecureWebhook';
+/** Azure Monitor's secure webhook: the app that requests its token. */
 export const AZURE_MONITOR_APP_ID = '461e8683-5575-4561-ac7f-899cc907d62a';
 
 const PUBLIC_AUTHORITY = 'https://login.microsoftonline.com';

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { settings } from '../config';
 import type { ApiKey, CreateKeyBody, Principal } from '../model/apiKey';
 import { keyStore } from '../store/keyStore';
+import { resolvedSecret } from './keyVaultReference';
 import { hashSecret, randomToken, sameHash } from './secrets';
 
 /**
@@ -30,7 +31,8 @@ export async function deleteKey(keyId: string): Promise<boolean> {
 
 /** `HOOKBOOK_BOOTSTRAP_KEY=<keyId>:<secret>` ensures an admin key with exactly that id and secret. */
 export async function ensureBootstrapKey(): Promise<void> {
-  const raw = settings().bootstrapKey;
+  // An unresolved Key Vault reference would otherwise parse as a key whose "secret" is public text.
+  const raw = resolvedSecret('HOOKBOOK_BOOTSTRAP_KEY', settings().bootstrapKey);
   if (!raw) return;
   const split = splitKey(raw);
   if (!split) throw new Error('HOOKBOOK_BOOTSTRAP_KEY must be <keyId>:<secret>.');

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { settings } from '../config';
+import { resolvedSecret } from './keyVaultReference';
 
 /** A URL-safe random token of `bytes` random bytes. */
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
@@ -14,21 +15,26 @@ export function sameHash(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
-let key: Buffer | undefined;
+const keys = new Map<string, Buffer>();
 
 /**
- * The key that encrypts secret job parameters at rest: HOOKBOOK_ENCRYPTION_KEY (set it in
- * production), else derived from the storage connection string (good enough for Azurite, where
- * the account key is public anyway).
+ * A 256-bit key for one purpose, derived (HKDF) from HOOKBOOK_ENCRYPTION_KEY (set it in
+ * production), else from the storage connection string (good enough for Azurite, where the
+ * account key is public anyway). Purposes: 'secret-parameters' (encrypts secret job parameters
+ * and assets at rest), 'job-tokens' (signs job tokens).
  */
-function encryptionKey(): Buffer {
+export function derivedKey(purpose: string): Buffer {
+  let key = keys.get(purpose);
   if (key) return key;
   const s = settings();
-  const material = s.encryptionKey ?? s.storageConnection ?? s.storageAccountName;
+  const material = resolvedSecret('HOOKBOOK_ENCRYPTION_KEY', s.encryptionKey) ?? s.storageConnection ?? s.storageAccountName;
   if (!material) throw new Error('No encryption key: set HOOKBOOK_ENCRYPTION_KEY.');
-  key = Buffer.from(hkdfSync('sha256', material, 'hookbook', 'secret-parameters', 32));
+  key = Buffer.from(hkdfSync('sha256', material, 'hookbook', purpose, 32));
+  keys.set(purpose, key);
   return key;
 }
+
+const encryptionKey = (): Buffer => derivedKey('secret-parameters');
 
 /** AES-256-GCM; the result is `v1.<iv>.<tag>.<ciphertext>` in base64url. */
 export function encrypt(plain: string): string {

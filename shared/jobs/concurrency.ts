@@ -17,7 +17,7 @@ async function holderIsGone(jobId: string, leaseMs: number): Promise<boolean> {
   if (job.status === 'Running' || job.status === 'Stopping') {
     return Date.now() - Date.parse(job.heartbeat ?? job.lastModifiedTime) > 2 * leaseMs;
   }
-  // Queued/New: the slot was taken but the claim never happened (worker died in between).
+  // Queued: the slot was taken but the claim never happened (worker died in between).
   return Date.now() - Date.parse(job.lastModifiedTime) > 2 * leaseMs;
 }
 

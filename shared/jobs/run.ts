@@ -16,6 +16,7 @@ import { finishJob, type Final } from './finish';
 import { TransitionError } from './state';
 import { transition, LeaseLostError } from './transition';
 import { Lease } from './lease';
+import { prepareJobAssets, type JobAssets } from '../assets/jobEnv';
 
 export interface WorkerLog {
   log(...args: unknown[]): void;
@@ -146,7 +147,7 @@ type Decision =
 
 /** Pure: what a worker holding a message should do with the job as it is now. */
 export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxRetries = 2): Decision {
-  if (job.status === 'New' || job.status === 'Queued') return job.stopRequestedBy ? { kind: 'stop-before-run' } : { kind: 'run' };
+  if (job.status === 'Queued') return job.stopRequestedBy ? { kind: 'stop-before-run' } : { kind: 'run' };
   if (job.status === 'Running' || job.status === 'Stopping') {
     if (nowMs - ms(job.heartbeat) < leaseMs) return { kind: 'busy' };
     if (job.status === 'Stopping') return { kind: 'stop-before-run' };
@@ -183,8 +184,19 @@ async function execute(
     return;
   }
 
-  const prepared = prepareRun(version, parameters, job);
-  const proc = startProcess(prepared.spec, (r) => writer.write(r.streamType, r.text, r.value));
+  // Assets: job token, helpers, identity, and the masker that hides every secret handed to the job.
+  let assets: JobAssets;
+  try {
+    assets = await prepareJobAssets(job, version, parameters);
+  } catch (error) {
+    const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
+    await writer.close();
+    await finishJob(job.jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: claimed, ...fence });
+    return;
+  }
+  const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
+  const prepared = prepareRun(version, parameters, job, assets.env);
+  const proc = startProcess(prepared.spec, output.push);
   const timeoutSeconds = version.definition.timeoutSeconds ?? s.defaultTimeoutSeconds;
   const graceMs = s.stopGraceSeconds * 1000;
   const timeout = setTimeout(() => proc.kill('timeout', graceMs), timeoutSeconds * 1000);
@@ -210,6 +222,7 @@ async function execute(
     jobEvents.off(`stop:${job.jobId}`, onStop);
     await prepared.cleanup();
   }
+  output.end();
   await writer.close();
   if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
 
@@ -217,7 +230,7 @@ async function execute(
   try {
     await finishJob(
       job.jobId,
-      (now) => ({ ...outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy), streamCount: writer.count }),
+      (now) => ({ ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)), streamCount: writer.count }),
       { from: lease.current, ...fence },
     );
   } catch (error) {

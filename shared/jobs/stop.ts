@@ -16,9 +16,9 @@ export async function stopJob(jobId: string, by: string, principal?: Principal):
   try {
     const { value } = await transition(
       jobId,
-      (now) => (now.status === 'New' || now.status === 'Queued' ? 'Stopped' : 'Stopping'),
+      (now) => (now.status === 'Queued' ? 'Stopped' : 'Stopping'),
       (now) =>
-        now.status === 'New' || now.status === 'Queued'
+        now.status === 'Queued'
           ? { stopRequestedBy: by, statusDetails: `Stopped before it ran by ${by}.` }
           : { stopRequestedBy: by },
     );

@@ -23,12 +23,12 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
   const since = nowMs - s.sweepDays * 86_400_000;
   const report: SweepReport = { requeued: [] };
   const reasons = new Map<string, Promise<string | undefined>>();
-  for (const status of ['New', 'Queued', 'Running', 'Stopping'] as const) {
+  for (const status of ['Queued', 'Running', 'Stopping'] as const) {
     for (const jobId of await jobStore.idsWithStatus(status, since)) {
       const found = await jobStore.get(jobId);
       if (!found || found.value.status !== status) continue;
       const job = found.value;
-      const waiting = status === 'New' || status === 'Queued';
+      const waiting = status === 'Queued';
       const since = Date.parse((waiting ? (job.lastQueuedTime ?? job.createdTime) : (job.heartbeat ?? job.lastModifiedTime)) ?? '');
       const limitMs = waiting ? s.orphanSeconds * 1000 : s.leaseSeconds * 1000;
       // A job waiting for a hybrid worker says why (no live worker, none with its type) while it waits.

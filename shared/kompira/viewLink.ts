@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { settings } from '../config';
+import { resolvedSecret } from '../auth/keyVaultReference';
 
 /**
  * A person who pressed an e-mail button lands on a page with a link to the process it started.
@@ -13,7 +14,7 @@ let cached: Buffer | null | undefined;
 function signingKey(): Buffer | null {
   if (cached !== undefined) return cached;
   const s = settings();
-  const material = s.encryptionKey ?? s.storageConnection;
+  const material = resolvedSecret('HOOKBOOK_ENCRYPTION_KEY', s.encryptionKey) ?? s.storageConnection;
   cached = material ? Buffer.from(hkdfSync('sha256', material, 'hookbook', 'kompira-process-view', 32)) : null;
   return cached;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunOn } from './runOn';
+import { RunbookAssets } from './asset';
 
 /** Runbook names follow Azure Automation; the RealmJoin form `[rjgit-]<scope>_<category>_<name>` fits. */
 export const RunbookName = z
@@ -63,6 +64,10 @@ export const RunbookDefinition = z.object({
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
   /** Where its jobs run unless a start says otherwise: 'cloud' (default) or a hybrid worker group. */
   runOn: RunOn.optional(),
+  /** Shared assets the runbook's jobs may read/write (docs/assets.md). */
+  assets: RunbookAssets.optional(),
+  /** Pass the Function App's managed identity environment to its jobs (docs/assets.md). */
+  identity: z.boolean().optional(),
 });
 export type RunbookDefinition = z.infer<typeof RunbookDefinition>;
 

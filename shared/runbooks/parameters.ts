@@ -122,12 +122,6 @@ export function validateParameters(
   return out;
 }
 
-/** The parameters as shown to callers: secret values never leave the service. */
-export function maskSecrets(defs: readonly RunbookParameter[], params: Record<string, unknown>): Record<string, unknown> {
-  const secret = new Set(defs.filter((d) => d.secret).map((d) => d.name));
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, secret.has(k) ? SECRET_MASK : v]));
-}
-
 /** A declared default must itself be valid for its type. */
 export function checkDefinitions(defs: readonly RunbookParameter[]): void {
   const seen = new Set<string>();

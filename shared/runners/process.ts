@@ -129,7 +129,7 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
       killGroup(child.pid, 'SIGKILL');
       if (killTimer) clearTimeout(killTimer);
       const settle = setTimeout(() => resolve(outcome), 2000);
-      streamsDone.then(() => {
+      void streamsDone.then(() => {
         clearTimeout(settle);
         resolve(outcome);
       });

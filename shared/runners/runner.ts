@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunbookVersion } from '../model/runbook';
 import type { ProcessSpec } from './process';
+import { applyJobEnv, type JobEnv } from '../assets/jobEnv';
 
 /**
  * How each runbook type is started. The parameters reach the runbook as data:
@@ -44,6 +45,8 @@ export function prepareRun(
   version: RunbookVersion,
   parameters: Record<string, unknown>,
   job: { jobId: string; attempt: number },
+  /** Job token, asset helpers on the search paths, identity (shared/assets/jobEnv.ts). */
+  jobEnv?: JobEnv,
 ): PreparedRun {
   const dir = mkdtempSync(join(tmpdir(), 'hookbook-job-'));
   const json = JSON.stringify(parameters);
@@ -73,6 +76,7 @@ export function prepareRun(
     HOOKBOOK_RESULT_FILE: join(dir, 'result.json'),
   };
   for (const name of passThrough) if (process.env[name] !== undefined && !/^AzureWebJobs/i.test(name)) env[name] = process.env[name]!;
+  applyJobEnv(env, jobEnv);
   if (type === 'bash' || type === 'python3') {
     for (const [name, value] of Object.entries(parameters)) {
       if (RESERVED.test(name)) continue;

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/host';
-import { api, uniqueName, type Api } from '../support/api';
+import { api, uniqueName } from '../support/api';
 import { waitFor } from '../support/http';
 
 // A short sweeper period and orphan age so that recovery happens within seconds. The lease stays

@@ -8,9 +8,12 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it, inject } from 'vitest';
 import { api, basic, uniqueName, type Api } from '../support/api';
-import { http, type HttpResult } from '../support/http';
+import { http, waitFor, type HttpResult } from '../support/http';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 let a: Api;
 let doc: Json;
@@ -323,6 +326,70 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect((await call('POST', '/api/v1/kompira/mail', { path: `/api/${rb}`, token: a.key })).status).toBe(200);
     expect((await call('POST', '/api/v1/kompira/mail', { path: `/api/${uniqueName('missing')}` })).status).toBe(404);
     expect((await call('POST', '/api/v1/kompira/mail', { path: 'no-slash' })).status).toBe(400);
+  });
+
+  it('assets, and the routes a running job calls with its job token', async () => {
+    const id = randomBytes(3).toString('hex');
+    const v = `oa-var-${id}`;
+    const c = `oa-cred-${id}`;
+    const n = `oa-conn-${id}`;
+    const base = '/api/v1/assets';
+    expect((await call('POST', `${base}/variables`, { name: v, value: 'x' })).status).toBe(201);
+    expect((await call('POST', `${base}/variables`, { name: v, value: 'x' })).status).toBe(409);
+    expect((await call('POST', `${base}/credentials`, { name: c, userName: 'u', password: 'p-secret' })).status).toBe(201);
+    expect((await call('POST', `${base}/credentials`, { name: c, userName: 'u', password: 'p' })).status).toBe(409);
+    expect((await call('POST', `${base}/connections`, { name: n, connectionType: 'EntraApp', fields: { TenantId: 't', ClientId: 'c', ClientSecret: 's-secret' } })).status).toBe(201);
+    expect((await call('POST', `${base}/connections`, { name: `x-${n}`, connectionType: 'EntraApp', fields: { Nope: 1 } })).status).toBe(400);
+    const updates: Record<string, unknown> = { variables: { value: 'y' }, credentials: { password: 'p2-secret' }, connections: { fields: { ClientId: 'c2' } } };
+    for (const [kind, name] of [['variables', v], ['credentials', c], ['connections', n]] as const) {
+      expect((await call('GET', `${base}/${kind}`)).status).toBe(200);
+      expect((await call('GET', `${base}/${kind}`, undefined, { key: null })).status).toBe(401);
+      expect((await call('GET', `${base}/${kind}/${name}`)).status).toBe(200);
+      expect((await call('GET', `${base}/${kind}/missing-${id}`)).status).toBe(404);
+      expect((await call('PATCH', `${base}/${kind}/${name}`, updates[kind])).status).toBe(200);
+      expect((await call('PATCH', `${base}/${kind}/${name}`, updates[kind], { key: readerKey })).status).toBe(403);
+    }
+    expect((await call('GET', `${base}/audit?kind=variable&name=${v}`)).status).toBe(200);
+    expect((await call('GET', `${base}/audit?name=${v}`)).status).toBe(400);
+
+    // A job holds its token while the test calls the job routes with it.
+    const dir = mkdtempSync(join(tmpdir(), 'hookbook-oa-'));
+    chmodSync(dir, 0o777);
+    const tokenFile = join(dir, 'token');
+    const doneFile = join(dir, 'done');
+    const holder = await a.createRunbook({
+      name: uniqueName('oa-assets'),
+      type: 'bash',
+      parameters: [{ name: 'TokenFile' }, { name: 'DoneFile' }],
+      assets: { variables: [v], credentials: [c], connections: [n], writeVariables: [v] },
+      content: 'umask 000; printf %s "$HOOKBOOK_JOB_TOKEN" > "$TokenFile.tmp"; mv "$TokenFile.tmp" "$TokenFile"\nfor i in $(seq 1 1500); do [ -e "$DoneFile" ] && exit 0; sleep 0.2; done; exit 1\n',
+    });
+    const started = await a.call('POST', '/api/v1/jobs', { runbook: holder, parameters: { TokenFile: tokenFile, DoneFile: doneFile } });
+    expect(started.status, started.text).toBe(202);
+    try {
+      const token = await waitFor(() => existsSync(tokenFile) && readFileSync(tokenFile, 'utf8'), 'the job to write its token', 120_000, 100);
+      const job = { key: null, headers: { Authorization: `Bearer ${token}` } };
+      const jobBase = '/api/v1/job';
+      expect((await call('GET', `${jobBase}/variables/${v}`, undefined, job)).json.value).toBe('y');
+      expect((await call('GET', `${jobBase}/variables/${v}?format=text`, undefined, job)).text).toBe('y');
+      expect((await call('GET', `${jobBase}/variables/missing-${id}`, undefined, job)).status).toBe(403);
+      expect((await call('PUT', `${jobBase}/variables/${v}`, { value: 'z' }, job)).status).toBe(200);
+      expect((await call('PUT', `${jobBase}/variables/${c}`, { value: 'z' }, job)).status).toBe(403);
+      expect((await call('GET', `${jobBase}/credentials/${c}`, undefined, job)).json.password).toBe('p2-secret');
+      expect((await call('GET', `${jobBase}/credentials/${c}?format=text&field=userName`, undefined, job)).text).toBe('u');
+      expect((await call('GET', `${jobBase}/credentials/${v}`, undefined, job)).status).toBe(403);
+      expect((await call('GET', `${jobBase}/connections/${n}`, undefined, job)).json.fields).toEqual({ TenantId: 't', ClientId: 'c2', ClientSecret: 's-secret' });
+      expect((await call('GET', `${jobBase}/connections/${n}?format=text&field=ClientId`, undefined, job)).text).toBe('c2');
+      expect((await call('GET', `${jobBase}/connections/${c}`, undefined, job)).status).toBe(403);
+    } finally {
+      writeFileSync(doneFile, '');
+    }
+    expect((await a.waitForStatus(started.json.jobId, ['Completed', 'Failed'], 90_000)).status).toBe('Completed');
+
+    for (const [kind, name] of [['variables', v], ['credentials', c], ['connections', n]] as const) {
+      expect((await call('DELETE', `${base}/${kind}/${name}`)).status).toBe(204);
+      expect((await call('DELETE', `${base}/${kind}/${name}`)).status).toBe(404);
+    }
   });
 
   it('covered every operation: each seen succeeding, and failing where it declares a 4xx', () => {

@@ -9,7 +9,7 @@ export interface CreatedHook {
   token: string;
   /** Path and query for http(): `/webhooks?token=...`. */
   path: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 export async function createHook(a: Api, def: Record<string, unknown>): Promise<CreatedHook> {

@@ -9,7 +9,7 @@ export interface Api {
   url: string;
   key: string;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
-  waitForStatus(jobId: string, statuses: string[], timeoutMs?: number): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  waitForStatus(jobId: string, statuses: string[], timeoutMs?: number): Promise<any>;
   createRunbook(def: Record<string, unknown>, publish?: boolean): Promise<string>;
 }
 

@@ -3,7 +3,7 @@ export interface HttpResult {
   status: number;
   headers: Headers;
   text: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 export async function http(url: string, path: string, init: RequestInit = {}): Promise<HttpResult> {

@@ -12,7 +12,7 @@ export interface TestKey {
   jwk: JWK;
 }
 
-export async function makeKey(kid = randomUUID()): Promise<TestKey> {
+export async function makeKey(kid: string = randomUUID()): Promise<TestKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'RS256', kty: 'RSA' };
   return { kid, privateKey, publicKey, jwk };

@@ -1,6 +1,7 @@
-// A light structural check of infra/main.bicep (no Bicep compiler can be installed here): the names,
-// settings and role ids a deployment depends on are present in the text, and they agree with what the
-// code reads. This is not a substitute for `az bicep build`; docs/deploy.md says so.
+// A structural check of infra/main.bicep: the names, settings and role ids a deployment depends on are
+// present in the text, and they agree with what the code reads. The compiler's own checks (syntax,
+// Azure's resource types, the linter) are in test/unit/infra-bicep.test.ts; what only a subscription
+// can check is in docs/deploy.md.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,8 +31,23 @@ function arrayVar(name: string): string[] {
   return [...m![1]!.matchAll(/'([^']+)'/g)].map((x) => x[1]!);
 }
 
+/** The value expression of an app setting `{ name: '<name>', value: <value> }` (one per line). */
 function setting(name: string): string | undefined {
-  return new RegExp(`\\{ name: '${name}', value: ([^}]+) \\}`).exec(bicep)?.[1]?.trim();
+  return new RegExp(`\\{ name: '${name}', value: (.*?) \\}\\]?\\s*$`, 'm').exec(bicep)?.[1]?.trim();
+}
+
+/** The text of a `var <name> = ...` up to the next top-level declaration, comment or blank line. */
+function varBlock(name: string): string {
+  const m = new RegExp(`^var ${name} = [\\s\\S]*?(?=\\n(?:var |resource |output |param |//|\\s*\\n))`, 'm').exec(bicep);
+  expect(m, `var ${name}`).not.toBeNull();
+  return m![0];
+}
+
+/** Every `param <name>` with the decorators above it. */
+function params(): { name: string; decorators: string }[] {
+  const out: { name: string; decorators: string }[] = [];
+  for (const m of bicep.matchAll(/((?:^@[^\n]*\n|^  [^\n]*\n|^\]\)\n)*)^param (\w+) /gm)) out.push({ name: m[2]!, decorators: m[1]! });
+  return out;
 }
 
 describe('infra/main.bicep', () => {
@@ -52,25 +68,95 @@ describe('infra/main.bicep', () => {
     }
   });
 
-  it('puts the app on a Flex Consumption FC1 plan, Linux, Node 20', () => {
+  it('puts the app on a Flex Consumption FC1 plan, Linux, Node 20, by default', () => {
+    expect(bicep).toMatch(/^param hosting string = 'flex'$/m);
+    expect(bicep).toMatch(/^var isFlex = hosting == 'flex'$/m);
     const plan = resource('plan');
     expect(plan).toContain("'Microsoft.Web/serverfarms@");
-    expect(plan).toMatch(/name: 'FC1'/);
-    expect(plan).toMatch(/tier: 'FlexConsumption'/);
+    expect(plan).toMatch(/sku: isFlex\s*\?\s*\{\s*name: 'FC1'\s*tier: 'FlexConsumption'\s*\}/);
     expect(plan).toMatch(/reserved: true/);
     const app = resource('app');
-    expect(app).toMatch(/kind: 'functionapp,linux'/);
+    expect(app).toMatch(/kind: isFlex \? 'functionapp,linux' : 'functionapp,linux,container'/);
     expect(app).toMatch(/serverFarmId: plan\.id/);
-    expect(app).toMatch(/runtime: \{\s*name: 'node'\s*version: '20'\s*\}/);
+    expect(app).toMatch(/functionAppConfig: isFlex \? flexConfig : null/);
     expect(app).toMatch(/httpsOnly: true/);
-    expect(app).toMatch(/type: 'blobContainer'/);
-    // Flex rejects the worker runtime as an app setting; it comes from functionAppConfig.runtime.
-    expect(setting('FUNCTIONS_WORKER_RUNTIME')).toBeUndefined();
+    const flex = varBlock('flexConfig');
+    expect(flex).toMatch(/runtime: \{\s*name: 'node'\s*version: '20'\s*\}/);
+    expect(flex).toMatch(/type: 'blobContainer'/);
+    // Flex rejects the worker runtime as an app setting (it comes from functionAppConfig.runtime): it is
+    // set only for the custom container, where it is required.
+    expect(varBlock('baseSettings')).not.toContain('FUNCTIONS_WORKER_RUNTIME');
+    expect(varBlock('containerSettings')).toMatch(/^var containerSettings = isContainer\s*\?/);
+    expect(setting('FUNCTIONS_WORKER_RUNTIME')).toBe("'node'");
+  });
+
+  it('offers hosting=container: a custom container with PowerShell, pulled from its own registry by the identity', () => {
+    expect(bicep).toMatch(/@allowed\(\[\s*'flex'\s*'container'\s*\]\)\s*param hosting string/);
+    const plan = resource('plan');
+    expect(plan).toMatch(/name: containerPlanSku/);
+    const app = resource('app');
+    expect(app).toMatch(/linuxFxVersion: isContainer \? 'DOCKER\|\$\{image\}' : null/);
+    expect(app).toMatch(/acrUseManagedIdentityCreds: isContainer \? true : null/);
+    expect(app).toMatch(/acrUserManagedIdentityID: isContainer \? identity\.properties\.clientId : null/);
+    expect(app).toMatch(/alwaysOn: isContainer \? true : null/); // the queue worker and timers need it on a dedicated plan
+    expect(app).toContain('registryPull');
+    const registry = resource('registry');
+    expect(registry).toContain("= if (isContainer)");
+    expect(registry).toMatch(/adminUserEnabled: false/); // no registry password anywhere
+    const pull = resource('registryPull');
+    expect(pull).toContain('scope: registry');
+    expect(pull).toContain('roles.acrPull');
+    expect(pull).toContain('principalId: identity.properties.principalId');
+    expect(bicep).toContain("acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'");
+    expect(setting('WEBSITES_ENABLE_APP_SERVICE_STORAGE')).toBe("'false'"); // the code is in the image
+    expect(setting('FUNCTIONS_EXTENSION_VERSION')).toBe("'~4'");
+
+    // The image: the Functions Node base with PowerShell added, and the same files as the zip package.
+    const dockerfile = readFileSync(path.join(root, 'infra', 'container', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM mcr\.microsoft\.com\/azure-functions\/node:4-node20$/m);
+    expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends powershell/);
+    expect(dockerfile).toMatch(/RUN npm run build/);
+    for (const f of ['dist', 'node_modules', 'runbooks']) expect(dockerfile).toMatch(new RegExp(`^COPY --from=build /src/${f} `, 'm'));
+    expect(dockerfile).toMatch(/^COPY --from=build \/src\/host\.json \/src\/package\.json \.\/$/m);
+    const dockerignore = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n');
+    for (const f of ['node_modules', '.tools', 'local.settings.json', '.git']) expect(dockerignore).toContain(f);
+  });
+
+  it('keeps the service secrets in Key Vault: app settings hold Key Vault references resolved by the identity', () => {
+    const vault = resource('vault');
+    expect(vault).toContain("'Microsoft.KeyVault/vaults@");
+    expect(vault).toMatch(/enableRbacAuthorization: true/);
+    expect(resource('encryptionKeySecret')).toMatch(/value: encryptionKey\n/);
+    expect(resource('bootstrapKeySecret')).toMatch(/= if \(!empty\(bootstrapKey\)\)/);
+    expect(setting('HOOKBOOK_ENCRYPTION_KEY')).toBe("'@Microsoft.KeyVault(SecretUri=${encryptionKeySecret.properties.secretUri})'");
+    expect(setting('HOOKBOOK_BOOTSTRAP_KEY')).toBe("'@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/hookbook-bootstrap-key)'");
+    expect(resource('bootstrapKeySecret')).toMatch(/name: 'hookbook-bootstrap-key'/);
+    // The identity may read the secrets (Key Vault Secrets User), and the app resolves references with it.
+    const grant = resource('secretsUser');
+    expect(grant).toContain('scope: vault');
+    expect(grant).toContain('roles.keyVaultSecretsUser');
+    expect(grant).toContain('principalId: identity.properties.principalId');
+    expect(bicep).toContain("keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'");
+    const app = resource('app');
+    expect(app).toMatch(/keyVaultReferenceIdentity: identity\.id/);
+    expect(app).toMatch(/dependsOn: \[[^\]]*secretsUser[^\]]*\]/);
+    // No secret value reaches an app setting directly.
+    expect(bicep).not.toMatch(/value: (encryptionKey|bootstrapKey) \}/);
+  });
+
+  it('documents every parameter: a @description in the template and a row in docs/deploy.md', () => {
+    const deploy = readFileSync(path.join(root, 'docs', 'deploy.md'), 'utf8');
+    const ps = params();
+    expect(ps.map((p) => p.name)).toEqual(expect.arrayContaining(['encryptionKey', 'hosting', 'containerImage', 'keyVaultPurgeProtection']));
+    for (const p of ps) {
+      expect(p.decorators, `@description of param ${p.name}`).toMatch(/@description\('/);
+      expect(deploy, `param ${p.name} in docs/deploy.md`).toContain(`\`${p.name}\``);
+    }
   });
 
   it('creates the queues and tables the job core uses', () => {
     expect(arrayVar('queueNames').sort()).toEqual(['jobs', 'jobs-poison']);
-    expect(arrayVar('tableNames').sort()).toEqual(['dedupe', 'jobparams', 'jobs', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks'].sort());
+    expect(arrayVar('tableNames').sort()).toEqual(['assetaudit', 'assets', 'dedupe', 'jobparams', 'jobs', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks'].sort());
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
     expect(resource('tables')).toContain("'Microsoft.Storage/storageAccounts/tableServices/tables@");
     // The worker listens on the queue the bicep creates.
@@ -113,7 +199,6 @@ describe('infra/main.bicep', () => {
       expect(setting(s), s).toBeDefined();
       expect(readFileSync(path.join(root, 'shared', 'config.ts'), 'utf8'), `${s} read by shared/config.ts`).toContain(s);
     }
-    expect(setting('HOOKBOOK_ENCRYPTION_KEY')).toBe('encryptionKey');
     expect(setting('HOOKBOOK_PUBLIC_URL')).toBe('publicUrl');
     expect(bicep).toMatch(/@secure\(\)\s*(@minLength\(32\)\s*)?param encryptionKey string\s*$/m);
     expect(bicep).toMatch(/@secure\(\)\s*param bootstrapKey string/);
@@ -140,23 +225,23 @@ describe('infra/main.bicep', () => {
   });
 
   it('creates every table the code uses', () => {
+    // Every `table('<name>')` anywhere under shared/ (new features add tables in folders of their own).
     const used = new Set<string>();
-    for (const dir of ['shared/store', 'shared/jobs', 'shared/webhooks', 'shared/schedules']) {
-      let files: string[] = [];
-      try {
-        files = readdirSync(path.join(root, dir));
-      } catch {
-        continue;
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.name.endsWith('.ts')) for (const m of readFileSync(full, 'utf8').matchAll(/table\('([a-z]+)'\)/g)) used.add(m[1]!);
       }
-      for (const f of files) for (const m of readFileSync(path.join(root, dir, f), 'utf8').matchAll(/table\('([a-z]+)'\)/g)) used.add(m[1]!);
-    }
+    };
+    walk(path.join(root, 'shared'));
     expect(used.size).toBeGreaterThan(5);
     for (const t of used) expect(bicep, `table ${t}`).toContain(`'${t}'`);
   });
 
   it('matches the deployable layout: package.json main and the build script', () => {
     expect(pkg.main).toBe('dist/functions/*.js');
-    expect(pkg.scripts.build).toBe('tsc -p . && cp shared/runners/node-host.cjs dist/shared/runners/ && cp local/parent-guard.cjs dist/local/');
+    expect(pkg.scripts.build).toBe('tsc -p . && cp shared/runners/node-host.cjs dist/shared/runners/ && cp -r shared/runners/helpers dist/shared/runners/ && cp local/parent-guard.cjs dist/local/');
     const host = JSON.parse(readFileSync(path.join(root, 'host.json'), 'utf8'));
     expect(host.extensionBundle.id).toBe('Microsoft.Azure.Functions.ExtensionBundle');
   });
