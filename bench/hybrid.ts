@@ -5,7 +5,7 @@
 //     so that both pollers are fully backed off. Measured by the service's own timestamps
 //     (createdTime → endTime) and by the client (POST → seen Completed).
 //  2. Throughput: one worker with --concurrency 8 and N trivial bash jobs started at once;
-//     jobs/s = N / (last endTime − first createdTime).
+//     jobs/s = N / (last endTime − first createdTime); the same N jobs on the cloud worker beside it.
 // Nothing is asserted: this is a measurement. It prints a table and writes bench/hybrid-results.json.
 import os from 'node:os';
 import path from 'node:path';
@@ -73,19 +73,26 @@ async function main(): Promise<void> {
     one.signal('SIGTERM');
     await one.exited;
 
+    const throughputOf = async (runOn: string) => {
+      const ids = await Promise.all(Array.from({ length: N_THROUGHPUT }, () => call('POST', '/api/v1/jobs', { runbook: 'hyb-bash', runOn }).then((r) => r.jobId as string)));
+      const jobs = [];
+      for (const id of ids) jobs.push(await waitDone(id));
+      const failed = jobs.filter((j) => j.status !== 'Completed').length;
+      const first = Math.min(...jobs.map((j) => Date.parse(j.createdTime)));
+      const last = Math.max(...jobs.map((j) => Date.parse(j.endTime)));
+      return { runOn, jobs: N_THROUGHPUT, failed, seconds: (last - first) / 1000, jobsPerSecond: Math.round((N_THROUGHPUT / ((last - first) / 1000)) * 10) / 10 };
+    };
+    const cloudThroughput = await throughputOf('cloud');
+    log(`cloud worker: ${cloudThroughput.jobsPerSecond} jobs/s`);
+
     const eight = startWorker({ url: host.url, group: 'bench', key, name: 'tp', types: 'bash', concurrency: 8 });
     workers.push(eight);
     await eight.waitForOutput(/registered in group/);
-    const ids = await Promise.all(Array.from({ length: N_THROUGHPUT }, () => call('POST', '/api/v1/jobs', { runbook: 'hyb-bash', runOn: 'bench' }).then((r) => r.jobId as string)));
-    const jobs = [];
-    for (const id of ids) jobs.push(await waitDone(id));
-    const failed = jobs.filter((j) => j.status !== 'Completed').length;
-    const first = Math.min(...jobs.map((j) => Date.parse(j.createdTime)));
-    const last = Math.max(...jobs.map((j) => Date.parse(j.endTime)));
-    const throughput = { jobs: N_THROUGHPUT, concurrency: 8, failed, seconds: (last - first) / 1000, jobsPerSecond: Math.round((N_THROUGHPUT / ((last - first) / 1000)) * 10) / 10 };
+    const throughput = { ...(await throughputOf('bench')), concurrency: 8 };
+    const failed = throughput.failed;
     log(`one worker, concurrency 8: ${throughput.jobsPerSecond} jobs/s`);
 
-    const results = { machine: { cpus: os.cpus().length, loadavg: os.loadavg() }, latency: [cloud, hybrid], ratioP50: Math.round((hybrid.serverP50ms / cloud.serverP50ms) * 100) / 100, throughput };
+    const results = { machine: { cpus: os.cpus().length, loadavg: os.loadavg() }, latency: [cloud, hybrid], ratioP50: Math.round((hybrid.serverP50ms / cloud.serverP50ms) * 100) / 100, throughput, cloudThroughput };
     writeFileSync(path.join(__dirname, 'hybrid-results.json'), JSON.stringify(results, null, 2));
     process.stdout.write(
       [
@@ -95,6 +102,7 @@ async function main(): Promise<void> {
         `| idle latency, hybrid worker, same machine | p50 ${hybrid.serverP50ms} ms, p99 ${hybrid.serverP99ms} ms (client ${Math.round(hybrid.clientP50ms)} ms) |`,
         `| hybrid / cloud p50 | ${results.ratioP50} |`,
         `| one worker, --concurrency 8, ${N_THROUGHPUT} trivial bash jobs | ${throughput.jobsPerSecond} jobs/s (${failed} failed) |`,
+        `| the cloud worker (local host), the same ${N_THROUGHPUT} jobs | ${cloudThroughput.jobsPerSecond} jobs/s (${cloudThroughput.failed} failed) |`,
         '',
       ].join('\n'),
     );

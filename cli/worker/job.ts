@@ -45,6 +45,8 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, log: Log): R
   const keepTrying = () => state !== 'lost' && Date.now() < deliverUntil();
   const tag = `job ${job.jobId} attempt ${job.attempt}`;
 
+  let collecting = false;
+  const tail: StreamRow[] = [];
   let kill: (reason: 'stop' | 'timeout' | 'lease') => void = () => undefined;
   const lost = (why: string) => {
     if (state === 'lost') return;
@@ -61,6 +63,8 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, log: Log): R
     onError: (error) => log(`${tag}: stream records not delivered: ${(error as Error).message}`),
     sink: async (_jobId, rows) => {
       if (state === 'lost') return;
+      // At the end, the last few records travel with the outcome (one call instead of two).
+      if (collecting && tail.length + rows.length <= 100) return void tail.push(...rows);
       try {
         await withRetry(() => client.post(path('streams'), { attempt: job.attempt, records: rows.map(toWire) }).then(() => (lastOk = Date.now())), keepTrying);
       } catch (error) {
@@ -110,6 +114,7 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, log: Log): R
       clearInterval(renewTimer);
       await prepared.cleanup();
     }
+    collecting = current() === 'running';
     await writer.close();
     const end = current();
     if (end === 'lost') return;
@@ -120,7 +125,8 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, log: Log): R
         log(`${tag}: handed back (${reason}).`);
         return;
       }
-      const r = await withRetry(() => client.post(path('finish'), { attempt: job.attempt, streamCount: writer.count, outcome: toOutcome(outcome) }), keepTrying);
+      const body = { attempt: job.attempt, streamCount: writer.count, ...(tail.length ? { records: tail.map(toWire) } : {}), outcome: toOutcome(outcome) };
+      const r = await withRetry(() => client.post(path('finish'), body), keepTrying);
       log(`${tag}: ${(r.json as { status?: string } | undefined)?.status ?? 'finished'}.`);
     } catch (error) {
       if (error instanceof LeaseLost) log(`${tag}: 409 (${error.message}); its outcome is left to the attempt that took over.`);

@@ -100,6 +100,8 @@ export const OutcomeBody = z
   .object({
     attempt: z.number().int().min(1),
     streamCount: z.number().int().min(0),
+    /** The last stream records, sent with the outcome (one call instead of two for a short job). */
+    records: z.array(WorkerStreamRow).max(100).optional(),
     outcome: z
       .object({
         exitCode: z.number().int().nullable(),

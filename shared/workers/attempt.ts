@@ -58,6 +58,10 @@ export async function renewLease(jobId: string, group: string, attempt: number):
 /** Record how the attempt ended (the same mapping as the cloud worker's) and free its slot. */
 export async function finishAttempt(jobId: string, group: string, body: OutcomeBody): Promise<{ status: string }> {
   const found = await held(jobId, group, body.attempt);
+  if (body.records?.length) {
+    await streamStore.append(jobId, body.records.map((r) => ({ ...r, attempt: body.attempt })));
+    emitStreams(jobId);
+  }
   const version = await catalog.version(found.value.runbook, found.value.runbookVersion);
   const type = version?.definition.type ?? 'bash';
   const timeoutSeconds = version?.definition.timeoutSeconds ?? settings().defaultTimeoutSeconds;
