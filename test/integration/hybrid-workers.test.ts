@@ -2,7 +2,7 @@
 // host and Azurite; faults made real (SIGKILL, a cut TCP connection). Every wait is on an observed
 // state with a generous bound; nothing asserts speed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHost, type RunningHost } from '../support/host';
@@ -182,6 +182,37 @@ describe('hybrid workers', () => {
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(16);
     expect(new Set(lines.map((l) => l.split(' ')[0]))).toEqual(new Set(ids));
+  });
+
+  it('maxConcurrency holds across the cloud worker and a hybrid group', async () => {
+    const g = await group();
+    worker({ url: host.url, group: g.name, key: g.key, name: 'limited', concurrency: 4, types: 'bash' });
+    await liveWorkers(g.name, 1);
+    // Cloud jobs may run as another uid (docs/security.md): the log must be writable for them.
+    const shared = mkdtempSync(join(tmpdir(), 'hookbook-hybrid-mc-'));
+    chmodSync(shared, 0o777);
+    const file = join(shared, 'log.txt');
+    const rb = await admin.createRunbook({
+      name: uniqueName('hybmax'),
+      type: 'bash',
+      maxConcurrency: 1,
+      parameters: [{ name: 'File', type: 'string', mandatory: true }],
+      content: 'echo "start $HOOKBOOK_JOB_ID" >> "$File"; sleep 0.5; echo "end $HOOKBOOK_JOB_ID" >> "$File"\n',
+    });
+    const ids: string[] = [];
+    for (const runOn of ['cloud', g.name, 'cloud', g.name, g.name]) {
+      const r = await admin.call('POST', '/api/v1/jobs', { runbook: rb, runOn, parameters: { File: file } });
+      expect(r.status, r.text).toBe(202);
+      ids.push(r.json.jobId);
+    }
+    for (const id of ids) expect((await admin.waitForStatus(id, ['Completed', 'Failed'], 180_000)).status).toBe('Completed');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(10);
+    // Never two jobs inside at once: every start is followed by its own end.
+    for (let i = 0; i < lines.length; i += 2) {
+      expect(lines[i]).toMatch(/^start /);
+      expect(lines[i + 1]).toBe(lines[i]!.replace('start', 'end'));
+    }
   });
 
   it('SIGKILL a worker mid-job: the job is retried on the other worker', async () => {
