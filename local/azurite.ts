@@ -14,6 +14,11 @@ export interface AzuriteOptions {
   preferredPorts?: { queue: number; table: number };
   /** Use exactly preferredPorts (waiting a little for them to free up), never others. */
   strictPorts?: boolean;
+  /**
+   * Account key of devstoreaccount1 (AZURITE_ACCOUNTS, passed in Azurite's environment, never on its
+   * command line). Default: the well-known development key, which anyone on the machine knows.
+   */
+  accountKey?: string;
   log?: (line: string) => void;
 }
 
@@ -79,7 +84,11 @@ function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOpt
   if (opts.inMemory) args.push('--inMemoryPersistence');
   else args.push('--location', path.join(opts.dataDir ?? path.join(repoRoot, '.hookbook'), 'azurite'));
   // stdin is a pipe on purpose: parent-guard.cjs ends Azurite when that pipe closes.
-  const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Only what Azurite needs: the host's settings (admin key, encryption key) stay out of a process
+  // that, once exec'd, is dumpable again (docs/security.md).
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, LANG: process.env.LANG };
+  if (opts.accountKey) env.AZURITE_ACCOUNTS = `devstoreaccount1:${opts.accountKey}`;
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   const keep = (b: Buffer) => {
     output.push(`[azurite-${service}] ${b.toString()}`);
     if (output.length > 200) output.shift();
@@ -137,7 +146,7 @@ export async function startAzurite(opts: AzuriteOptions): Promise<Azurite> {
     try {
       await waitReady(children, [queuePort, tablePort], 30_000);
       opts.log?.(`Azurite queue on ${queuePort}, table on ${tablePort} (${opts.inMemory ? 'in memory' : 'on disk'})`);
-      return { connectionString: developmentStorage(queuePort, tablePort), queuePort, tablePort, pids: children.map((c) => c.pid ?? -1), stop };
+      return { connectionString: developmentStorage(queuePort, tablePort, opts.accountKey), queuePort, tablePort, pids: children.map((c) => c.pid ?? -1), stop };
     } catch (err) {
       await stop();
       lastError = new Error(`${(err as Error).message}\n${output.join('')}`);

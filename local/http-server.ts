@@ -95,7 +95,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
       method: method === 'HEAD' && !match.route.methods.has('HEAD') ? 'GET' : method,
       url: `http://${req.headers.host ?? 'localhost'}${rawUrl}`,
       body: { bytes: body },
-      headers: flattenHeaders(req.headers),
+      headers: withClientAddress(flattenHeaders(req.headers), req.socket.remoteAddress),
       // query is left out on purpose: the library then parses it from the URL, which keeps
       // repeated keys (?a=1&a=2) that a Record<string,string> would lose.
       params: match.params,
@@ -110,6 +110,14 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
   } finally {
     logLine(reg.name, tag, where, status, `${Date.now() - started} ms`);
   }
+}
+
+/** Like Azure's front end, append the caller's address to X-Forwarded-For (rate limits read it). */
+function withClientAddress(headers: Record<string, string>, address: string | undefined): Record<string, string> {
+  if (!address) return headers;
+  const prior = headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = prior ? `${prior}, ${address}` : address;
+  return headers;
 }
 
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {

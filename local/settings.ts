@@ -103,10 +103,12 @@ export function storageConnectionString(connection: unknown): string {
 
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
+export const DEVELOPMENT_ACCOUNT_KEY = DEV_KEY;
+
 /** The explicit devstoreaccount1 connection string for Azurite on the given ports. */
-export function developmentStorage(queuePort: number, tablePort: number): string {
+export function developmentStorage(queuePort: number, tablePort: number, accountKey = DEV_KEY): string {
   return (
-    `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};` +
+    `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${accountKey};` +
     `QueueEndpoint=http://127.0.0.1:${queuePort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${tablePort}/devstoreaccount1;`
   );
 }

@@ -10,6 +10,8 @@ import { findFunctionFiles, loadFunctionFiles } from './load-functions';
 import { logLine } from './log';
 import { SUPPORTED_OUTPUTS } from './output-bindings';
 import { nudge, QueuePoller } from './queue-poller';
+import { azuriteAccountKey, protectLocalFiles } from './protect';
+import { jobSandbox } from '../shared/runners/sandbox';
 import { loadLocalSettings, readHostConfig, repoRoot } from './settings';
 import { TimerRunner } from './timers';
 
@@ -47,12 +49,16 @@ async function main(): Promise<void> {
     front.server.once('error', reject);
     front.server.listen(port, () => resolve((front.server.address() as AddressInfo).port));
   });
+  const dataDir = path.resolve(repoRoot, process.env.HOOKBOOK_DATA_DIR ?? '.hookbook');
+  // Before anything is written there: jobs must not read the settings or the data (docs/security.md).
+  protectLocalFiles(repoRoot, storage === 'disk' ? dataDir : undefined, (l) => logLine('host', l));
   const azurite =
     storage === 'external'
       ? undefined
       : startAzurite({
           inMemory: storage === 'memory',
-          dataDir: path.resolve(repoRoot, process.env.HOOKBOOK_DATA_DIR ?? '.hookbook'),
+          dataDir,
+          accountKey: azuriteAccountKey(storage === 'disk' ? dataDir : undefined),
           preferredPorts: storage === 'disk' ? { queue: 10001, table: 10002 } : undefined,
         });
   const [realPort, started] = await Promise.all([listening, azurite]);
@@ -61,6 +67,9 @@ async function main(): Promise<void> {
   if (started) process.env.AzureWebJobsStorage = started.connectionString;
   else if (!process.env.AzureWebJobsStorage) throw new Error('HOOKBOOK_STORAGE=external needs AzureWebJobsStorage');
   process.env.HOOKBOOK_PUBLIC_URL ??= `http://localhost:${realPort}`;
+  // Said once at start-up: who jobs run as, or why they cannot be isolated here. Also makes this
+  // process non-dumpable. After the settings are complete (settings() is read once).
+  jobSandbox((l) => logLine('host', l));
 
   const files = findFunctionFiles(process.env.HOOKBOOK_FUNCTIONS_GLOB ?? 'functions/*.ts');
   if (files.length === 0) logLine('host', 'warning:', `no function files match ${process.env.HOOKBOOK_FUNCTIONS_GLOB ?? 'functions/*.ts'}`);

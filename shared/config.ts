@@ -82,6 +82,10 @@ export const SETTINGS = {
     'the URL jobs call for their assets (`HOOKBOOK_URL` in the job); default: publicUrl',
   ),
   identityPassEnv: setting('HOOKBOOK_IDENTITY_PASS_ENV', list(), 'variables passed only to `identity: true` runbooks'),
+  jobUser: setting('HOOKBOOK_JOB_USER', text('hookbook-job'), 'where the worker is root: the account whose group jobs run with'),
+  jobUids: setting('HOOKBOOK_JOB_UIDS', text('200000-299999'), 'where the worker is root: one uid from this range per running job (`<first>-<last>`, or `off`)'),
+  pwshPath: setting('HOOKBOOK_PWSH_PATH', optionalText(), 'the pwsh executable when it is not on PATH'),
+  authFailureLimit: setting('HOOKBOOK_AUTH_FAILURE_LIMIT', int(10), 'failed authentications per minute per client (and key id) before 429; 0 = off'),
 };
 
 type Definitions = typeof SETTINGS;

@@ -4,6 +4,7 @@ import { forbidden, unauthorized } from '../http/errors';
 import { verifyKey } from './keys';
 import { entraBearerVerifier } from './entra';
 import { isRegistrationKey } from './workerKeys';
+import { failedAuthentication, keyIdOf } from './throttle';
 
 /**
  * One key, every dialect's form: `Basic base64(keyId:secret)`, `Token keyId:secret`,
@@ -62,7 +63,8 @@ export async function authenticate(req: HttpRequest, opts: AuthOptions): Promise
   if (!principal) {
     // A hybrid worker's registration key is known, but opens only the worker routes of its group.
     if (await isRegistrationKey(cred.value)) throw forbidden('A worker registration key opens only the worker routes (/api/worker/v1/...), not this API.');
-    throw unauthorized('The API key is unknown or its secret is wrong.', challenge);
+    // Counted per client and key id: 429 for the excess failures, never for a correct key.
+    throw failedAuthentication(req, keyIdOf(cred.value), unauthorized('The API key is unknown or its secret is wrong.', challenge));
   }
   if (!roleAtLeast(principal.role, opts.need)) {
     throw forbidden(`Key '${principal.id}' has the role ${principal.role}; this needs ${opts.need}.`);

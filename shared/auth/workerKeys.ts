@@ -5,6 +5,7 @@ import { workerStore } from '../store/workerStore';
 import { forbidden, unauthorized } from '../http/errors';
 import { hashSecret, randomToken, sameHash } from './secrets';
 import { splitKey, verifyKey } from './keys';
+import { failedAuthentication, keyIdOf } from './throttle';
 
 /**
  * Registration keys of hybrid worker groups: `<keyId>:<secret>` like API keys (ids start with
@@ -62,7 +63,8 @@ export async function authenticateWorker(req: HttpRequest, group: string): Promi
   const key = await verifyRegistrationKey(raw);
   if (!key) {
     if (await verifyKey(raw).catch(() => undefined)) throw forbidden('An API key does not open the worker routes; use a registration key of the worker group.');
-    throw unauthorized('The registration key is unknown, revoked or its secret is wrong.', WORKER_CHALLENGE);
+    // Counted per client and key id like API keys: 429 for the excess failures (shared/auth/throttle.ts).
+    throw failedAuthentication(req, keyIdOf(raw), unauthorized('The registration key is unknown, revoked or its secret is wrong.', WORKER_CHALLENGE));
   }
   if (key.group !== group) throw forbidden(`Registration key '${key.keyId}' belongs to worker group '${key.group}', not '${group}'.`);
   return key;

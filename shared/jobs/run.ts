@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { settings } from '../config';
 import { isTerminal, type JobClaim } from '../model/job';
 import { catalog } from '../runbooks/catalog';
@@ -7,6 +6,7 @@ import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { prepareRun } from '../runners/runner';
 import { startProcess, type ProcessOutcome } from '../runners/process';
+import { readJobFile } from '../runners/sandbox';
 import { StreamWriter } from './streamWriter';
 import { acquireSlot, releaseSlot } from './concurrency';
 import type { RunbookVersion } from '../model/runbook';
@@ -195,7 +195,17 @@ async function execute(
     return;
   }
   const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
-  const prepared = prepareRun(version, parameters, job, assets.env);
+  let prepared: ReturnType<typeof prepareRun>;
+  try {
+    prepared = prepareRun(version, parameters, job, assets.env);
+  } catch (error) {
+    // No private directory or job user could be had (sandbox.ts): say so, do not leave it Running.
+    const reason = `The job could not be prepared: ${(error as Error).message}`;
+    log.error(`Job ${job.jobId}: ${reason}`);
+    await writer.close();
+    await finishJob(job.jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: claimed, ...fence });
+    return;
+  }
   const proc = startProcess(prepared.spec, output.push);
   const timeoutSeconds = version.definition.timeoutSeconds ?? s.defaultTimeoutSeconds;
   const graceMs = s.stopGraceSeconds * 1000;
@@ -215,7 +225,7 @@ async function execute(
   let outcome: ProcessOutcome;
   try {
     outcome = await proc.done;
-    if (version.definition.type !== 'node') readResultFile(prepared.resultFile, outcome);
+    if (version.definition.type !== 'node') readResultFile(prepared.resultFile, prepared.uid, outcome);
   } finally {
     clearTimeout(timeout);
     lease.close();
@@ -239,9 +249,10 @@ async function execute(
   }
 }
 
-function readResultFile(file: string, outcome: ProcessOutcome): void {
-  if (!existsSync(file)) return;
-  const raw = readFileSync(file, 'utf8').trim();
+function readResultFile(file: string, owner: number | undefined, outcome: ProcessOutcome): void {
+  // Not followed through a link, and only the job's own file: see readJobFile.
+  const raw = readJobFile(file, owner)?.trim();
+  if (raw === undefined) return;
   try {
     outcome.result = JSON.parse(raw);
   } catch {

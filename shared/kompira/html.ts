@@ -14,7 +14,10 @@ export function escapeHtml(value: unknown): string {
 /** Headers for every HTML page: no scripts, no external loads, no Referer (URLs may carry a token). */
 export const PAGE_HEADERS: Record<string, string> = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+  // frame-ancestors / X-Frame-Options: a page whose button starts a jobflow must not be framed
+  // (clickjacking), docs/security.md.
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { authenticate, presentedCredential } from '../auth/authenticate';
 import { verifyKey } from '../auth/keys';
+import { failedAuthentication, keyIdOf } from '../auth/throttle';
 import { badRequest, forbidden, unauthorized, type HttpError } from '../http/errors';
 import type { ErrorFormatter } from '../http/respond';
 import { roleAtLeast, type Principal, type Role } from '../model/apiKey';
@@ -77,7 +78,7 @@ export async function authenticateKompira(req: HttpRequest, need: Role, formToke
     );
   }
   const principal = await verifyKey(formToken);
-  if (!principal) throw unauthorized('The API key is unknown or its secret is wrong.', CHALLENGE);
+  if (!principal) throw failedAuthentication(req, keyIdOf(formToken), unauthorized('The API key is unknown or its secret is wrong.', CHALLENGE));
   if (!roleAtLeast(principal.role, need)) throw forbidden(`Key '${principal.id}' has the role ${principal.role}; this needs ${need}.`);
   return principal;
 }

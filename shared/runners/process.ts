@@ -23,6 +23,9 @@ export interface ProcessSpec {
   stdin?: string;
   /** Open fd 3 for control messages (node runbooks). */
   control?: boolean;
+  /** Run as this user and group (sandbox.ts); supplementary groups are cleared by libuv. */
+  uid?: number;
+  gid?: number;
 }
 
 export interface ProcessOutcome {
@@ -62,6 +65,7 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
     cwd: spec.cwd,
     env: spec.env,
     detached: true,
+    ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
     stdio: ['pipe', 'pipe', 'pipe', ...(spec.control ? (['pipe'] as const) : [])],
   });
   const outcome: ProcessOutcome = { exitCode: null, signal: null, hasResult: false };

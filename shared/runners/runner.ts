@@ -1,10 +1,9 @@
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
 import { settings } from '../config';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunbookVersion } from '../model/runbook';
 import type { ProcessSpec } from './process';
+import { openJobDir } from './sandbox';
 import { applyJobEnv, type JobEnv } from '../assets/jobEnv';
 
 /**
@@ -37,6 +36,8 @@ export interface PreparedRun {
   spec: ProcessSpec;
   /** bash/python3/pwsh runbooks return a value by writing JSON to `HOOKBOOK_RESULT_FILE`. */
   resultFile: string;
+  /** The uid the job runs as, when not the service's own (its result file must belong to it). */
+  uid?: number;
   /** Removes the job's directory (off the event loop: a big tree must not stall other jobs). */
   cleanup(): Promise<void>;
 }
@@ -48,7 +49,9 @@ export function prepareRun(
   /** Job token, asset helpers on the search paths, identity (shared/assets/jobEnv.ts). */
   jobEnv?: JobEnv,
 ): PreparedRun {
-  const dir = mkdtempSync(join(tmpdir(), 'hookbook-job-'));
+  // Private to the job: its own uid where the worker is root (sandbox.ts, docs/security.md).
+  const box = openJobDir();
+  const dir = box.dir;
   const json = JSON.stringify(parameters);
   const paramsFile = join(dir, 'parameters.json');
   writeFileSync(paramsFile, json, { mode: 0o600 });
@@ -104,5 +107,8 @@ export function prepareRun(
       break;
     }
   }
-  return { spec, resultFile: env.HOOKBOOK_RESULT_FILE!, cleanup: () => rm(dir, { recursive: true, force: true }).catch(() => undefined) };
+  box.seal();
+  spec.uid = box.uid;
+  spec.gid = box.gid;
+  return { spec, resultFile: env.HOOKBOOK_RESULT_FILE!, uid: box.uid, cleanup: () => box.release() };
 }

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { decrypt, hashSecret, sameHash } from '../auth/secrets';
 import { verifyEntraBearer } from '../auth/entra';
 import { readBytes } from '../http/body';
+import { failedAuthentication } from '../auth/throttle';
 import { badRequest, HttpError, notFound, tooLarge } from '../http/errors';
 import { json } from '../http/respond';
 import { newJobId } from '../jobs/ids';
@@ -42,19 +43,20 @@ export function deliveryId(req: HttpRequest): string | undefined {
   return undefined;
 }
 
-async function findWebhook(token: string | null): Promise<WebhookRecord> {
+async function findWebhook(req: HttpRequest, token: string | null): Promise<WebhookRecord> {
   if (!token || token.length > MAX_TOKEN_CHARS) throw badRequest('The webhook token is missing or invalid: call the URL exactly as it was shown when the webhook was created.');
   const hash = hashSecret(token);
   const found = await webhookStore.forInvocation(hash);
   if (found && 'deleted' in found) throw notFound(`The webhook was not found: ${found.deleted}.`);
   // The point read is keyed by the hash (no timing on the token itself); compare in constant time anyway.
-  if (!found || !sameHash(found.value.tokenHash, hash)) throw badRequest('The webhook token is invalid.');
+  // A wrong token is a failed authentication: counted per client (429 once over the limit).
+  if (!found || !sameHash(found.value.tokenHash, hash)) throw failedAuthentication(req, '(webhook token)', badRequest('The webhook token is invalid.'));
   return found.value;
 }
 
 export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit> {
   const token = req.query.get('token');
-  const webhook = await findWebhook(token);
+  const webhook = await findWebhook(req, token);
   const now = Date.now();
   if (!webhook.isEnabled) throw badRequest('The webhook is disabled.');
   if (isExpired(webhook, now)) throw badRequest(`The webhook expired at ${webhook.expiryTime}.`);

@@ -2,7 +2,7 @@
 // the shared local host. Waits are on process output and exit, never on time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,6 +13,9 @@ const url = inject('hookbookUrl');
 const key = inject('hookbookAdminKey');
 const auth = { Authorization: `Basic ${Buffer.from(key).toString('base64')}` };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-cli-'));
+// Runbooks look for signal files here, and jobs run as other users where the host is root
+// (docs/security.md): they may pass through, not list (the CLI config kept here is 0600).
+chmodSync(dir, 0o711);
 const tag = randomBytes(4).toString('hex');
 const names = { ok: `cli-ok-${tag}`, fail: `cli-fail-${tag}`, wait: `cli-wait-${tag}` };
 

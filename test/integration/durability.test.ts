@@ -1,10 +1,10 @@
 // Execution guarantees under faults (issue: nothing accepted is ever lost, nothing runs twice at
 // once). Real hosts, real Azurite, real SIGKILLs; every wait is on an observed state, bounded.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/host';
+import { jobSharedDir, startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/host';
 import { api, uniqueName } from '../support/api';
 import { waitFor } from '../support/http';
 
@@ -70,7 +70,7 @@ describe('worker loss', () => {
     const s = await storage();
     const [h1, h2] = await Promise.all([host(s.connectionString), host(s.connectionString)]);
     const a = api(h1.url, h1.adminKey);
-    const dir = mkdtempSync(join(tmpdir(), 'hb-twice-'));
+    const dir = jobSharedDir('hb-twice-', ['runs.log']);
     const log = join(dir, 'runs.log');
     const name = await a.createRunbook({
       name: uniqueName('once'),
@@ -97,8 +97,7 @@ describe('worker loss', () => {
     const s = await storage();
     const [h1, h2] = await Promise.all([host(s.connectionString), host(s.connectionString)]);
     const a = api(h1.url, h1.adminKey);
-    const dir = mkdtempSync(join(tmpdir(), 'hb-conc-'));
-    mkdirSync(join(dir, 'running'));
+    const dir = jobSharedDir('hb-conc-', ['running/', 'counts']);
     const name = await a.createRunbook({
       name: uniqueName('limited'),
       type: 'bash',
@@ -134,7 +133,7 @@ describe('graceful shutdown', () => {
     const s = await storage();
     const h1 = await host(s.connectionString, { HOOKBOOK_SHUTDOWN_GRACE_SECONDS: '30' });
     const a1 = api(h1.url, h1.adminKey);
-    const dir = mkdtempSync(join(tmpdir(), 'hb-term-'));
+    const dir = jobSharedDir('hb-term-');
     const name = await a1.createRunbook({
       name: uniqueName('drain'),
       type: 'bash',

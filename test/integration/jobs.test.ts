@@ -1,11 +1,10 @@
 // Jobs end to end on a private host (short run wait, short time limits): every runbook type, every
 // stream type, status transitions, stop, time limit, shell metacharacters, drafts vs queued jobs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startHost, type RunningHost } from '../support/host';
+import { jobSharedDir, startHost, type RunningHost } from '../support/host';
 import { api, uniqueName, type Api } from '../support/api';
 import { waitFor } from '../support/http';
 
@@ -147,7 +146,7 @@ describe('runbook types and streams', () => {
 
 describe('parameters are data, never code', () => {
   it('shell metacharacters in a parameter are printed, not executed', async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'hb-meta-')), 'pwned');
+    const marker = join(jobSharedDir('hb-meta-'), 'pwned');
     const name = await a.createRunbook({
       name: uniqueName('meta'),
       type: 'bash',
@@ -188,7 +187,7 @@ describe('parameters are data, never code', () => {
 
 describe('life cycle', () => {
   it('run answers 202 with Location when the job outlasts the wait, then the job can be followed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hb-go-'));
+    const dir = jobSharedDir('hb-go-');
     const name = await a.createRunbook({
       name: uniqueName('waiter'),
       type: 'bash',
@@ -206,7 +205,7 @@ describe('life cycle', () => {
   });
 
   it('stop kills the whole process tree: the job ends Stopped and the grandchild is gone', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hb-stop-'));
+    const dir = jobSharedDir('hb-stop-');
     const pidFile = join(dir, 'grandchild.pid');
     const name = await a.createRunbook({
       name: uniqueName('tree'),
@@ -269,7 +268,7 @@ describe('life cycle', () => {
 
 describe('stopping a job that has not started', () => {
   it('a Queued job that is stopped never runs', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hb-q-'));
+    const dir = jobSharedDir('hb-q-');
     const marker = join(dir, 'ran');
     const name = await a.createRunbook({
       name: uniqueName('blocker'),

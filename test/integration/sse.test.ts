@@ -2,17 +2,17 @@
 // local host. The runbook prints a line, then waits for a signal file the test creates, so the test
 // can prove it read a record while the job was still Running. No sleeps: every wait is on an event.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SseParser, type SseEvent } from '../../cli/sse';
+import { jobSharedDir } from '../support/host';
 import { http } from '../support/http';
 
 const url = inject('hookbookUrl');
 const auth = { Authorization: `Basic ${Buffer.from(inject('hookbookAdminKey')).toString('base64')}` };
 const runbook = `sse-${randomBytes(4).toString('hex')}`;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-sse-'));
+const dir = jobSharedDir('hookbook-sse-');
 
 const SCRIPT = [
   'echo first',

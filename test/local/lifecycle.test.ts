@@ -6,7 +6,7 @@ import path from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { describe, expect, it } from 'vitest';
 import { portAccepts } from '../../local/azurite';
-import { developmentStorage } from '../../local/settings';
+import { DEVELOPMENT_ACCOUNT_KEY, developmentStorage } from '../../local/settings';
 import { fixtureEnv, http as call, startHost, waitFor, type RunningHost } from '../support/host';
 
 function azuritePorts(host: RunningHost): number[] {
@@ -54,13 +54,13 @@ describe('lifecycle', () => {
   it('keeps data on disk under HOOKBOOK_DATA_DIR across restarts', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-data-'));
     try {
-      const first = await startHost({ storage: 'disk', dataDir, env: fixtureEnv() });
+      const first = await startHost({ storage: 'disk', dataDir, env: fixtureEnv({ HOOKBOOK_AZURITE_KEY: DEVELOPMENT_ACCOUNT_KEY }) });
       const [q1, t1] = azuritePorts(first);
       await QueueServiceClient.fromConnectionString(developmentStorage(q1, t1)).createQueue('persisted-queue');
       expect(await first.stop()).toBe(0);
       expect(readdirSync(path.join(dataDir, 'azurite')).length).toBeGreaterThan(0);
 
-      const second = await startHost({ storage: 'disk', dataDir, env: fixtureEnv() });
+      const second = await startHost({ storage: 'disk', dataDir, env: fixtureEnv({ HOOKBOOK_AZURITE_KEY: DEVELOPMENT_ACCOUNT_KEY }) });
       const [q2, t2] = azuritePorts(second);
       expect(await QueueServiceClient.fromConnectionString(developmentStorage(q2, t2)).getQueueClient('persisted-queue').exists()).toBe(true);
       expect(await second.stop()).toBe(0);

@@ -3,7 +3,9 @@
 // HOOKBOOK_TEST_HOST_ENV (JSON) adds environment for it, e.g. to load fixtures instead of functions/.
 import type { TestProject } from 'vitest/node';
 import { findFunctionFiles } from '../../local/load-functions';
-import { fixtureEnv, startHost, type RunningHost } from './host';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fixtureEnv, repoRoot, startHost, type RunningHost } from './host';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,6 +17,8 @@ declare module 'vitest' {
 let host: RunningHost | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // The addon that makes hosts non-dumpable (docs/security.md), for `npx vitest` without `npm test`.
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-native.cjs'), '--quiet'], { stdio: 'inherit' });
   let extra = process.env.HOOKBOOK_TEST_HOST_ENV ? (JSON.parse(process.env.HOOKBOOK_TEST_HOST_ENV) as Record<string, string>) : {};
   // Until the real functions exist, the fixtures stand in so that the suites can run at all.
   if (!extra.HOOKBOOK_FUNCTIONS_GLOB && findFunctionFiles('functions/*.ts').length === 0) extra = { ...fixtureEnv(), ...extra };

@@ -2,6 +2,8 @@
 // `npm start` would run, and waits until GET /api/health answers 200.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,6 +28,9 @@ export interface StartHostOptions {
   dataDir?: string;
   /** How long to wait for /api/health (default 90 s: a cold tsx start on a busy 2-core box is slow). */
   readyTimeoutMs?: number;
+  /** Run the host as this user and group (a root test harness showing the non-root fallback). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface RunningHost {
@@ -56,6 +61,8 @@ export async function startHost(opts: StartHostOptions = {}): Promise<RunningHos
     PORT: '0',
     HOOKBOOK_STORAGE: storage,
     HOOKBOOK_BOOTSTRAP_KEY: adminKey,
+    // Suites send wrong keys on purpose from one address; the limiter has its own test (auth-throttle).
+    HOOKBOOK_AUTH_FAILURE_LIMIT: '0',
     ...(opts.connectionString ? { AzureWebJobsStorage: opts.connectionString } : {}),
     ...(opts.dataDir ? { HOOKBOOK_DATA_DIR: opts.dataDir } : {}),
     ...opts.env,
@@ -73,6 +80,7 @@ export async function startHost(opts: StartHostOptions = {}): Promise<RunningHos
   const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'local', 'start.ts')], {
     cwd: repoRoot,
     env,
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -156,4 +164,21 @@ export function fixtureEnv(extra: Record<string, string> = {}): Record<string, s
     FIXTURE_CRON: '0 0 0 1 1 *',
     ...extra,
   };
+}
+
+/**
+ * A directory through which a test and its runbooks exchange files. Where the host runs as root,
+ * each job runs under a uid of its own (docs/security.md), so a private mkdtemp directory would be
+ * closed to it: this one is open to all, and `files` are created writable by every job.
+ */
+export function jobSharedDir(prefix: string, files: string[] = []): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  chmodSync(dir, 0o777);
+  for (const f of files) {
+    const p = path.join(dir, f);
+    if (f.endsWith('/')) mkdirSync(p, { mode: 0o777 });
+    else writeFileSync(p, '');
+    chmodSync(p, f.endsWith('/') ? 0o777 : 0o666);
+  }
+  return dir;
 }
