@@ -1,10 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { WorkerJob } from '../../shared/model/workerGroup';
 import type { RunbookVersion } from '../../shared/model/runbook';
 import { prepareRun } from '../../shared/runners/runner';
 import { startProcess, type ProcessOutcome } from '../../shared/runners/process';
 import { StreamWriter } from '../../shared/jobs/streamWriter';
 import type { StreamRow } from '../../shared/store/streamStore';
+import { readJobFile } from '../../shared/runners/sandbox';
+import { SecretMasker } from '../../shared/jobs/mask';
+import { helpersDir, type JobEnv } from '../../shared/assets/jobEnv';
 import { LeaseLost, ServiceError, withRetry, type WorkerClient } from './client';
 
 /**
@@ -33,7 +36,7 @@ export interface RunningJob {
 
 const MAX_TEXT = 32_000;
 
-export function runClaimedJob(job: WorkerJob, client: WorkerClient, log: Log): RunningJob {
+export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: string, log: Log): RunningJob {
   const leaseMs = job.limits.leaseSeconds * 1000;
   const graceMs = job.limits.stopGraceSeconds * 1000;
   const path = (verb: string) => `jobs/${job.jobId}/${verb}`;
@@ -76,8 +79,19 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, log: Log): R
   if (job.retryReason) writer.write('Warning', `${job.retryReason} Running it again as attempt ${job.attempt}.`);
 
   const version: RunbookVersion = { name: job.runbook.name, version: job.runbook.version, definition: job.runbook.definition, content: job.runbook.content };
-  const prepared = prepareRun(version, job.parameters, { jobId: job.jobId, attempt: job.attempt });
-  const proc = startProcess(prepared.spec, (r) => writer.write(r.streamType, r.text, r.value));
+  // The service's masker, rebuilt: secrets handed to the job never reach its streams or outcome.
+  const masker = new SecretMasker();
+  for (const form of job.secrets ?? []) masker.add(form);
+  const output = masker.stream((r) => writer.write(r.streamType, r.text, r.value));
+  const helpers = helpersDir();
+  const jobEnv: JobEnv | undefined = job.env && {
+    // The job calls the service where this worker reaches it.
+    set: { ...job.env.set, ...(job.env.set.HOOKBOOK_URL ? { HOOKBOOK_URL: serviceUrl } : {}) },
+    prepend: { PATH: join(helpers, 'bin'), PYTHONPATH: join(helpers, 'python'), NODE_PATH: join(helpers, 'node'), PSModulePath: join(helpers, 'pwsh') },
+    unset: job.env.unset,
+  };
+  const prepared = prepareRun(version, job.parameters, { jobId: job.jobId, attempt: job.attempt }, jobEnv);
+  const proc = startProcess(prepared.spec, output.push);
   kill = (reason) => proc.kill(reason, graceMs);
   const timeout = setTimeout(() => proc.kill('timeout', graceMs), job.limits.timeoutSeconds * 1000);
 
@@ -108,12 +122,13 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, log: Log): R
     let outcome: ProcessOutcome;
     try {
       outcome = await proc.done;
-      if (job.runbook.definition.type !== 'node') readResult(prepared.resultFile, outcome);
+      if (job.runbook.definition.type !== 'node') readResult(prepared.resultFile, prepared.uid, outcome);
     } finally {
       clearTimeout(timeout);
       clearInterval(renewTimer);
       await prepared.cleanup();
     }
+    output.end();
     collecting = current() === 'running';
     await writer.close();
     const end = current();
@@ -125,7 +140,7 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, log: Log): R
         log(`${tag}: handed back (${reason}).`);
         return;
       }
-      const body = { attempt: job.attempt, streamCount: writer.count, ...(tail.length ? { records: tail.map(toWire) } : {}), outcome: toOutcome(outcome) };
+      const body = { attempt: job.attempt, streamCount: writer.count, ...(tail.length ? { records: tail.map(toWire) } : {}), outcome: toOutcome(outcome, masker) };
       const r = await withRetry(() => client.post(path('finish'), body), keepTrying);
       log(`${tag}: ${(r.json as { status?: string } | undefined)?.status ?? 'finished'}.`);
     } catch (error) {
@@ -159,23 +174,30 @@ function toWire(r: StreamRow) {
   };
 }
 
-function toOutcome(o: ProcessOutcome) {
+/** The outcome as the service needs it, every text the process produced masked. */
+function toOutcome(o: ProcessOutcome, masker: SecretMasker) {
+  const text = (s: string, max: number) => masker.mask(s).slice(0, max);
+  let result = o.result;
+  if (o.hasResult && result !== undefined) {
+    const masked = masker.maskJson(JSON.stringify(result));
+    result = masked === undefined ? '***' : JSON.parse(masked);
+  }
   return {
     exitCode: o.exitCode,
     signal: o.signal,
-    ...(o.hasResult ? { result: o.result } : {}),
+    ...(o.hasResult ? { result } : {}),
     hasResult: o.hasResult,
-    ...(o.exception !== undefined ? { exception: o.exception.slice(0, MAX_TEXT) } : {}),
-    ...(o.lastError !== undefined ? { lastError: o.lastError.slice(0, MAX_TEXT) } : {}),
+    ...(o.exception !== undefined ? { exception: text(o.exception, MAX_TEXT) } : {}),
+    ...(o.lastError !== undefined ? { lastError: text(o.lastError, MAX_TEXT) } : {}),
     ...(o.killedBecause ? { killedBecause: o.killedBecause } : {}),
-    ...(o.spawnError !== undefined ? { spawnError: o.spawnError.slice(0, 4000) } : {}),
+    ...(o.spawnError !== undefined ? { spawnError: text(o.spawnError, 4000) } : {}),
   };
 }
 
-/** bash/python3/pwsh runbooks return a value by writing JSON to HOOKBOOK_RESULT_FILE. */
-function readResult(file: string, outcome: ProcessOutcome): void {
-  if (!existsSync(file)) return;
-  const raw = readFileSync(file, 'utf8').trim();
+/** bash/python3/pwsh runbooks return a value by writing JSON to HOOKBOOK_RESULT_FILE (only the job's own file). */
+function readResult(file: string, owner: number | undefined, outcome: ProcessOutcome): void {
+  const raw = readJobFile(file, owner)?.trim();
+  if (raw === undefined) return;
   try {
     outcome.result = JSON.parse(raw);
   } catch {

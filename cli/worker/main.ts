@@ -147,7 +147,7 @@ class Worker {
       return;
     }
     this.log(`slot ${slot}: running job ${job.jobId} attempt ${job.attempt} (${job.runbook.name}, ${job.runbook.definition.type}).`);
-    const running = runClaimedJob(job, this.client, this.log);
+    const running = runClaimedJob(job, this.client, this.cfg.url, this.log);
     this.running.set(job.jobId, running);
     try {
       await running.done;

@@ -78,6 +78,10 @@ export const WorkerJob = z.object({
   limits: z.object({ timeoutSeconds: z.number().int().min(1), leaseSeconds: z.number().int().min(1), streamCapBytes: z.number().int().min(1), stopGraceSeconds: z.number().int().min(0) }),
   /** A warning to record first (the attempt before this one was lost). */
   retryReason: z.string().optional(),
+  /** The job's environment from its assets (job token, mapped assets); never the service's identity. */
+  env: z.object({ set: z.record(z.string(), z.string()), unset: z.array(z.string()) }).optional(),
+  /** Secret forms the worker masks in streams and the outcome (shared/jobs/mask.ts). */
+  secrets: z.array(z.string()).optional(),
 });
 export type WorkerJob = z.infer<typeof WorkerJob>;
 

@@ -12,6 +12,7 @@ import { finishJob } from '../jobs/finish';
 import { TransitionError } from '../jobs/state';
 import { transition, LeaseLostError } from '../jobs/transition';
 import { unsealParameters } from '../jobs/parameters';
+import { identityEnvNames, prepareJobAssets, type JobAssets } from '../assets/jobEnv';
 
 /**
  * A hybrid worker's poll: take the next job of its group's queue that it can run, and claim it
@@ -135,9 +136,27 @@ async function tryClaim(p: Poller, m: ReceivedMessage): Promise<WorkerJob | unde
     if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId);
     return undefined;
   }
+  // Assets as on the cloud worker (job token, mapped assets, masking), but never the Function App's
+  // managed identity: its secrets must not leave the service for a machine outside it.
+  let assets: JobAssets;
+  try {
+    assets = await prepareJobAssets({ jobId, attempt: claimed.attempt, runbook: claimed.runbook }, version, parameters);
+  } catch (error) {
+    const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
+    await finishJob(jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: held, fence: claimed.attempt });
+    if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId);
+    return undefined;
+  }
+  const identity = new Set(identityEnvNames());
+  const env = {
+    set: Object.fromEntries(Object.entries(assets.env.set).filter(([name]) => !identity.has(name))),
+    unset: [...new Set([...assets.env.unset, ...identity])],
+  };
   return {
     jobId,
     attempt: claimed.attempt,
+    env,
+    secrets: assets.masker.forms,
     runbook: { name: version.name, version: version.version, definition: version.definition, content: version.content },
     parameters,
     limits: {

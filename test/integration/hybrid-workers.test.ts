@@ -143,6 +143,32 @@ describe('hybrid workers', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('a hybrid job reads its assets through the service with its job token; secrets are masked', async () => {
+    const g = await group();
+    worker({ url: host.url, group: g.name, key: g.key, name: 'assets', types: 'bash' });
+    await liveWorkers(g.name, 1);
+    const varName = uniqueName('HybSecret').replace(/-/g, '_');
+    const v = await admin.call('POST', '/api/v1/assets/variables', { name: varName, value: 'hybrid-s3cr3t-value', encrypted: true });
+    expect(v.status, v.text).toBe(201);
+    const rb = await admin.createRunbook({
+      name: uniqueName('hybassets'),
+      type: 'bash',
+      runOn: g.name,
+      assets: { variables: [varName] },
+      parameters: [{ name: 'Pass', type: 'string', secret: true }],
+      content: `echo "url=$HOOKBOOK_URL"\necho "secret=$(hookbook-asset get ${varName})"\necho "token=$HOOKBOOK_JOB_TOKEN"\necho "pass=$Pass"\n`,
+    });
+    const start = await admin.call('POST', '/api/v1/jobs', { runbook: rb, parameters: { Pass: 'param-s3cr3t-value' } });
+    const job = await admin.waitForStatus(start.json.jobId, ['Completed', 'Failed'], 90_000);
+    expect(job.status, JSON.stringify(job)).toBe('Completed');
+    const out = await output(job.jobId);
+    expect(out).toContain(`url=${host.url}`);
+    expect(out).toContain('secret=***');
+    expect(out).toContain('token=***');
+    expect(out).toContain('pass=***');
+    expect(out).not.toContain('s3cr3t');
+  });
+
   it('a job no live worker can run stays Queued and says why', async () => {
     const g = await group();
     const rb = await admin.createRunbook({ name: uniqueName('hybnode'), type: 'node', content: 'module.exports = async () => 1;\n' });
