@@ -2,7 +2,7 @@
 // host and Azurite; faults made real (SIGKILL, a cut TCP connection). Every wait is on an observed
 // state with a generous bound; nothing asserts speed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHost, type RunningHost } from '../support/host';
@@ -15,6 +15,8 @@ let host: RunningHost;
 let admin: Api;
 const cleanups: (() => Promise<unknown>)[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'hookbook-hybrid-'));
+// Jobs run as a per-job uid where the worker is root (docs/security.md): they must be able to write here.
+chmodSync(dir, 0o777);
 
 beforeAll(async () => {
   host = await startHost({
@@ -59,6 +61,14 @@ async function liveWorkers(groupName: string, n: number): Promise<void> {
 const output = async (jobId: string) => (await streams(jobId)).filter((s) => s.streamType === 'Output').map((s) => s.streamText).join('\n');
 const streams = async (jobId: string) => (await admin.call('GET', `/api/v1/jobs/${jobId}/streams`)).json.value as { jobStreamId: string; streamType: string; streamText: string }[];
 
+/** A file every job may append to, whichever uid it runs as. */
+function sharedFile(prefix: string): string {
+  const file = join(dir, `${uniqueName(prefix)}.txt`);
+  writeFileSync(file, '');
+  chmodSync(file, 0o666);
+  return file;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -68,7 +78,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('hybrid workers', () => {
+describe('hybrid workers', { timeout: 300_000 }, () => {
   it('a registration key opens only its group\'s worker routes; an API key opens none of them', async () => {
     const g = await group();
     const other = await group();
@@ -194,7 +204,7 @@ describe('hybrid workers', () => {
     worker({ url: host.url, group: g.name, key: g.key, name: 'one', concurrency: 4, types: 'bash' });
     worker({ url: host.url, group: g.name, key: g.key, name: 'two', concurrency: 4, types: 'bash' });
     await liveWorkers(g.name, 2);
-    const file = join(dir, `${uniqueName('runs')}.txt`);
+    const file = sharedFile('runs');
     const rb = await admin.createRunbook({
       name: uniqueName('hybappend'),
       type: 'bash',
@@ -214,10 +224,7 @@ describe('hybrid workers', () => {
     const g = await group();
     worker({ url: host.url, group: g.name, key: g.key, name: 'limited', concurrency: 4, types: 'bash' });
     await liveWorkers(g.name, 1);
-    // Cloud jobs may run as another uid (docs/security.md): the log must be writable for them.
-    const shared = mkdtempSync(join(tmpdir(), 'hookbook-hybrid-mc-'));
-    chmodSync(shared, 0o777);
-    const file = join(shared, 'log.txt');
+    const file = sharedFile('mc');
     const rb = await admin.createRunbook({
       name: uniqueName('hybmax'),
       type: 'bash',
