@@ -9,7 +9,7 @@
 //     concurrency 1, 16 and 64 — the figure to hold against the ceiling. Ceiling and ingest runs
 //     alternate (4 pairs per concurrency) so that each ratio compares the same machine load.
 //  4. The full local host (npm start, in-memory Azurite): idle RSS, single-job latency POST →
-//     Completed (bash, node; back to back and after an idle pause), end-to-end completed jobs/s under
+//     Completed (bash, node, pwsh when found; back to back and after an idle pause), end-to-end completed jobs/s under
 //     load, stream lines recorded per second.
 // It prints a table and writes bench/results.json. No figure is asserted: this is a measurement.
 import { execFileSync } from 'node:child_process';
@@ -22,6 +22,8 @@ import { QueueClient } from '@azure/storage-queue';
 import { startAzurite } from '../local/azurite';
 import { startHost, type RunningHost } from '../test/support/host';
 import { SseParser } from '../cli/sse';
+import { dashboardBench, type DashboardBench } from './dashboard';
+import { testPwsh } from '../test/support/pwsh';
 
 const repoRoot = path.resolve(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -144,6 +146,8 @@ interface TxCount {
 
 async function transactions(connectionString: string): Promise<{ viaApi: TxCount[]; viaWebhook: TxCount[]; repository: TxCount }> {
   process.env.AzureWebJobsStorage = connectionString;
+  // Job statistics are written per flush, not per job (docs/dashboard.md): keep a flush timer out of these per-job counts.
+  process.env.HOOKBOOK_STATS_FLUSH_SECONDS = '3600';
   process.env.HOOKBOOK_LOG_TRANSITIONS = 'false';
   process.env.HOOKBOOK_PUBLIC_URL = 'http://bench.invalid';
   delete process.env.AzureWebJobsStorage__accountName;
@@ -421,24 +425,27 @@ async function main(): Promise<void> {
     await az.stop();
   }
 
-  const host = await startHost({ env: { HOOKBOOK_LOG_TRANSITIONS: 'false' } });
+  const pwsh = testPwsh();
+  const host = await startHost({ env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(pwsh ? { HOOKBOOK_PWSH_PATH: pwsh } : {}) } });
   let results: Record<string, unknown>;
   try {
     const c = new Client(host);
     await c.runbook('lat-bash', 'bash', 'echo ok');
     await c.runbook('lat-node', 'node', "module.exports = async (params, ctx) => { ctx.output('ok'); return true; };");
+    if (pwsh) await c.runbook('lat-pwsh', 'pwsh', 'Write-Output ok');
     await c.runbook('e2e', 'bash', 'echo ok');
     const e2eHook = await c.webhook('e2e', 'e2e');
     // Warm-up (first spawn of each type, table creation), then idle RSS.
     await c.waitEnd((await c.call('POST', '/api/v1/jobs', { runbook: 'lat-bash' })).jobId);
     await c.waitEnd((await c.call('POST', '/api/v1/jobs', { runbook: 'lat-node' })).jobId);
+    if (pwsh) await c.waitEnd((await c.call('POST', '/api/v1/jobs', { runbook: 'lat-pwsh' })).jobId);
     await sleep(3000);
     const azuritePids = childPids(host.pid).filter((p) => /azurite/.test(safeCmdline(p)));
     const rssIdle = { hostMb: vmRssMb(host.pid), azuriteMb: azuritePids.reduce((s, p) => s + vmRssMb(p), 0) };
     log(`idle RSS: host ${rssIdle.hostMb} MB, Azurite ${rssIdle.azuriteMb} MB`);
 
     const lat: Latency[] = [];
-    for (const rb of ['lat-bash', 'lat-node']) {
+    for (const rb of ['lat-bash', 'lat-node', ...(pwsh ? ['lat-pwsh'] : [])]) {
       lat.push(await latency(c, rb, 'back-to-back', QUICK ? 5 : 20));
       log(`latency ${rb} back-to-back: p50 ${r1(lat.at(-1)!.p50ms)} ms`);
       lat.push(await latency(c, rb, 'idle', QUICK ? 3 : 8));
@@ -449,16 +456,33 @@ async function main(): Promise<void> {
     log(`end to end: ${r1(e2e.completedPerSecond)} completed jobs/s`);
     const flood = await linesPerSecond(c, QUICK ? 2000 : 5000);
     log(`stream lines: ${Math.round(flood.perSecond)}/s`);
+    const dashboard = await dashboardBench(host, QUICK ? 3 : 5);
+    log(`dashboard: ${dashboard.initialGzipKb} KB gzip first screen, first load ${dashboard.firstLoad?.overviewP50ms ?? '-'} ms`);
     await sleep(3000);
     const rssAfter = { hostMb: vmRssMb(host.pid), azuriteMb: azuritePids.reduce((s, p) => s + vmRssMb(p), 0) };
     loads.end = loadavg();
-    results = { machine: { ...machine, loadavg: loads }, ceiling: vs.ceiling, ingest: vs.ingest, ingestRatio: vs.ratios, transactions: tx, latency: lat, endToEnd: e2e, streamLines: flood, rss: { idle: rssIdle, afterLoad: rssAfter } };
+    // PowerShell's own start-up, without Hookbook: what a warm host could save at most.
+    const pwshStart = pwsh ? bareStart(pwsh, QUICK ? 3 : 8) : undefined;
+    if (pwshStart) log(`pwsh -NoProfile -Command exit: p50 ${r1(pwshStart.p50ms)} ms`);
+    results = { machine: { ...machine, loadavg: loads }, pwshStart, ceiling: vs.ceiling, ingest: vs.ingest, ingestRatio: vs.ratios, transactions: tx, latency: lat, endToEnd: e2e, streamLines: flood, rss: { idle: rssIdle, afterLoad: rssAfter }, dashboard };
   } finally {
     await host.stop();
   }
   writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(report(results as never));
   log(`done in ${Math.round((Date.now() - started) / 1000)} s; results in bench/results.json`);
+}
+
+/** Wall time of `pwsh -NoLogo -NoProfile -NonInteractive -Command exit`, n times. */
+function bareStart(pwsh: string, n: number): { samples: number; p50ms: number; p99ms: number } {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    execFileSync(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', 'exit'], { stdio: 'ignore' });
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { samples: n, p50ms: pct(times, 50), p99ms: pct(times, 99) };
 }
 
 function safeCmdline(pid: number): string {
@@ -477,8 +501,10 @@ interface Results {
   ingestRatio: number[];
   transactions: { viaApi: TxCount[]; viaWebhook: TxCount[]; repository: TxCount };
   latency: Latency[];
+  pwshStart?: { samples: number; p50ms: number; p99ms: number };
   endToEnd: EndToEnd;
   streamLines: { lines: number; recorded: number; seconds: number; perSecond: number };
+  dashboard?: DashboardBench;
   rss: { idle: { hostMb: number; azuriteMb: number }; afterLoad: { hostMb: number; azuriteMb: number } };
 }
 
@@ -500,6 +526,8 @@ export function report(r: Results): string {
     const target = l.runbook === 'lat-bash' && l.mode === 'idle' ? 'p50 <= 250 ms' : '';
     rows.push([`latency POST -> Completed, ${l.runbook.replace('lat-', '')}, ${l.mode} (n=${l.samples})`, `p50 ${r1(l.p50ms)} ms  p99 ${r1(l.p99ms)} ms  (p50 queued ${Math.round(l.queueP50ms)} ms, running ${Math.round(l.runP50ms)} ms)`, target, target ? mark(l.p50ms <= 250) : '']);
   }
+  if (r.pwshStart) rows.push([`pwsh start-up alone (-NoProfile -Command exit, n=${r.pwshStart.samples})`, `p50 ${r1(r.pwshStart.p50ms)} ms  p99 ${r1(r.pwshStart.p99ms)} ms`, '', '']);
+  else rows.push(['latency, pwsh', 'NOT MEASURED: pwsh not found', '', '']);
   const e = r.endToEnd;
   rows.push([`end to end, ${e.jobs} webhook jobs at c=${e.concurrency}`, `${r1(e.completedPerSecond)} completed jobs/s (submitted at ${r1(e.submitPerSecond)}/s${e.failed ? `, ${e.failed} failed` : ''})`, '', '']);
   for (const t of r.transactions.viaApi) {
@@ -515,6 +543,11 @@ export function report(r: Results): string {
   rows.push(['stream writes of a 1,000-line job', `${big.streamBatches} transactions`, '<= 15', mark(big.streamBatches <= 15)]);
   rows.push([`stream lines recorded per second (${r.streamLines.recorded} lines)`, `${Math.round(r.streamLines.perSecond)}/s (${r1(r.streamLines.seconds)} s)`, '', '']);
   rows.push(['idle RSS, host process', `${r.rss.idle.hostMb} MB (after the load: ${r.rss.afterLoad.hostMb} MB)`, '<= 150 MB', mark(r.rss.idle.hostMb <= 150)]);
+  if (r.dashboard) {
+    const d = r.dashboard;
+    rows.push(['dashboard bundle, first screen (JS + CSS)', `${d.initialKb} KB, ${d.initialGzipKb} KB gzip (editor chunk, on demand: ${d.bundle.filter((b) => !b.initial && b.file.endsWith('.js')).map((b) => `${b.gzipKb} KB gzip`).join(', ')})`, '', '']);
+    rows.push(['dashboard first load, cold cache (p50)', d.firstLoad ? `sign-in form ${d.firstLoad.signInP50ms} ms, overview signed in ${d.firstLoad.overviewP50ms} ms (n=${d.firstLoad.samples})` : `not measured: ${d.skipped}`, '', '']);
+  }
   rows.push(['idle RSS, Azurite (queue + table)', `${r.rss.idle.azuriteMb} MB (after the load: ${r.rss.afterLoad.azuriteMb} MB)`, '', '']);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

@@ -36,6 +36,7 @@ const StartJobBody = z
 const ListQuery = z.object({
   runbook: z.string().min(1).max(128).optional(),
   status: JobStatus.optional(),
+  startedBy: z.string().max(256).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   top: z.coerce.number().int().min(1).max(500).default(50),
@@ -78,6 +79,7 @@ route('jobsList', {
     const page = await jobStore.list({
       runbook: q.runbook,
       status: q.status,
+      startedBy: q.startedBy,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
       top: q.top,

@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../shared/http/errors';
 import { json } from '../shared/http/respond';
 import { route } from '../shared/http/route';
 import { CreateScheduleBody, ScheduleName, ScheduleView, UpdateScheduleBody } from '../shared/model/schedule';
+import { PreviewScheduleBody, previewSchedule, SchedulePreview } from '../shared/schedules/preview';
 import { createSchedule, deleteSchedule, listSchedules, readSchedule, scheduleView, updateSchedule } from '../shared/schedules/manage';
 import { ScheduleNameParam } from '../shared/openapi/params';
 
@@ -38,6 +39,24 @@ route('schedulesCreate', {
       404: { description: 'no such runbook' },
       409: { description: 'the name is taken, or the runbook has no published version' },
     },
+  },
+});
+
+route('schedulesPreview', {
+  methods: ['POST'],
+  route: 'api/v1/schedules/preview',
+  handler: async (req) => {
+    await authenticate(req, { need: 'reader' });
+    const body = await readJson(req, PreviewScheduleBody);
+    return json(200, previewSchedule(body));
+  },
+  doc: {
+    path: '/api/v1/schedules/preview',
+    summary: 'The next occurrences of a schedule timing (cron or frequency, time zone, start, expiry) without creating it; DST changes marked',
+    tag: 'schedules',
+    role: 'reader',
+    body: PreviewScheduleBody,
+    responses: { 200: { description: 'the next occurrences', schema: SchedulePreview } },
   },
 });
 

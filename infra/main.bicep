@@ -102,11 +102,12 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules, assetStore, workerStore). The app also creates them if
-// missing; a hybrid worker group's queue (jobs-g-<group>) is created by the app on first use.
+// keyStore, webhookStore, dedupeStore, schedules, assetStore, health, workerStore). The app also creates them
+// if missing; a hybrid worker group's queue (jobs-g-<group>) is created by the app on first use.
 var queueNames = [
   'jobs'
   'jobs-poison'
+  'hookbook-health'
 ]
 var tableNames = [
   'jobs'
@@ -120,6 +121,8 @@ var tableNames = [
   'slots'
   'assets'
   'assetaudit'
+  'health'
+  'jobstats'
   'workers'
 ]
 

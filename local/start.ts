@@ -30,6 +30,15 @@ function storageMode(): Storage {
   return v === 'memory' || v === 'external' ? v : 'disk';
 }
 
+/** HOOKBOOK_AZURITE_SAVE_MS: disk mode's save interval (docs/job-lifecycle.md, durability). */
+function saveIntervalMs(): number | undefined {
+  const raw = process.env.HOOKBOOK_AZURITE_SAVE_MS;
+  if (!raw) return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 100) throw new Error(`HOOKBOOK_AZURITE_SAVE_MS must be a whole number of milliseconds, at least 100 (got '${raw}').`);
+  return ms;
+}
+
 async function main(): Promise<void> {
   loadLocalSettings();
   const host = readHostConfig();
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
           dataDir,
           accountKey: azuriteAccountKey(storage === 'disk' ? dataDir : undefined),
           preferredPorts: storage === 'disk' ? { queue: 10001, table: 10002 } : undefined,
+          saveIntervalMs: saveIntervalMs(),
         });
   const [realPort, started] = await Promise.all([listening, azurite]);
   state.azurite = started;

@@ -7,7 +7,8 @@
  * - no import cycles among the modules loaded at start (static, non-type-only imports);
  * - settings come from shared/config.ts: no other file of functions/ or shared/ reads process.env
  *   (the runner forwards the host's PATH and HOOKBOOK_PASS_ENV's variables to runbooks, and the
- *   assets' job environment the host's managed-identity variables; that is not reading a setting).
+ *   assets' job environment the host's managed-identity variables, and pwsh.ts looks PowerShell up
+ *   on the host's PATH; that is not reading a setting).
  * Exit code 1 with one line per breach.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -20,7 +21,7 @@ const STORAGE_SDK = /^@azure\/(data-tables|storage-queue|storage-blob|storage-fi
 const MAY_USE_STORAGE_SDK = ['shared/store/', 'local/', 'test/', 'bench/'];
 const STORE_MAY_IMPORT = ['shared/store/', 'shared/model/', 'shared/config.ts', 'shared/errors.ts'];
 const APP_DIRS = ['functions/', 'shared/'];
-const MAY_READ_ENV = ['shared/config.ts', 'shared/runners/runner.ts', 'shared/assets/jobEnv.ts'];
+const MAY_READ_ENV = ['shared/config.ts', 'shared/runners/runner.ts', 'shared/runners/pwsh.ts', 'shared/assets/jobEnv.ts'];
 
 function files(dir: string): string[] {
   const abs = path.join(root, dir);

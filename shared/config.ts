@@ -84,7 +84,11 @@ export const SETTINGS = {
   identityPassEnv: setting('HOOKBOOK_IDENTITY_PASS_ENV', list(), 'variables passed only to `identity: true` runbooks'),
   jobUser: setting('HOOKBOOK_JOB_USER', text('hookbook-job'), 'where the worker is root: the account whose group jobs run with'),
   jobUids: setting('HOOKBOOK_JOB_UIDS', text('200000-299999'), 'where the worker is root: one uid from this range per running job (`<first>-<last>`, or `off`)'),
-  pwshPath: setting('HOOKBOOK_PWSH_PATH', optionalText(), 'the pwsh executable when it is not on PATH'),
+  uiDir: setting('HOOKBOOK_UI_DIR', optionalText(), 'the built dashboard to serve (default: dist/ui)'),
+  uiEntraClientId: setting('HOOKBOOK_UI_ENTRA_CLIENT_ID', optionalText(), "client id of the dashboard's single-page-app registration"),
+  uiEntraScope: setting('HOOKBOOK_UI_ENTRA_SCOPE', optionalText(), 'the scope the dashboard asks Entra ID for (default: <audience>/.default)'),
+  statsFlushSeconds: setting('HOOKBOOK_STATS_FLUSH_SECONDS', int(5), 'how often an instance writes the job counts behind /api/v1/stats'),
+  pwshPath: setting('HOOKBOOK_PWSH_PATH', optionalText(), 'the PowerShell 7 executable for pwsh runbooks (default: pwsh on PATH)'),
   authFailureLimit: setting('HOOKBOOK_AUTH_FAILURE_LIMIT', int(10), 'failed authentications per minute per client (and key id) before 429; 0 = off'),
 };
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { settings } from '../config';
-import type { ApiKey, CreateKeyBody, Principal } from '../model/apiKey';
+import { KeyId, type ApiKey, type CreateKeyBody, type Principal } from '../model/apiKey';
 import { keyStore } from '../store/keyStore';
 import { resolvedSecret } from './keyVaultReference';
 import { hashSecret, randomToken, sameHash } from './secrets';
@@ -25,6 +25,7 @@ export async function createKey(body: z.infer<typeof CreateKeyBody>): Promise<{ 
 }
 
 export async function deleteKey(keyId: string): Promise<boolean> {
+  if (!KeyId.safeParse(keyId).success) return false; // no key can have that id
   cache.delete(keyId);
   return keyStore.delete(keyId);
 }
@@ -36,6 +37,8 @@ export async function ensureBootstrapKey(): Promise<void> {
   if (!raw) return;
   const split = splitKey(raw);
   if (!split) throw new Error('HOOKBOOK_BOOTSTRAP_KEY must be <keyId>:<secret>.');
+  const id = KeyId.safeParse(split.keyId);
+  if (!id.success) throw new Error(`HOOKBOOK_BOOTSTRAP_KEY: the key id ${id.error.issues[0]?.message}.`);
   const existing = await keyStore.get(split.keyId);
   const secretHash = hashSecret(split.secret);
   if (existing && existing.key.role === 'admin' && sameHash(existing.secretHash, secretHash)) return;
@@ -56,7 +59,7 @@ let bootstrapped: Promise<void> | undefined;
 /** The principal for `<keyId>:<secret>`, or undefined when the key is unknown or the secret wrong. */
 export async function verifyKey(raw: string): Promise<Principal | undefined> {
   const split = splitKey(raw);
-  if (!split || split.keyId.length > 128) return undefined;
+  if (!split || !KeyId.safeParse(split.keyId).success) return undefined;
   const hash = hashSecret(split.secret);
   const hit = cache.get(split.keyId);
   if (hit && hit.until > Date.now()) return sameHash(hit.hash, hash) ? hit.principal : undefined;

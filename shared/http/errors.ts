@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError, describeZodError, type Fault } from '../errors';
+import { classifyStorageError } from '../store/errors';
 
 /**
  * The HTTP edge's errors. The core throws DomainErrors (shared/errors.ts, by fault); edge code that
  * needs HTTP specifics (a challenge header, 415, 429) throws an HttpError. `toHttpError` turns
  * anything thrown into one: a caller's fault is a 4xx with a sentence naming what is wrong,
- * storage trouble 503 (retryable), the rest 500.
+ * storage that cannot be reached 503 (retryable), a storage refusal the 4xx it means
+ * (shared/store/errors.ts); the rest is 500 with an id in the log.
  */
 export class HttpError extends Error {
   constructor(
@@ -25,18 +28,6 @@ export const unauthorized = (message = 'Authentication required: send an API key
 export const serviceUnavailable = (message = 'Storage is unreachable; retry later.', retryAfter = 5) =>
   new HttpError(503, message, { 'Retry-After': String(retryAfter) });
 
-/** Storage SDK errors that mean "could not reach storage" (not "storage said no"). */
-export function isStorageUnreachable(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return false;
-  const e = error as { code?: string; statusCode?: number; name?: string; cause?: unknown };
-  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'REQUEST_SEND_ERROR', 'UND_ERR_SOCKET'];
-  if (e.code && codes.includes(e.code)) return true;
-  if (e.name === 'RestError' && e.statusCode === undefined) return true;
-  if (e.statusCode === 503 || e.statusCode === 500) return true;
-  if (e.name === 'AbortError') return true;
-  return e.cause ? isStorageUnreachable(e.cause) : false;
-}
-
 /** The HTTP edge's one map from a core fault to a status code. */
 const STATUS_OF: Record<Fault, number> = {
   invalid: 400,
@@ -48,7 +39,7 @@ const STATUS_OF: Record<Fault, number> = {
   unavailable: 503,
 };
 
-/** Turn anything thrown into an HttpError (never leaks internals). */
+/** Turn anything thrown into an HttpError (never leaks internals). Storage errors by what they mean. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof DomainError) {
@@ -57,6 +48,22 @@ export function toHttpError(error: unknown): HttpError {
     return new HttpError(STATUS_OF[error.fault], error.message);
   }
   if (error instanceof z.ZodError) return new HttpError(400, describeZodError(error));
-  if (isStorageUnreachable(error)) return serviceUnavailable();
-  return new HttpError(500, 'Internal error; it has been logged.');
+  const fault = classifyStorageError(error);
+  if (fault?.kind === 'unavailable') return serviceUnavailable();
+  if (fault?.kind === 'rejected') return new HttpError(fault.status, REJECTED[fault.status]);
+  const errorId = randomUUID();
+  return new InternalError(errorId);
+}
+const REJECTED: Record<400 | 404 | 409 | 413, string> = {
+  400: 'Storage does not accept a value of this request (a name, key or text it cannot keep).',
+  404: 'Not found: it was removed meanwhile.',
+  409: 'It was changed meanwhile by another request; read it again and retry.',
+  413: 'A value of this request is larger than storage can keep.',
+};
+
+/** A 500 whose id is in the log next to the error it stands for. */
+export class InternalError extends HttpError {
+  constructor(readonly errorId: string) {
+    super(500, `Internal error; it has been logged with id ${errorId}.`);
+  }
 }

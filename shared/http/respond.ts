@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { PROBLEM_ERRORS, type ErrorFormat } from '../openapi/registry';
-import { HttpError, toHttpError } from './errors';
+import { HttpError, InternalError, toHttpError } from './errors';
+import { classifyStorageError } from '../store/errors';
 
 export type Handler = (req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
 /** Writes an error in a dialect's format; `doc` is that format as the OpenAPI document declares it. */
@@ -40,14 +41,19 @@ export function withErrors(handler: Handler, format: ErrorFormatter = problem): 
       return await handler(req, ctx);
     } catch (error) {
       const httpError = toHttpError(error);
-      if (httpError.status >= 500) ctx.error(`${req.method} ${new URL(req.url).pathname} failed:`, errorSummary(error));
+      if (httpError instanceof InternalError) {
+        ctx.error(`${req.method} ${new URL(req.url).pathname} failed (error id ${httpError.errorId}):`, errorSummary(error, true));
+      } else if (httpError.status >= 500 || classifyStorageError(error)) {
+        // 503s, and storage refusals mapped to a 4xx: logged so that an operator can see them.
+        ctx.warn(`${req.method} ${new URL(req.url).pathname}: ${httpError.status} from`, errorSummary(error));
+      }
       return format(httpError, req);
     }
   };
 }
 
-function errorSummary(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+function errorSummary(error: unknown, stack = false): string {
+  if (error instanceof Error) return stack && error.stack ? error.stack : `${error.name}: ${error.message}`;
   return String(error);
 }
 

@@ -9,6 +9,8 @@ export interface Final {
   exception?: string;
   result?: string;
   streamCount?: number;
+  /** Stream records lost after retries (streamWriter.withStreamLoss). */
+  streamsLost?: number;
 }
 
 /**

@@ -33,6 +33,7 @@ export function jobView(r: JobRecord): Job {
     lastModifiedTime: r.lastModifiedTime,
     attempt: r.attempt,
     ...(r.runOn ? { runOn: r.runOn } : {}),
+    ...(r.streamsLost ? { streamsLost: r.streamsLost } : {}),
   };
 }
 

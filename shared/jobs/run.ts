@@ -7,7 +7,7 @@ import { jobQueue } from '../store/jobQueue';
 import { prepareRun } from '../runners/runner';
 import { startProcess, type ProcessOutcome } from '../runners/process';
 import { readJobFile } from '../runners/sandbox';
-import { StreamWriter } from './streamWriter';
+import { StreamWriter, withStreamLoss } from './streamWriter';
 import { acquireSlot, releaseSlot } from './concurrency';
 import type { RunbookVersion } from '../model/runbook';
 import { unsealParameters } from './parameters';
@@ -170,7 +170,8 @@ async function execute(
     jobId: job.jobId,
     attempt: job.attempt,
     capBytes: s.streamCapBytes,
-    onError: (error) => log.error(`Job ${job.jobId}: stream records could not be written: ${(error as Error).message}`),
+    onRetry: (error) => log.warn(`Job ${job.jobId}: a stream batch failed (${(error as Error).message.split('\n')[0]}); trying again, then record by record.`),
+    onError: (error, lost) => log.error(`Job ${job.jobId}: ${lost} stream records could not be saved, even one by one: ${(error as Error).message}`),
   });
   if (retryReason) writer.write('Warning', `${retryReason} Running it again as attempt ${job.attempt}.`);
 
@@ -180,7 +181,7 @@ async function execute(
   } catch {
     const reason = 'Secret parameters could not be decrypted (was HOOKBOOK_ENCRYPTION_KEY changed?).';
     await writer.close();
-    await finishJob(job.jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: claimed, ...fence });
+    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), { from: claimed, ...fence });
     return;
   }
 
@@ -191,7 +192,7 @@ async function execute(
   } catch (error) {
     const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
     await writer.close();
-    await finishJob(job.jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: claimed, ...fence });
+    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), { from: claimed, ...fence });
     return;
   }
   const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
@@ -240,7 +241,7 @@ async function execute(
   try {
     await finishJob(
       job.jobId,
-      (now) => ({ ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)), streamCount: writer.count }),
+      (now) => withStreamLoss({ ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)), streamCount: writer.count }, writer),
       { from: lease.current, ...fence },
     );
   } catch (error) {

@@ -10,6 +10,7 @@ import type { RunbookType } from '../model/runbook';
 import { checkRunOn, whyNotRunnable } from '../workers/groups';
 import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
+import { isStorageUnavailable } from '../store/errors';
 import { newJobId } from './ids';
 import { sealParameters } from './parameters';
 import { announce } from './transition';
@@ -90,7 +91,8 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     else await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
   } catch (error) {
     await jobStore.delete(jobId).catch(() => undefined);
-    throw unavailable(`The job could not be queued (${(error as Error).message}); nothing was started, retry.`);
+    if (!isStorageUnavailable(error)) throw error; // a refusal is not an outage: the edge maps it (store/errors.ts)
+    throw unavailable(`The job could not be queued (${(error as Error).message.split('\n')[0]}); nothing was started, retry.`);
   }
   announce(job); // New → Queued: the job exists only now, so this is the one move not written by transition()
   return { jobId, status: 'Queued', created: true, ...(target.waiting ? { statusDetails: target.waiting } : {}) };

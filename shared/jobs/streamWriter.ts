@@ -1,6 +1,7 @@
 import type { StreamType } from '../model/job';
 import { streamStore, MAX_BATCH, type StreamRow } from '../store/streamStore';
 import { PROPERTY_CHARS, cutString } from '../store/chunks';
+import { isStorageUnavailable, storageErrorCode } from '../store/errors';
 import { emitStreams } from './events';
 
 /**
@@ -8,6 +9,10 @@ import { emitStreams } from './events';
  * records or ~3.5 MB per transaction, at least every `flushMs` while records are pending. Past the
  * cap (1 MiB of text by default) one marker record says so and later records are dropped. A line
  * longer than a Table property is split into several records, never an error.
+ *
+ * A batch that fails is tried again, then its records one by one; records that still cannot be
+ * saved are counted (`lost`), and close() adds a Warning record saying so. The finish path puts
+ * the count and a sentence on the job (withStreamLoss), so a job never looks complete when it is not.
  */
 const SUMMARY_CHARS = 256;
 const MAX_BATCH_BYTES = 3_500_000;
@@ -17,7 +22,12 @@ export interface StreamWriterOptions {
   attempt: number;
   capBytes: number;
   flushMs?: number;
-  onError?: (error: unknown) => void;
+  /** Called once per batch that failed even record by record, with the number lost. */
+  onError?: (error: unknown, lost: number) => void;
+  /** Called when a batch failed and is about to be tried again. */
+  onRetry?: (error: unknown) => void;
+  /** Pause before a failed batch is tried again (default 500 ms). */
+  retryDelayMs?: number;
   /** Where batches go (default: table "streams"); a hybrid worker sends them to the service. */
   sink?: (jobId: string, rows: StreamRow[]) => Promise<void>;
 }
@@ -31,6 +41,11 @@ export class StreamWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   dropped = 0;
+  /** Records that could not be saved, after retrying their batch and then each on its own. */
+  lost = 0;
+  /** Why the first lost record could not be saved. */
+  lostReason: string | undefined;
+  private warned = false;
 
   constructor(private readonly opts: StreamWriterOptions) {}
 
@@ -99,19 +114,93 @@ export class StreamWriter {
     this.pending = [];
     this.pendingBytes = 0;
     if (rows.length === 0) return this.flushing;
-    this.flushing = this.flushing.then(async () => {
-      try {
-        await (this.opts.sink ?? streamStore.append)(this.opts.jobId, rows);
-        emitStreams(this.opts.jobId);
-      } catch (error) {
-        this.opts.onError?.(error);
-      }
-    });
+    this.flushing = this.flushing.then(() => this.save(rows));
     return this.flushing;
   }
 
+  /** The batch; on failure the batch once more; then each record on its own. Never throws. */
+  private async save(rows: StreamRow[]): Promise<void> {
+    const jobId = this.opts.jobId;
+    if (this.opts.sink) {
+      // A hybrid worker's sink retries by itself (cli/worker/job.ts): what it gives up on is lost.
+      try {
+        await this.opts.sink(jobId, rows);
+      } catch (error) {
+        this.lost += rows.length;
+        this.lostReason ??= reasonOf(error);
+        this.opts.onError?.(error, rows.length);
+      }
+      return;
+    }
+    try {
+      await streamStore.append(jobId, rows);
+      emitStreams(jobId);
+      return;
+    } catch (error) {
+      this.opts.onRetry?.(error);
+      await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 500));
+    }
+    try {
+      await streamStore.append(jobId, rows);
+      emitStreams(jobId);
+      return;
+    } catch {
+      // one by one below: a single record the batch chokes on must not take the others with it
+    }
+    let lost = 0;
+    let firstError: unknown;
+    for (let i = 0; i < rows.length; i++) {
+      try {
+        await streamStore.appendOne(jobId, rows[i]!);
+      } catch (error) {
+        lost++;
+        firstError ??= error;
+        // Storage is down, not refusing this record: the others would only wait out the same retries.
+        if (isStorageUnavailable(error)) {
+          lost += rows.length - i - 1;
+          break;
+        }
+      }
+    }
+    emitStreams(jobId);
+    if (lost === 0) return;
+    this.lost += lost;
+    this.lostReason ??= reasonOf(firstError);
+    this.opts.onError?.(firstError, lost);
+  }
+
+  /**
+   * Flush everything; if records were lost, add a Warning record that says how many and why (it
+   * is kept if storage takes it; the job's statusDetails says so in any case).
+   */
   async close(): Promise<void> {
     await this.flush();
     await this.flushing;
+    if (this.lost > 0 && !this.warned) {
+      this.warned = true;
+      const lost = this.lost;
+      this.push('Warning', `${lost} stream record${lost === 1 ? '' : 's'} of this job could not be saved (${this.lostReason}); its output is incomplete.`);
+      await this.flush();
+      await this.flushing;
+    }
   }
+}
+
+/** A short reason for people: `storage answered 404 TableNotFound`, or the error's first line. */
+function reasonOf(error: unknown): string {
+  const status = (error as { statusCode?: number } | undefined)?.statusCode;
+  const code = storageErrorCode(error);
+  if (status || code) return `storage answered ${[status, code].filter(Boolean).join(' ')}`;
+  return String((error as Error | undefined)?.message ?? error).split('\n')[0]!.slice(0, 200);
+}
+
+/**
+ * The final status with the writer's loss, if any, on it: `streamsLost` and a sentence in
+ * statusDetails. The status itself is kept (the runbook did what it did), but it no longer looks
+ * complete. The finish path calls this once, after close().
+ */
+export function withStreamLoss<T extends { statusDetails?: string; streamsLost?: number }>(final: T, writer: StreamWriter): T {
+  if (writer.lost === 0) return final;
+  const sentence = `${writer.lost} stream record${writer.lost === 1 ? ' was' : 's were'} not saved (${writer.lostReason}); the output is incomplete.`;
+  return { ...final, streamsLost: writer.lost, statusDetails: final.statusDetails ? `${final.statusDetails} ${sentence}` : sentence };
 }

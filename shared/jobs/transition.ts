@@ -6,6 +6,7 @@ import { ConcurrencyError } from '../store/errors';
 import { assertMove } from './state';
 import { emitStatus, emitStopRequest } from './events';
 import { logTransition } from './log';
+import { recordJobEnd } from '../stats/jobStats';
 
 /**
  * The one way a stored job changes its status. Every caller (the worker's claim and finish, stop
@@ -105,11 +106,13 @@ export async function transition(
 
 /**
  * Tell this process and the log that `job` now has its status (after the write, never before):
- * waiters hear it at once, a worker running it hears a stop request, one structured log line.
+ * waiters hear it at once, a worker running it hears a stop request, an end counts in the hourly
+ * stats (shared/stats/jobStats.ts), one structured log line.
  */
 export function announce(job: JobRecord, reason?: string): void {
   emitStatus(job.jobId, job.status);
   if (job.status === 'Stopping') emitStopRequest(job.jobId);
+  if (isTerminal(job.status) && job.endTime) recordJobEnd({ jobId: job.jobId, runbook: job.runbook, status: job.status, startTime: job.startTime, endTime: job.endTime });
   logTransition({
     jobId: job.jobId,
     runbook: job.runbook,

@@ -9,6 +9,15 @@ export const roleAtLeast = (have: Role, need: Role): boolean => RANK[have] >= RA
 /** A runbook name pattern: `*` matches any run of characters. */
 export const RunbookPattern = z.string().regex(/^[A-Za-z0-9_*-]{1,128}$/, 'use letters, digits, "_", "-" and "*"');
 
+/**
+ * A key id: generated ones are `hk<hex>`; a bootstrap key's is chosen by the operator. Anything a
+ * Table row key can hold, except ":" (it separates id and secret), at most 128 characters.
+ */
+export const KeyId = z
+  .string()
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^/\\#?:\u0000-\u001f\u007f-\u009f]{1,128}$/, 'must be 1 to 128 characters without "/", "\\", "#", "?", ":" or control characters');
+
 export const ApiKey = z.object({
   keyId: z.string(),
   role: Role,

@@ -32,6 +32,8 @@ export interface JobRecord {
   streamCount?: number;
   /** The hybrid worker group it runs on; absent: the cloud worker (docs/hybrid-workers.md). */
   runOn?: string;
+  /** Stream records that could not be saved (after retries); the job's record is incomplete. */
+  streamsLost?: number;
 }
 
 /** A stored value with the ETag it was read at (the guard of the next write). */

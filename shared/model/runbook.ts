@@ -64,6 +64,8 @@ export const RunbookDefinition = z.object({
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
   /** Where its jobs run unless a start says otherwise: 'cloud' (default) or a hybrid worker group. */
   runOn: RunOn.optional(),
+  /** PowerShell runbooks: record Write-Verbose messages ($VerbosePreference = 'Continue'), as Azure's "Log verbose records". */
+  logVerbose: z.boolean().optional(),
   /** Shared assets the runbook's jobs may read/write (docs/assets.md). */
   assets: RunbookAssets.optional(),
   /** Pass the Function App's managed identity environment to its jobs (docs/assets.md). */

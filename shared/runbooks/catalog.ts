@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { settings } from '../config';
 import {
-  defaultPathFor, RunbookDefinition, type CreateRunbookBody, type Runbook, type RunbookVersion, type UpdateDraftBody,
+  defaultPathFor, RunbookDefinition, RunbookName, type CreateRunbookBody, type Runbook, type RunbookVersion, type UpdateDraftBody,
 } from '../model/runbook';
 import { badRequest, conflict, notFound } from '../errors';
 import { runbookStore } from '../store/runbookStore';
@@ -9,6 +9,17 @@ import { webhookStore } from '../store/webhookStore';
 import { scheduleStore } from '../store/scheduleStore';
 import { scanRepository, type RepositoryRunbook } from './repository';
 import { checkDefinitions } from './parameters';
+import { PwshSourceError, withPwshParameters } from './pwshParams';
+
+/** pwsh runbooks: parameters from param(), workflows refused with the construct and its line (400). */
+function pwshChecked<T extends RunbookDefinition>(definition: T, content: string): T {
+  try {
+    return withPwshParameters(definition, content);
+  } catch (error) {
+    if (error instanceof PwshSourceError) throw badRequest(`content: ${error.message}.`);
+    throw error;
+  }
+}
 
 /**
  * The runbook catalog: repository runbooks (read from disk once per process) and runbooks created
@@ -50,7 +61,9 @@ async function storedRunbook(name: string): Promise<Runbook | undefined> {
 }
 
 export const catalog = {
+  /** undefined also for a name no runbook can have (every dialect's door asks here first). */
   async get(name: string): Promise<Runbook | undefined> {
+    if (!RunbookName.safeParse(name).success) return undefined;
     const r = repository().get(name.toLowerCase());
     if (r) return r.runbook;
     return storedRunbook(name);
@@ -58,7 +71,10 @@ export const catalog = {
 
   async require(name: string): Promise<Runbook> {
     const r = await catalog.get(name);
-    if (!r) throw notFound(`Runbook '${name}' not found.`);
+    if (!r) {
+      const invalid = RunbookName.safeParse(name);
+      throw notFound(`Runbook '${name}' not found${invalid.success ? '' : `: a runbook name ${invalid.error.issues[0]?.message}`}.`);
+    }
     return r;
   },
 
@@ -100,7 +116,7 @@ export const catalog = {
 
   async create(body: z.infer<typeof CreateRunbookBody>): Promise<Runbook> {
     const { name, content, path, ...def } = body;
-    const definition = RunbookDefinition.parse(def);
+    const definition = pwshChecked(RunbookDefinition.parse(def), content);
     checkDefinitions(definition.parameters);
     if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' exists in the repository; choose another name.`);
     const finalPath = path ?? defaultPathFor(name);
@@ -129,7 +145,10 @@ export const catalog = {
     if (!stored) throw notFound(`Runbook '${name}' not found.`);
     const { content, ...changes } = body;
     const base = stored.runbook.draft ?? RunbookDefinition.parse(stored.runbook);
-    const draft = RunbookDefinition.parse({ ...base, ...changes });
+    let draft = RunbookDefinition.parse({ ...base, ...changes });
+    // A pwsh draft re-reads its param() block unless this request declares the parameters.
+    if (draft.type === 'pwsh' && changes.parameters === undefined) draft = { ...draft, parameters: [] };
+    draft = pwshChecked(draft, content);
     checkDefinitions(draft.parameters);
     const runbook: Runbook = { ...stored.runbook, state: 'Edit', draft, lastModifiedTime: now() };
     await runbookStore.replace(runbook, content, stored.etag);
@@ -146,7 +165,7 @@ export const catalog = {
       throw badRequest(`Runbook '${name}' has no draft to publish.`);
     }
     const version = stored.runbook.version + 1;
-    const definition = stored.runbook.draft;
+    const definition = pwshChecked(stored.runbook.draft, stored.draftContent);
     await runbookStore.putVersion({ name, version, definition, content: stored.draftContent });
     const t = now();
     const { draft: _published, ...rest } = stored.runbook;

@@ -3,6 +3,7 @@ import { join, resolve, extname, basename } from 'node:path';
 import { RunbookDefinition, RunbookName, RunbookPath, RunbookType, type Runbook, type RunbookVersion } from '../model/runbook';
 import { describeZodError } from '../errors';
 import { checkDefinitions } from './parameters';
+import { withPwshParameters } from './pwshParams';
 
 /**
  * Repository runbooks: `runbooks/<scope>/<category>/<name>.<ext>` (or `runbooks/<scope>/<name>.<ext>`)
@@ -68,7 +69,8 @@ function load(file: string, segments: string[], stem: string, type: RunbookType,
   const parsed = Manifest.safeParse(raw);
   if (!parsed.success) throw new Error(describeZodError(parsed.error, 'manifest'));
   const m = parsed.data;
-  const definition = RunbookDefinition.parse({ ...m, type: m.type ?? type, name: undefined, path: undefined });
+  // A .ps1 without a manifest declares its parameters in param(), as in Azure Automation.
+  const definition = withPwshParameters(RunbookDefinition.parse({ ...m, type: m.type ?? type, name: undefined, path: undefined }), content);
   checkDefinitions(definition.parameters);
   const name = m.name ?? RunbookName.parse(prefix + [...segments, stem].join('_'));
   const path = m.path ?? '/' + [...segments, stem].join('/');

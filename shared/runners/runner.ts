@@ -3,6 +3,8 @@ import { settings } from '../config';
 import { join, resolve } from 'node:path';
 import type { RunbookVersion } from '../model/runbook';
 import type { ProcessSpec } from './process';
+import { toScript } from '../runbooks/pwshParams';
+import { findPwsh, pwshCommand, pwshHost } from './pwsh';
 import { openJobDir } from './sandbox';
 import { applyJobEnv, type JobEnv } from '../assets/jobEnv';
 
@@ -12,7 +14,7 @@ import { applyJobEnv, type JobEnv } from '../assets/jobEnv';
  * - `HOOKBOOK_PARAMETERS_FILE`: the same JSON in a file only the runbook's user can read;
  * - bash/python3: one environment variable per parameter (strings as they are, others as JSON),
  *   unless the name is one the shell or interpreter would act on (PATH, BASH_ENV, PYTHON*, ...);
- * - pwsh: splatted as named parameters by a fixed wrapper script.
+ * - pwsh: bound to the runbook's param() by shared/runners/pwsh-host.ps1, which reads the file.
  * A script returns a value by writing JSON to `HOOKBOOK_RESULT_FILE` (node runbooks just return it).
  * The environment is otherwise clean: no storage connection string, no host settings.
  */
@@ -25,12 +27,14 @@ function nodeHost(): string {
   return resolve(__dirname, '..', '..', '..', 'shared', 'runners', 'node-host.cjs');
 }
 
-const PWSH_WRAPPER = [
-  '$ErrorActionPreference = "Stop"',
-  '$params = [Console]::In.ReadToEnd() | ConvertFrom-Json -AsHashtable',
-  'if ($null -eq $params) { $params = @{} }',
-  '& $env:HOOKBOOK_SCRIPT @params',
-].join('\n');
+/** A workflow refused now (published before the check existed) runs unconverted: PowerShell then says why. */
+function convertedOrNot(content: string): { script: string; workflow?: string } {
+  try {
+    return toScript(content);
+  } catch {
+    return { script: content };
+  }
+}
 
 export interface PreparedRun {
   spec: ProcessSpec;
@@ -58,7 +62,12 @@ export function prepareRun(
   const type = version.definition.type;
   const ext = { node: /^\s*export\s/m.test(version.content) ? '.mjs' : '.cjs', bash: '.sh', python3: '.py', pwsh: '.ps1' }[type];
   let script = version.file;
-  if (!script) {
+  // A PowerShell Workflow runs as the script it is (checked when it was published).
+  const pwshScript = type === 'pwsh' ? convertedOrNot(version.content) : undefined;
+  if (pwshScript?.workflow) {
+    script = join(dir, `runbook${ext}`);
+    writeFileSync(script, pwshScript.script, { mode: 0o600 });
+  } else if (!script) {
     script = join(dir, `runbook${ext}`);
     writeFileSync(script, version.content, { mode: 0o600 });
   }
@@ -100,10 +109,15 @@ export function prepareRun(
       spec = { command: 'python3', args: ['-u', script], cwd: dir, env, stdin: json };
       break;
     case 'pwsh': {
-      const wrapper = join(dir, 'hookbook-wrapper.ps1');
-      writeFileSync(wrapper, PWSH_WRAPPER, { mode: 0o600 });
       env.HOOKBOOK_SCRIPT = script;
-      spec = { command: 'pwsh', args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', wrapper], cwd: dir, env, stdin: json };
+      if (version.definition.logVerbose) env.HOOKBOOK_LOG_VERBOSE = '1';
+      env.POWERSHELL_TELEMETRY_OPTOUT = '1';
+      env.POWERSHELL_UPDATECHECK = 'Off';
+      if (process.env.DOTNET_ROOT) env.DOTNET_ROOT = process.env.DOTNET_ROOT;
+      const found = findPwsh();
+      // Not found: spawning `pwsh` fails and the job says why.
+      const { command, args } = found ? pwshCommand(found) : { command: 'pwsh', args: [] };
+      spec = { command, args: [...args, '-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()], cwd: dir, env, stdin: json, control: true };
       break;
     }
   }

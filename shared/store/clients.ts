@@ -1,8 +1,9 @@
-import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { TableClient } from '@azure/data-tables';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { settings } from '../config';
+import { storageEncodingPolicy } from './encoding';
 
 /**
  * Storage clients from the Functions host's own setting: `AzureWebJobsStorage` (a connection
@@ -20,7 +21,11 @@ const countingPolicy: PipelinePolicy = {
   },
 };
 const clientOptions = {
-  additionalPolicies: [{ policy: countingPolicy, position: 'perCall' as const }],
+  // Both run after serialization, on the body as sent (a batch's multipart body included).
+  additionalPolicies: [
+    { policy: countingPolicy, position: 'perCall' as const },
+    { policy: storageEncodingPolicy, position: 'perCall' as const },
+  ],
   retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 10_000 },
 };
 
@@ -99,14 +104,4 @@ async function ensureOnce(key: string, create: () => Promise<void>): Promise<voi
     p.catch(() => ensured.delete(key)); // retry creation on the next call after an outage
   }
   await p;
-}
-
-/** Health: can we reach table storage right now? */
-export async function pingStorage(): Promise<void> {
-  const c = connection();
-  const svc = c.connectionString
-    ? TableServiceClient.fromConnectionString(c.connectionString, { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } })
-    : new TableServiceClient(`https://${c.accountName}.table.core.windows.net`, (credential ??= new DefaultAzureCredential()));
-  const iter = svc.listTables().byPage({ maxPageSize: 1 });
-  await iter.next();
 }

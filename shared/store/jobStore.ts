@@ -24,7 +24,8 @@ export class InvalidContinuationToken extends Error {
 
 const FIELDS: (keyof JobRecord)[] = [
   'jobId', 'runbook', 'runbookVersion', 'status', 'statusDetails', 'exception', 'startedBy', 'createdTime', 'startTime',
-  'endTime', 'lastModifiedTime', 'attempt', 'heartbeat', 'worker', 'stopRequestedBy', 'lastQueuedTime', 'streamCount', 'runOn',
+  'endTime', 'lastModifiedTime', 'attempt', 'heartbeat', 'worker', 'stopRequestedBy', 'lastQueuedTime', 'streamCount',
+  'streamsLost', 'runOn',
 ];
 
 function toEntity(patch: Partial<JobRecord>): Record<string, unknown> {
@@ -109,6 +110,7 @@ export const jobStore = {
   async list(q: {
     runbook?: string;
     status?: JobStatus;
+    startedBy?: string;
     from?: Date;
     to?: Date;
     top: number;
@@ -121,6 +123,7 @@ export const jobStore = {
     if (q.from) parts.push(odata`RowKey lt ${rowKeyAtTime(q.from.getTime())}`);
     if (q.runbook) parts.push(odata`runbook eq ${q.runbook}`);
     if (q.status) parts.push(odata`status eq ${q.status}`);
+    if (q.startedBy) parts.push(odata`startedBy eq ${q.startedBy}`);
     const filter = parts.join(' and ');
     const out: JobRecord[] = [];
     let token = q.continuationToken;

@@ -24,27 +24,36 @@ export interface StreamRow {
 
 export const MAX_BATCH = 100;
 
+function toEntity(jobId: string, r: StreamRow): Record<string, unknown> {
+  const e: Record<string, unknown> = {
+    partitionKey: jobId,
+    rowKey: streamRowKey(r.attempt, r.seq),
+    time: r.time,
+    streamType: r.streamType,
+    summary: r.summary,
+  };
+  splitProperty('streamText', r.streamText, e);
+  if (r.value !== undefined) e.value = r.value;
+  if (r.continued) e.continued = true;
+  return e;
+}
+
 export const streamStore = {
+  /** One entity-group transaction per 100 rows (atomic per transaction). */
   async append(jobId: string, rows: StreamRow[]): Promise<void> {
     if (rows.length === 0) return;
     const streams = await table('streams');
     for (let i = 0; i < rows.length; i += MAX_BATCH) {
-      const actions: TransactionAction[] = rows.slice(i, i + MAX_BATCH).map((r) => {
-        const e: Record<string, unknown> = {
-          partitionKey: jobId,
-          rowKey: streamRowKey(r.attempt, r.seq),
-          time: r.time,
-          streamType: r.streamType,
-          summary: r.summary,
-        };
-        splitProperty('streamText', r.streamText, e);
-        if (r.value !== undefined) e.value = r.value;
-        if (r.continued) e.continued = true;
-        // upsert: a retried batch (after a timeout that did land) must not fail on "already exists".
-        return ['upsert', e as never, 'Replace'];
-      });
+      // upsert: a retried batch (after a timeout that did land) must not fail on "already exists".
+      const actions: TransactionAction[] = rows.slice(i, i + MAX_BATCH).map((r) => ['upsert', toEntity(jobId, r) as never, 'Replace']);
       await streams.submitTransaction(actions);
     }
+  },
+
+  /** One row on its own (the writer's fallback when a batch keeps failing). */
+  async appendOne(jobId: string, row: StreamRow): Promise<void> {
+    const streams = await table('streams');
+    await streams.upsertEntity(toEntity(jobId, row) as never, 'Replace');
   },
 
   /** Records in write order, optionally of some types only, optionally after a row key. */

@@ -412,6 +412,19 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect((await call('DELETE', `/api/v1/workerGroups/${name}`)).status).toBe(404);
   });
 
+  it('dashboard: stats, who am I, schedule preview', async () => {
+    const stats = await call('GET', '/api/v1/stats?days=2');
+    expect(stats.status, stats.text).toBe(200);
+    expect(stats.json.hours).toHaveLength(48);
+    expect((await call('GET', '/api/v1/stats?days=0')).status).toBe(400);
+    expect((await call('GET', '/api/v1/me', undefined, { key: readerKey })).json.role).toBe('reader');
+    expect((await call('GET', '/api/v1/me', undefined, { key: null })).status).toBe(401);
+    const preview = await call('POST', '/api/v1/schedules/preview', { cronExpression: '0 9 * * *', timeZone: 'Europe/Berlin', count: 3 });
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.json.occurrences).toHaveLength(3);
+    expect((await call('POST', '/api/v1/schedules/preview', { cronExpression: '0 9 31 2 *' })).status).toBe(400);
+  });
+
   it('covered every operation: each seen succeeding, and failing where it declares a 4xx', () => {
     const missing: string[] = [];
     for (const o of ops) {

@@ -28,6 +28,8 @@ export interface StartHostOptions {
   dataDir?: string;
   /** How long to wait for /api/health (default 90 s: a cold tsx start on a busy 2-core box is slow). */
   readyTimeoutMs?: number;
+  /** Start the host as the leader of its own process group (Azurite joins it), for killGroup(). */
+  processGroup?: boolean;
   /** Run the host as this user and group (a root test harness showing the non-root fallback). */
   uid?: number;
   gid?: number;
@@ -48,6 +50,8 @@ export interface RunningHost {
   kill(): Promise<void>;
   /** Resolves when the process has exited (for tests that send their own signal). */
   exited: Promise<number>;
+  /** SIGKILL the whole process group, Azurite included, as an OOM kill or power loss would (needs processGroup). */
+  killGroup(): Promise<void>;
 }
 
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -82,6 +86,7 @@ export async function startHost(opts: StartHostOptions = {}): Promise<RunningHos
     env,
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.processGroup ?? false,
   });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -133,6 +138,15 @@ export async function startHost(opts: StartHostOptions = {}): Promise<RunningHos
     },
     kill: async () => {
       if (!hasExited) child.kill('SIGKILL');
+      await exited;
+    },
+    killGroup: async () => {
+      if (!opts.processGroup) throw new Error('killGroup needs startHost({ processGroup: true })');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
       await exited;
     },
   };

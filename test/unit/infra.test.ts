@@ -155,8 +155,8 @@ describe('infra/main.bicep', () => {
   });
 
   it('creates the queues and tables the job core uses', () => {
-    expect(arrayVar('queueNames').sort()).toEqual(['jobs', 'jobs-poison']);
-    expect(arrayVar('tableNames').sort()).toEqual(['assetaudit', 'assets', 'dedupe', 'jobparams', 'jobs', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks', 'workers'].sort());
+    expect(arrayVar('queueNames').sort()).toEqual(['hookbook-health', 'jobs', 'jobs-poison']);
+    expect(arrayVar('tableNames').sort()).toEqual(['assetaudit', 'assets', 'dedupe', 'health', 'jobparams', 'jobs', 'jobstats', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks', 'workers'].sort());
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
     expect(resource('tables')).toContain("'Microsoft.Storage/storageAccounts/tableServices/tables@");
     // The worker listens on the queue the bicep creates.
@@ -241,7 +241,16 @@ describe('infra/main.bicep', () => {
 
   it('matches the deployable layout: package.json main and the build script', () => {
     expect(pkg.main).toBe('dist/functions/*.js');
-    expect(pkg.scripts.build).toBe('tsc -p . && cp shared/runners/node-host.cjs dist/shared/runners/ && cp -r shared/runners/helpers dist/shared/runners/ && cp local/parent-guard.cjs dist/local/');
+    // tsc compiles the TypeScript; every other file the runtime loads from shared/runners and local/
+    // (the node host, the PowerShell host, the job helpers, the parent guard) must be copied by the build.
+    expect(pkg.scripts.build.startsWith('tsc -p . && ')).toBe(true);
+    for (const dir of ['shared/runners', 'local']) {
+      for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+        if (entry.isFile() && entry.name.endsWith('.ts')) continue;
+        expect(pkg.scripts.build, `${dir}/${entry.name} is not copied by the build`).toContain(`${dir}/${entry.name}`);
+      }
+    }
+    expect(pkg.scripts.build).toContain('npm run build:ui');
     const host = JSON.parse(readFileSync(path.join(root, 'host.json'), 'utf8'));
     expect(host.extensionBundle.id).toBe('Microsoft.Azure.Functions.ExtensionBundle');
   });

@@ -1,0 +1,61 @@
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { settings } from '../config';
+
+/**
+ * Where PowerShell is: `HOOKBOOK_PWSH_PATH` (a file), else `pwsh` on PATH, else the .NET global
+ * tool folder (`~/.dotnet/tools`, where `dotnet tool install --global PowerShell` puts it).
+ * Undefined when none is found; the job then fails with a reason saying so.
+ */
+export function findPwsh(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = settings(env).pwshPath;
+  if (configured) return isExecutable(configured) ? resolve(configured) : undefined;
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  dirs.push(join(env.HOME || homedir(), '.dotnet', 'tools'));
+  for (const dir of dirs) {
+    const candidate = join(dir, 'pwsh');
+    if (isExecutable(candidate)) return resolve(candidate);
+  }
+  return undefined;
+}
+
+/**
+ * How to start the pwsh found: a .NET tool's `pwsh` is a shim that starts a second .NET process
+ * (`dotnet pwsh.dll`); starting that directly saves one runtime start and ~30 MB per job. Anything
+ * else (a native install, an unexpected tool layout, no `dotnet` found) runs as it is.
+ */
+export function pwshCommand(pwsh: string, env: NodeJS.ProcessEnv = process.env): { command: string; args: string[] } {
+  const store = join(dirname(pwsh), '.store', 'powershell');
+  const dlls: string[] = [];
+  try {
+    for (const version of readdirSync(store)) {
+      const tools = join(store, version, 'powershell', version, 'tools');
+      for (const tfm of readdirSync(tools)) {
+        const dll = join(tools, tfm, 'any', 'unix', 'pwsh.dll');
+        if (existsSync(dll)) dlls.push(dll);
+      }
+    }
+  } catch {
+    return { command: pwsh, args: [] };
+  }
+  const dotnet = [env.DOTNET_ROOT, ...(env.PATH ?? '').split(delimiter)].filter(Boolean).map((d) => join(d!, 'dotnet')).find(isExecutable);
+  if (dlls.length !== 1 || !dotnet) return { command: pwsh, args: [] };
+  return { command: resolve(dotnet), args: [dlls[0]!] };
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return existsSync(file);
+  } catch {
+    return false;
+  }
+}
+
+/** The PowerShell host script, beside this module (dist/) or in the source tree. */
+export function pwshHost(): string {
+  const beside = join(__dirname, 'pwsh-host.ps1');
+  if (existsSync(beside)) return beside;
+  return resolve(__dirname, '..', '..', '..', 'shared', 'runners', 'pwsh-host.ps1');
+}

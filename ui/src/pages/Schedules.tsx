@@ -1,0 +1,242 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, get } from '../lib/api';
+import { when } from '../lib/format';
+import { ConfirmButton, Empty, ErrorBox, Page, useAsync, useCan } from '../components';
+import type { Runbook } from './Runbooks';
+
+interface Schedule {
+  name: string;
+  runbook: string;
+  cronExpression?: string;
+  frequency?: string;
+  effectiveCron?: string;
+  timeZone: string;
+  isEnabled: boolean;
+  isExpired: boolean;
+  expiryTime?: string;
+  nextRun: string | null;
+  lastRun: string | null;
+  lastJobId: string | null;
+  lastError: string | null;
+}
+interface Preview {
+  timeZone: string;
+  effectiveCron?: string;
+  occurrences: { time: string; local: string; offsetMinutes: number; offsetChanged: boolean }[];
+}
+
+const zones = (): string[] => {
+  try {
+    return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');
+  } catch {
+    return ['UTC'];
+  }
+};
+const offsetText = (m: number) => `UTC${m < 0 ? '−' : '+'}${String(Math.floor(Math.abs(m) / 60)).padStart(2, '0')}:${String(Math.abs(m) % 60).padStart(2, '0')}`;
+
+function timingBody(mode: string, f: Record<string, string>): Record<string, unknown> {
+  const b: Record<string, unknown> = { timeZone: f.timeZone || 'UTC' };
+  if (mode === 'cron') b.cronExpression = f.cron;
+  else {
+    b.frequency = f.frequency;
+    if (f.startTime) b.startTime = f.startTime.length === 16 ? `${f.startTime}:00` : f.startTime;
+    if (f.interval && f.frequency !== 'OneTime') b.interval = Number(f.interval);
+  }
+  if (f.expiry) b.expiryTime = `${f.expiry}:00`.slice(0, 19);
+  return b;
+}
+
+function CreateSchedule({ runbooks, onCreated }: { runbooks: Runbook[]; onCreated: () => void }) {
+  const [mode, setMode] = useState<'cron' | 'frequency'>('cron');
+  const [f, setF] = useState<Record<string, string>>({
+    name: '',
+    runbook: runbooks[0]?.name ?? '',
+    cron: '0 9 * * 1-5',
+    frequency: 'Day',
+    interval: '1',
+    startTime: '',
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    expiry: '',
+  });
+  const [preview, setPreview] = useState<Preview>();
+  const [previewError, setPreviewError] = useState<unknown>();
+  const [error, setError] = useState<unknown>();
+  const set = (k: string) => (e: Event) => setF({ ...f, [k]: (e.currentTarget as HTMLInputElement).value });
+
+  // Live preview: the server computes the next runs (same code as the scheduler), debounced.
+  useEffect(() => {
+    const t = setTimeout(() => {
+      api<Preview>('POST', '/api/v1/schedules/preview', { ...timingBody(mode, f), count: 8 }).then(
+        (p) => (setPreview(p), setPreviewError(undefined)),
+        (e) => (setPreview(undefined), setPreviewError(e)),
+      );
+    }, 300);
+    return () => clearTimeout(t);
+  }, [mode, f.cron, f.frequency, f.interval, f.startTime, f.timeZone, f.expiry]);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await api('POST', '/api/v1/schedules', { name: f.name, runbook: f.runbook, ...timingBody(mode, f) });
+      setF({ ...f, name: '' });
+      onCreated();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="card form" onSubmit={submit} aria-label="New schedule">
+      <h2>New schedule</h2>
+      <ErrorBox error={error} />
+      <div class="grid2">
+        <div>
+          <div class="row">
+            <label>
+              Name
+              <input name="name" required value={f.name} onInput={set('name')} />
+            </label>
+            <label>
+              Runbook
+              <select name="runbook" value={f.runbook} onChange={set('runbook')}>
+                {runbooks.map((r) => (
+                  <option value={r.name}>{r.name}</option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <div class="seg" role="radiogroup" aria-label="Timing">
+            <button type="button" role="radio" aria-checked={mode === 'cron'} onClick={() => setMode('cron')}>
+              Cron
+            </button>
+            <button type="button" role="radio" aria-checked={mode === 'frequency'} onClick={() => setMode('frequency')}>
+              Frequency
+            </button>
+          </div>
+          {mode === 'cron' ? (
+            <label>
+              Cron expression (5 or 6 fields)
+              <input name="cron" value={f.cron} onInput={set('cron')} spellcheck={false} />
+            </label>
+          ) : (
+            <div class="row">
+              <label>
+                Every
+                <input name="interval" type="number" min={1} value={f.interval} onInput={set('interval')} />
+              </label>
+              <label>
+                Frequency
+                <select name="frequency" value={f.frequency} onChange={set('frequency')}>
+                  {['OneTime', 'Minute', 'Hour', 'Day', 'Week', 'Month'].map((x) => (
+                    <option value={x}>{x}</option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                First run (local time)
+                <input name="startTime" type="datetime-local" value={f.startTime} onInput={set('startTime')} />
+              </label>
+            </div>
+          )}
+          <div class="row">
+            <label>
+              Time zone
+              <input name="timeZone" list="zones" value={f.timeZone} onInput={set('timeZone')} />
+              <datalist id="zones">
+                {zones().map((z) => (
+                  <option value={z} />
+                ))}
+              </datalist>
+            </label>
+            <label>
+              Expires (optional)
+              <input name="expiry" type="datetime-local" value={f.expiry} onInput={set('expiry')} />
+            </label>
+          </div>
+          <div class="buttons">
+            <button type="submit" class="primary">
+              Create schedule
+            </button>
+          </div>
+        </div>
+        <div class="preview" aria-live="polite" data-testid="schedule-preview">
+          <h3>Next runs in {preview?.timeZone ?? f.timeZone}</h3>
+          {previewError ? <ErrorBox error={previewError} /> : null}
+          {preview && preview.occurrences.length === 0 && <p class="muted">No future runs.</p>}
+          <ol>
+            {preview?.occurrences.map((o) => (
+              <li class={o.offsetChanged ? 'dst' : undefined}>
+                <code>{o.local.replace('T', ' ')}</code>
+                {o.offsetChanged && <span class="badge" title="the zone's UTC offset changes before this run">DST → {offsetText(o.offsetMinutes)}</span>}
+              </li>
+            ))}
+          </ol>
+          {preview?.effectiveCron && <p class="hint">Runs on: <code>{preview.effectiveCron}</code></p>}
+        </div>
+      </div>
+    </form>
+  );
+}
+
+export function Schedules() {
+  const isAdmin = useCan('admin');
+  const list = useAsync(async () => (await get<{ value: Schedule[] }>('/api/v1/schedules')).value, []);
+  const runbooks = useAsync(async () => (await get<{ value: Runbook[] }>('/api/v1/runbooks')).value.filter((r) => r.version > 0), []);
+  const [error, setError] = useState<unknown>();
+  const act = async (f: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await f();
+      list.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Page title="Schedules">
+      {isAdmin && runbooks.data && (runbooks.data.length ? <CreateSchedule runbooks={runbooks.data} onCreated={list.reload} /> : <p class="muted">Publish a runbook first: a schedule starts a published runbook.</p>)}
+      <ErrorBox error={list.error ?? error} />
+      {list.data?.length === 0 && <Empty><p>No schedules yet.</p></Empty>}
+      {!!list.data?.length && (
+        <div class="table-wrap">
+          <table data-testid="schedules-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Runbook</th>
+                <th>When</th>
+                <th>Next run</th>
+                <th>Last run</th>
+                <th>Enabled</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((s) => (
+                <tr data-schedule={s.name}>
+                  <td>{s.name}</td>
+                  <td><a href={`#/runbooks/${encodeURIComponent(s.runbook)}`}>{s.runbook}</a></td>
+                  <td><code>{s.effectiveCron ?? s.frequency}</code> <span class="muted small">{s.timeZone}</span></td>
+                  <td>{s.isExpired ? <span class="status s-Failed">expired</span> : when(s.nextRun)}</td>
+                  <td>
+                    {s.lastJobId ? <a href={`#/jobs/${s.lastJobId}`}>{when(s.lastRun)}</a> : when(s.lastRun)}
+                    {s.lastError && <div class="error small">{s.lastError}</div>}
+                  </td>
+                  <td>
+                    {isAdmin ? (
+                      <label class="switch">
+                        <input type="checkbox" checked={s.isEnabled} aria-label={`${s.name} enabled`} onChange={(e) => act(() => api('PATCH', `/api/v1/schedules/${encodeURIComponent(s.name)}`, { isEnabled: e.currentTarget.checked }))} />
+                        {s.isEnabled ? 'on' : 'off'}
+                      </label>
+                    ) : s.isEnabled ? 'on' : 'off'}
+                  </td>
+                  <td>{isAdmin && <ConfirmButton label="Delete" confirm={`Delete ${s.name}`} onConfirm={() => act(() => api('DELETE', `/api/v1/schedules/${encodeURIComponent(s.name)}`))} />}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Page>
+  );
+}
