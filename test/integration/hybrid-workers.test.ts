@@ -9,8 +9,10 @@ import { startHost, type RunningHost } from '../support/host';
 import { api, basic, uniqueName, type Api } from '../support/api';
 import { http, waitFor } from '../support/http';
 import { startProxy, startWorker, type RunningWorker } from '../support/worker';
+import { testPwsh } from '../support/pwsh';
 
 const LEASE_SECONDS = 6;
+const pwsh = testPwsh();
 let host: RunningHost;
 let admin: Api;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -177,6 +179,25 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
     expect(out).toContain('token=***');
     expect(out).toContain('pass=***');
     expect(out).not.toContain('s3cr3t');
+  });
+
+  it.skipIf(!pwsh)('runs PowerShell runbooks where the worker finds pwsh', async () => {
+    const g = await group();
+    worker({ url: host.url, group: g.name, key: g.key, name: 'pwshbox', types: 'pwsh', env: { HOOKBOOK_PWSH_PATH: pwsh! } });
+    await liveWorkers(g.name, 1);
+    expect((await admin.call('GET', `/api/v1/workerGroups/${g.name}`)).json.workers[0].capabilities).toEqual(['pwsh']);
+    const rb = await admin.createRunbook({
+      name: uniqueName('hybpwsh'),
+      type: 'pwsh',
+      runOn: g.name,
+      content: 'param([string]$Name)\nWrite-Output "hello $Name from $env:WORKER_TAG"\nWrite-Warning "careful"\n',
+    });
+    const start = await admin.call('POST', '/api/v1/jobs', { runbook: rb, parameters: { Name: 'Ada' } });
+    expect(start.status, start.text).toBe(202);
+    const job = await admin.waitForStatus(start.json.jobId, ['Completed', 'Failed'], 180_000);
+    expect(job.status, JSON.stringify(job)).toBe('Completed');
+    expect(await output(job.jobId)).toContain('hello Ada from pwshbox');
+    expect((await streams(job.jobId)).some((r) => r.streamType === 'Warning' && r.streamText.includes('careful'))).toBe(true);
   });
 
   it('a job no live worker can run stays Queued and says why', async () => {
