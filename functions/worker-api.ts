@@ -1,5 +1,4 @@
 import type { HttpRequest } from '@azure/functions';
-import { z } from 'zod';
 import { authenticateWorker } from '../shared/auth/workerKeys';
 import { settings } from '../shared/config';
 import { readJson } from '../shared/http/body';
@@ -97,5 +96,3 @@ route('workerRelease', {
     return { status: 204 };
   },
 });
-
-export const WorkerHelloAnswer = z.object({ leaseSeconds: z.number(), pollSeconds: z.number(), helloSeconds: z.number() });
