@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { followSse, HttpStatusError, type SseEvent } from './sse';
+import { workerMain } from './worker/main';
 
 export const EXIT = { ok: 0, failed: 1, stopped: 2, error: 3 } as const;
 
@@ -46,12 +47,15 @@ Webhooks
   webhooks delete <name>
 
 Jobs
-  jobs start <runbook> [-p Name=value]... [--params <json> | --params @file.json]
-  jobs run <runbook> [-p Name=value]... [--params ...]   start, show the output live, exit with the job's status
+  jobs start <runbook> [-p Name=value]... [--params <json> | --params @file.json] [--run-on <group>|cloud]
+  jobs run <runbook> [-p Name=value]... [--params ...] [--run-on ...]   start, show the output live, exit with the job's status
   jobs list [--runbook <name>] [--status <status>] [--top <n>]
   jobs get <jobId>
   jobs stop <jobId>
   jobs logs <jobId> [--follow] [--types Output,Error,...]
+
+Hybrid worker (docs/hybrid-workers.md)
+  worker --url <service> --group <name> --key <keyId:secret> [--concurrency <n>] [--config <file>]   see hookbook worker --help
 
 Options
   --url <url>        service URL (else HOOKBOOK_URL, else the config file)
@@ -90,6 +94,7 @@ const OPTIONS = {
   disabled: { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
   types: { type: 'string' },
+  'run-on': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
@@ -452,14 +457,14 @@ async function jobs(cmd: string, pos: string[], v: Values, api: Api, io: Io): Pr
     case 'start': {
       const runbook = need(pos, 0, 'runbook name');
       const parameters = await buildParameters(api, runbook, v);
-      const r = await api.call('POST', '/api/v1/jobs', { runbook, ...(parameters ? { parameters } : {}) });
+      const r = await api.call('POST', '/api/v1/jobs', { runbook, ...(parameters ? { parameters } : {}), ...(v['run-on'] ? { runOn: v['run-on'] } : {}) });
       print(r, () => `${r.jobId}\n`);
       return EXIT.ok;
     }
     case 'run': {
       const runbook = need(pos, 0, 'runbook name');
       const parameters = await buildParameters(api, runbook, v);
-      const started = await api.call('POST', '/api/v1/jobs', { runbook, ...(parameters ? { parameters } : {}) });
+      const started = await api.call('POST', '/api/v1/jobs', { runbook, ...(parameters ? { parameters } : {}), ...(v['run-on'] ? { runOn: v['run-on'] } : {}) });
       return runAndFollow(started.jobId, v, api, io, color);
     }
     case 'list': {
@@ -580,6 +585,7 @@ async function runAndFollow(jobId: string, v: Values, api: Api, io: Io, color: b
 // ---------------------------------------------------------------------------------------------
 
 export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  if (argv[0] === 'worker') return workerMain(argv.slice(1), io); // a hybrid worker: its own options (cli/worker/)
   let v: Values;
   let positionals: string[];
   try {
