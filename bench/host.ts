@@ -8,6 +8,8 @@ import { startHost, type RunningHost, type StartHostOptions } from '../test/supp
 
 /** The pwsh the tests use (PATH or HOOKBOOK_PWSH_PATH), or undefined. */
 export { testPwsh } from '../test/support/pwsh';
+/** Real `hookbook worker` processes (bench/hybrid.ts). */
+export { startWorker, type RunningWorker } from '../test/support/worker';
 
 export interface BenchHost {
   host: RunningHost;

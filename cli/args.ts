@@ -26,6 +26,7 @@ export const OPTIONS = {
   disabled: { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
   types: { type: 'string' },
+  'run-on': { type: 'string' },
 } as const;
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
@@ -48,12 +49,15 @@ Webhooks
   webhooks delete <name>
 
 Jobs
-  jobs start <runbook> [-p Name=value]... [--params <json> | --params @file.json]
-  jobs run <runbook> [-p Name=value]... [--params ...]   start, show the output live, exit with the job's status
+  jobs start <runbook> [-p Name=value]... [--params <json> | --params @file.json] [--run-on <group>|cloud]
+  jobs run <runbook> [-p Name=value]... [--params ...] [--run-on ...]   start, show the output live, exit with the job's status
   jobs list [--runbook <name>] [--status <status>] [--top <n>]
   jobs get <jobId>
   jobs stop <jobId>
   jobs logs <jobId> [--follow] [--types Output,Error,...]
+
+Hybrid worker (docs/hybrid-workers.md)
+  worker --url <service> --group <name> --key <keyId:secret> [--concurrency <n>] [--config <file>]   see hookbook worker --help
 
 Options
   --url <url>        service URL (else HOOKBOOK_URL, else the config file)

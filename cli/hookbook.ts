@@ -4,6 +4,7 @@
  *   hookbook runbooks list|get|create|publish      cli/commands/runbooks.ts
  *   hookbook webhooks create|list|delete           cli/commands/webhooks.ts
  *   hookbook jobs start|run|list|get|stop|logs     cli/commands/jobs.ts (live output: follow.ts)
+ *   hookbook worker ...                            cli/worker/ (a hybrid worker: its own options and protocol client)
  *
  * Options and --help: cli/args.ts; URL and key: cli/connection.ts; output: cli/output.ts. Every call
  * goes through the one API client in client/.
@@ -15,6 +16,7 @@ import { OPTIONS, USAGE, type Values } from './args';
 import { jobs } from './commands/jobs';
 import { runbooks } from './commands/runbooks';
 import { webhooks } from './commands/webhooks';
+import { workerMain } from './worker/main';
 import { resolveConnection } from './connection';
 import type { Group } from './context';
 import { CliError, EXIT } from './errors';
@@ -25,6 +27,7 @@ export { EXIT } from './errors';
 const GROUPS: Record<string, Group> = { runbooks, webhooks, jobs };
 
 export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  if (argv[0] === 'worker') return workerMain(argv.slice(1), io); // a hybrid worker: its own options (cli/worker/)
   let v: Values;
   let positionals: string[];
   try {

@@ -9,6 +9,7 @@ import { ApiError, detailOf, problemOf } from './errors';
 import { followSse } from './sse';
 import { authorization, send, type Answer, type Credentials } from './transport';
 import type {
+  CreatedRegistrationKey,
   CreatedWebhook,
   CreateRunbookInput,
   CreateWebhookInput,
@@ -20,6 +21,7 @@ import type {
   Runbook,
   StreamRecord,
   Webhook,
+  WorkerGroup,
 } from './types';
 
 export interface ClientOptions {
@@ -137,5 +139,14 @@ export class HookbookClient {
       });
       return JSON.parse(end.data) as JobEnd;
     },
+  };
+
+  /** Hybrid worker groups (docs/hybrid-workers.md). */
+  readonly workerGroups = {
+    create: (name: string, description?: string) =>
+      this.call<WorkerGroup>('POST', '/api/v1/workerGroups', { name, ...(description ? { description } : {}) }),
+    /** A registration key for the group's workers; its `key` is shown in this answer only. */
+    createKey: (group: string, description?: string) =>
+      this.call<CreatedRegistrationKey>('POST', `/api/v1/workerGroups/${enc(group)}/keys`, description ? { description } : {}),
   };
 }

@@ -8,8 +8,12 @@ import type { z } from 'zod';
 import type { Job, JobStatus, StreamRecord, StreamType } from '../shared/model/job';
 import type { CreateRunbookBody, Runbook, RunbookParameter } from '../shared/model/runbook';
 import type { CreatedWebhook, CreateWebhookBody, Webhook } from '../shared/model/webhook';
+import type { RegistrationKey, WorkerGroup } from '../shared/model/workerGroup';
 
-export type { Job, JobStatus, Runbook, RunbookParameter, StreamRecord, StreamType, Webhook };
+export type { Job, JobStatus, RegistrationKey, Runbook, RunbookParameter, StreamRecord, StreamType, Webhook, WorkerGroup };
+
+/** A hybrid worker group's registration key as created: `key` (keyId:secret) is shown this once. */
+export type CreatedRegistrationKey = RegistrationKey & { secret: string; key: string };
 
 /** What POST /api/v1/runbooks takes (defaults may be left out). */
 export type CreateRunbookInput = z.input<typeof CreateRunbookBody>;

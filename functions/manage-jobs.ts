@@ -14,6 +14,7 @@ import { mayUseRunbook } from '../shared/model/apiKey';
 import { jobStore, InvalidContinuationToken } from '../shared/store/jobStore';
 import { parseStreamTypes, StreamTypesQuery } from './realmjoin';
 import { JobIdParam } from '../shared/openapi/params';
+import { RunOn } from '../shared/model/runOn';
 
 /** Management API: jobs (start, list newest first with paging, get, streams, stop). */
 
@@ -23,7 +24,14 @@ import { JobIdParam } from '../shared/openapi/params';
 // which the handlers here do not notice). The local host calls handlers directly and streams
 // ReadableStream bodies either way. See docs/deploy.md.
 app.setup({ enableHttpStream: true });
-const StartJobBody = z.object({ runbook: z.string().min(1).max(128), parameters: z.record(z.string(), z.unknown()).optional() }).strict();
+const StartJobBody = z
+  .object({
+    runbook: z.string().min(1).max(128),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    /** Overrides the runbook's runOn: 'cloud' or a hybrid worker group (docs/hybrid-workers.md). */
+    runOn: RunOn.optional(),
+  })
+  .strict();
 
 const ListQuery = z.object({
   runbook: z.string().min(1).max(128).optional(),
@@ -41,8 +49,8 @@ route('jobsStart', {
   handler: async (req) => {
     const principal = await authenticate(req, { need: 'operator' });
     const body = await readJson(req, StartJobBody);
-    const started = await startJob({ runbook: body.runbook, parameters: body.parameters, startedBy: principal.id, principal });
-    return json(202, { jobId: started.jobId, status: started.status }, { Location: `/api/v1/jobs/${started.jobId}` });
+    const started = await startJob({ runbook: body.runbook, parameters: body.parameters, startedBy: principal.id, principal, runOn: body.runOn });
+    return json(202, { jobId: started.jobId, status: started.status, ...(started.statusDetails ? { statusDetails: started.statusDetails } : {}) }, { Location: `/api/v1/jobs/${started.jobId}` });
   },
   doc: {
     path: '/api/v1/jobs',
@@ -51,7 +59,7 @@ route('jobsStart', {
     role: 'operator',
     body: StartJobBody,
     responses: {
-      202: { description: 'queued', schema: z.object({ jobId: z.string(), status: JobStatus }), headers: { Location: 'the job' } },
+      202: { description: 'queued (statusDetails says why when no live hybrid worker can run it yet)', schema: z.object({ jobId: z.string(), status: JobStatus, statusDetails: z.string().optional() }), headers: { Location: 'the job' } },
       404: { description: 'no such runbook (or one this key may not use)' },
       409: { description: 'the runbook has no published version' },
     },

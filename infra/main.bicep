@@ -102,7 +102,8 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules, assetStore, health). The app also creates them if missing.
+// keyStore, webhookStore, dedupeStore, schedules, assetStore, health, workerStore). The app also creates them
+// if missing; a hybrid worker group's queue (jobs-g-<group>) is created by the app on first use.
 var queueNames = [
   'jobs'
   'jobs-poison'
@@ -122,6 +123,7 @@ var tableNames = [
   'assetaudit'
   'health'
   'jobstats'
+  'workers'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {

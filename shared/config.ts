@@ -49,6 +49,8 @@ export const SETTINGS = {
   streamCapBytes: setting('HOOKBOOK_STREAM_CAP_BYTES', int(1024 * 1024), 'stream text kept per job'),
   retentionDays: setting('HOOKBOOK_RETENTION_DAYS', int(30), 'finished jobs older than this are deleted'),
   retentionBatch: setting('HOOKBOOK_RETENTION_BATCH', int(500), 'jobs deleted per retention run'),
+  workerPollSeconds: setting('HOOKBOOK_WORKER_POLL_SECONDS', int(20), 'longest a hybrid worker\'s poll is held open when its group has no job'),
+  workerStaleSeconds: setting('HOOKBOOK_WORKER_STALE_SECONDS', int(60), 'a hybrid worker not heard from this long is not live'),
   sweeperCron: setting('HOOKBOOK_SWEEPER_CRON', text('15 * * * * *'), 'NCRONTAB of the sweeper that recovers lost jobs'),
   retentionCron: setting('HOOKBOOK_RETENTION_CRON', text('0 17 * * * *'), 'NCRONTAB of the retention cleaner'),
   schedulerCron: setting('HOOKBOOK_SCHEDULER_CRON', text('0 * * * * *'), 'NCRONTAB of the schedule runner'),

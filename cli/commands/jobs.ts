@@ -9,7 +9,7 @@ export const jobs: Group = {
   async start({ pos, v, api, io }) {
     const runbook = need(pos, 0, 'runbook name');
     const parameters = await buildParameters(api, runbook, v);
-    const r = await api.jobs.start(runbook, parameters);
+    const r = await api.jobs.start(runbook, parameters, { runOn: v['run-on'] });
     printer(v, io)(r, () => `${r.jobId}\n`);
     return EXIT.ok;
   },
@@ -17,7 +17,7 @@ export const jobs: Group = {
   async run(c) {
     const runbook = need(c.pos, 0, 'runbook name');
     const parameters = await buildParameters(c.api, runbook, c.v);
-    const started = await c.api.jobs.start(runbook, parameters);
+    const started = await c.api.jobs.start(runbook, parameters, { runOn: c.v['run-on'] });
     return runAndFollow(started.jobId, c);
   },
 

@@ -3,6 +3,7 @@ import { roleAtLeast, type Principal, type Role } from '../model/apiKey';
 import { forbidden, unauthorized } from '../http/errors';
 import { verifyKey } from './keys';
 import { entraBearerVerifier } from './entra';
+import { isRegistrationKey } from './workerKeys';
 import { failedAuthentication, keyIdOf } from './throttle';
 
 /**
@@ -59,8 +60,12 @@ export async function authenticate(req: HttpRequest, opts: AuthOptions): Promise
       if (principal) break;
     }
   }
-  // Counted per client and key id: 429 for the excess failures, never for a correct key.
-  if (!principal) throw failedAuthentication(req, keyIdOf(cred.value), unauthorized('The API key is unknown or its secret is wrong.', challenge));
+  if (!principal) {
+    // A hybrid worker's registration key is known, but opens only the worker routes of its group.
+    if (await isRegistrationKey(cred.value)) throw forbidden('A worker registration key opens only the worker routes (/api/worker/v1/...), not this API.');
+    // Counted per client and key id: 429 for the excess failures, never for a correct key.
+    throw failedAuthentication(req, keyIdOf(cred.value), unauthorized('The API key is unknown or its secret is wrong.', challenge));
+  }
   if (!roleAtLeast(principal.role, opts.need)) {
     throw forbidden(`Key '${principal.id}' has the role ${principal.role}; this needs ${opts.need}.`);
   }

@@ -71,6 +71,11 @@ export class SecretMasker {
     return this.variants.size;
   }
 
+  /** Every form of every secret added: a hybrid worker builds the same masker from them. */
+  get forms(): string[] {
+    return [...this.variants];
+  }
+
   add(secret: string | undefined | null): void {
     if (typeof secret !== 'string') return;
     const parts = [secret, ...secret.split(/\r?\n/).map((l) => l.trim())];

@@ -32,6 +32,7 @@ export function jobView(r: JobRecord): Job {
     ...(r.endTime ? { endTime: r.endTime } : {}),
     lastModifiedTime: r.lastModifiedTime,
     attempt: r.attempt,
+    ...(r.runOn ? { runOn: r.runOn } : {}),
     ...(r.streamsLost ? { streamsLost: r.streamsLost } : {}),
   };
 }

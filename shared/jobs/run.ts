@@ -55,6 +55,7 @@ export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim, ob
     return;
   }
   if (isTerminal(held.value.status)) return; // a duplicate delivery of a finished job
+  if (held.value.runOn) return void (await jobQueue.send({ jobId }, 0, held.value.runOn)); // a hybrid group's job: to its queue
   const version = await catalog.version(held.value.runbook, held.value.runbookVersion);
   const maxRetries = version?.definition.retryOnWorkerLoss ?? 2;
   const maxConcurrency = version?.definition.maxConcurrency;

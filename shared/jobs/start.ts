@@ -5,7 +5,10 @@ import type { JobClaim, JobStatus } from '../model/job';
 import { settings } from '../config';
 import type { JobRecord } from '../model/jobRecord';
 import { isPublished } from '../model/runbook';
-import { badRequest, conflict, forbidden, unavailable } from '../errors';
+import { badRequest, conflict, describeZodError, forbidden, unavailable } from '../errors';
+import { isCloud, RunOn } from '../model/runOn';
+import type { RunbookType } from '../model/runbook';
+import { checkRunOn, whyNotRunnable } from '../workers/groups';
 import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { isStorageUnavailable } from '../store/errors';
@@ -32,13 +35,18 @@ export interface StartRequest {
    * The caller will run the job itself right away (RealmJoin `run`, shared/jobs/runHere.ts): the
    * message is still sent, as the fallback if this instance dies, but without the claim and visible
    * only after the lease, when the job is long claimed (or its claimer's heartbeat has gone stale).
+   * Ignored for a job that runs on a hybrid worker group: only the group's workers may run it.
    */
   runHere?: boolean;
+  /** Where it runs, overriding the runbook's `runOn`: 'cloud' or a hybrid worker group. */
+  runOn?: string;
 }
 
 export interface StartedJob {
   jobId: string;
   status: JobStatus;
+  /** Why a Queued job cannot run yet (a hybrid group without a live worker for its type). */
+  statusDetails?: string;
   /** False when a job with the requested id already existed. */
   created: boolean;
   /** With runHere: what the caller needs to claim the job without reading it (its ETag and fields). */
@@ -65,6 +73,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
   const jobId = req.jobId ?? newJobId();
   const now = new Date().toISOString();
   const sealed = sealParameters(runbook.parameters, parameters);
+  const target = await resolveRunOn(req.runOn ?? runbook.runOn, runbook.type);
   const job: JobRecord = {
     jobId,
     runbook: runbook.name,
@@ -76,17 +85,21 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     lastModifiedTime: now,
     lastQueuedTime: now,
     attempt: 0,
+    ...(target.group ? { runOn: target.group } : {}),
+    ...(target.waiting ? { statusDetails: target.waiting } : {}),
   };
   const outcome = await jobStore.create(job);
   if (outcome.etag === undefined) {
     const existing = await jobStore.get(jobId);
     if (!existing) throw badRequest(`Job id ${jobId} is in use.`);
-    return { jobId, status: existing.value.status, created: false };
+    return { jobId, status: existing.value.status, created: false, ...(existing.value.statusDetails ? { statusDetails: existing.value.statusDetails } : {}) };
   }
+  const runHere = req.runHere === true && !target.group;
   const claim = { etag: outcome.etag, runbook: runbook.name, runbookVersion: runbook.version, parameters: sealed, startedBy: req.startedBy, createdTime: now };
   try {
     // Queue messages hold 64 KiB of base64: carry the claim only for small jobs.
-    if (req.runHere) await jobQueue.send({ jobId }, settings().leaseSeconds);
+    if (target.group) await jobQueue.send({ jobId }, 0, target.group);
+    else if (runHere) await jobQueue.send({ jobId }, settings().leaseSeconds);
     else await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
   } catch (error) {
     await jobStore.delete(jobId).catch(() => undefined);
@@ -94,5 +107,17 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     throw unavailable(`The job could not be queued (${(error as Error).message.split('\n')[0]}); nothing was started, retry.`);
   }
   announce(job); // New → Queued: the job exists only now, so this is the one move not written by transition()
-  return { jobId, status: 'Queued', created: true, ...(req.runHere ? { claim } : {}) };
+  return { jobId, status: 'Queued', created: true, ...(target.waiting ? { statusDetails: target.waiting } : {}), ...(runHere ? { claim } : {}) };
+}
+
+/**
+ * The group a job runs on (undefined: the cloud worker), and why it will wait when no live worker
+ * of that group can run its type. A group that does not exist is the caller's mistake (400).
+ */
+async function resolveRunOn(runOn: string | undefined, type: RunbookType): Promise<{ group?: string; waiting?: string }> {
+  if (isCloud(runOn)) return {};
+  const parsed = RunOn.safeParse(runOn);
+  if (!parsed.success) throw badRequest(`runOn: ${describeZodError(parsed.error, 'value')}.`);
+  await checkRunOn(runOn);
+  return { group: runOn, waiting: await whyNotRunnable(runOn!, type) };
 }

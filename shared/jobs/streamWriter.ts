@@ -30,6 +30,8 @@ export interface StreamWriterOptions {
   retryDelayMs?: number;
   /** Also keep every row written here (a `run` answered from what its instance holds). */
   copyTo?: StreamRow[];
+  /** Where batches go (default: table "streams"); a hybrid worker sends them to the service. */
+  sink?: (jobId: string, rows: StreamRow[]) => Promise<void>;
 }
 
 export class StreamWriter {
@@ -122,6 +124,17 @@ export class StreamWriter {
   /** The batch; on failure the batch once more; then each record on its own. Never throws. */
   private async save(rows: StreamRow[]): Promise<void> {
     const jobId = this.opts.jobId;
+    if (this.opts.sink) {
+      // A hybrid worker's sink retries by itself (cli/worker/job.ts): what it gives up on is lost.
+      try {
+        await this.opts.sink(jobId, rows);
+      } catch (error) {
+        this.lost += rows.length;
+        this.lostReason ??= reasonOf(error);
+        this.opts.onError?.(error, rows.length);
+      }
+      return;
+    }
     try {
       await streamStore.append(jobId, rows);
       emitStreams(jobId);

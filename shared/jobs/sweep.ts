@@ -3,6 +3,7 @@ import { jobStore, type JobTimes } from '../store/jobStore';
 import { ConcurrencyError } from '../store/errors';
 import { jobQueue } from '../store/jobQueue';
 import { finishJob } from './finish';
+import { refreshWaitingReason } from '../workers/waiting';
 
 /**
  * The safety net under "an accepted job is never lost" (timer-triggered):
@@ -21,6 +22,7 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
   const s = settings();
   const since = nowMs - s.sweepDays * 86_400_000;
   const report: SweepReport = { requeued: [] };
+  const reasons = new Map<string, Promise<string | undefined>>();
   for (const status of ['Queued', 'Running', 'Stopping'] as const) {
     const waiting = status === 'Queued';
     const limitMs = waiting ? s.orphanSeconds * 1000 : s.leaseSeconds * 1000;
@@ -28,11 +30,14 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
     for (const listed of await jobStore.withStatus(status, since)) {
       // Decided on the listed times first: during a burst thousands of jobs wait, freshly queued, and
       // a point read of each every minute would take the storage budget the workers need.
-      if (!stale(listed)) continue;
+      // (A job waiting for a hybrid worker group is read anyway: its waiting reason is refreshed.)
+      if (!stale(listed) && !(waiting && listed.runOn)) continue;
       const found = await jobStore.get(listed.jobId);
       if (!found || found.value.status !== status) continue;
       const job = found.value;
       const jobId = job.jobId;
+      // A job waiting for a hybrid worker says why (no live worker, none with its type) while it waits.
+      if (waiting && job.runOn) await refreshWaitingReason(found, reasons);
       if (!stale(job)) continue;
       if (waiting && job.stopRequestedBy) {
         await finishJob(jobId, { status: 'Stopped', statusDetails: `Stopped before it ran by ${job.stopRequestedBy}.` }, { from: found });
@@ -45,7 +50,7 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
         if (error instanceof ConcurrencyError) continue;
         throw error;
       }
-      await jobQueue.send({ jobId });
+      await jobQueue.send({ jobId }, 0, job.runOn); // a hybrid job goes back to its group's queue
       report.requeued.push(jobId);
     }
   }

@@ -25,6 +25,8 @@ export const Job = z.object({
   endTime: z.string().optional(),
   lastModifiedTime: z.string(),
   attempt: z.number().int(),
+  /** The hybrid worker group the job runs on (absent: the cloud worker). */
+  runOn: z.string().optional(),
   /** Stream records that could not be saved; present only when some were lost (see statusDetails). */
   streamsLost: z.number().int().optional(),
 });

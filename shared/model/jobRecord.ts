@@ -30,6 +30,8 @@ export interface JobRecord {
   stopRequestedBy?: string;
   lastQueuedTime?: string;
   streamCount?: number;
+  /** The hybrid worker group it runs on; absent: the cloud worker (docs/hybrid-workers.md). */
+  runOn?: string;
   /** Stream records that could not be saved (after retries); the job's record is incomplete. */
   streamsLost?: number;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunOn } from './runOn';
 import { RunbookAssets } from './asset';
 
 /** Runbook names follow Azure Automation; the RealmJoin form `[rjgit-]<scope>_<category>_<name>` fits. */
@@ -61,6 +62,8 @@ export const RunbookDefinition = z.object({
   maxConcurrency: z.number().int().min(1).max(1000).optional(),
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
+  /** Where its jobs run unless a start says otherwise: 'cloud' (default) or a hybrid worker group. */
+  runOn: RunOn.optional(),
   /** PowerShell runbooks: record Write-Verbose messages ($VerbosePreference = 'Continue'), as Azure's "Log verbose records". */
   logVerbose: z.boolean().optional(),
   /** Shared assets the runbook's jobs may read/write (docs/assets.md). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunOn } from './runOn';
 
 /**
  * Schedules: a runbook, its parameters, and when to run it: a cron expression (5 fields, or 6 with
@@ -79,6 +80,8 @@ export const CreateScheduleBody = z
     ...timing,
     expiryTime: DateTimeText.optional(),
     isEnabled: z.boolean().optional(),
+    /** Where its jobs run: 'cloud' or a hybrid worker group; default: the runbook's. */
+    runOn: RunOn.optional(),
   })
   .strict()
   .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), { message: "give 'cronExpression' or its alias 'cron', not both", path: ['cron'] })
@@ -96,6 +99,7 @@ export const UpdateScheduleBody = z
     startTime: DateTimeText.nullable().optional(),
     expiryTime: DateTimeText.nullable().optional(),
     isEnabled: z.boolean().optional(),
+    runOn: RunOn.nullable().optional(),
   })
   .strict()
   .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), { message: "give 'cronExpression' or its alias 'cron', not both", path: ['cron'] })
@@ -122,6 +126,7 @@ export const ScheduleDefinition = z.object({
   createdTime: z.string(),
   lastModifiedTime: z.string(),
   createdBy: z.string().optional(),
+  runOn: z.string().optional(),
 });
 export type ScheduleDefinition = z.infer<typeof ScheduleDefinition>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunOn } from './runOn';
 import { RunbookName } from './runbook';
 
 /**
@@ -86,6 +87,8 @@ export const CreateWebhookBody = z
     parameterMap: ParameterMap.optional(),
     rateLimit: RateLimit.optional(),
     auth: EntraAuthConfig.optional(),
+    /** Where its jobs run (as Azure's webhook `runOn`): 'cloud' or a hybrid worker group; default: the runbook's. */
+    runOn: RunOn.optional(),
   })
   .strict();
 export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
@@ -102,6 +105,7 @@ export const UpdateWebhookBody = z
     parameterMap: ParameterMap.nullable().optional(),
     rateLimit: RateLimit.nullable().optional(),
     auth: EntraAuthConfig.nullable().optional(),
+    runOn: RunOn.nullable().optional(),
   })
   .strict();
 export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
@@ -124,6 +128,7 @@ export interface WebhookRecord {
   parameterMap?: Record<string, string>;
   rateLimit?: RateLimit;
   auth?: EntraAuthConfig;
+  runOn?: string;
   creationTime: string;
   lastModifiedTime: string;
   lastInvokedTime?: string;
@@ -143,6 +148,7 @@ export const Webhook = z.object({
   parameterMap: z.record(z.string(), z.string()).optional(),
   rateLimit: RateLimit.optional(),
   auth: EntraAuthConfig.optional(),
+  runOn: z.string().optional(),
   creationTime: z.string(),
   lastModifiedTime: z.string(),
   lastInvokedTime: z.string().nullable(),

@@ -234,4 +234,5 @@ const TAGS: Record<string, string> = {
   schedules: 'Management API: schedules',
   service: 'The service itself',
   webhooks: 'Azure Automation webhooks: invoke, and manage (admin)',
+  workers: 'Management API: hybrid worker groups, their workers and registration keys (the worker routes themselves are not part of this document)',
 };

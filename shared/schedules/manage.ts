@@ -10,6 +10,7 @@ import { ScheduleConflictError, scheduleStore, type StoredSchedule } from '../st
 import { checkTiming, parseDateTime, recurrenceOf } from './definition';
 import { nextOccurrence } from './recurrence';
 import { timeZoneProblem } from './timezone';
+import { checkRunOn } from '../workers/groups';
 
 /** Management of schedules (create, get, list, update, delete) and how callers see them. */
 export const MAX_SCHEDULE_PARAMETER_CHARS = 256 * 1024;
@@ -55,6 +56,7 @@ function checkZone(timeZone: string): void {
 }
 
 export async function createSchedule(body: CreateScheduleBody, principal: Principal, now = Date.now()): Promise<ScheduleView> {
+  await checkRunOn(body.runOn);
   const timeZone = body.timeZone ?? 'UTC';
   checkZone(timeZone);
   const runbook = await usableRunbook(body.runbook, principal);
@@ -76,6 +78,7 @@ export async function createSchedule(body: CreateScheduleBody, principal: Princi
     createdTime: iso(now),
     lastModifiedTime: iso(now),
     createdBy: principal.id,
+    ...(body.runOn ? { runOn: body.runOn } : {}),
   };
   checkTiming(def, now, { startTimeChanged: true, expiryChanged: true, timingChanged: true });
   const parameters = sealScheduleParameters(runbook, body.parameters ?? {});
@@ -127,10 +130,12 @@ function merged(old: ScheduleDefinition, patch: UpdateScheduleBody, runbook: str
   if (patch.expiryTime !== undefined) set('expiryTime', patch.expiryTime === null ? null : iso(parseDateTime(patch.expiryTime, def.timeZone, 'expiryTime')));
   if (patch.description !== undefined) set('description', patch.description);
   if (patch.isEnabled !== undefined) def.isEnabled = patch.isEnabled;
+  if (patch.runOn !== undefined) set('runOn', patch.runOn);
   return def;
 }
 
 export async function updateSchedule(name: string, patch: UpdateScheduleBody, principal: Principal, now = Date.now()): Promise<ScheduleView> {
+  await checkRunOn(patch.runOn);
   for (let attempt = 0; ; attempt++) {
     const old = await readSchedule(name, principal);
     const runbookName = patch.runbook ?? old.definition.runbook;

@@ -10,11 +10,39 @@ export const JOB_QUEUE = 'jobs';
 
 export const encodeMessage = (m: JobMessage): string => Buffer.from(JSON.stringify(m), 'utf8').toString('base64');
 
+/** A hybrid worker group's queue (docs/hybrid-workers.md); group names keep to queue-name rules. */
+export const groupQueueName = (group: string): string => `${JOB_QUEUE}-g-${group}`;
+/** The queue of a job that runs on `runOn` (undefined or 'cloud': the cloud worker's queue). */
+export const queueFor = (runOn?: string): string => (!runOn || runOn === 'cloud' ? JOB_QUEUE : groupQueueName(runOn));
+
+export interface ReceivedMessage {
+  messageId: string;
+  popReceipt: string;
+  dequeueCount: number;
+  text: string;
+}
+
 export const jobQueue = {
-  async send(m: JobMessage, delaySeconds = 0): Promise<void> {
-    const q = await queue(JOB_QUEUE);
+  /** Send `m` to the queue of `runOn` (default: the cloud worker's). */
+  async send(m: JobMessage, delaySeconds = 0, runOn?: string): Promise<void> {
+    const name = queueFor(runOn);
+    const q = await queue(name);
     await q.sendMessage(encodeMessage(m), { visibilityTimeout: delaySeconds || undefined, messageTimeToLive: -1 });
     // A host may listen to wake its queue listener at once (the local host does; see docs/local-host.md).
-    if (!delaySeconds) process.emit('hookbook:queue-sent' as never, JOB_QUEUE as never);
+    if (!delaySeconds) process.emit('hookbook:queue-sent' as never, name as never);
+  },
+
+  /** Take one message of a group's queue out of sight for `visibilitySeconds` (hybrid workers' poll). */
+  async receive(group: string, visibilitySeconds: number): Promise<ReceivedMessage | undefined> {
+    const q = await queue(groupQueueName(group));
+    const r = await q.receiveMessages({ numberOfMessages: 1, visibilityTimeout: visibilitySeconds });
+    const m = r.receivedMessageItems[0];
+    if (!m) return undefined;
+    return { messageId: m.messageId, popReceipt: m.popReceipt, dequeueCount: m.dequeueCount, text: Buffer.from(m.messageText, 'base64').toString('utf8') };
+  },
+
+  async remove(group: string, m: ReceivedMessage): Promise<void> {
+    const q = await queue(groupQueueName(group));
+    await q.deleteMessage(m.messageId, m.popReceipt).catch(() => undefined); // already gone: someone else handled it
   },
 };

@@ -25,7 +25,7 @@ export class InvalidContinuationToken extends Error {
 const FIELDS: (keyof JobRecord)[] = [
   'jobId', 'runbook', 'runbookVersion', 'status', 'statusDetails', 'exception', 'startedBy', 'createdTime', 'startTime',
   'endTime', 'lastModifiedTime', 'attempt', 'heartbeat', 'worker', 'stopRequestedBy', 'lastQueuedTime', 'streamCount',
-  'streamsLost',
+  'streamsLost', 'runOn',
 ];
 
 function toEntity(patch: Partial<JobRecord>): Record<string, unknown> {
@@ -53,6 +53,8 @@ export interface JobTimes {
   lastQueuedTime?: string;
   heartbeat?: string;
   lastModifiedTime?: string;
+  /** The hybrid worker group it runs on (absent: the cloud). */
+  runOn?: string;
 }
 
 export const jobStore = {
@@ -187,10 +189,10 @@ export const jobStore = {
     const jobs = await table('jobs');
     const filter = odata`PartitionKey eq ${JOB_PARTITION} and RowKey lt ${rowKeyAtTime(createdAfterMs)} and status eq ${status}`;
     const out: JobTimes[] = [];
-    const select = ['jobId', 'createdTime', 'lastQueuedTime', 'heartbeat', 'lastModifiedTime'];
+    const select = ['jobId', 'createdTime', 'lastQueuedTime', 'heartbeat', 'lastModifiedTime', 'runOn'];
     for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) {
       const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-      out.push({ jobId: String(e.jobId), createdTime: text(e.createdTime), lastQueuedTime: text(e.lastQueuedTime), heartbeat: text(e.heartbeat), lastModifiedTime: text(e.lastModifiedTime) });
+      out.push({ jobId: String(e.jobId), createdTime: text(e.createdTime), lastQueuedTime: text(e.lastQueuedTime), heartbeat: text(e.heartbeat), lastModifiedTime: text(e.lastModifiedTime), runOn: text(e.runOn) });
     }
     return out;
   },

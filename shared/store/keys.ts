@@ -47,3 +47,8 @@ export const webhookNameRowKey = (name: string): string => `n-${name.toLowerCase
 
 /** Table "dedupe" (partition = webhook id): SHA-256 of the delivery id. */
 export const dedupeRowKey = (deliveryId: string): string => createHash('sha256').update(deliveryId, 'utf8').digest('hex');
+
+/** Table "workers": a row per group (partition "group"), per worker (partition `w-<group>`), per registration key (partition "regkey"). */
+export const WORKER_GROUP_PARTITION = 'group';
+export const workerPartition = (group: string): string => `w-${group}`;
+export const REGISTRATION_KEY_PARTITION = 'regkey';

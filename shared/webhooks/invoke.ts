@@ -99,7 +99,7 @@ export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit>
   }
 
   const start = (jobId: string) =>
-    startJob({ runbook: runbook.name, parameters, startedBy: `webhook:${webhook.name}`, jobId, maxParameterBytes: WEBHOOK_PARAMETER_BYTES });
+    startJob({ runbook: runbook.name, parameters, startedBy: `webhook:${webhook.name}`, jobId, maxParameterBytes: WEBHOOK_PARAMETER_BYTES, runOn: webhook.runOn });
 
   let jobId = newJobId(now);
   const delivery = webhook.deduplicate ? deliveryId(req) : undefined;

@@ -12,6 +12,7 @@ import { WebhookChangedError, webhookStore, type VersionedWebhook } from '../sto
 import { dropBucket } from './rateLimit';
 import { checkWebhookParameters, sealWebhookParameters } from './parameters';
 import { checkSigningSecret, DEFAULT_HEADERS, generateSigningSecret } from './signature';
+import { checkRunOn } from '../workers/groups';
 
 /**
  * Webhook management (SPEC §3, §6): create (the URL with its token is returned once), get, list,
@@ -36,6 +37,7 @@ export function webhookView(w: WebhookRecord, now = Date.now()): Webhook {
     ...(w.parameterMap ? { parameterMap: w.parameterMap } : {}),
     ...(w.rateLimit ? { rateLimit: w.rateLimit } : {}),
     ...(w.auth ? { auth: w.auth } : {}),
+    ...(w.runOn ? { runOn: w.runOn } : {}),
     creationTime: w.creationTime,
     lastModifiedTime: w.lastModifiedTime,
     lastInvokedTime: w.lastInvokedTime ?? null,
@@ -79,6 +81,7 @@ export interface CreatedWebhook {
 }
 
 export async function createWebhook(body: CreateWebhookBody): Promise<CreatedWebhook> {
+  await checkRunOn(body.runOn);
   const now = Date.now();
   const runbook = await publishedRunbook(body.runbook);
   const expiryTime = futureExpiry(body.expiryTime, now);
@@ -100,6 +103,7 @@ export async function createWebhook(body: CreateWebhookBody): Promise<CreatedWeb
     ...(body.parameterMap && Object.keys(body.parameterMap).length ? { parameterMap: body.parameterMap } : {}),
     ...(body.rateLimit ? { rateLimit: body.rateLimit } : {}),
     ...(body.auth ? { auth: body.auth } : {}),
+    ...(body.runOn ? { runOn: body.runOn } : {}),
     creationTime: time,
     lastModifiedTime: time,
   };
@@ -130,6 +134,7 @@ export async function listWebhooks(runbook?: string): Promise<Webhook[]> {
 }
 
 export async function updateWebhook(rawName: string | undefined, body: UpdateWebhookBody): Promise<{ webhook: Webhook; signingSecret?: string }> {
+  await checkRunOn(body.runOn);
   for (let attempt = 0; ; attempt++) {
     const { value: old, etag } = await load(rawName);
     const now = Date.now();
@@ -157,6 +162,10 @@ export async function updateWebhook(rawName: string | undefined, body: UpdateWeb
     if (body.auth !== undefined) {
       if (body.auth) next.auth = body.auth;
       else delete next.auth;
+    }
+    if (body.runOn !== undefined) {
+      if (body.runOn) next.runOn = body.runOn;
+      else delete next.runOn;
     }
     let signingSecret: string | undefined;
     if (body.signature !== undefined) {

@@ -392,6 +392,26 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     }
   });
 
+  it('hybrid worker groups and their registration keys', async () => {
+    const name = uniqueName('oa').toLowerCase();
+    expect((await call('POST', '/api/v1/workerGroups', { name, description: 'conformance' })).status).toBe(201);
+    expect((await call('POST', '/api/v1/workerGroups', { name })).status).toBe(409);
+    expect((await call('POST', '/api/v1/workerGroups', { name: 'Not A Name' })).status).toBe(400);
+    expect((await call('GET', '/api/v1/workerGroups')).status).toBe(200);
+    expect((await call('GET', '/api/v1/workerGroups', undefined, { key: readerKey })).status).toBe(403);
+    expect((await call('GET', `/api/v1/workerGroups/${name}`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/workerGroups/${name}-none`)).status).toBe(404);
+    const key = await call('POST', `/api/v1/workerGroups/${name}/keys`, { description: 'conformance' });
+    expect(key.status).toBe(201);
+    expect((await call('POST', `/api/v1/workerGroups/${name}-none/keys`, {})).status).toBe(404);
+    expect((await call('GET', `/api/v1/workerGroups/${name}/keys`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/workerGroups/${name}-none/keys`)).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/workerGroups/${name}/keys/${key.json.keyId}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/workerGroups/${name}/keys/${key.json.keyId}`)).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/workerGroups/${name}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/workerGroups/${name}`)).status).toBe(404);
+  });
+
   it('dashboard: stats, who am I, schedule preview', async () => {
     const stats = await call('GET', '/api/v1/stats?days=2');
     expect(stats.status, stats.text).toBe(200);

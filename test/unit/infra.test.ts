@@ -156,7 +156,7 @@ describe('infra/main.bicep', () => {
 
   it('creates the queues and tables the job core uses', () => {
     expect(arrayVar('queueNames').sort()).toEqual(['hookbook-health', 'jobs', 'jobs-poison']);
-    expect(arrayVar('tableNames').sort()).toEqual(['assetaudit', 'assets', 'dedupe', 'health', 'jobparams', 'jobs', 'jobstats', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks'].sort());
+    expect(arrayVar('tableNames').sort()).toEqual(['assetaudit', 'assets', 'dedupe', 'health', 'jobparams', 'jobs', 'jobstats', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks', 'workers'].sort());
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
     expect(resource('tables')).toContain("'Microsoft.Storage/storageAccounts/tableServices/tables@");
     // The worker listens on the queue the bicep creates.

@@ -1,0 +1,91 @@
+// Real `hookbook worker` processes and a TCP forwarder the test controls, for the hybrid suites.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { repoRoot } from '../../local/settings';
+import { waitFor } from './http';
+
+export interface RunningWorker {
+  name: string;
+  output(): string;
+  /** Resolves once `re` appears in the worker's output. */
+  waitForOutput(re: RegExp, timeoutMs?: number): Promise<void>;
+  signal(sig: NodeJS.Signals): void;
+  exited: Promise<number>;
+  kill(): Promise<void>;
+}
+
+export function startWorker(opts: {
+  url: string;
+  group: string;
+  key: string;
+  name: string;
+  concurrency?: number;
+  types?: string;
+  env?: Record<string, string>;
+}): RunningWorker {
+  const args = [path.join(repoRoot, 'cli', 'bin.cjs'), 'worker', '--url', opts.url, '--group', opts.group, '--name', opts.name, '--drain-seconds', '5'];
+  if (opts.concurrency) args.push('--concurrency', String(opts.concurrency));
+  if (opts.types) args.push('--types', opts.types);
+  // The key through the environment, as the docs advise (not visible in process lists).
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, HOOKBOOK_WORKER_KEY: opts.key, WORKER_TAG: opts.name, HOOKBOOK_PASS_ENV: 'WORKER_TAG', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  let done = false;
+  const exited = new Promise<number>((resolve) => child.once('exit', (code, sig) => ((done = true), resolve(code ?? (sig === 'SIGKILL' ? 137 : 143)))));
+  return {
+    name: opts.name,
+    output: () => out,
+    waitForOutput: (re, timeoutMs = 60_000) => waitFor(() => re.test(out), `worker ${opts.name} to print ${re}\n--- output ---\n${out}`, timeoutMs, 100).then(() => undefined),
+    signal: (sig) => void (!done && child.kill(sig)),
+    exited,
+    kill: async () => {
+      if (!done) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** A TCP forwarder to `target` (host:port): `cut()` drops every connection and refuses new ones until `restore()`. */
+export async function startProxy(targetUrl: string): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
+  const target = new URL(targetUrl);
+  const sockets = new Set<net.Socket>();
+  let open = true;
+  const server = net.createServer((client) => {
+    if (!open) return void client.destroy();
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut() {
+      open = false;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    restore() {
+      open = true;
+    },
+    close: () => new Promise<void>((resolve) => {
+      open = false;
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
