@@ -5,7 +5,21 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'runbooks/**', '.tools/**', '.hookbook/**', '**/*.cjs', '**/*.mjs', '**/*.js', 'ui/**', 'test/e2e/dashboard*.test.ts', 'test/unit/dashboard-stats.test.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'runbooks/**',
+      '.tools/**',
+      '.hookbook/**',
+      '**/*.cjs',
+      '**/*.mjs',
+      '**/*.js',
+      'ui/**',
+      'test/e2e/dashboard*.test.ts',
+      'test/unit/dashboard-stats.test.ts',
+    ],
+  },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

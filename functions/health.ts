@@ -23,7 +23,9 @@ route('health', {
   handler: async () => {
     const h = await storageHealth();
     if (h.healthy) return json(200, { status: 'healthy', storage: 'reachable', checks: h.checks, checkedAt: h.checkedAt });
-    const failing = Object.entries(h.checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
+    const failing = Object.entries(h.checks)
+      .filter(([, v]) => v !== 'ok')
+      .map(([k]) => k);
     const unreachable = failing.every((k) => h.checks[k as keyof typeof h.checks].startsWith('unreachable'));
     return json(
       503,
@@ -38,7 +40,11 @@ route('health', {
     security: [],
     responses: {
       200: { description: 'healthy', schema: Health },
-      503: { description: 'unhealthy: `failing` names the part (tableWrite, batchTransaction, queueSend)', schema: Health, headers: { 'Retry-After': 'seconds' } },
+      503: {
+        description: 'unhealthy: `failing` names the part (tableWrite, batchTransaction, queueSend)',
+        schema: Health,
+        headers: { 'Retry-After': 'seconds' },
+      },
     },
   },
 });
@@ -52,6 +58,8 @@ route('openapi', {
     summary: 'This OpenAPI 3.1 document',
     tag: 'service',
     security: [],
-    responses: { 200: { description: 'the document', schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) } },
+    responses: {
+      200: { description: 'the document', schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) },
+    },
   },
 });

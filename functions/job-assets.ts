@@ -30,9 +30,14 @@ const asTextFormat = (req: HttpRequest) => req.query.get('format') === 'text';
 const params = { name: AssetName };
 const query = {
   format: { schema: z.enum(['json', 'text']), description: 'text: the bare value as text/plain (for shell scripts)' },
-  field: { schema: z.string(), description: 'with format=text: which field (a credential: userName or password, default password; a connection: a field name)' },
+  field: {
+    schema: z.string(),
+    description: 'with format=text: which field (a credential: userName or password, default password; a connection: a field name)',
+  },
 };
-const undeclared = { 403: { description: "the job's runbook does not declare this asset in its manifest (the detail names the manifest field)" } };
+const undeclared = {
+  403: { description: "the job's runbook does not declare this asset in its manifest (the detail names the manifest field)" },
+};
 const answers = (schema: z.ZodType, what: string) => ({
   200: { description: `${what} (format=text: the bare value)`, content: { 'application/json': schema, 'text/plain': z.string() } },
   ...undeclared,
@@ -77,7 +82,10 @@ route('jobAssetVariableSet', {
     security,
     body: SetBody,
     responses: {
-      200: { description: 'written; `encrypted` tells the helper to mask the new value', schema: z.object({ name: z.string(), encrypted: z.boolean() }) },
+      200: {
+        description: 'written; `encrypted` tells the helper to mask the new value',
+        schema: z.object({ name: z.string(), encrypted: z.boolean() }),
+      },
       403: { description: 'the runbook does not declare the variable in assets.writeVariables' },
       409: { description: 'written by someone else at the same moment: retry' },
     },
@@ -114,7 +122,8 @@ route('jobAssetConnection', {
     const c = await readConnection(scope, nameParam(req));
     if (!asTextFormat(req)) return json(200, { name: c.name, connectionType: c.connectionType, fields: c.fields }, NO_STORE);
     const field = req.query.get('field');
-    if (!field || !(field in c.fields)) throw badRequest(`query 'field' must name one of the connection's fields: ${Object.keys(c.fields).join(', ')}.`);
+    if (!field || !(field in c.fields))
+      throw badRequest(`query 'field' must name one of the connection's fields: ${Object.keys(c.fields).join(', ')}.`);
     return text(200, asText(c.fields[field]), NO_STORE);
   },
   doc: {
@@ -124,7 +133,9 @@ route('jobAssetConnection', {
     summary: 'A running job reads a declared connection with its job token (audited when it has secret fields)',
     tag: 'job assets',
     security,
-    responses: answers(z.object({ name: z.string(), connectionType: z.string(), fields: z.record(z.string(), z.unknown()) }), 'the connection'),
+    responses: answers(
+      z.object({ name: z.string(), connectionType: z.string(), fields: z.record(z.string(), z.unknown()) }),
+      'the connection',
+    ),
   },
 });
-

@@ -51,7 +51,8 @@ route('kompiraMail', {
     const body = await readJson(req, MailBody);
     const runbook = await catalog.byPath(body.path);
     if (!runbook) throw notFound(`No runbook has the path '${body.path}'.`);
-    if (runbook.state !== 'Published') throw badRequest(`Runbook '${runbook.name}' is not published; publish it before mailing a button for it.`);
+    if (runbook.state !== 'Published')
+      throw badRequest(`Runbook '${runbook.name}' is not published; publish it before mailing a button for it.`);
     let token = body.token;
     let keyId: string;
     const minted = token === undefined;
@@ -66,12 +67,18 @@ route('kompiraMail', {
     } else {
       const principal = await verifyKey(token);
       if (!principal) throw badRequest("Field 'token' is not a valid API key (keyId:secret).");
-      if (!roleAtLeast(principal.role, 'operator')) throw badRequest(`Field 'token': key '${principal.id}' has the role ${principal.role}; the button needs operator.`);
-      if (!mayUseRunbook(principal, runbook.name)) throw badRequest(`Field 'token': key '${principal.id}' may not use runbook '${runbook.name}'.`);
+      if (!roleAtLeast(principal.role, 'operator'))
+        throw badRequest(`Field 'token': key '${principal.id}' has the role ${principal.role}; the button needs operator.`);
+      if (!mayUseRunbook(principal, runbook.name))
+        throw badRequest(`Field 'token': key '${principal.id}' may not use runbook '${runbook.name}'.`);
       keyId = principal.id;
     }
     const mail = buildMail(runbook, token, { publicUrl: settings().publicUrl, base: BASE }, body);
-    return json(minted ? 201 : 200, { path: runbook.path, runbook: runbook.name, ...mail, keyId, keyMinted: minted }, { 'Cache-Control': 'no-store' });
+    return json(
+      minted ? 201 : 200,
+      { path: runbook.path, runbook: runbook.name, ...mail, keyId, keyMinted: minted },
+      { 'Cache-Control': 'no-store' },
+    );
   },
   doc: {
     path: '/api/v1/kompira/mail',

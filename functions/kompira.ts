@@ -14,10 +14,16 @@ import { bodyKind, formFields, fromForm, fromJson, type ExecuteBody } from '../s
 import { folderPage, jobflowPage, processPage, startedPage } from '../shared/kompira/html';
 import { authenticateKompira, htmlResponse, jsonResponse, kompiraErrors, requestedFormat, type Format } from '../shared/kompira/http';
 import { HtmlPage, KompiraObjectSchema, KompiraPage, KompiraProcessSchema, PageQuery, ProcessPath } from '../shared/kompira/schemas';
+import { directoryObject, jobflowObject, MAX_PAGE_SIZE, pageOf, processObject, type KompiraObject } from '../shared/kompira/objects';
 import {
-  directoryObject, jobflowObject, MAX_PAGE_SIZE, pageOf, processObject, type KompiraObject,
-} from '../shared/kompira/objects';
-import { checkEncodedPathname, childrenOf, configuredBase, describePath, isFolder, parseTarget, routeTemplate } from '../shared/kompira/path';
+  checkEncodedPathname,
+  childrenOf,
+  configuredBase,
+  describePath,
+  isFolder,
+  parseTarget,
+  routeTemplate,
+} from '../shared/kompira/path';
 import { processViewSig, verifyProcessViewSig } from '../shared/kompira/viewLink';
 
 /**
@@ -43,7 +49,8 @@ route('kompira', {
       return getProcess(req, target.jobId);
     }
     if (req.method === 'POST') {
-      if (!target.execute) throw methodNotAllowed(`To start the jobflow, POST ${BASE}${target.path === '/' ? '' : target.path}.execute.`, 'GET');
+      if (!target.execute)
+        throw methodNotAllowed(`To start the jobflow, POST ${BASE}${target.path === '/' ? '' : target.path}.execute.`, 'GET');
       return execute(req, target.path);
     }
     return getObject(req, target.path);
@@ -96,20 +103,29 @@ async function listFolder(req: HttpRequest, path: string, runbooks: Runbook[], f
     throw badRequest(`Query '${issue.path.join('.')}': ${issue.message}.`);
   }
   const { page, page_size } = parsed.data;
-  const { folders, jobflows } = childrenOf(path, runbooks.map((r) => r.path));
+  const { folders, jobflows } = childrenOf(
+    path,
+    runbooks.map((r) => r.path),
+  );
   const byPath = new Map(runbooks.map((r) => [r.path, r]));
   const entries: Array<{ folder: string } | { runbook: Runbook }> = [
     ...folders.map((folder) => ({ folder })),
     ...jobflows.map((p) => ({ runbook: byPath.get(p)! })),
   ];
   // Links keep the paging and format, never the token (responses never carry keys).
-  const link = (n: number) => publicHref(path, { ...(format === 'json' ? { format: 'json' } : {}), page: String(n), page_size: String(page_size) });
+  const link = (n: number) =>
+    publicHref(path, { ...(format === 'json' ? { format: 'json' } : {}), page: String(n), page_size: String(page_size) });
   const slice = pageOf(entries, page, page_size, link);
   const results: KompiraObject[] = await Promise.all(
     slice.results.map(async (e) => ('folder' in e ? directoryObject(e.folder) : jobflowObject(e.runbook, await jobflowSource(e.runbook)))),
   );
   const list = { ...slice, results };
-  return format === 'json' ? jsonResponse(200, list) : htmlResponse(200, folderPage(path, list, (abspath) => `${BASE}${abspath}`));
+  return format === 'json'
+    ? jsonResponse(200, list)
+    : htmlResponse(
+        200,
+        folderPage(path, list, (abspath) => `${BASE}${abspath}`),
+      );
 }
 
 async function readExecuteBody(req: HttpRequest, declared: string[]): Promise<ExecuteBody> {
@@ -139,7 +155,9 @@ const POST_QUERY = new Set(['token', 'format']);
 async function execute(req: HttpRequest, path: string): Promise<HttpResponseInit> {
   for (const name of req.query.keys()) {
     if (!POST_QUERY.has(name.toLowerCase())) {
-      throw badRequest(`Unknown query parameter '${name.slice(0, 64)}'; send runbook parameters in the body (JSON or form), the query takes only token and format.`);
+      throw badRequest(
+        `Unknown query parameter '${name.slice(0, 64)}'; send runbook parameters in the body (JSON or form), the query takes only token and format.`,
+      );
     }
   }
   // Looked up before authentication only to know which form fields are the runbook's own;
@@ -150,8 +168,13 @@ async function execute(req: HttpRequest, path: string): Promise<HttpResponseInit
   const principal = await authenticateKompira(req, 'operator', body.token);
   const runbook = candidate && mayUseRunbook(principal, candidate.name) ? candidate : undefined;
   if (!runbook) {
-    const folder = isFolder(path, (await visibleRunbooks(principal)).map((r) => r.path));
-    throw notFound(folder ? `'${describePath(path)}' is a folder; only jobflows can be executed.` : `No jobflow at '${describePath(path)}'.`);
+    const folder = isFolder(
+      path,
+      (await visibleRunbooks(principal)).map((r) => r.path),
+    );
+    throw notFound(
+      folder ? `'${describePath(path)}' is a folder; only jobflows can be executed.` : `No jobflow at '${describePath(path)}'.`,
+    );
   }
   const started = await startJob({
     runbook: runbook.name,
@@ -196,7 +219,10 @@ const security = ['token', 'query', 'basic', 'bearer'];
 const errors = kompiraErrors.doc;
 const FORMAT_NOTE =
   'JSON for API calls (`Accept: application/json` or `?format=json`); otherwise an HTML page for a person with a browser. Errors come the same way: `{"detail": ...}` as application/json (as Kompira, a Django REST framework service, sends them) or an HTML page.';
-const format = { schema: z.enum(['json', 'html']).optional(), description: 'json (or Accept: application/json) for the API; otherwise an HTML page' };
+const format = {
+  schema: z.enum(['json', 'html']).optional(),
+  description: 'json (or Accept: application/json) for the API; otherwise an HTML page',
+};
 describe({
   method: 'get',
   operationId: 'kompiraGet',
@@ -257,7 +283,10 @@ describe({
   bodyOptional: true,
   query: { format },
   responses: {
-    200: { description: 'the process path (JSON), or a page linking to it', content: { 'application/json': ProcessPath, 'text/html': HtmlPage } },
+    200: {
+      description: 'the process path (JSON), or a page linking to it',
+      content: { 'application/json': ProcessPath, 'text/html': HtmlPage },
+    },
     404: { description: 'no jobflow at that path (or one this key may not use), or it is a folder' },
     409: { description: 'the runbook is not published' },
     415: { description: 'the body is neither JSON nor a form' },

@@ -63,9 +63,30 @@ interface KindSpec {
 }
 
 const KINDS: KindSpec[] = [
-  { kind: 'variable', plural: 'variables', Title: 'Variable', schema: Variable, create: { body: CreateVariableBody, run: createVariable }, update: { body: UpdateVariableBody, run: updateVariable } },
-  { kind: 'credential', plural: 'credentials', Title: 'Credential', schema: Credential, create: { body: CreateCredentialBody, run: createCredential }, update: { body: UpdateCredentialBody, run: updateCredential } },
-  { kind: 'connection', plural: 'connections', Title: 'Connection', schema: Connection, create: { body: CreateConnectionBody, run: createConnection }, update: { body: UpdateConnectionBody, run: updateConnection } },
+  {
+    kind: 'variable',
+    plural: 'variables',
+    Title: 'Variable',
+    schema: Variable,
+    create: { body: CreateVariableBody, run: createVariable },
+    update: { body: UpdateVariableBody, run: updateVariable },
+  },
+  {
+    kind: 'credential',
+    plural: 'credentials',
+    Title: 'Credential',
+    schema: Credential,
+    create: { body: CreateCredentialBody, run: createCredential },
+    update: { body: UpdateCredentialBody, run: updateCredential },
+  },
+  {
+    kind: 'connection',
+    plural: 'connections',
+    Title: 'Connection',
+    schema: Connection,
+    create: { body: CreateConnectionBody, run: createConnection },
+    update: { body: UpdateConnectionBody, run: updateConnection },
+  },
 ];
 
 for (const k of KINDS) {
@@ -87,7 +108,10 @@ for (const k of KINDS) {
       tag,
       role: 'admin',
       body: k.create.body,
-      responses: { 201: { description: `the ${k.kind}, without secret values`, schema: k.schema }, 409: { description: 'an asset of this kind with that name exists (names compare without regard to case)' } },
+      responses: {
+        201: { description: `the ${k.kind}, without secret values`, schema: k.schema },
+        409: { description: 'an asset of this kind with that name exists (names compare without regard to case)' },
+      },
     },
   });
 
@@ -100,7 +124,13 @@ for (const k of KINDS) {
       value.sort((a, b) => a.name.localeCompare(b.name));
       return json(200, { value });
     }),
-    doc: { path: `/${base}`, summary: `List ${k.plural} (never secret values)`, tag, role: 'reader', responses: { 200: { description: `the ${k.plural}`, schema: z.object({ value: z.array(k.schema) }) } } },
+    doc: {
+      path: `/${base}`,
+      summary: `List ${k.plural} (never secret values)`,
+      tag,
+      role: 'reader',
+      responses: { 200: { description: `the ${k.plural}`, schema: z.object({ value: z.array(k.schema) }) } },
+    },
   });
 
   const params = { name: AssetName };
@@ -112,7 +142,14 @@ for (const k of KINDS) {
       const name = nameParam(req);
       return json(200, await getAsset(k.kind, name));
     }),
-    doc: { path: `/${item}`, params, summary: `Get a ${k.kind} (never its secret values)`, tag, role: 'reader', responses: { 200: { description: `the ${k.kind}`, schema: k.schema } } },
+    doc: {
+      path: `/${item}`,
+      params,
+      summary: `Get a ${k.kind} (never its secret values)`,
+      tag,
+      role: 'reader',
+      responses: { 200: { description: `the ${k.kind}`, schema: k.schema } },
+    },
   });
 
   route(`assets${k.Title}Update`, {
@@ -131,7 +168,10 @@ for (const k of KINDS) {
       tag,
       role: 'admin',
       body: k.update.body,
-      responses: { 200: { description: `the ${k.kind}, without secret values`, schema: k.schema }, 409: { description: 'changed by someone else meanwhile: read it again and retry' } },
+      responses: {
+        200: { description: `the ${k.kind}, without secret values`, schema: k.schema },
+        409: { description: 'changed by someone else meanwhile: read it again and retry' },
+      },
     },
   });
 
@@ -163,7 +203,8 @@ route('assetsAudit', {
   handler: guard(async (req) => {
     await authenticate(req, { need: 'reader' });
     const parsed = AuditQuery.safeParse(Object.fromEntries(req.query.entries()));
-    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => `query '${i.path.join('.') || i.message}': ${i.message}`).join('; '));
+    if (!parsed.success)
+      throw badRequest(parsed.error.issues.map((i) => `query '${i.path.join('.') || i.message}': ${i.message}`).join('; '));
     if (parsed.data.name && !parsed.data.kind) throw badRequest("query 'name' needs 'kind' (variable, credential or connection).");
     return json(200, { value: await assetAuditStore.list(parsed.data) });
   }),

@@ -49,8 +49,18 @@ route('jobsStart', {
   handler: async (req) => {
     const principal = await authenticate(req, { need: 'operator' });
     const body = await readJson(req, StartJobBody);
-    const started = await startJob({ runbook: body.runbook, parameters: body.parameters, startedBy: principal.id, principal, runOn: body.runOn });
-    return json(202, { jobId: started.jobId, status: started.status, ...(started.statusDetails ? { statusDetails: started.statusDetails } : {}) }, { Location: `/api/v1/jobs/${started.jobId}` });
+    const started = await startJob({
+      runbook: body.runbook,
+      parameters: body.parameters,
+      startedBy: principal.id,
+      principal,
+      runOn: body.runOn,
+    });
+    return json(
+      202,
+      { jobId: started.jobId, status: started.status, ...(started.statusDetails ? { statusDetails: started.statusDetails } : {}) },
+      { Location: `/api/v1/jobs/${started.jobId}` },
+    );
   },
   doc: {
     path: '/api/v1/jobs',
@@ -59,7 +69,11 @@ route('jobsStart', {
     role: 'operator',
     body: StartJobBody,
     responses: {
-      202: { description: 'queued (statusDetails says why when no live hybrid worker can run it yet)', schema: z.object({ jobId: z.string(), status: JobStatus, statusDetails: z.string().optional() }), headers: { Location: 'the job' } },
+      202: {
+        description: 'queued (statusDetails says why when no live hybrid worker can run it yet)',
+        schema: z.object({ jobId: z.string(), status: JobStatus, statusDetails: z.string().optional() }),
+        headers: { Location: 'the job' },
+      },
       404: { description: 'no such runbook (or one this key may not use)' },
       409: { description: 'the runbook has no published version' },
     },
@@ -76,18 +90,20 @@ route('jobsList', {
     const q = parsed.data;
     const token = q.continuationToken;
     if (token && !/^[A-Za-z0-9+/=_-]+$/.test(token)) throw badRequest("Query 'continuationToken' is not one this service gave out.");
-    const page = await jobStore.list({
-      runbook: q.runbook,
-      status: q.status,
-      startedBy: q.startedBy,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-      top: q.top,
-      continuationToken: token,
-    }).catch((error) => {
-      if (error instanceof InvalidContinuationToken) throw badRequest("Query 'continuationToken' is not one this service gave out.");
-      throw error;
-    });
+    const page = await jobStore
+      .list({
+        runbook: q.runbook,
+        status: q.status,
+        startedBy: q.startedBy,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        top: q.top,
+        continuationToken: token,
+      })
+      .catch((error) => {
+        if (error instanceof InvalidContinuationToken) throw badRequest("Query 'continuationToken' is not one this service gave out.");
+        throw error;
+      });
     const value = page.value.filter((j) => mayUseRunbook(principal, j.runbook)).map(jobView);
     return json(200, { value, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) });
   },
@@ -97,7 +113,9 @@ route('jobsList', {
     tag: 'jobs',
     role: 'reader',
     query: Object.fromEntries(Object.entries(ListQuery.shape).map(([k, v]) => [k, { schema: v as z.ZodType }])),
-    responses: { 200: { description: 'a page of jobs', schema: z.object({ value: z.array(Job), continuationToken: z.string().optional() }) } },
+    responses: {
+      200: { description: 'a page of jobs', schema: z.object({ value: z.array(Job), continuationToken: z.string().optional() }) },
+    },
   },
 });
 
@@ -108,7 +126,14 @@ route('jobsGet', {
     const principal = await authenticate(req, { need: 'reader' });
     return json(200, jobView(await readJob(req.params.jobId!, principal)));
   },
-  doc: { path: '/api/v1/jobs/{jobId}', params: { jobId: JobIdParam }, summary: 'Get a job', tag: 'jobs', role: 'reader', responses: { 200: { description: 'the job', schema: Job } } },
+  doc: {
+    path: '/api/v1/jobs/{jobId}',
+    params: { jobId: JobIdParam },
+    summary: 'Get a job',
+    tag: 'jobs',
+    role: 'reader',
+    responses: { 200: { description: 'the job', schema: Job } },
+  },
 });
 
 route('jobsStreams', {
@@ -133,13 +158,19 @@ route('jobsStreams', {
     tag: 'jobs',
     role: 'reader',
     query: {
-      streamTypes: { schema: StreamTypesQuery, description: 'only these stream types (repeated, or comma-separated in one value; any case)' },
+      streamTypes: {
+        schema: StreamTypesQuery,
+        description: 'only these stream types (repeated, or comma-separated in one value; any case)',
+      },
       follow: {
         schema: z.enum(['true', 'false']).optional(),
         description:
           'true: answer text/event-stream; one event per record (id = row key, event = stream type, data = the record as JSON) as they are written, then an `end` event with the job status. Resume with the Last-Event-ID header or lastEventId.',
       },
-      lastEventId: { schema: z.string().optional(), description: 'with follow=true: resume after this record id (same as the Last-Event-ID header)' },
+      lastEventId: {
+        schema: z.string().optional(),
+        description: 'with follow=true: resume after this record id (same as the Last-Event-ID header)',
+      },
     },
     responses: {
       200: {
@@ -148,7 +179,9 @@ route('jobsStreams', {
           'application/json': z.object({ value: z.array(StreamRecord) }),
           'text/event-stream': z
             .string()
-            .describe('`id: <jobStreamId>`, `event: <streamType>`, `data: <the record as JSON>` per record, then `event: end` with `data: {"status": ...}`'),
+            .describe(
+              '`id: <jobStreamId>`, `event: <streamType>`, `data: <the record as JSON>` per record, then `event: end` with `data: {"status": ...}`',
+            ),
         },
       },
     },

@@ -35,7 +35,13 @@ route('keysList', {
     await authenticate(req, { need: 'admin' });
     return json(200, { value: await keyStore.list() });
   },
-  doc: { path: '/api/v1/keys', summary: 'List API keys (never their secrets)', tag: 'keys', role: 'admin', responses: { 200: { description: 'the keys', schema: z.object({ value: z.array(ApiKey) }) } } },
+  doc: {
+    path: '/api/v1/keys',
+    summary: 'List API keys (never their secrets)',
+    tag: 'keys',
+    role: 'admin',
+    responses: { 200: { description: 'the keys', schema: z.object({ value: z.array(ApiKey) }) } },
+  },
 });
 
 route('keysDelete', {
@@ -46,5 +52,11 @@ route('keysDelete', {
     if (!(await deleteKey(req.params.keyId!))) throw notFound(`Key '${req.params.keyId}' not found.`);
     return { status: 204 };
   },
-  doc: { path: '/api/v1/keys/{keyId}', summary: 'Delete an API key', tag: 'keys', role: 'admin', responses: { 204: { description: 'deleted' } } },
+  doc: {
+    path: '/api/v1/keys/{keyId}',
+    summary: 'Delete an API key',
+    tag: 'keys',
+    role: 'admin',
+    responses: { 204: { description: 'deleted' } },
+  },
 });

@@ -61,7 +61,14 @@ route('runbooksGet', {
     await authenticate(req, { need: 'reader' });
     return json(200, await catalog.require(name(req.params.name)));
   },
-  doc: { params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}', summary: 'Get a runbook', tag: 'runbooks', role: 'reader', responses: { 200: { description: 'the runbook', schema: Runbook } } },
+  doc: {
+    params: { name: RunbookNameParam },
+    path: '/api/v1/runbooks/{name}',
+    summary: 'Get a runbook',
+    tag: 'runbooks',
+    role: 'reader',
+    responses: { 200: { description: 'the runbook', schema: Runbook } },
+  },
 });
 
 route('runbooksContent', {
@@ -77,7 +84,8 @@ route('runbooksContent', {
     return text(200, value);
   },
   doc: {
-    params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}/content',
+    params: { name: RunbookNameParam },
+    path: '/api/v1/runbooks/{name}/content',
     summary: "The runbook's script (published, or ?version=draft)",
     tag: 'runbooks',
     role: 'reader',
@@ -95,12 +103,16 @@ route('runbooksDraft', {
     return json(200, await catalog.updateDraft(name(req.params.name), body));
   },
   doc: {
-    params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}/draft',
+    params: { name: RunbookNameParam },
+    path: '/api/v1/runbooks/{name}/draft',
     summary: "Replace the runbook's draft (jobs keep running the published version)",
     tag: 'runbooks',
     role: 'admin',
     body: UpdateDraftBody,
-    responses: { 200: { description: 'the runbook', schema: Runbook }, 409: { description: 'a repository runbook (change its file instead)' } },
+    responses: {
+      200: { description: 'the runbook', schema: Runbook },
+      409: { description: 'a repository runbook (change its file instead)' },
+    },
   },
 });
 
@@ -112,11 +124,15 @@ route('runbooksPublish', {
     return json(200, await catalog.publish(name(req.params.name)));
   },
   doc: {
-    params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}/publish',
+    params: { name: RunbookNameParam },
+    path: '/api/v1/runbooks/{name}/publish',
     summary: 'Publish the draft as a new version',
     tag: 'runbooks',
     role: 'admin',
-    responses: { 200: { description: 'the runbook, state Published', schema: Runbook }, 409: { description: 'nothing to publish, or a repository runbook' } },
+    responses: {
+      200: { description: 'the runbook, state Published', schema: Runbook },
+      409: { description: 'nothing to publish, or a repository runbook' },
+    },
   },
 });
 
@@ -128,5 +144,12 @@ route('runbooksDelete', {
     await catalog.delete(name(req.params.name));
     return { status: 204 };
   },
-  doc: { params: { name: RunbookNameParam }, path: '/api/v1/runbooks/{name}', summary: 'Delete a runbook created through the API', tag: 'runbooks', role: 'admin', responses: { 204: { description: 'deleted' }, 409: { description: 'a repository runbook (remove its file instead)' } } },
+  doc: {
+    params: { name: RunbookNameParam },
+    path: '/api/v1/runbooks/{name}',
+    summary: 'Delete a runbook created through the API',
+    tag: 'runbooks',
+    role: 'admin',
+    responses: { 204: { description: 'deleted' }, 409: { description: 'a repository runbook (remove its file instead)' } },
+  },
 });

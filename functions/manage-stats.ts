@@ -42,5 +42,11 @@ route('meGet', {
     const p = await authenticate(req, { need: 'reader' });
     return json(200, { id: p.id, role: p.role, ...(p.runbooks?.length ? { runbooks: p.runbooks } : {}) }, { 'Cache-Control': 'no-store' });
   },
-  doc: { path: '/api/v1/me', summary: 'The caller: key id (or Entra subject), role and runbook limits', tag: 'keys', role: 'reader', responses: { 200: { description: 'the caller', schema: Me } } },
+  doc: {
+    path: '/api/v1/me',
+    summary: 'The caller: key id (or Entra subject), role and runbook limits',
+    tag: 'keys',
+    role: 'reader',
+    responses: { 200: { description: 'the caller', schema: Me } },
+  },
 });

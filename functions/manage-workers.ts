@@ -5,7 +5,14 @@ import { readJson } from '../shared/http/body';
 import { badRequest, notFound } from '../shared/http/errors';
 import { json } from '../shared/http/respond';
 import { route } from '../shared/http/route';
-import { CreateGroupBody, CreateRegistrationKeyBody, GroupName, RegistrationKey, WorkerGroup, WorkerInfo } from '../shared/model/workerGroup';
+import {
+  CreateGroupBody,
+  CreateRegistrationKeyBody,
+  GroupName,
+  RegistrationKey,
+  WorkerGroup,
+  WorkerInfo,
+} from '../shared/model/workerGroup';
 import { workerStore } from '../shared/store/workerStore';
 import { createGroup, deleteGroup, groupView, requireGroup } from '../shared/workers/groups';
 
@@ -14,7 +21,10 @@ import { createGroup, deleteGroup, groupView, requireGroup } from '../shared/wor
  * hello, and their registration keys (the secret in the create response only). Admin only.
  */
 const GroupParam = GroupName.describe('a worker group name');
-const KeyIdParam = z.string().regex(/^hw[0-9a-f]{12}$/).describe('a registration key id');
+const KeyIdParam = z
+  .string()
+  .regex(/^hw[0-9a-f]{12}$/)
+  .describe('a registration key id');
 const GroupWithWorkers = WorkerGroup.extend({ workers: z.array(WorkerInfo.extend({ live: z.boolean() })) });
 
 function groupParam(raw: string | undefined): string {
@@ -38,7 +48,10 @@ route('workerGroupsCreate', {
     tag: 'workers',
     role: 'admin',
     body: CreateGroupBody,
-    responses: { 201: { description: 'the group', schema: GroupWithWorkers, headers: { Location: 'the group' } }, 409: { description: 'a group with that name exists' } },
+    responses: {
+      201: { description: 'the group', schema: GroupWithWorkers, headers: { Location: 'the group' } },
+      409: { description: 'a group with that name exists' },
+    },
   },
 });
 

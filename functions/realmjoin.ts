@@ -29,10 +29,23 @@ const RealmJoinStream = z.object({
   streamText: z.string(),
   value: z.unknown(),
 });
-const RunResult = z.object({ jobID: z.string(), status: z.string(), streams: z.array(RealmJoinStream).optional(), exception: z.string().optional() });
-const Parameters = z.record(z.string(), z.unknown()).describe('The runbook parameters, e.g. {"UserName":"someone@contoso.com","Revoke":true}');
+const RunResult = z.object({
+  jobID: z.string(),
+  status: z.string(),
+  streams: z.array(RealmJoinStream).optional(),
+  exception: z.string().optional(),
+});
+const Parameters = z
+  .record(z.string(), z.unknown())
+  .describe('The runbook parameters, e.g. {"UserName":"someone@contoso.com","Revoke":true}');
 
-const toRealmJoin = (r: StreamRecord) => ({ time: r.time, summary: r.summary, streamType: r.streamType, streamText: r.streamText, value: r.value ?? null });
+const toRealmJoin = (r: StreamRecord) => ({
+  time: r.time,
+  summary: r.summary,
+  streamType: r.streamType,
+  streamText: r.streamText,
+  value: r.value ?? null,
+});
 
 async function parameters(req: HttpRequest): Promise<unknown> {
   const raw = (await readBytes(req)).toString('utf8');
@@ -49,7 +62,10 @@ export const StreamTypesQuery = z.array(StreamType).optional();
 
 /** `?streamTypes=Verbose`, `?streamTypes=Verbose,Error` or repeated; names are not case-sensitive. */
 export function parseStreamTypes(values: string[]): StreamType[] | undefined {
-  const names = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) return undefined;
   return names.map((n) => {
     const match = StreamType.options.find((t) => t.toLowerCase() === n.toLowerCase());
@@ -70,10 +86,14 @@ for (const { prefix, name } of BASES) {
       const run = { runbook: req.params.runbookName!, parameters: await parameters(req), startedBy: principal.id, principal };
       const job = await startAndWait(run, settings().runWaitSeconds * 1000);
       if (!job.ended) {
-        return json(202, { jobID: job.jobId, status: job.status }, {
-          Location: statusPath(job.jobId),
-          'Retry-After': '5',
-        });
+        return json(
+          202,
+          { jobID: job.jobId, status: job.status },
+          {
+            Location: statusPath(job.jobId),
+            'Retry-After': '5',
+          },
+        );
       }
       const streams = (job.streams ?? (await readStreams(job.jobId))).map(toRealmJoin);
       return json(200, { jobID: job.jobId, status: job.status, streams, ...(job.exception ? { exception: job.exception } : {}) });
@@ -88,7 +108,11 @@ for (const { prefix, name } of BASES) {
           body: Parameters,
           responses: {
             200: { description: 'the job ended', schema: RunResult },
-            202: { description: 'still running; poll Location', schema: RunResult, headers: { Location: 'the status URL', 'Retry-After': 'seconds' } },
+            202: {
+              description: 'still running; poll Location',
+              schema: RunResult,
+              headers: { Location: 'the status URL', 'Retry-After': 'seconds' },
+            },
             404: { description: 'no such runbook (or one this key may not use)' },
             409: { description: 'the runbook has no published version' },
           },
@@ -101,7 +125,12 @@ for (const { prefix, name } of BASES) {
     route: `${prefix}/{runbookName}/start`,
     handler: async (req) => {
       const principal = await authenticate(req, { need: 'operator', challenge: CHALLENGE });
-      const started = await startJob({ runbook: req.params.runbookName!, parameters: await parameters(req), startedBy: principal.id, principal });
+      const started = await startJob({
+        runbook: req.params.runbookName!,
+        parameters: await parameters(req),
+        startedBy: principal.id,
+        principal,
+      });
       return json(200, { jobID: started.jobId, status: started.status }, { Location: statusPath(started.jobId) });
     },
     doc: documented
@@ -113,7 +142,11 @@ for (const { prefix, name } of BASES) {
           role: 'operator',
           body: Parameters,
           responses: {
-            200: { description: 'queued', schema: z.object({ jobID: z.string(), status: z.string() }), headers: { Location: 'the status URL' } },
+            200: {
+              description: 'queued',
+              schema: z.object({ jobID: z.string(), status: z.string() }),
+              headers: { Location: 'the status URL' },
+            },
             404: { description: 'no such runbook (or one this key may not use)' },
             409: { description: 'the runbook has no published version' },
           },
@@ -154,9 +187,19 @@ for (const { prefix, name } of BASES) {
             tag: 'realmjoin',
             role: 'reader',
             ...(fn === 'outputStreams'
-              ? { query: { streamTypes: { schema: StreamTypesQuery, description: 'one or more of Output, Error, Warning, Verbose, Debug, Progress (repeated, or comma-separated in one value; any case)' } } }
+              ? {
+                  query: {
+                    streamTypes: {
+                      schema: StreamTypesQuery,
+                      description:
+                        'one or more of Output, Error, Warning, Verbose, Debug, Progress (repeated, or comma-separated in one value; any case)',
+                    },
+                  },
+                }
               : {}),
-            responses: { 200: schema ? { description: summary, schema } : { description: summary, schema: z.string(), contentType: 'text/plain' } },
+            responses: {
+              200: schema ? { description: summary, schema } : { description: summary, schema: z.string(), contentType: 'text/plain' },
+            },
           }
         : undefined,
     });

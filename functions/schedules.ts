@@ -52,7 +52,8 @@ route('schedulesPreview', {
   },
   doc: {
     path: '/api/v1/schedules/preview',
-    summary: 'The next occurrences of a schedule timing (cron or frequency, time zone, start, expiry) without creating it; DST changes marked',
+    summary:
+      'The next occurrences of a schedule timing (cron or frequency, time zone, start, expiry) without creating it; DST changes marked',
     tag: 'schedules',
     role: 'reader',
     body: PreviewScheduleBody,
@@ -66,7 +67,8 @@ route('schedulesList', {
   handler: async (req) => {
     const principal = await authenticate(req, { need: 'reader' });
     const runbook = req.query.get('runbook') ?? undefined;
-    if (runbook !== undefined && (runbook.length === 0 || runbook.length > 128)) throw badRequest("Query 'runbook' must be a runbook name.");
+    if (runbook !== undefined && (runbook.length === 0 || runbook.length > 128))
+      throw badRequest("Query 'runbook' must be a runbook name.");
     return json(200, { value: await listSchedules(principal, runbook) });
   },
   doc: {
@@ -86,7 +88,14 @@ route('schedulesGet', {
     const principal = await authenticate(req, { need: 'reader' });
     return json(200, scheduleView(await readSchedule(name(req.params.name), principal)));
   },
-  doc: { params: { name: ScheduleNameParam }, path: '/api/v1/schedules/{name}', summary: 'Get a schedule (with nextRun)', tag: 'schedules', role: 'reader', responses: { 200: { description: 'the schedule', schema: ScheduleView } } },
+  doc: {
+    params: { name: ScheduleNameParam },
+    path: '/api/v1/schedules/{name}',
+    summary: 'Get a schedule (with nextRun)',
+    tag: 'schedules',
+    role: 'reader',
+    responses: { 200: { description: 'the schedule', schema: ScheduleView } },
+  },
 });
 
 route('schedulesUpdate', {
@@ -98,7 +107,8 @@ route('schedulesUpdate', {
     return json(200, await updateSchedule(name(req.params.name), body, principal));
   },
   doc: {
-    params: { name: ScheduleNameParam }, path: '/api/v1/schedules/{name}',
+    params: { name: ScheduleNameParam },
+    path: '/api/v1/schedules/{name}',
     summary: 'Update a schedule (enable/disable, timing, parameters, expiry)',
     tag: 'schedules',
     role: 'admin',
@@ -118,5 +128,12 @@ route('schedulesDelete', {
     await deleteSchedule(name(req.params.name), principal);
     return { status: 204 };
   },
-  doc: { params: { name: ScheduleNameParam }, path: '/api/v1/schedules/{name}', summary: 'Delete a schedule (its jobs stay)', tag: 'schedules', role: 'admin', responses: { 204: { description: 'deleted' } } },
+  doc: {
+    params: { name: ScheduleNameParam },
+    path: '/api/v1/schedules/{name}',
+    summary: 'Delete a schedule (its jobs stay)',
+    tag: 'schedules',
+    role: 'admin',
+    responses: { 204: { description: 'deleted' } },
+  },
 });

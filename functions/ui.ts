@@ -43,7 +43,9 @@ export function uiDir(): string | undefined {
 const authorityHost = (env?: Record<string, string | undefined>) => settings(env).entraAuthorityHost.replace(/\/+$/, '');
 
 /** What the browser needs to offer Entra ID sign-in; null when the UI app registration is not set. */
-export function uiConfig(env?: Record<string, string | undefined>): { entra: null | { authority: string; tenantId: string; clientId: string; scope: string } } {
+export function uiConfig(env?: Record<string, string | undefined>): {
+  entra: null | { authority: string; tenantId: string; clientId: string; scope: string };
+} {
   const s = settings(env);
   const clientId = s.uiEntraClientId;
   const tenantId = s.entraTenantId;
@@ -101,7 +103,11 @@ export async function serveUi(req: HttpRequest): Promise<HttpResponseInit> {
   const rel = (req.params.path ?? '').replace(/^\/+/, '');
   if (rel === '' && !url.pathname.endsWith('/')) return { status: 301, headers: { Location: '/ui/' } };
   if (rel === 'config.json') {
-    return { status: 200, headers: { ...SECURITY_HEADERS(), 'Content-Type': TYPES['.json']!, 'Cache-Control': 'no-cache' }, body: JSON.stringify(uiConfig()) };
+    return {
+      status: 200,
+      headers: { ...SECURITY_HEADERS(), 'Content-Type': TYPES['.json']!, 'Cache-Control': 'no-cache' },
+      body: JSON.stringify(uiConfig()),
+    };
   }
   const dir = uiDir();
   if (!dir) throw notFound('The dashboard is not built: run `npm run build:ui`.');

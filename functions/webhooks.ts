@@ -20,7 +20,7 @@ route('webhookInvoke', {
   errors: plainText,
   doc: {
     path: '/webhooks',
-    summary: 'Start the webhook\'s runbook (the token in the query string is the credential)',
+    summary: "Start the webhook's runbook (the token in the query string is the credential)",
     tag: 'webhooks',
     security: [],
     query: { token: { schema: z.string().min(1).max(256), description: 'The token from the URL shown when the webhook was created' } },
@@ -37,7 +37,7 @@ route('webhookInvoke', {
       202: { description: 'job queued', schema: z.object({ JobIds: z.array(z.string()).length(1) }) },
       400: { description: 'token missing or invalid, webhook disabled or expired, or a mapped parameter invalid' },
       401: { description: 'signature or Entra ID token missing or invalid (webhooks that require one)' },
-      404: { description: "the webhook was deleted, or its runbook no longer exists" },
+      404: { description: 'the webhook was deleted, or its runbook no longer exists' },
       409: { description: "the webhook's runbook has no published version" },
       429: { description: "over the webhook's rate limit (see Retry-After)" },
       503: { description: 'storage unreachable: nothing was started, retry (see Retry-After)' },
@@ -80,7 +80,8 @@ route('webhooksList', {
   handler: async (req) => {
     await authenticate(req, { need: 'admin' });
     const runbook = req.query.get('runbook') ?? undefined;
-    if (runbook !== undefined && (runbook.length === 0 || runbook.length > 128)) throw badRequest("Query 'runbook' must be a runbook name.");
+    if (runbook !== undefined && (runbook.length === 0 || runbook.length > 128))
+      throw badRequest("Query 'runbook' must be a runbook name.");
     return json(200, { value: await listWebhooks(runbook) });
   },
   doc: {
@@ -100,7 +101,14 @@ route('webhooksGet', {
     await authenticate(req, { need: 'admin' });
     return json(200, await getWebhook(req.params.name));
   },
-  doc: { params: { name: WebhookNameParam }, path: '/api/v1/webhooks/{name}', summary: 'Get a webhook (never its uri or secrets)', tag: 'webhooks', role: 'admin', responses: { 200: { description: 'the webhook', schema: Webhook } } },
+  doc: {
+    params: { name: WebhookNameParam },
+    path: '/api/v1/webhooks/{name}',
+    summary: 'Get a webhook (never its uri or secrets)',
+    tag: 'webhooks',
+    role: 'admin',
+    responses: { 200: { description: 'the webhook', schema: Webhook } },
+  },
 });
 
 route('webhooksUpdate', {
@@ -110,11 +118,13 @@ route('webhooksUpdate', {
     await authenticate(req, { need: 'admin' });
     const body = await readJson(req, UpdateWebhookBody);
     const { webhook, signingSecret } = await updateWebhook(req.params.name, body);
-    if (signingSecret && webhook.signature) return json(200, { ...webhook, signature: { ...webhook.signature, secret: signingSecret } }, { 'Cache-Control': 'no-store' });
+    if (signingSecret && webhook.signature)
+      return json(200, { ...webhook, signature: { ...webhook.signature, secret: signingSecret } }, { 'Cache-Control': 'no-store' });
     return json(200, webhook);
   },
   doc: {
-    params: { name: WebhookNameParam }, path: '/api/v1/webhooks/{name}',
+    params: { name: WebhookNameParam },
+    path: '/api/v1/webhooks/{name}',
     summary: 'Update a webhook: enable/disable, extend expiry (not once expired), parameters, features (null removes one)',
     tag: 'webhooks',
     role: 'admin',
@@ -134,5 +144,12 @@ route('webhooksDelete', {
     await deleteWebhook(req.params.name);
     return { status: 204 };
   },
-  doc: { params: { name: WebhookNameParam }, path: '/api/v1/webhooks/{name}', summary: 'Delete a webhook (its URL stops working at once)', tag: 'webhooks', role: 'admin', responses: { 204: { description: 'deleted' } } },
+  doc: {
+    params: { name: WebhookNameParam },
+    path: '/api/v1/webhooks/{name}',
+    summary: 'Delete a webhook (its URL stops working at once)',
+    tag: 'webhooks',
+    role: 'admin',
+    responses: { 204: { description: 'deleted' } },
+  },
 });

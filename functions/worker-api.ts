@@ -42,7 +42,11 @@ route('workerHello', {
     const body = await readJson(req, HelloBody);
     await hello(group, body);
     const s = settings();
-    return json(200, { leaseSeconds: s.leaseSeconds, pollSeconds: s.workerPollSeconds, helloSeconds: Math.max(5, Math.floor(s.workerStaleSeconds / 4)) });
+    return json(200, {
+      leaseSeconds: s.leaseSeconds,
+      pollSeconds: s.workerPollSeconds,
+      helloSeconds: Math.max(5, Math.floor(s.workerStaleSeconds / 4)),
+    });
   },
 });
 

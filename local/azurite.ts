@@ -87,11 +87,17 @@ function azuriteMain(service: 'queue' | 'table'): string {
 
 function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOptions, cwd: string, output: string[]): ChildProcess {
   const args = [
-    '--require', path.join(path.dirname(__filename), 'parent-guard.cjs'),
+    '--require',
+    path.join(path.dirname(__filename), 'parent-guard.cjs'),
     azuriteMain(service),
-    `--${service}Host`, '127.0.0.1',
-    `--${service}Port`, String(port),
-    '--skipApiVersionCheck', '--disableTelemetry', '--silent', '--loose',
+    `--${service}Host`,
+    '127.0.0.1',
+    `--${service}Port`,
+    String(port),
+    '--skipApiVersionCheck',
+    '--disableTelemetry',
+    '--silent',
+    '--loose',
   ];
   // Message operations that cost the same at any queue depth (see the file and docs/performance.md).
   if (service === 'queue') args.splice(2, 0, '--require', path.join(path.dirname(__filename), 'azurite-queue-patch.cjs'));
@@ -164,7 +170,13 @@ export async function startAzurite(opts: AzuriteOptions): Promise<Azurite> {
     try {
       await waitReady(children, [queuePort, tablePort], output, 30_000);
       opts.log?.(`Azurite queue on ${queuePort}, table on ${tablePort} (${opts.inMemory ? 'in memory' : 'on disk'})`);
-      return { connectionString: developmentStorage(queuePort, tablePort, opts.accountKey), queuePort, tablePort, pids: children.map((c) => c.pid ?? -1), stop };
+      return {
+        connectionString: developmentStorage(queuePort, tablePort, opts.accountKey),
+        queuePort,
+        tablePort,
+        pids: children.map((c) => c.pid ?? -1),
+        stop,
+      };
     } catch (err) {
       await stop();
       lastError = new Error(`${(err as Error).message}\n${output.join('')}`);

@@ -61,7 +61,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, extra
   res.end(text);
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, routes: CompiledRoute<Registration>[] | undefined): Promise<void> {
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  routes: CompiledRoute<Registration>[] | undefined,
+): Promise<void> {
   const started = Date.now();
   const method = (req.method ?? 'GET').toUpperCase();
   const rawUrl = req.url ?? '/';
@@ -103,7 +107,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
     const result = await invoke(reg, request, context);
     status = await writeResponse(req, res, result, method === 'HEAD');
   } catch (err) {
-    logLine(reg.name, tag, 'error:', err instanceof Error ? err.stack ?? err.message : String(err));
+    logLine(reg.name, tag, 'error:', err instanceof Error ? (err.stack ?? err.message) : String(err));
     if (!res.headersSent) sendJson(res, 500, { error: 'Internal Server Error' });
     else res.destroy();
     status = 500;
@@ -160,7 +164,8 @@ async function writeResponse(req: http.IncomingMessage, res: http.ServerResponse
     res.writeHead(204).end();
     return 204;
   }
-  if (typeof result !== 'object') throw new Error('The HTTP response must be an object with optional properties "body", "status", "headers", and "cookies".');
+  if (typeof result !== 'object')
+    throw new Error('The HTTP response must be an object with optional properties "body", "status", "headers", and "cookies".');
   const init = result as HttpResponseInit;
   const streaming = result instanceof HttpResponse || isStreamBody(init.body);
   // Let the library convert the body (string, Buffer, jsonBody, stream...) exactly as it does in Azure.

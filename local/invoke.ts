@@ -44,7 +44,7 @@ export function createContext(reg: Registration, triggerMetadata?: Record<string
     triggerMetadata,
     options: bindingOptions(reg) as never,
     logHandler: (level, ...args) => {
-      const message = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.stack ?? a.message : safeJson(a))).join(' ');
+      const message = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : safeJson(a))).join(' ');
       for (const hook of registry.hooks.log) {
         try {
           hook({ level, message, category: 'user', invocationContext: context, hookData: {} });
@@ -77,7 +77,13 @@ export function invoke(reg: Registration, input: unknown, context: InvocationCon
 
 async function runInvocation(reg: Registration, input: unknown, context: InvocationContext): Promise<unknown> {
   const hookData: Record<string, unknown> = {};
-  const pre: Record<string, unknown> = { hookData, appHookData: registry.appHookData, invocationContext: context, inputs: [input], functionCallback: reg.handler };
+  const pre: Record<string, unknown> = {
+    hookData,
+    appHookData: registry.appHookData,
+    invocationContext: context,
+    inputs: [input],
+    functionCallback: reg.handler,
+  };
   for (const hook of registry.hooks.preInvocation) await hook(pre);
   const handler = pre.functionCallback as Registration['handler'];
   const inputs = pre.inputs as unknown[];

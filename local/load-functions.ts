@@ -36,7 +36,10 @@ function walk(dir: string, out: string[]): void {
 /** Files matching one or more comma-separated globs (relative to the repo root), sorted. */
 export function findFunctionFiles(globs: string, root = repoRoot): string[] {
   const found = new Set<string>();
-  for (const g of globs.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const g of globs
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const abs = path.resolve(root, g).split(path.sep).join('/');
     const firstWild = abs.search(/[*?]/);
     const base = firstWild < 0 ? abs : abs.slice(0, abs.lastIndexOf('/', firstWild));

@@ -31,7 +31,10 @@ export class QueuePoller {
   private created = false;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly reg: Registration, private readonly opts: QueuesOptions) {
+  constructor(
+    private readonly reg: Registration,
+    private readonly opts: QueuesOptions,
+  ) {
     this.queueName = resolveAppSettings(String(reg.trigger.queueName), `function ${reg.name} queueName`).toLowerCase();
     const cs = storageConnectionString(reg.trigger.connection);
     // The poller has its own backoff: the SDK's default retries (up to minutes) would only delay
@@ -95,7 +98,8 @@ export class QueuePoller {
           await this.client.createIfNotExists();
           this.created = true;
         }
-        messages = (await this.client.receiveMessages({ numberOfMessages: batchSize, visibilityTimeout: RECEIVE_VISIBILITY_S })).receivedMessageItems;
+        messages = (await this.client.receiveMessages({ numberOfMessages: batchSize, visibilityTimeout: RECEIVE_VISIBILITY_S }))
+          .receivedMessageItems;
         if (this.outage) logLine('queue', this.queueName, 'storage reachable again, polling resumed');
         this.outage = false;
       } catch (err) {
@@ -151,7 +155,7 @@ export class QueuePoller {
       await invoke(this.reg, parseLikeTheLibrary(text), context);
       ok = true;
     } catch (err) {
-      logLine(this.reg.name, tag, 'error:', err instanceof Error ? err.stack ?? err.message : String(err));
+      logLine(this.reg.name, tag, 'error:', err instanceof Error ? (err.stack ?? err.message) : String(err));
     }
     const popReceipt = await lease.stop();
     logLine(this.reg.name, tag, `queue ${this.queueName} #${m.dequeueCount}`, ok ? 'ok' : 'failed', `${Date.now() - started} ms`);
@@ -177,14 +181,17 @@ export class QueuePoller {
   private renewWhileRunning(m: DequeuedMessageItem) {
     let popReceipt = m.popReceipt;
     let renewing: Promise<unknown> = Promise.resolve();
-    const timer = setInterval(() => {
-      renewing = this.client
-        .updateMessage(m.messageId, popReceipt, undefined, RECEIVE_VISIBILITY_S)
-        .then((r) => {
-          if (r.popReceipt) popReceipt = r.popReceipt;
-        })
-        .catch((err) => logLine('queue', this.queueName, `could not renew message ${m.messageId}: ${(err as Error).message}`));
-    }, (RECEIVE_VISIBILITY_S * 1000) / 2);
+    const timer = setInterval(
+      () => {
+        renewing = this.client
+          .updateMessage(m.messageId, popReceipt, undefined, RECEIVE_VISIBILITY_S)
+          .then((r) => {
+            if (r.popReceipt) popReceipt = r.popReceipt;
+          })
+          .catch((err) => logLine('queue', this.queueName, `could not renew message ${m.messageId}: ${(err as Error).message}`));
+      },
+      (RECEIVE_VISIBILITY_S * 1000) / 2,
+    );
     timer.unref();
     return {
       stop: async () => {

@@ -27,7 +27,10 @@ export function compileRoute<T>(template: string, methods: string[], target: T):
   const names: string[] = [];
   const rank: number[] = [];
   let pattern = '';
-  const segments = template.replace(/^\/+|\/+$/g, '').split('/').filter((s) => s !== '');
+  const segments = template
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter((s) => s !== '');
   for (const seg of segments) {
     const whole = /^\{(\*{1,2})?([A-Za-z_][\w]*)(?::([^}?=]+))?(\?)?\}$/.exec(seg);
     if (whole) {

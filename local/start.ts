@@ -35,7 +35,8 @@ function saveIntervalMs(): number | undefined {
   const raw = process.env.HOOKBOOK_AZURITE_SAVE_MS;
   if (!raw) return undefined;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 100) throw new Error(`HOOKBOOK_AZURITE_SAVE_MS must be a whole number of milliseconds, at least 100 (got '${raw}').`);
+  if (!Number.isInteger(ms) || ms < 100)
+    throw new Error(`HOOKBOOK_AZURITE_SAVE_MS must be a whole number of milliseconds, at least 100 (got '${raw}').`);
   return ms;
 }
 
@@ -99,11 +100,17 @@ async function main(): Promise<void> {
 
   const lines = [
     `Hookbook is running at http://localhost:${realPort}  (storage: ${storage})`,
-    started ? `Azurite: queue 127.0.0.1:${started.queuePort}, table 127.0.0.1:${started.tablePort}` : 'Storage: AzureWebJobsStorage (external)',
+    started
+      ? `Azurite: queue 127.0.0.1:${started.queuePort}, table 127.0.0.1:${started.tablePort}`
+      : 'Storage: AzureWebJobsStorage (external)',
     `Functions (${registry.functions.length}):`,
-    ...[...routes].sort((a, b) => a.template.localeCompare(b.template)).map((r) => `  ${r.target.name}: [${[...r.methods].join(',')}] http://localhost:${realPort}/${r.template}`),
+    ...[...routes]
+      .sort((a, b) => a.template.localeCompare(b.template))
+      .map((r) => `  ${r.target.name}: [${[...r.methods].join(',')}] http://localhost:${realPort}/${r.template}`),
     ...state.pollers.map((p, i) => `  ${byType('queuetrigger')[i].name}: queue ${p.queueName}`),
-    ...state.timers.map((t, i) => `  ${byType('timertrigger')[i].name}: timer "${t.schedule}" (next ${t.nextOccurrence()?.toISOString() ?? 'never'})`),
+    ...state.timers.map(
+      (t, i) => `  ${byType('timertrigger')[i].name}: timer "${t.schedule}" (next ${t.nextOccurrence()?.toISOString() ?? 'never'})`,
+    ),
     ...tryIt(realPort),
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -122,10 +129,13 @@ function tryIt(port: number): string[] {
 function warnAboutUnsupported(): void {
   for (const f of registry.functions) {
     const t = f.trigger.type.toLowerCase();
-    if (!['httptrigger', 'queuetrigger', 'timertrigger'].includes(t)) logLine('host', 'warning:', `${f.name}: trigger ${f.trigger.type} is not run by the local host`);
+    if (!['httptrigger', 'queuetrigger', 'timertrigger'].includes(t))
+      logLine('host', 'warning:', `${f.name}: trigger ${f.trigger.type} is not run by the local host`);
     for (const [name, b] of Object.entries(f.metadata.bindings)) {
-      if (b.direction === 'out' && !SUPPORTED_OUTPUTS.has(b.type.toLowerCase())) logLine('host', 'warning:', `${f.name}: output ${name} (${b.type}) is ignored by the local host`);
-      if (b.direction === 'in' && b !== f.metadata.bindings[f.trigger.name]) logLine('host', 'warning:', `${f.name}: input ${name} (${b.type}) is not provided by the local host`);
+      if (b.direction === 'out' && !SUPPORTED_OUTPUTS.has(b.type.toLowerCase()))
+        logLine('host', 'warning:', `${f.name}: output ${name} (${b.type}) is ignored by the local host`);
+      if (b.direction === 'in' && b !== f.metadata.bindings[f.trigger.name])
+        logLine('host', 'warning:', `${f.name}: input ${name} (${b.type}) is not provided by the local host`);
     }
   }
 }
@@ -176,10 +186,12 @@ process.on('hookbook:queue-sent' as never, ((queueName: string) => nudge(queueNa
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 // A function that forgets to await must not take the whole host down, as in Azure's worker.
-process.on('unhandledRejection', (err) => logLine('host', 'unhandled rejection:', err instanceof Error ? err.stack ?? err.message : String(err)));
+process.on('unhandledRejection', (err) =>
+  logLine('host', 'unhandled rejection:', err instanceof Error ? (err.stack ?? err.message) : String(err)),
+);
 
 main().catch(async (err) => {
-  process.stderr.write(`Hookbook failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`Hookbook failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   await state.azurite?.stop().catch(() => {});
   process.exit(1);
 });

@@ -88,9 +88,20 @@ export class TimerRunner {
       await invoke(this.reg, input, context);
     } catch (err) {
       result = 'failed';
-      logLine(this.reg.name, `[${shortId(context.invocationId)}]`, 'error:', err instanceof Error ? err.stack ?? err.message : String(err));
+      logLine(
+        this.reg.name,
+        `[${shortId(context.invocationId)}]`,
+        'error:',
+        err instanceof Error ? (err.stack ?? err.message) : String(err),
+      );
     }
     this.last = now;
-    logLine(this.reg.name, `[${shortId(context.invocationId)}]`, `timer ${this.schedule}${isPastDue ? ' (past due)' : ''}`, result, `${Date.now() - started} ms`);
+    logLine(
+      this.reg.name,
+      `[${shortId(context.invocationId)}]`,
+      `timer ${this.schedule}${isPastDue ? ' (past due)' : ''}`,
+      result,
+      `${Date.now() - started} ms`,
+    );
   }
 }

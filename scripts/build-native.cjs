@@ -26,7 +26,11 @@ function done() {
 }
 
 if (process.platform !== 'linux') done();
-if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= Math.max(fs.statSync(source).mtimeMs, fs.statSync(path.join(dir, 'binding.gyp')).mtimeMs)) done();
+if (
+  fs.existsSync(out) &&
+  fs.statSync(out).mtimeMs >= Math.max(fs.statSync(source).mtimeMs, fs.statSync(path.join(dir, 'binding.gyp')).mtimeMs)
+)
+  done();
 
 function nodeGyp() {
   const candidates = [
@@ -52,11 +56,19 @@ function nodeDir() {
 const gyp = nodeGyp();
 const nodedir = nodeDir();
 if (!gyp || !nodedir) {
-  process.stderr.write(`build-native: skipped (${!gyp ? 'node-gyp not found' : 'Node headers not found'}); the service will run dumpable.\n`);
+  process.stderr.write(
+    `build-native: skipped (${!gyp ? 'node-gyp not found' : 'Node headers not found'}); the service will run dumpable.\n`,
+  );
   done();
 }
-const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`], { cwd: dir, stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' });
+const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`], {
+  cwd: dir,
+  stdio: quiet ? 'pipe' : 'inherit',
+  encoding: 'utf8',
+});
 if (r.status !== 0) {
-  process.stderr.write(`build-native: node-gyp failed; the service will run dumpable.\n${quiet ? (r.stdout ?? '') + (r.stderr ?? '') : ''}\n`);
+  process.stderr.write(
+    `build-native: node-gyp failed; the service will run dumpable.\n${quiet ? (r.stdout ?? '') + (r.stderr ?? '') : ''}\n`,
+  );
 }
 done();

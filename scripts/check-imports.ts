@@ -56,7 +56,11 @@ function importsOf(file: string): Import[] {
       const typeOnly =
         !!c &&
         (c.isTypeOnly ||
-          (!c.name && !!c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly)));
+          (!c.name &&
+            !!c.namedBindings &&
+            ts.isNamedImports(c.namedBindings) &&
+            c.namedBindings.elements.length > 0 &&
+            c.namedBindings.elements.every((e) => e.isTypeOnly)));
       out.push({ specifier: node.moduleSpecifier.text, atLoad: !typeOnly });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       out.push({ specifier: node.moduleSpecifier.text, atLoad: !node.isTypeOnly });
@@ -92,7 +96,11 @@ export function check(): string[] {
   const all = [...CODE_DIRS, 'test', 'bench'].flatMap(files);
   const graph = new Map<string, string[]>();
   for (const file of all) {
-    if (APP_DIRS.some((d) => file.startsWith(d)) && !MAY_READ_ENV.includes(file) && /\bprocess\.env\b/.test(readFileSync(path.join(root, file), 'utf8'))) {
+    if (
+      APP_DIRS.some((d) => file.startsWith(d)) &&
+      !MAY_READ_ENV.includes(file) &&
+      /\bprocess\.env\b/.test(readFileSync(path.join(root, file), 'utf8'))
+    ) {
       problems.push(`${file}: reads process.env; settings are read through shared/config.ts`);
     }
     const edges: string[] = [];
@@ -112,7 +120,12 @@ export function check(): string[] {
     }
     graph.set(file, edges);
   }
-  problems.push(...cycles(graph, all.filter((f) => CODE_DIRS.some((d) => f.startsWith(`${d}/`)))));
+  problems.push(
+    ...cycles(
+      graph,
+      all.filter((f) => CODE_DIRS.some((d) => f.startsWith(`${d}/`))),
+    ),
+  );
   return problems;
 }
 
@@ -148,5 +161,7 @@ if (require.main === module) {
     console.error(`check-imports: ${problems.length} boundary breach${problems.length > 1 ? 'es' : ''}`);
     process.exit(1);
   }
-  console.log('check-imports: storage SDKs only in shared/store/ and local/, the store imports no core, the API client no server code, no import cycles, settings only from shared/config.ts');
+  console.log(
+    'check-imports: storage SDKs only in shared/store/ and local/, the store imports no core, the API client no server code, no import cycles, settings only from shared/config.ts',
+  );
 }

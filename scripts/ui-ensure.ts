@@ -25,10 +25,14 @@ export function uiIsStale(): boolean {
 
 export function ensureUi(): boolean {
   if (!uiIsStale()) return false;
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', 'ui/vite.config.mts', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', 'ui/vite.config.mts', '--logLevel', 'warn'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   return true;
 }
 

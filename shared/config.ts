@@ -13,14 +13,20 @@ type Env = Record<string, string | undefined>;
 
 /** An empty value counts as unset (app settings cannot always be removed, only emptied). */
 const unset = (v: unknown) => (v === '' ? undefined : v);
-const int = (fallback: number) =>
-  z.preprocess((v) => (v === undefined || v === '' ? fallback : Number(v)), z.number().int().nonnegative());
+const int = (fallback: number) => z.preprocess((v) => (v === undefined || v === '' ? fallback : Number(v)), z.number().int().nonnegative());
 const text = (fallback: string) => z.preprocess(unset, z.string().trim().default(fallback));
 const optionalText = () => z.preprocess(unset, z.string().trim().optional());
 const flag = (fallback: boolean) =>
   z.preprocess((v) => (v === undefined || v === '' ? fallback : !/^(false|0|no|off)$/i.test(String(v).trim())), z.boolean());
 const list = () =>
-  z.preprocess((v) => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean), z.array(z.string()));
+  z.preprocess(
+    (v) =>
+      String(v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    z.array(z.string()),
+  );
 
 const setting = <T extends z.ZodType>(env: string, type: T, doc: string) => ({ env, type, doc });
 
@@ -29,7 +35,14 @@ export const SETTINGS = {
   storageAccountName: setting('AzureWebJobsStorage__accountName', optionalText(), 'storage account for managed identity (in Azure)'),
   publicUrl: setting(
     'HOOKBOOK_PUBLIC_URL',
-    z.preprocess(unset, z.string().trim().default('http://localhost:7071').transform((u) => u.replace(/\/+$/, ''))),
+    z.preprocess(
+      unset,
+      z
+        .string()
+        .trim()
+        .default('http://localhost:7071')
+        .transform((u) => u.replace(/\/+$/, '')),
+    ),
     'base URL shown in webhook URIs and links',
   ),
   bootstrapKey: setting('HOOKBOOK_BOOTSTRAP_KEY', optionalText(), '`<keyId>:<secret>`: ensures an admin API key at start'),
@@ -39,8 +52,16 @@ export const SETTINGS = {
   runbookPrefix: setting('HOOKBOOK_RUNBOOK_PREFIX', z.string().default('rjgit-'), 'name prefix of repository runbooks'),
   tablePrefix: setting('HOOKBOOK_TABLE_PREFIX', text(''), 'prefix of every table name (several services in one storage account)'),
   runWaitSeconds: setting('HOOKBOOK_RUN_WAIT_SECONDS', int(220), 'how long RealmJoin `run` waits before answering 202'),
-  runHereMax: setting('HOOKBOOK_RUN_HERE_MAX', int(16), 'RealmJoin `run` jobs an instance runs itself at once (more go through the queue; 0: all do)'),
-  defaultTimeoutSeconds: setting('HOOKBOOK_DEFAULT_TIMEOUT_SECONDS', int(3 * 60 * 60), 'job time limit unless the runbook sets `timeoutSeconds`'),
+  runHereMax: setting(
+    'HOOKBOOK_RUN_HERE_MAX',
+    int(16),
+    'RealmJoin `run` jobs an instance runs itself at once (more go through the queue; 0: all do)',
+  ),
+  defaultTimeoutSeconds: setting(
+    'HOOKBOOK_DEFAULT_TIMEOUT_SECONDS',
+    int(3 * 60 * 60),
+    'job time limit unless the runbook sets `timeoutSeconds`',
+  ),
   leaseSeconds: setting('HOOKBOOK_LEASE_SECONDS', int(60), 'heartbeat lease of a running job'),
   orphanSeconds: setting('HOOKBOOK_ORPHAN_SECONDS', int(300), 'a `Queued` job whose message was sent this long ago is queued again'),
   sweepDays: setting('HOOKBOOK_SWEEP_DAYS', int(7), 'the sweeper looks at jobs created this many days back'),
@@ -49,7 +70,11 @@ export const SETTINGS = {
   streamCapBytes: setting('HOOKBOOK_STREAM_CAP_BYTES', int(1024 * 1024), 'stream text kept per job'),
   retentionDays: setting('HOOKBOOK_RETENTION_DAYS', int(30), 'finished jobs older than this are deleted'),
   retentionBatch: setting('HOOKBOOK_RETENTION_BATCH', int(500), 'jobs deleted per retention run'),
-  workerPollSeconds: setting('HOOKBOOK_WORKER_POLL_SECONDS', int(20), 'longest a hybrid worker\'s poll is held open when its group has no job'),
+  workerPollSeconds: setting(
+    'HOOKBOOK_WORKER_POLL_SECONDS',
+    int(20),
+    "longest a hybrid worker's poll is held open when its group has no job",
+  ),
   workerStaleSeconds: setting('HOOKBOOK_WORKER_STALE_SECONDS', int(60), 'a hybrid worker not heard from this long is not live'),
   sweeperCron: setting('HOOKBOOK_SWEEPER_CRON', text('15 * * * * *'), 'NCRONTAB of the sweeper that recovers lost jobs'),
   retentionCron: setting('HOOKBOOK_RETENTION_CRON', text('0 17 * * * *'), 'NCRONTAB of the retention cleaner'),
@@ -61,7 +86,13 @@ export const SETTINGS = {
   webhookCacheSeconds: setting('HOOKBOOK_WEBHOOK_CACHE_SECONDS', int(2), 'how long an instance trusts a webhook it has read'),
   instanceId: setting(
     'HOOKBOOK_INSTANCE_ID',
-    z.preprocess(unset, z.string().trim().default(() => `${hostname()}:${process.pid}`)),
+    z.preprocess(
+      unset,
+      z
+        .string()
+        .trim()
+        .default(() => `${hostname()}:${process.pid}`),
+    ),
     'this worker instance as recorded on the jobs it runs',
   ),
   logTransitions: setting('HOOKBOOK_LOG_TRANSITIONS', flag(true), '`false` turns the `job.transition` log lines off'),
@@ -75,22 +106,45 @@ export const SETTINGS = {
     'app roles → Hookbook roles',
   ),
   entraAllowedAppIds: setting('HOOKBOOK_ENTRA_ALLOWED_APP_IDS', list(), 'only tokens of these client app ids'),
-  entraAuthorityHost: setting('HOOKBOOK_ENTRA_AUTHORITY_HOST', text('https://login.microsoftonline.com'), 'the login host (sovereign clouds)'),
+  entraAuthorityHost: setting(
+    'HOOKBOOK_ENTRA_AUTHORITY_HOST',
+    text('https://login.microsoftonline.com'),
+    'the login host (sovereign clouds)',
+  ),
   entraJwksCooldownSeconds: setting('HOOKBOOK_ENTRA_JWKS_COOLDOWN_SECONDS', int(30), 'least time between two fetches of the signing keys'),
   jobApiUrl: setting(
     'HOOKBOOK_JOB_API_URL',
-    z.preprocess(unset, z.string().trim().transform((u) => u.replace(/\/+$/, '')).optional()),
+    z.preprocess(
+      unset,
+      z
+        .string()
+        .trim()
+        .transform((u) => u.replace(/\/+$/, ''))
+        .optional(),
+    ),
     'the URL jobs call for their assets (`HOOKBOOK_URL` in the job); default: publicUrl',
   ),
   identityPassEnv: setting('HOOKBOOK_IDENTITY_PASS_ENV', list(), 'variables passed only to `identity: true` runbooks'),
   jobUser: setting('HOOKBOOK_JOB_USER', text('hookbook-job'), 'where the worker is root: the account whose group jobs run with'),
-  jobUids: setting('HOOKBOOK_JOB_UIDS', text('200000-299999'), 'where the worker is root: one uid from this range per running job (`<first>-<last>`, or `off`)'),
+  jobUids: setting(
+    'HOOKBOOK_JOB_UIDS',
+    text('200000-299999'),
+    'where the worker is root: one uid from this range per running job (`<first>-<last>`, or `off`)',
+  ),
   uiDir: setting('HOOKBOOK_UI_DIR', optionalText(), 'the built dashboard to serve (default: dist/ui)'),
   uiEntraClientId: setting('HOOKBOOK_UI_ENTRA_CLIENT_ID', optionalText(), "client id of the dashboard's single-page-app registration"),
-  uiEntraScope: setting('HOOKBOOK_UI_ENTRA_SCOPE', optionalText(), 'the scope the dashboard asks Entra ID for (default: <audience>/.default)'),
+  uiEntraScope: setting(
+    'HOOKBOOK_UI_ENTRA_SCOPE',
+    optionalText(),
+    'the scope the dashboard asks Entra ID for (default: <audience>/.default)',
+  ),
   statsFlushSeconds: setting('HOOKBOOK_STATS_FLUSH_SECONDS', int(5), 'how often an instance writes the job counts behind /api/v1/stats'),
   pwshPath: setting('HOOKBOOK_PWSH_PATH', optionalText(), 'the PowerShell 7 executable for pwsh runbooks (default: pwsh on PATH)'),
-  authFailureLimit: setting('HOOKBOOK_AUTH_FAILURE_LIMIT', int(10), 'failed authentications per minute per client (and key id) before 429; 0 = off'),
+  authFailureLimit: setting(
+    'HOOKBOOK_AUTH_FAILURE_LIMIT',
+    int(10),
+    'failed authentications per minute per client (and key id) before 429; 0 = off',
+  ),
 };
 
 type Definitions = typeof SETTINGS;

@@ -35,7 +35,11 @@ export async function dashboardBench(host: { url: string; adminKey: string }, sa
   const chromiumPath = process.env.HOOKBOOK_CHROMIUM ?? '/usr/bin/chromium';
   if (!existsSync(chromiumPath)) return { ...out, skipped: `no Chromium at ${chromiumPath}` };
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   try {
     const signIn: number[] = [];
     const overview: number[] = [];

@@ -90,19 +90,30 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv): WorkerC
   }
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(parsedUrl.hostname);
   if (parsedUrl.protocol !== 'https:' && !(parsedUrl.protocol === 'http:' && local)) {
-    throw new UsageError('--url must be https:// (plain http only for localhost): the worker receives secrets and must authenticate the service.');
+    throw new UsageError(
+      '--url must be https:// (plain http only for localhost): the worker receives secrets and must authenticate the service.',
+    );
   }
   const concurrency = Number(pick('concurrency', 'HOOKBOOK_WORKER_CONCURRENCY', 'concurrency') ?? 1);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency must be a whole number from 1 to 256.');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    throw new UsageError('--concurrency must be a whole number from 1 to 256.');
   const drainSeconds = Number(pick('drain-seconds', 'HOOKBOOK_WORKER_DRAIN_SECONDS', 'drainSeconds') ?? 60);
   if (!Number.isFinite(drainSeconds) || drainSeconds < 0) throw new UsageError('--drain-seconds must be a number of seconds.');
   const rawTypes = values.types ?? env.HOOKBOOK_WORKER_TYPES ?? (Array.isArray(file.types) ? file.types.join(',') : file.types);
   let types: RunbookType[] | undefined;
   if (rawTypes) {
-    types = String(rawTypes).split(',').map((t) => t.trim()).filter(Boolean) as RunbookType[];
-    for (const t of types) if (!RunbookType.safeParse(t).success) throw new UsageError(`--types: '${t}' is not a runbook type (${RunbookType.options.join(', ')}).`);
+    types = String(rawTypes)
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean) as RunbookType[];
+    for (const t of types)
+      if (!RunbookType.safeParse(t).success)
+        throw new UsageError(`--types: '${t}' is not a runbook type (${RunbookType.options.join(', ')}).`);
   }
-  const pins = ((values.pin as string[] | undefined) ?? (Array.isArray(file.pins) ? (file.pins as string[]) : env.HOOKBOOK_WORKER_PINS?.split(',') ?? []))
+  const pins = (
+    (values.pin as string[] | undefined) ??
+    (Array.isArray(file.pins) ? (file.pins as string[]) : (env.HOOKBOOK_WORKER_PINS?.split(',') ?? []))
+  )
     .map((p) => p.trim().toUpperCase())
     .filter(Boolean);
   const name = (pick('name', 'HOOKBOOK_WORKER_NAME', 'name') ?? hostname()).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);

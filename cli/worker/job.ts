@@ -69,7 +69,10 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
       // At the end, the last few records travel with the outcome (one call instead of two).
       if (collecting && tail.length + rows.length <= 100) return void tail.push(...rows);
       try {
-        await withRetry(() => client.post(path('streams'), { attempt: job.attempt, records: rows.map(toWire) }).then(() => (lastOk = Date.now())), keepTrying);
+        await withRetry(
+          () => client.post(path('streams'), { attempt: job.attempt, records: rows.map(toWire) }).then(() => (lastOk = Date.now())),
+          keepTrying,
+        );
       } catch (error) {
         if (error instanceof LeaseLost) lost(`409 on streams: ${error.message}`);
         else throw error;
@@ -78,7 +81,12 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
   });
   if (job.retryReason) writer.write('Warning', `${job.retryReason} Running it again as attempt ${job.attempt}.`);
 
-  const version: RunbookVersion = { name: job.runbook.name, version: job.runbook.version, definition: job.runbook.definition, content: job.runbook.content };
+  const version: RunbookVersion = {
+    name: job.runbook.name,
+    version: job.runbook.version,
+    definition: job.runbook.definition,
+    content: job.runbook.content,
+  };
   // The service's masker, rebuilt: secrets handed to the job never reach its streams or outcome.
   const masker = new SecretMasker();
   for (const form of job.secrets ?? []) masker.add(form);
@@ -87,7 +95,12 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
   const jobEnv: JobEnv | undefined = job.env && {
     // The job calls the service where this worker reaches it.
     set: { ...job.env.set, ...(job.env.set.HOOKBOOK_URL ? { HOOKBOOK_URL: serviceUrl } : {}) },
-    prepend: { PATH: join(helpers, 'bin'), PYTHONPATH: join(helpers, 'python'), NODE_PATH: join(helpers, 'node'), PSModulePath: join(helpers, 'pwsh') },
+    prepend: {
+      PATH: join(helpers, 'bin'),
+      PYTHONPATH: join(helpers, 'python'),
+      NODE_PATH: join(helpers, 'node'),
+      PSModulePath: join(helpers, 'pwsh'),
+    },
     unset: job.env.unset,
   };
   const prepared = prepareRun(version, job.parameters, { jobId: job.jobId, attempt: job.attempt }, jobEnv);
@@ -105,10 +118,13 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
       if ((r.json as { stop?: boolean } | undefined)?.stop) proc.kill('stop', graceMs);
     } catch (error) {
       if (error instanceof LeaseLost) lost(`409 on lease renewal: ${error.message}`);
-      else if (error instanceof ServiceError) lost(error.message); // key revoked, job gone: never run on unasked
+      else if (error instanceof ServiceError)
+        lost(error.message); // key revoked, job gone: never run on unasked
       else if (state === 'running' && Date.now() - lastOk > leaseMs) {
         state = 'expired';
-        log(`${tag}: no answer from the service for ${Math.round((Date.now() - lastOk) / 1000)} s (longer than the lease); stopping the local process.`);
+        log(
+          `${tag}: no answer from the service for ${Math.round((Date.now() - lastOk) / 1000)} s (longer than the lease); stopping the local process.`,
+        );
         proc.kill('lease', graceMs);
       } else log(`${tag}: lease renewal failed (${(error as Error).message}); retrying.`);
     } finally {
@@ -140,7 +156,12 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
         log(`${tag}: handed back (${reason}).`);
         return;
       }
-      const body = { attempt: job.attempt, streamCount: writer.count, ...(tail.length ? { records: tail.map(toWire) } : {}), outcome: toOutcome(outcome, masker) };
+      const body = {
+        attempt: job.attempt,
+        streamCount: writer.count,
+        ...(tail.length ? { records: tail.map(toWire) } : {}),
+        outcome: toOutcome(outcome, masker),
+      };
       const r = await withRetry(() => client.post(path('finish'), body), keepTrying);
       log(`${tag}: ${(r.json as { status?: string } | undefined)?.status ?? 'finished'}.`);
     } catch (error) {

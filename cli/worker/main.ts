@@ -13,7 +13,10 @@ import { runClaimedJob, type RunningJob } from './job';
  */
 const VERSION = '0.1.0';
 
-export async function workerMain(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<number> {
+export async function workerMain(
+  argv: string[],
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
+): Promise<number> {
   let cfg: WorkerConfig | 'help';
   try {
     cfg = parseWorkerArgs(argv, io.env);
@@ -62,13 +65,19 @@ class Worker {
     }
     let helloSeconds = 15;
     try {
-      const r = await withRetry(() => this.hello(), () => !this.draining, (e) => this.log(`service not reachable yet (${e.message}); retrying.`));
+      const r = await withRetry(
+        () => this.hello(),
+        () => !this.draining,
+        (e) => this.log(`service not reachable yet (${e.message}); retrying.`),
+      );
       helloSeconds = (r.json as { helloSeconds?: number } | undefined)?.helloSeconds ?? 15;
     } catch (error) {
       this.log(`the service refused this worker: ${(error as Error).message}`);
       return 3;
     }
-    this.log(`registered in group '${this.cfg.group}' at ${this.cfg.url}: runs ${this.capabilities.join(', ')}, concurrency ${this.cfg.concurrency}.`);
+    this.log(
+      `registered in group '${this.cfg.group}' at ${this.cfg.url}: runs ${this.capabilities.join(', ')}, concurrency ${this.cfg.concurrency}.`,
+    );
     const helloTimer = setInterval(() => {
       this.hello().catch((e: Error) => {
         this.log(`hello failed: ${e.message}`);
@@ -135,7 +144,12 @@ class Worker {
       const { jobId, attempt } = (raw ?? {}) as { jobId?: string; attempt?: number };
       this.log(`refused a job payload that failed validation (${parsed.error.issues[0]?.message ?? 'invalid'}).`);
       if (typeof jobId === 'string' && typeof attempt === 'number') {
-        const outcome = { exitCode: null, signal: null, hasResult: false, spawnError: 'the hybrid worker refused a job payload that failed validation' };
+        const outcome = {
+          exitCode: null,
+          signal: null,
+          hasResult: false,
+          spawnError: 'the hybrid worker refused a job payload that failed validation',
+        };
         await this.client.post(`jobs/${jobId}/finish`, { attempt, streamCount: 0, outcome }).catch(() => undefined);
       }
       return;

@@ -23,7 +23,14 @@ export interface JobEnv {
 }
 
 /** The managed identity environment of App Service / Functions, read by Az PowerShell, az CLI and @azure/identity. */
-export const IDENTITY_ENV = ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IDENTITY_SERVER_THUMBPRINT', 'MSI_ENDPOINT', 'MSI_SECRET', 'AZURE_CLIENT_ID'];
+export const IDENTITY_ENV = [
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'IDENTITY_SERVER_THUMBPRINT',
+  'MSI_ENDPOINT',
+  'MSI_SECRET',
+  'AZURE_CLIENT_ID',
+];
 const IDENTITY_SECRETS = ['IDENTITY_HEADER', 'MSI_SECRET', 'AZURE_CLIENT_SECRET'];
 
 /** The runner's helper modules (bash command, python3/node modules, pwsh module); beside the compiled code or in the source tree. */

@@ -12,12 +12,22 @@ const FIELD: Record<AssetKind, string> = { variable: 'variables', credential: 'c
 
 function checkDeclared(scope: JobScope, kind: AssetKind, name: string): void {
   if (!mayRead(scope.assets, kind, name)) {
-    throw forbidden(`Runbook '${scope.runbook}' does not declare ${kind} '${name}' in its manifest (assets.${FIELD[kind]}); a job reads only the assets its runbook declares.`);
+    throw forbidden(
+      `Runbook '${scope.runbook}' does not declare ${kind} '${name}' in its manifest (assets.${FIELD[kind]}); a job reads only the assets its runbook declares.`,
+    );
   }
 }
 
 async function audited(scope: JobScope, kind: AssetKind, name: string, action: 'read' | 'write'): Promise<void> {
-  await assetAuditStore.add({ time: new Date().toISOString(), kind, name, action, by: `job:${scope.jobId}`, jobId: scope.jobId, runbook: scope.runbook });
+  await assetAuditStore.add({
+    time: new Date().toISOString(),
+    kind,
+    name,
+    action,
+    by: `job:${scope.jobId}`,
+    jobId: scope.jobId,
+    runbook: scope.runbook,
+  });
 }
 
 export interface VariableValue {

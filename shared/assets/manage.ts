@@ -2,7 +2,14 @@ import { decrypt, encrypt } from '../auth/secrets';
 import { conflict, notFound } from '../http/errors';
 import { CONNECTION_TYPES, type AssetKind, type Connection, type Credential, type Variable } from '../model/asset';
 import type { z } from 'zod';
-import type { CreateConnectionBody, CreateCredentialBody, CreateVariableBody, UpdateConnectionBody, UpdateCredentialBody, UpdateVariableBody } from '../model/asset';
+import type {
+  CreateConnectionBody,
+  CreateCredentialBody,
+  CreateVariableBody,
+  UpdateConnectionBody,
+  UpdateCredentialBody,
+  UpdateVariableBody,
+} from '../model/asset';
 import { assetAuditStore, assetStore } from '../store/assetStore';
 import { checkVariableValue, connectionSecretFields } from './values';
 
@@ -32,7 +39,16 @@ export const missing = (kind: string, name: string) => notFound(`No ${kind} name
 export async function createVariable(b: z.infer<typeof CreateVariableBody>, by: string): Promise<Variable> {
   const value = checkVariableValue(b.type, b.value, b.name);
   const t = now();
-  const meta: Variable = { name: b.name, description: b.description ?? '', type: b.type, encrypted: b.encrypted, createdTime: t, lastModifiedTime: t, lastModifiedBy: by, ...(b.encrypted ? {} : { value }) };
+  const meta: Variable = {
+    name: b.name,
+    description: b.description ?? '',
+    type: b.type,
+    encrypted: b.encrypted,
+    createdTime: t,
+    lastModifiedTime: t,
+    lastModifiedBy: by,
+    ...(b.encrypted ? {} : { value }),
+  };
   if (!(await assetStore.create('variable', b.name, meta, b.encrypted ? seal(value) : undefined))) throw exists('variable', b.name);
   await audit('variable', b.name, 'create', by);
   return meta;
@@ -41,7 +57,12 @@ export async function createVariable(b: z.infer<typeof CreateVariableBody>, by: 
 export async function updateVariable(name: string, b: z.infer<typeof UpdateVariableBody>, by: string): Promise<Variable> {
   const found = await assetStore.get<Variable>('variable', name);
   if (!found) throw missing('variable', name);
-  const meta = { ...found.meta, lastModifiedTime: now(), lastModifiedBy: by, ...(b.description !== undefined ? { description: b.description } : {}) };
+  const meta = {
+    ...found.meta,
+    lastModifiedTime: now(),
+    lastModifiedBy: by,
+    ...(b.description !== undefined ? { description: b.description } : {}),
+  };
   let sealed = found.sealed;
   if (b.value !== undefined) {
     const value = checkVariableValue(meta.type, b.value, meta.name);
@@ -55,7 +76,14 @@ export async function updateVariable(name: string, b: z.infer<typeof UpdateVaria
 
 export async function createCredential(b: z.infer<typeof CreateCredentialBody>, by: string): Promise<Credential> {
   const t = now();
-  const meta: Credential = { name: b.name, description: b.description ?? '', userName: b.userName, createdTime: t, lastModifiedTime: t, lastModifiedBy: by };
+  const meta: Credential = {
+    name: b.name,
+    description: b.description ?? '',
+    userName: b.userName,
+    createdTime: t,
+    lastModifiedTime: t,
+    lastModifiedBy: by,
+  };
   if (!(await assetStore.create('credential', b.name, meta, seal({ password: b.password })))) throw exists('credential', b.name);
   await audit('credential', b.name, 'create', by);
   return meta;
@@ -76,7 +104,10 @@ export async function updateCredential(name: string, b: z.infer<typeof UpdateCre
   return meta;
 }
 
-function splitFields(fields: Record<string, unknown>, secret: string[]): { plain: Record<string, unknown>; hidden: Record<string, unknown> } {
+function splitFields(
+  fields: Record<string, unknown>,
+  secret: string[],
+): { plain: Record<string, unknown>; hidden: Record<string, unknown> } {
   const plain: Record<string, unknown> = {};
   const hidden: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) (secret.includes(k) ? hidden : plain)[k] = v;
@@ -87,7 +118,16 @@ export async function createConnection(b: z.infer<typeof CreateConnectionBody>, 
   const secretFields = connectionSecretFields(b.connectionType, b.fields, b.secretFields, b.name);
   const { plain, hidden } = splitFields(b.fields, secretFields);
   const t = now();
-  const meta: Connection = { name: b.name, description: b.description ?? '', connectionType: b.connectionType, fields: plain, secretFields, createdTime: t, lastModifiedTime: t, lastModifiedBy: by };
+  const meta: Connection = {
+    name: b.name,
+    description: b.description ?? '',
+    connectionType: b.connectionType,
+    fields: plain,
+    secretFields,
+    createdTime: t,
+    lastModifiedTime: t,
+    lastModifiedBy: by,
+  };
   if (!(await assetStore.create('connection', b.name, meta, seal(hidden)))) throw exists('connection', b.name);
   await audit('connection', b.name, 'create', by);
   return meta;
@@ -101,7 +141,13 @@ export async function updateConnection(name: string, b: z.infer<typeof UpdateCon
   const merged = { ...old.fields, ...hiddenOld, ...(b.fields ?? {}) };
   if (CONNECTION_TYPES[old.connectionType]) connectionSecretFields(old.connectionType, merged, undefined, old.name);
   const { plain, hidden } = splitFields(merged, old.secretFields);
-  const meta: Connection = { ...old, fields: plain, lastModifiedTime: now(), lastModifiedBy: by, ...(b.description !== undefined ? { description: b.description } : {}) };
+  const meta: Connection = {
+    ...old,
+    fields: plain,
+    lastModifiedTime: now(),
+    lastModifiedBy: by,
+    ...(b.description !== undefined ? { description: b.description } : {}),
+  };
   await assetStore.replace('connection', name, meta, seal(hidden), found.etag);
   await audit('connection', meta.name, 'update', by);
   return meta;

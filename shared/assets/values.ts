@@ -30,14 +30,23 @@ export function checkVariableValue(type: VariableType, value: unknown, name: str
 }
 
 /** Which fields of a connection are secret, and that a known type has the fields it needs. */
-export function connectionSecretFields(connectionType: string, fields: Record<string, unknown>, declared: string[] | undefined, name: string): string[] {
+export function connectionSecretFields(
+  connectionType: string,
+  fields: Record<string, unknown>,
+  declared: string[] | undefined,
+  name: string,
+): string[] {
   const known = CONNECTION_TYPES[connectionType];
   if (!known) {
-    for (const f of declared ?? []) if (!(f in fields)) throw badRequest(`connection '${name}': secret field '${f}' is not among its fields.`);
+    for (const f of declared ?? [])
+      if (!(f in fields)) throw badRequest(`connection '${name}': secret field '${f}' is not among its fields.`);
     return declared ?? [];
   }
   if (declared) throw badRequest(`connection '${name}': type ${connectionType} fixes its secret fields; leave out 'secretFields'.`);
   const unknown = Object.keys(fields).filter((f) => !known.fields.includes(f));
-  if (unknown.length) throw badRequest(`connection '${name}': type ${connectionType} has no field ${unknown.map((f) => `'${f}'`).join(', ')} (fields: ${known.fields.join(', ')}).`);
+  if (unknown.length)
+    throw badRequest(
+      `connection '${name}': type ${connectionType} has no field ${unknown.map((f) => `'${f}'`).join(', ')} (fields: ${known.fields.join(', ')}).`,
+    );
   return known.secret;
 }

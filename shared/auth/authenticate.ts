@@ -62,7 +62,8 @@ export async function authenticate(req: HttpRequest, opts: AuthOptions): Promise
   }
   if (!principal) {
     // A hybrid worker's registration key is known, but opens only the worker routes of its group.
-    if (await isRegistrationKey(cred.value)) throw forbidden('A worker registration key opens only the worker routes (/api/worker/v1/...), not this API.');
+    if (await isRegistrationKey(cred.value))
+      throw forbidden('A worker registration key opens only the worker routes (/api/worker/v1/...), not this API.');
     // Counted per client and key id: 429 for the excess failures, never for a correct key.
     throw failedAuthentication(req, keyIdOf(cred.value), unauthorized('The API key is unknown or its secret is wrong.', challenge));
   }

@@ -73,7 +73,10 @@ export function acceptedIssuers(auth: Pick<EntraAuth, 'tenantId' | 'issuer'>): s
 }
 
 class JwksUnavailable extends Error {
-  constructor(readonly uri: string, cause: unknown) {
+  constructor(
+    readonly uri: string,
+    cause: unknown,
+  ) {
     super(`the signing keys at ${uri} could not be fetched: ${(cause as Error)?.message ?? String(cause)}`);
     this.name = 'JwksUnavailable';
   }
@@ -87,7 +90,11 @@ const cooldownMs = (): number => settings().entraJwksCooldownSeconds * 1000;
 function keySet(uri: string): JWTVerifyGetKey {
   let getKey = keySets.get(uri);
   if (!getKey) {
-    const remote = createRemoteJWKSet(new URL(uri), { cacheMaxAge: JWKS_CACHE_MS, cooldownDuration: cooldownMs(), timeoutDuration: JWKS_TIMEOUT_MS });
+    const remote = createRemoteJWKSet(new URL(uri), {
+      cacheMaxAge: JWKS_CACHE_MS,
+      cooldownDuration: cooldownMs(),
+      timeoutDuration: JWKS_TIMEOUT_MS,
+    });
     getKey = async (header, token) => {
       try {
         return await remote(header, token);
@@ -114,7 +121,9 @@ const refused = (why: string) => unauthorized(`The Entra ID bearer token was ref
 function explain(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof JwksUnavailable) {
-    return new HttpError(503, 'Entra ID signing keys are unreachable right now, so the bearer token cannot be checked; retry later.', { 'Retry-After': '30' });
+    return new HttpError(503, 'Entra ID signing keys are unreachable right now, so the bearer token cannot be checked; retry later.', {
+      'Retry-After': '30',
+    });
   }
   const e = error as { code?: string; claim?: string; message?: string };
   switch (e.code) {
@@ -169,7 +178,12 @@ export async function verifyEntraToken(token: string, auth: EntraAuth): Promise<
     throw explain(error);
   }
   const claims = payload as JWTPayload & { tid?: unknown; roles?: unknown; appid?: unknown; azp?: unknown; oid?: unknown };
-  if (!auth.issuer && GUID.test(auth.tenantId) && typeof claims.tid === 'string' && claims.tid.toLowerCase() !== auth.tenantId.toLowerCase()) {
+  if (
+    !auth.issuer &&
+    GUID.test(auth.tenantId) &&
+    typeof claims.tid === 'string' &&
+    claims.tid.toLowerCase() !== auth.tenantId.toLowerCase()
+  ) {
     throw refused('it was issued for another tenant (tid)');
   }
   const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
@@ -177,7 +191,8 @@ export async function verifyEntraToken(token: string, auth: EntraAuth): Promise<
   if (auth.requiredRole && !roles.includes(auth.requiredRole)) throw refused(`it does not carry the app role '${auth.requiredRole}'`);
   if (auth.allowedAppIds?.length) {
     const allowed = auth.allowedAppIds.map((a) => a.toLowerCase());
-    if (!appId || !allowed.includes(appId.toLowerCase())) throw refused('it was requested by an application that is not allowed (appid/azp)');
+    if (!appId || !allowed.includes(appId.toLowerCase()))
+      throw refused('it was requested by an application that is not allowed (appid/azp)');
   }
   const objectId = typeof claims.oid === 'string' ? claims.oid : undefined;
   const subject = typeof claims.sub === 'string' ? claims.sub : objectId;
@@ -206,7 +221,10 @@ let apiConfigCache: ApiConfig | undefined;
 /** `Hookbook.Admin=admin,Hookbook.Operator=operator,Hookbook.Reader=reader` → Map. */
 export function parseRoleMap(text: string): Map<string, Role> {
   const map = new Map<string, Role>();
-  for (const part of text.split(/[,;]/).map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(/[,;]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [tokenRole, hookbookRole] = part.split('=').map((s) => s?.trim());
     const parsed = Role.safeParse(hookbookRole);
     if (!tokenRole || !parsed.success) {
@@ -216,7 +234,6 @@ export function parseRoleMap(text: string): Map<string, Role> {
   }
   return map;
 }
-
 
 /** The API's Entra configuration from app settings, or undefined when it is not configured. */
 function apiConfig(): ApiConfig | undefined {
@@ -265,7 +282,9 @@ export async function entraBearerVerifier(token: string): Promise<Principal | un
   }
   const id = `entra:${identity.objectId ?? identity.subject}`;
   if (!role) {
-    throw forbidden(`The Entra ID token of '${id}' carries no app role that maps to a Hookbook role (${[...cfg.roleMap.keys()].join(', ')}).`);
+    throw forbidden(
+      `The Entra ID token of '${id}' carries no app role that maps to a Hookbook role (${[...cfg.roleMap.keys()].join(', ')}).`,
+    );
   }
   return { id, role };
 }

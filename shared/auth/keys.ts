@@ -19,7 +19,13 @@ export async function createKey(body: z.infer<typeof CreateKeyBody>): Promise<{ 
   for (;;) {
     const keyId = `hk${randomBytes(6).toString('hex')}`;
     const secret = randomToken(32);
-    const key: ApiKey = { keyId, role: body.role, runbooks: body.runbooks, description: body.description, createdTime: new Date().toISOString() };
+    const key: ApiKey = {
+      keyId,
+      role: body.role,
+      runbooks: body.runbooks,
+      description: body.description,
+      createdTime: new Date().toISOString(),
+    };
     if (await keyStore.put({ key, secretHash: hashSecret(secret) }, false)) return { key, secret };
   }
 }
@@ -43,7 +49,15 @@ export async function ensureBootstrapKey(): Promise<void> {
   const secretHash = hashSecret(split.secret);
   if (existing && existing.key.role === 'admin' && sameHash(existing.secretHash, secretHash)) return;
   await keyStore.put(
-    { key: { keyId: split.keyId, role: 'admin', description: 'bootstrap key (HOOKBOOK_BOOTSTRAP_KEY)', createdTime: new Date().toISOString() }, secretHash },
+    {
+      key: {
+        keyId: split.keyId,
+        role: 'admin',
+        description: 'bootstrap key (HOOKBOOK_BOOTSTRAP_KEY)',
+        createdTime: new Date().toISOString(),
+      },
+      secretHash,
+    },
     true,
   );
 }

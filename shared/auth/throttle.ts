@@ -24,7 +24,12 @@ const windows = new Map<string, Window>();
  */
 export function clientAddress(req: HttpRequest): string {
   const xff = req.headers.get('x-forwarded-for') ?? '';
-  const last = xff.split(',').map((s) => s.trim()).filter(Boolean).pop() ?? 'unknown';
+  const last =
+    xff
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .pop() ?? 'unknown';
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(last);
   if (bracketed) return bracketed[1]!;
   const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(last);
@@ -64,7 +69,9 @@ export function blockedFor(client: string, keyId: string, now = Date.now()): num
   if (limit === 0) return undefined;
   const pair = current(`${client}\n${keyId}`, now);
   const all = current(client, now);
-  const over = [pair && pair.count >= limit ? pair : undefined, all && all.count >= limit * PER_CLIENT_FACTOR ? all : undefined].filter(Boolean) as Window[];
+  const over = [pair && pair.count >= limit ? pair : undefined, all && all.count >= limit * PER_CLIENT_FACTOR ? all : undefined].filter(
+    Boolean,
+  ) as Window[];
   if (!over.length) return undefined;
   return Math.max(1, Math.ceil((Math.max(...over.map((w) => w.resetAt)) - now) / 1000));
 }
@@ -83,7 +90,9 @@ export function failedAuthentication(req: HttpRequest, keyId: string, unauthoriz
   const wait = blockedFor(client, keyId);
   recordFailure(client, keyId);
   if (wait === undefined) return toHttpError(unauthorized);
-  return new HttpError(429, `Too many failed authentication attempts from this client; retry after ${wait} s.`, { 'Retry-After': String(wait) });
+  return new HttpError(429, `Too many failed authentication attempts from this client; retry after ${wait} s.`, {
+    'Retry-After': String(wait),
+  });
 }
 
 /** The key id of a presented `keyId:secret` (or a fixed label for other credentials), for counting. */

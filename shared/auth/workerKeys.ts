@@ -59,12 +59,18 @@ function credential(req: HttpRequest): string | undefined {
  */
 export async function authenticateWorker(req: HttpRequest, group: string): Promise<RegistrationKey> {
   const raw = credential(req);
-  if (!raw) throw unauthorized('Authentication required: send the group registration key (Authorization: Bearer keyId:secret).', WORKER_CHALLENGE);
+  if (!raw)
+    throw unauthorized('Authentication required: send the group registration key (Authorization: Bearer keyId:secret).', WORKER_CHALLENGE);
   const key = await verifyRegistrationKey(raw);
   if (!key) {
-    if (await verifyKey(raw).catch(() => undefined)) throw forbidden('An API key does not open the worker routes; use a registration key of the worker group.');
+    if (await verifyKey(raw).catch(() => undefined))
+      throw forbidden('An API key does not open the worker routes; use a registration key of the worker group.');
     // Counted per client and key id like API keys: 429 for the excess failures (shared/auth/throttle.ts).
-    throw failedAuthentication(req, keyIdOf(raw), unauthorized('The registration key is unknown, revoked or its secret is wrong.', WORKER_CHALLENGE));
+    throw failedAuthentication(
+      req,
+      keyIdOf(raw),
+      unauthorized('The registration key is unknown, revoked or its secret is wrong.', WORKER_CHALLENGE),
+    );
   }
   if (key.group !== group) throw forbidden(`Registration key '${key.keyId}' belongs to worker group '${key.group}', not '${group}'.`);
   return key;

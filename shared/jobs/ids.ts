@@ -17,8 +17,7 @@ function uuidV7(ms: number, rand: Buffer): string {
 export const newJobId = (now = Date.now()): string => uuidV7(now, randomBytes(10));
 
 /** The same (seed, time) always gives the same id: a schedule occurrence can create its job once. */
-export const deterministicJobId = (seed: string, ms: number): string =>
-  uuidV7(ms, createHash('sha256').update(`${seed}|${ms}`).digest());
+export const deterministicJobId = (seed: string, ms: number): string => uuidV7(ms, createHash('sha256').update(`${seed}|${ms}`).digest());
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isJobId = (s: string): boolean => GUID.test(s);

@@ -17,7 +17,11 @@ export function sealParameters(defs: readonly RunbookParameter[], params: Record
 }
 
 const isSealed = (v: unknown): v is { $sealed: string } =>
-  !!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as Record<string, unknown>)[SEALED] === 'string';
+  !!v &&
+  typeof v === 'object' &&
+  !Array.isArray(v) &&
+  Object.keys(v).length === 1 &&
+  typeof (v as Record<string, unknown>)[SEALED] === 'string';
 
 export function unsealParameters(stored: string): Record<string, unknown> {
   const params = JSON.parse(stored) as Record<string, unknown>;
@@ -47,7 +51,8 @@ export function keepMaskedSecrets(
     const def = defs.find((d) => d.name.toLowerCase() === key.toLowerCase());
     if (def?.secret && value === SECRET_MASK) {
       const kept = Object.entries(previous).find(([k]) => k.toLowerCase() === def.name.toLowerCase());
-      if (!kept) throw badRequest(`Parameter '${def.name}' is secret and has no stored value to keep; send its value instead of ${SECRET_MASK}.`);
+      if (!kept)
+        throw badRequest(`Parameter '${def.name}' is secret and has no stored value to keep; send its value instead of ${SECRET_MASK}.`);
       out[key] = kept[1];
     } else {
       out[key] = value;

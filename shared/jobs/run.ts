@@ -69,7 +69,11 @@ export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim, ob
     try {
       switch (decision.kind) {
         case 'stop-before-run':
-          await finishJob(jobId, { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` }, { from: held });
+          await finishJob(
+            jobId,
+            { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` },
+            { from: held },
+          );
           return;
         case 'busy':
           // A duplicate message while another worker holds a live lease: that worker finishes the
@@ -165,7 +169,9 @@ export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxR
     if (nowMs - ms(job.heartbeat) < leaseMs) return { kind: 'busy' };
     if (job.status === 'Stopping') return { kind: 'stop-before-run' };
     const reason = `The worker running attempt ${job.attempt} was lost (no heartbeat for ${Math.round((nowMs - ms(job.heartbeat)) / 1000)} s).`;
-    return job.attempt <= maxRetries ? { kind: 'lost-retry', reason } : { kind: 'lost-fail', reason: `${reason} No retries left: worker lost.` };
+    return job.attempt <= maxRetries
+      ? { kind: 'lost-retry', reason }
+      : { kind: 'lost-fail', reason: `${reason} No retries left: worker lost.` };
   }
   return { kind: 'run' };
 }
@@ -184,7 +190,10 @@ async function execute(
     jobId: job.jobId,
     attempt: job.attempt,
     capBytes: s.streamCapBytes,
-    onRetry: (error) => log.warn(`Job ${job.jobId}: a stream batch failed (${(error as Error).message.split('\n')[0]}); trying again, then record by record.`),
+    onRetry: (error) =>
+      log.warn(
+        `Job ${job.jobId}: a stream batch failed (${(error as Error).message.split('\n')[0]}); trying again, then record by record.`,
+      ),
     onError: (error, lost) => {
       if (observer) observer.streamsLost = true;
       log.error(`Job ${job.jobId}: ${lost} stream records could not be saved, even one by one: ${(error as Error).message}`);
@@ -199,7 +208,10 @@ async function execute(
   } catch {
     const reason = 'Secret parameters could not be decrypted (was HOOKBOOK_ENCRYPTION_KEY changed?).';
     await writer.close();
-    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), { from: claimed, ...fence });
+    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), {
+      from: claimed,
+      ...fence,
+    });
     return;
   }
 
@@ -210,7 +222,10 @@ async function execute(
   } catch (error) {
     const reason = `The runbook's assets could not be prepared: ${(error as Error).message}`;
     await writer.close();
-    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), { from: claimed, ...fence });
+    await finishJob(job.jobId, withStreamLoss<Final>({ status: 'Failed', exception: reason, statusDetails: reason }, writer), {
+      from: claimed,
+      ...fence,
+    });
     return;
   }
   const output = assets.masker.stream((r) => writer.write(r.streamType, r.text, r.value));
@@ -260,7 +275,13 @@ async function execute(
     const written = await finishJob(
       job.jobId,
       (now) => {
-        const final: Final = withStreamLoss({ ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)), streamCount: writer.count }, writer);
+        const final: Final = withStreamLoss(
+          {
+            ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)),
+            streamCount: writer.count,
+          },
+          writer,
+        );
         if (observer) observer.final = final;
         return final;
       },
@@ -286,12 +307,7 @@ function readResultFile(file: string, owner: number | undefined, outcome: Proces
 }
 
 /** Pure: how a finished process maps onto the job's final status, exception and result. */
-export function outcomeToFinal(
-  o: ProcessOutcome,
-  type: string,
-  timeoutSeconds: number,
-  stopRequestedBy?: string,
-): Final {
+export function outcomeToFinal(o: ProcessOutcome, type: string, timeoutSeconds: number, stopRequestedBy?: string): Final {
   if (o.killedBecause === 'timeout') {
     const reason = `The job exceeded its time limit of ${timeoutSeconds} s and was stopped.`;
     return { status: 'Stopped', statusDetails: reason, exception: reason };

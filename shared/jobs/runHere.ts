@@ -53,7 +53,10 @@ export async function startAndWait(req: StartRequest, waitMs: number, log: Worke
       })
       .finally(() => runningHere--);
     let timer: NodeJS.Timeout | undefined;
-    const ran = await Promise.race([running, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))))]);
+    const ran = await Promise.race([
+      running,
+      new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now())))),
+    ]);
     clearTimeout(timer);
     if (ran === true && observer.finished && observer.final && !observer.streamsLost) {
       const final = observer.final;

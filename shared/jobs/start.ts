@@ -69,7 +69,10 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
   if (!isPublished(runbook)) {
     throw conflict(`Runbook '${runbook.name}' is not published; publish it before starting jobs.`);
   }
-  const parameters = validateParameters(runbook.parameters, req.parameters, { coerceStrings: req.coerceStrings, maxBytes: req.maxParameterBytes });
+  const parameters = validateParameters(runbook.parameters, req.parameters, {
+    coerceStrings: req.coerceStrings,
+    maxBytes: req.maxParameterBytes,
+  });
   const jobId = req.jobId ?? newJobId();
   const now = new Date().toISOString();
   const sealed = sealParameters(runbook.parameters, parameters);
@@ -92,10 +95,22 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
   if (outcome.etag === undefined) {
     const existing = await jobStore.get(jobId);
     if (!existing) throw badRequest(`Job id ${jobId} is in use.`);
-    return { jobId, status: existing.value.status, created: false, ...(existing.value.statusDetails ? { statusDetails: existing.value.statusDetails } : {}) };
+    return {
+      jobId,
+      status: existing.value.status,
+      created: false,
+      ...(existing.value.statusDetails ? { statusDetails: existing.value.statusDetails } : {}),
+    };
   }
   const runHere = req.runHere === true && !target.group;
-  const claim = { etag: outcome.etag, runbook: runbook.name, runbookVersion: runbook.version, parameters: sealed, startedBy: req.startedBy, createdTime: now };
+  const claim = {
+    etag: outcome.etag,
+    runbook: runbook.name,
+    runbookVersion: runbook.version,
+    parameters: sealed,
+    startedBy: req.startedBy,
+    createdTime: now,
+  };
   try {
     // Queue messages hold 64 KiB of base64: carry the claim only for small jobs.
     if (target.group) await jobQueue.send({ jobId }, 0, target.group);
@@ -107,7 +122,13 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     throw unavailable(`The job could not be queued (${(error as Error).message.split('\n')[0]}); nothing was started, retry.`);
   }
   announce(job); // New → Queued: the job exists only now, so this is the one move not written by transition()
-  return { jobId, status: 'Queued', created: true, ...(target.waiting ? { statusDetails: target.waiting } : {}), ...(runHere ? { claim } : {}) };
+  return {
+    jobId,
+    status: 'Queued',
+    created: true,
+    ...(target.waiting ? { statusDetails: target.waiting } : {}),
+    ...(runHere ? { claim } : {}),
+  };
 }
 
 /**

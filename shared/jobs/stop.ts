@@ -18,9 +18,7 @@ export async function stopJob(jobId: string, by: string, principal?: Principal):
       jobId,
       (now) => (now.status === 'Queued' ? 'Stopped' : 'Stopping'),
       (now) =>
-        now.status === 'Queued'
-          ? { stopRequestedBy: by, statusDetails: `Stopped before it ran by ${by}.` }
-          : { stopRequestedBy: by },
+        now.status === 'Queued' ? { stopRequestedBy: by, statusDetails: `Stopped before it ran by ${by}.` } : { stopRequestedBy: by },
     );
     return { status: value.status };
   } catch (error) {

@@ -82,7 +82,7 @@ export class StreamWriter {
       this.push(streamType, text, valueJson);
       return;
     }
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const part = cutString(text.slice(i), PROPERTY_CHARS);
       this.push(streamType, part, i === 0 ? valueJson : undefined, i + part.length < text.length);
       i += part.length;
@@ -182,7 +182,10 @@ export class StreamWriter {
     if (this.lost > 0 && !this.warned) {
       this.warned = true;
       const lost = this.lost;
-      this.push('Warning', `${lost} stream record${lost === 1 ? '' : 's'} of this job could not be saved (${this.lostReason}); its output is incomplete.`);
+      this.push(
+        'Warning',
+        `${lost} stream record${lost === 1 ? '' : 's'} of this job could not be saved (${this.lostReason}); its output is incomplete.`,
+      );
       await this.flush();
       await this.flushing;
     }
@@ -194,7 +197,9 @@ function reasonOf(error: unknown): string {
   const status = (error as { statusCode?: number } | undefined)?.statusCode;
   const code = storageErrorCode(error);
   if (status || code) return `storage answered ${[status, code].filter(Boolean).join(' ')}`;
-  return String((error as Error | undefined)?.message ?? error).split('\n')[0]!.slice(0, 200);
+  return String((error as Error | undefined)?.message ?? error)
+    .split('\n')[0]!
+    .slice(0, 200);
 }
 
 /**

@@ -26,7 +26,8 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
   for (const status of ['Queued', 'Running', 'Stopping'] as const) {
     const waiting = status === 'Queued';
     const limitMs = waiting ? s.orphanSeconds * 1000 : s.leaseSeconds * 1000;
-    const stale = (job: JobTimes) => nowMs - Date.parse((waiting ? (job.lastQueuedTime ?? job.createdTime) : (job.heartbeat ?? job.lastModifiedTime)) ?? '') > limitMs;
+    const stale = (job: JobTimes) =>
+      nowMs - Date.parse((waiting ? (job.lastQueuedTime ?? job.createdTime) : (job.heartbeat ?? job.lastModifiedTime)) ?? '') > limitMs;
     for (const listed of await jobStore.withStatus(status, since)) {
       // Decided on the listed times first: during a burst thousands of jobs wait, freshly queued, and
       // a point read of each every minute would take the storage budget the workers need.

@@ -112,7 +112,8 @@ export async function transition(
 export function announce(job: JobRecord, reason?: string): void {
   emitStatus(job.jobId, job.status);
   if (job.status === 'Stopping') emitStopRequest(job.jobId);
-  if (isTerminal(job.status) && job.endTime) recordJobEnd({ jobId: job.jobId, runbook: job.runbook, status: job.status, startTime: job.startTime, endTime: job.endTime });
+  if (isTerminal(job.status) && job.endTime)
+    recordJobEnd({ jobId: job.jobId, runbook: job.runbook, status: job.status, startTime: job.startTime, endTime: job.endTime });
   logTransition({
     jobId: job.jobId,
     runbook: job.runbook,

@@ -45,7 +45,10 @@ export function jobflowPage(o: KompiraObject, links: { execute: string }): strin
   const params = (o.fields.parameters as Array<Record<string, unknown>> | undefined) ?? [];
   const paramRows = params.length
     ? `<table><tr><th>parameter</th><th>type</th><th>mandatory</th><th>default</th></tr>${params
-        .map((p) => `<tr><td>${escapeHtml(p.name)}</td><td>${escapeHtml(p.type)}</td><td>${p.mandatory ? 'yes' : 'no'}</td><td>${p.default === undefined ? '' : json(p.default)}</td></tr>`)
+        .map(
+          (p) =>
+            `<tr><td>${escapeHtml(p.name)}</td><td>${escapeHtml(p.type)}</td><td>${p.mandatory ? 'yes' : 'no'}</td><td>${p.default === undefined ? '' : json(p.default)}</td></tr>`,
+        )
         .join('')}</table>`
     : '<p>No parameters.</p>';
   return page(
@@ -59,9 +62,15 @@ export function jobflowPage(o: KompiraObject, links: { execute: string }): strin
 
 export function folderPage(path: string, list: Page<KompiraObject>, href: (abspath: string) => string): string {
   const items = list.results
-    .map((o) => `<li><a href="${escapeHtml(href(o.abspath))}">${escapeHtml(o.display_name)}${o.type_object === DIRECTORY_TYPE ? '/' : ''}</a> <small>${escapeHtml(o.type_object)}</small></li>`)
+    .map(
+      (o) =>
+        `<li><a href="${escapeHtml(href(o.abspath))}">${escapeHtml(o.display_name)}${o.type_object === DIRECTORY_TYPE ? '/' : ''}</a> <small>${escapeHtml(o.type_object)}</small></li>`,
+    )
     .join('\n');
-  const nav = [list.previous ? `<a href="${escapeHtml(list.previous)}">previous</a>` : '', list.next ? `<a href="${escapeHtml(list.next)}">next</a>` : '']
+  const nav = [
+    list.previous ? `<a href="${escapeHtml(list.previous)}">previous</a>` : '',
+    list.next ? `<a href="${escapeHtml(list.next)}">next</a>` : '',
+  ]
     .filter(Boolean)
     .join(' | ');
   return page(`Folder ${path}`, `<p>${list.count} object(s).</p>\n<ul>\n${items}\n</ul>${nav ? `\n<p>${nav}</p>` : ''}`);

@@ -18,7 +18,11 @@ export type Format = 'json' | 'html';
 export function acceptsJson(accept: string | null): boolean {
   if (!accept) return false;
   return accept.split(',').some((part) => {
-    const [type, ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
+    const [type, ...params] = part
+      .trim()
+      .toLowerCase()
+      .split(';')
+      .map((s) => s.trim());
     if (type !== 'application/json') return false;
     const q = params.find((p) => p.startsWith('q='));
     return !q || Number(q.slice(2)) > 0;
@@ -47,7 +51,11 @@ export function formatForError(req: HttpRequest): Format {
 const API_HEADERS = { 'Cache-Control': 'no-store', Vary: 'Accept' };
 
 export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): HttpResponseInit {
-  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...API_HEADERS, ...headers }, body: JSON.stringify(value) };
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...API_HEADERS, ...headers },
+    body: JSON.stringify(value),
+  };
 }
 
 export function htmlResponse(status: number, html: string, headers: Record<string, string> = {}): HttpResponseInit {
@@ -78,7 +86,8 @@ export async function authenticateKompira(req: HttpRequest, need: Role, formToke
     );
   }
   const principal = await verifyKey(formToken);
-  if (!principal) throw failedAuthentication(req, keyIdOf(formToken), unauthorized('The API key is unknown or its secret is wrong.', CHALLENGE));
+  if (!principal)
+    throw failedAuthentication(req, keyIdOf(formToken), unauthorized('The API key is unknown or its secret is wrong.', CHALLENGE));
   if (!roleAtLeast(principal.role, need)) throw forbidden(`Key '${principal.id}' has the role ${principal.role}; this needs ${need}.`);
   return principal;
 }

@@ -28,7 +28,12 @@ export interface RenderedMail {
 /** A validated parameter as the form posts it: strings as they are, other values as JSON. */
 const asField = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
-export function buildMail(runbook: Runbook, token: string, where: { publicUrl: string; base: string }, opts: MailOptions = {}): RenderedMail {
+export function buildMail(
+  runbook: Runbook,
+  token: string,
+  where: { publicUrl: string; base: string },
+  opts: MailOptions = {},
+): RenderedMail {
   const given = opts.parameters ?? {};
   for (const def of runbook.parameters) {
     if (def.secret && Object.keys(given).some((k) => k.toLowerCase() === def.name.toLowerCase())) {

@@ -15,8 +15,7 @@ export const EXECUTE_SUFFIX = '.execute';
 
 export type KompiraTarget =
   /** A jobflow (runbook) or a folder; `path` is `/` for the root. */
-  | { kind: 'object'; path: string; execute: boolean }
-  | { kind: 'process'; jobId: string };
+  { kind: 'object'; path: string; execute: boolean } | { kind: 'process'; jobId: string };
 
 /** `HOOKBOOK_KOMPIRA_BASE` → `/kompira` form: leading slash, no trailing slash, `''` for the root. */
 export function normaliseBase(raw: string | undefined): string {
@@ -57,7 +56,8 @@ export function checkEncodedPathname(pathname: string): void {
 export function parseTarget(rest: string | undefined): KompiraTarget {
   let p = rest ?? '';
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(p)) throw badRequest('The path holds a control character (such as NUL); object paths are plain segments.');
+  if (/[\u0000-\u001f\u007f]/.test(p))
+    throw badRequest('The path holds a control character (such as NUL); object paths are plain segments.');
   if (p.includes('\\')) throw badRequest('The path holds a backslash; object paths use "/" between plain segments.');
   if (p.length > MAX_PATH_CHARS) throw badRequest(`The path is ${p.length} characters long; at most ${MAX_PATH_CHARS}.`);
   p = p.replace(/^\//, '');

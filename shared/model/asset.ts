@@ -10,7 +10,10 @@ import { z } from 'zod';
 /** Asset names: letters, digits, " ", ".", "_", "-"; no "/" so that `kind/name/field` references stay unambiguous. */
 export const AssetName = z
   .string()
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,126}[A-Za-z0-9_.-])?$/, 'must start with a letter or digit and hold only letters, digits, " ", ".", "_" and "-" (at most 128, no trailing space)');
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,126}[A-Za-z0-9_.-])?$/,
+    'must start with a letter or digit and hold only letters, digits, " ", ".", "_" and "-" (at most 128, no trailing space)',
+  );
 
 export const AssetKind = z.enum(['variable', 'credential', 'connection']);
 export type AssetKind = z.infer<typeof AssetKind>;
@@ -75,10 +78,19 @@ export const CreateVariableBody = z
 export const UpdateVariableBody = z.object({ value: z.unknown().optional(), description: z.string().max(1024).optional() }).strict();
 
 export const CreateCredentialBody = z
-  .object({ name: AssetName, userName: z.string().min(1).max(1024), password: z.string().min(1).max(MAX_VALUE_CHARS), description: z.string().max(1024).optional() })
+  .object({
+    name: AssetName,
+    userName: z.string().min(1).max(1024),
+    password: z.string().min(1).max(MAX_VALUE_CHARS),
+    description: z.string().max(1024).optional(),
+  })
   .strict();
 export const UpdateCredentialBody = z
-  .object({ userName: z.string().min(1).max(1024).optional(), password: z.string().min(1).max(MAX_VALUE_CHARS).optional(), description: z.string().max(1024).optional() })
+  .object({
+    userName: z.string().min(1).max(1024).optional(),
+    password: z.string().min(1).max(MAX_VALUE_CHARS).optional(),
+    description: z.string().max(1024).optional(),
+  })
   .strict();
 
 export const CreateConnectionBody = z
@@ -115,10 +127,14 @@ export type AssetAudit = z.infer<typeof AssetAudit>;
  * the Function App's managed identity (`identity`, a separate manifest field).
  */
 /** Names an asset must not be injected as: the runner's own and those a shell or interpreter acts on. */
-const ENV_RESERVED = /^(PATH|HOME|SHELL|IFS|ENV|BASH_ENV|BASH_FUNC.*|CDPATH|PS[0-9]|LD_.*|PYTHON.*|NODE_.*|HOOKBOOK_.*|TMPDIR|LANG|LC_.*|PSModulePath|IDENTITY_.*|MSI_.*)$/i;
+const ENV_RESERVED =
+  /^(PATH|HOME|SHELL|IFS|ENV|BASH_ENV|BASH_FUNC.*|CDPATH|PS[0-9]|LD_.*|PYTHON.*|NODE_.*|HOOKBOOK_.*|TMPDIR|LANG|LC_.*|PSModulePath|IDENTITY_.*|MSI_.*)$/i;
 const AssetRef = z
   .string()
-  .regex(/^(variable\/[^/]+|credential\/[^/]+\/(userName|password)|connection\/[^/]+\/[A-Za-z_][A-Za-z0-9_]*)$/, "must be 'variable/<name>', 'credential/<name>/userName|password' or 'connection/<name>/<field>'");
+  .regex(
+    /^(variable\/[^/]+|credential\/[^/]+\/(userName|password)|connection\/[^/]+\/[A-Za-z_][A-Za-z0-9_]*)$/,
+    "must be 'variable/<name>', 'credential/<name>/userName|password' or 'connection/<name>/<field>'",
+  );
 export const RunbookAssets = z
   .object({
     variables: z.array(AssetName).max(100).default([]),
@@ -130,7 +146,10 @@ export const RunbookAssets = z
         z
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names must be identifiers')
-          .refine((n) => !ENV_RESERVED.test(n), 'this name is one the shell, an interpreter or Hookbook acts on (PATH, LD_*, PYTHON*, NODE_*, HOOKBOOK_*, IDENTITY_*, ...)'),
+          .refine(
+            (n) => !ENV_RESERVED.test(n),
+            'this name is one the shell, an interpreter or Hookbook acts on (PATH, LD_*, PYTHON*, NODE_*, HOOKBOOK_*, IDENTITY_*, ...)',
+          ),
         AssetRef,
       )
       .default({}),

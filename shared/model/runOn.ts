@@ -8,11 +8,13 @@ import { z } from 'zod';
 export const GroupName = z
   .string()
   .max(40)
-  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'must start with a lower-case letter and hold only lower-case letters, digits and single "-" (at most 40)')
+  .regex(
+    /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+    'must start with a lower-case letter and hold only lower-case letters, digits and single "-" (at most 40)',
+  )
   .refine((n) => n !== 'cloud', "'cloud' means the service's own worker; choose another name");
 
 /** Where a job runs: 'cloud' (the Function App's worker, the default) or a worker group's name. */
 export const RunOn = z.union([z.literal('cloud'), GroupName]);
 export type RunOn = z.infer<typeof RunOn>;
 export const isCloud = (runOn: string | undefined): boolean => !runOn || runOn === 'cloud';
-

@@ -16,16 +16,15 @@ export const RunbookPath = z
 export const ParameterType = z.enum(['string', 'int', 'bool', 'datetime', 'object', 'array']);
 export type ParameterType = z.infer<typeof ParameterType>;
 
-export const RunbookParameter = z.object({
-  name: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'parameter names must be identifiers (letters, digits, "_")'),
-  type: ParameterType.default('string'),
-  mandatory: z.boolean().default(false),
-  default: z.unknown().optional(),
-  description: z.string().max(1024).optional(),
-  secret: z.boolean().default(false),
-})
+export const RunbookParameter = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'parameter names must be identifiers (letters, digits, "_")'),
+    type: ParameterType.default('string'),
+    mandatory: z.boolean().default(false),
+    default: z.unknown().optional(),
+    description: z.string().max(1024).optional(),
+    secret: z.boolean().default(false),
+  })
   // A default must match the type (checkDefinitions refuses one that does not); the document says so.
   .meta({
     allOf: (
@@ -60,7 +59,12 @@ export const RunbookDefinition = z.object({
   parameters: z.array(RunbookParameter).max(MAX_PARAMETERS).default([]),
   description: z.string().max(4096).default(''),
   maxConcurrency: z.number().int().min(1).max(1000).optional(),
-  timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .optional(),
   retryOnWorkerLoss: z.number().int().min(0).max(10).optional(),
   /** Where its jobs run unless a start says otherwise: 'cloud' (default) or a hybrid worker group. */
   runOn: RunOn.optional(),

@@ -8,7 +8,10 @@ import { RunOn } from './runOn';
  */
 export const ScheduleName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must start with a letter or digit and hold only letters, digits, "_", "." and "-" (at most 128)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
+    'must start with a letter or digit and hold only letters, digits, "_", "." and "-" (at most 128)',
+  );
 
 export const Frequency = z.enum(['OneTime', 'Minute', 'Hour', 'Day', 'Week', 'Month']);
 export type Frequency = z.infer<typeof Frequency>;
@@ -17,15 +20,17 @@ export const WEEK_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday'
 export type WeekDayName = (typeof WEEK_DAYS)[number];
 
 /** "Monday", "monday", "Mon" → "Monday". */
-export const WeekDay = z.string().transform((s, ctx) => {
-  const lower = s.trim().toLowerCase();
-  const hit = WEEK_DAYS.find((d) => d.toLowerCase() === lower || d.slice(0, 3).toLowerCase() === lower);
-  if (!hit) {
-    ctx.addIssue({ code: 'custom', message: `'${s}' is not a day of the week (Monday … Sunday)` });
-    return z.NEVER;
-  }
-  return hit;
-})
+export const WeekDay = z
+  .string()
+  .transform((s, ctx) => {
+    const lower = s.trim().toLowerCase();
+    const hit = WEEK_DAYS.find((d) => d.toLowerCase() === lower || d.slice(0, 3).toLowerCase() === lower);
+    if (!hit) {
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not a day of the week (Monday … Sunday)` });
+      return z.NEVER;
+    }
+    return hit;
+  })
   // The document names the canonical days; any case and three-letter abbreviations are accepted too.
   .meta({ enum: [...WEEK_DAYS], description: 'a day of the week (any case; "Mon" … "Sun" are accepted too)' });
 
@@ -84,7 +89,10 @@ export const CreateScheduleBody = z
     runOn: RunOn.optional(),
   })
   .strict()
-  .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), { message: "give 'cronExpression' or its alias 'cron', not both", path: ['cron'] })
+  .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), {
+    message: "give 'cronExpression' or its alias 'cron', not both",
+    path: ['cron'],
+  })
   .transform(({ cron, ...b }) => ({ ...b, cronExpression: b.cronExpression ?? cron }));
 export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
 
@@ -102,7 +110,10 @@ export const UpdateScheduleBody = z
     runOn: RunOn.nullable().optional(),
   })
   .strict()
-  .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), { message: "give 'cronExpression' or its alias 'cron', not both", path: ['cron'] })
+  .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), {
+    message: "give 'cronExpression' or its alias 'cron', not both",
+    path: ['cron'],
+  })
   .transform(({ cron, ...b }) => (cron !== undefined && b.cronExpression === undefined ? { ...b, cronExpression: cron } : b));
 export type UpdateScheduleBody = z.infer<typeof UpdateScheduleBody>;
 

@@ -11,7 +11,10 @@ import { RunbookName } from './runbook';
 /** Names are unique without regard to case; they are table row keys, so no `/ \ # ?`. */
 export const WebhookName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must start with a letter or digit and hold only letters, digits, "_", "-" and "." (at most 128)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
+    'must start with a letter or digit and hold only letters, digits, "_", "-" and "." (at most 128)',
+  );
 
 export const SignatureScheme = z.enum(['github', 'standard-webhooks', 'hmac-sha256']);
 export type SignatureScheme = z.infer<typeof SignatureScheme>;
@@ -156,7 +159,9 @@ export const Webhook = z.object({
 export type Webhook = z.infer<typeof Webhook>;
 
 /** A generated signing secret is shown in the one answer that generated it (create or PATCH), never again. */
-const SignatureShownOnce = SignatureView.extend({ secret: z.string().optional().describe('Only when this request generated it: shown once') });
+const SignatureShownOnce = SignatureView.extend({
+  secret: z.string().optional().describe('Only when this request generated it: shown once'),
+});
 
 export const CreatedWebhook = Webhook.extend({
   uri: z.string().describe('The webhook URL with its token: shown in this response only'),

@@ -75,7 +75,12 @@ export const WorkerJob = z.object({
   runbook: z.object({ name: z.string(), version: z.number().int(), definition: RunbookDefinition, content: z.string() }),
   /** The job's parameters, secret ones decrypted (for this job only). */
   parameters: z.record(z.string(), z.unknown()),
-  limits: z.object({ timeoutSeconds: z.number().int().min(1), leaseSeconds: z.number().int().min(1), streamCapBytes: z.number().int().min(1), stopGraceSeconds: z.number().int().min(0) }),
+  limits: z.object({
+    timeoutSeconds: z.number().int().min(1),
+    leaseSeconds: z.number().int().min(1),
+    streamCapBytes: z.number().int().min(1),
+    stopGraceSeconds: z.number().int().min(0),
+  }),
   /** A warning to record first (the attempt before this one was lost). */
   retryReason: z.string().optional(),
   /** The job's environment from its assets (job token, mapped assets); never the service's identity. */

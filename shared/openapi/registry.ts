@@ -130,7 +130,11 @@ function implicitErrors(op: Operation, pathParams: string[]): number[] {
 
 const headerObjects = (headers: Record<string, string> | undefined) =>
   headers && Object.keys(headers).length
-    ? { headers: Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) }
+    ? {
+        headers: Object.fromEntries(
+          Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]),
+        ),
+      }
     : {};
 
 const contentOf = (content: Record<string, z.ZodType>) =>
@@ -144,14 +148,18 @@ function responsesOf(op: Operation, pathParams: string[]): Record<string, unknow
   const out: Record<string, unknown> = {};
   for (const [codeText, r] of Object.entries(all).sort(([a], [b]) => Number(a) - Number(b))) {
     const code = Number(codeText);
-    const content = r.content ?? (r.schema ? { [r.contentType ?? 'application/json']: r.schema } : code >= 400 ? errors.content : undefined);
+    const content =
+      r.content ?? (r.schema ? { [r.contentType ?? 'application/json']: r.schema } : code >= 400 ? errors.content : undefined);
     out[codeText] = {
       description: r.description,
       ...headerObjects({ ...(code >= 400 ? ERROR_HEADERS[code] : {}), ...r.headers }),
       ...(content ? { content: contentOf(content) } : {}),
     };
   }
-  out.default = { description: 'an unexpected error (500), logged with its details; the answer names none', content: contentOf(errors.content) };
+  out.default = {
+    description: 'an unexpected error (500), logged with its details; the answer names none',
+    content: contentOf(errors.content),
+  };
   return out;
 }
 
@@ -207,7 +215,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     info: {
       title: 'Hookbook',
       version: '0.1.0',
-      description: 'Runbook automation: start runbooks from webhooks, APIs, alerts and schedules; read their status, streams and exception.',
+      description:
+        'Runbook automation: start runbooks from webhooks, APIs, alerts and schedules; read their status, streams and exception.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: serverUrl }],
@@ -218,7 +227,12 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         token: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token <keyId>:<secret>` (Kompira form)' },
         bearer: { type: 'http', scheme: 'bearer', description: '`Bearer <keyId>:<secret>` or an Entra ID token' },
         query: { type: 'apiKey', in: 'query', name: 'token', description: '`?token=<keyId>:<secret>` (Kompira form)' },
-        signedLink: { type: 'apiKey', in: 'query', name: 'sig', description: "a Kompira process page's signed link (`?sig=`): reads that one process" },
+        signedLink: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'sig',
+          description: "a Kompira process page's signed link (`?sig=`): reads that one process",
+        },
       },
     },
     paths,
@@ -229,10 +243,11 @@ const TAGS: Record<string, string> = {
   jobs: 'Management API: jobs (start, list, read, stream, stop)',
   keys: 'Management API: API keys',
   kompira: 'The Kompira Enterprise REST API dialect, and its notification e-mail',
-  realmjoin: 'The RealmJoin runbook API dialect (also served under RealmJoin\'s newer layout `/runbook/...`, the same operations)',
+  realmjoin: "The RealmJoin runbook API dialect (also served under RealmJoin's newer layout `/runbook/...`, the same operations)",
   runbooks: 'Management API: runbooks (draft, publish, content)',
   schedules: 'Management API: schedules',
   service: 'The service itself',
   webhooks: 'Azure Automation webhooks: invoke, and manage (admin)',
-  workers: 'Management API: hybrid worker groups, their workers and registration keys (the worker routes themselves are not part of this document)',
+  workers:
+    'Management API: hybrid worker groups, their workers and registration keys (the worker routes themselves are not part of this document)',
 };

@@ -12,7 +12,10 @@ interface NativeAddon {
 }
 
 function loadAddon(): NativeAddon | undefined {
-  for (const up of [['..', '..'], ['..', '..', '..']]) {
+  for (const up of [
+    ['..', '..'],
+    ['..', '..', '..'],
+  ]) {
     const file = path.join(__dirname, ...up, 'native', 'build', 'Release', 'hookbook_native.node');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (existsSync(file)) return require(file) as NativeAddon;
@@ -30,7 +33,9 @@ export function makeHostNonDumpable(log: (line: string) => void): boolean {
   try {
     const addon = loadAddon();
     if (!addon) {
-      log('Process hardening: native/hookbook_native.node is not built (node scripts/build-native.cjs), so this process stays dumpable: a process of the same user could read its environment and memory through /proc.');
+      log(
+        'Process hardening: native/hookbook_native.node is not built (node scripts/build-native.cjs), so this process stays dumpable: a process of the same user could read its environment and memory through /proc.',
+      );
       return false;
     }
     return addon.setNonDumpable();

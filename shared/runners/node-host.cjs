@@ -41,7 +41,8 @@ async function loadRunbook(file) {
   }
   const fn = typeof mod === 'function' ? mod : mod && (mod.default ?? mod.run ?? mod.handler);
   const unwrapped = fn && typeof fn === 'object' && typeof fn.default === 'function' ? fn.default : fn;
-  if (typeof unwrapped !== 'function') throw new Error('The runbook module exports no function (expected `module.exports = async (params, ctx) => ...` or `export default`).');
+  if (typeof unwrapped !== 'function')
+    throw new Error('The runbook module exports no function (expected `module.exports = async (params, ctx) => ...` or `export default`).');
   return unwrapped;
 }
 

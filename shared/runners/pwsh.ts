@@ -39,7 +39,10 @@ export function pwshCommand(pwsh: string, env: NodeJS.ProcessEnv = process.env):
   } catch {
     return { command: pwsh, args: [] };
   }
-  const dotnet = [env.DOTNET_ROOT, ...(env.PATH ?? '').split(delimiter)].filter(Boolean).map((d) => join(d!, 'dotnet')).find(isExecutable);
+  const dotnet = [env.DOTNET_ROOT, ...(env.PATH ?? '').split(delimiter)]
+    .filter(Boolean)
+    .map((d) => join(d!, 'dotnet'))
+    .find(isExecutable);
   if (dlls.length !== 1 || !dotnet) return { command: pwsh, args: [] };
   return { command: resolve(dotnet), args: [dlls[0]!] };
 }

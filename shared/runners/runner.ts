@@ -117,7 +117,14 @@ export function prepareRun(
       const found = findPwsh();
       // Not found: spawning `pwsh` fails and the job says why.
       const { command, args } = found ? pwshCommand(found) : { command: 'pwsh', args: [] };
-      spec = { command, args: [...args, '-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()], cwd: dir, env, stdin: json, control: true };
+      spec = {
+        command,
+        args: [...args, '-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()],
+        cwd: dir,
+        env,
+        stdin: json,
+        control: true,
+      };
       break;
     }
   }

@@ -9,7 +9,20 @@
 // which is said once in the log and in docs/security.md (the alternative: hybrid workers on
 // separate machines).
 import { spawnSync, execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, fstatSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, chmodSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  chmodSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,7 +71,8 @@ export function parseUidRange(raw: string | undefined): [number, number] | 'off'
   if (!m) throw new Error(`HOOKBOOK_JOB_UIDS must be "<first>-<last>" (e.g. 200000-299999) or "off", not "${raw}".`);
   const lo = Number(m[1]);
   const hi = Number(m[2]);
-  if (lo < 1000 || hi < lo || hi > 4_294_967_294) throw new Error(`HOOKBOOK_JOB_UIDS: ${raw} is not a range of unprivileged uids (first ≥ 1000, last ≥ first).`);
+  if (lo < 1000 || hi < lo || hi > 4_294_967_294)
+    throw new Error(`HOOKBOOK_JOB_UIDS: ${raw} is not a range of unprivileged uids (first ≥ 1000, last ≥ first).`);
   return [lo, hi];
 }
 
@@ -73,10 +87,18 @@ interface Probe {
  * Pure decision (the probe does the system calls), so that the non-root fallback and every other
  * branch can be unit-tested on any machine.
  */
-export function decidePolicy(input: { euid: number | undefined; platform: string; jobUser: string; jobUids: string | undefined }, probe: Probe): SandboxPolicy {
-  const fallback = 'Run the worker as root (as in Azure Functions\' Linux containers) to isolate jobs, or run runbooks you do not trust on hybrid workers on separate machines (docs/security.md).';
+export function decidePolicy(
+  input: { euid: number | undefined; platform: string; jobUser: string; jobUids: string | undefined },
+  probe: Probe,
+): SandboxPolicy {
+  const fallback =
+    "Run the worker as root (as in Azure Functions' Linux containers) to isolate jobs, or run runbooks you do not trust on hybrid workers on separate machines (docs/security.md).";
   if (input.platform !== 'linux' || input.euid === undefined) {
-    return { mode: 'none', warning: true, message: `Job isolation is not available on ${input.platform}: jobs run as the service's own user and can read its files, environment and memory. ${fallback}` };
+    return {
+      mode: 'none',
+      warning: true,
+      message: `Job isolation is not available on ${input.platform}: jobs run as the service's own user and can read its files, environment and memory. ${fallback}`,
+    };
   }
   if (input.euid !== 0) {
     return {
@@ -87,7 +109,11 @@ export function decidePolicy(input: { euid: number | undefined; platform: string
   }
   const name = input.jobUser.trim() || 'hookbook-job';
   if (name === 'root' || name === '0') {
-    return { mode: 'none', warning: true, message: `Job isolation is turned off (HOOKBOOK_JOB_USER=${name}): jobs run as root and can read everything the service can. ${fallback}` };
+    return {
+      mode: 'none',
+      warning: true,
+      message: `Job isolation is turned off (HOOKBOOK_JOB_USER=${name}): jobs run as root and can read everything the service can. ${fallback}`,
+    };
   }
   const range = parseUidRange(input.jobUids);
   let user = name;
@@ -97,7 +123,11 @@ export function decidePolicy(input: { euid: number | undefined; platform: string
     account = probe.account('nobody', false);
   }
   if (!account || account.uid === 0) {
-    return { mode: 'none', warning: true, message: `Job isolation is off: the account "${name}" does not exist and could not be created, and there is no "nobody" to fall back to; jobs run as root. ${fallback}` };
+    return {
+      mode: 'none',
+      warning: true,
+      message: `Job isolation is off: the account "${name}" does not exist and could not be created, and there is no "nobody" to fall back to; jobs run as root. ${fallback}`,
+    };
   }
   const note = user !== name ? ` ("${name}" could not be created, so "nobody")` : '';
   if (range !== 'off' && probe.canRunAs(range[0], account.gid) && probe.canRunAs(range[1], account.gid)) {
@@ -122,7 +152,11 @@ export function decidePolicy(input: { euid: number | undefined; platform: string
       message: `Job isolation (partial): jobs run as "${user}"${note} (uid ${account.uid}) and cannot read the service, but ${why}, so concurrent jobs share that user and could read each other's files.`,
     };
   }
-  return { mode: 'none', warning: true, message: `Job isolation is off: this system does not let the worker run processes as "${user}" (uid ${account.uid}); jobs run as root. ${fallback}` };
+  return {
+    mode: 'none',
+    warning: true,
+    message: `Job isolation is off: this system does not let the worker run processes as "${user}" (uid ${account.uid}); jobs run as root. ${fallback}`,
+  };
 }
 
 const systemProbe: Probe = {
@@ -175,7 +209,10 @@ let policy: SandboxPolicy | undefined;
 export function jobSandbox(log: (line: string) => void = (l) => console.warn(l)): SandboxPolicy {
   if (policy) return policy;
   makeHostNonDumpable(log);
-  policy = decidePolicy({ euid: process.geteuid?.(), platform: process.platform, jobUser: settings().jobUser, jobUids: settings().jobUids }, systemProbe);
+  policy = decidePolicy(
+    { euid: process.geteuid?.(), platform: process.platform, jobUser: settings().jobUser, jobUids: settings().jobUids },
+    systemProbe,
+  );
   log(policy.message);
   if (policy.mode !== 'none') warnAboutUnreadable(policy, log);
   return policy;
@@ -191,11 +228,16 @@ function warnAboutUnreadable(p: SandboxPolicy, log: (line: string) => void): voi
   const script = `const fs=require('fs');for(const p of process.argv.slice(1)){try{fs.accessSync(p,fs.constants.R_OK)}catch(e){if(e.code!=='ENOENT')console.log(p)}}`;
   const r = spawnSync(process.execPath, ['-e', script, ...paths], { uid, gid: p.gid, encoding: 'utf8', timeout: 30_000 });
   if (r.error || r.status !== 0) {
-    log(`Job isolation: the job user cannot run ${process.execPath} (${r.error?.message ?? `exit ${r.status}`}); node runbooks will fail. Install Node where every user can run it.`);
+    log(
+      `Job isolation: the job user cannot run ${process.execPath} (${r.error?.message ?? `exit ${r.status}`}); node runbooks will fail. Install Node where every user can run it.`,
+    );
     return;
   }
   const unreadable = (r.stdout ?? '').split('\n').filter(Boolean);
-  if (unreadable.length) log(`Job isolation: the job user cannot read ${unreadable.join(', ')}; give every directory on the way o+x and the files o+r, or such runbooks fail.`);
+  if (unreadable.length)
+    log(
+      `Job isolation: the job user cannot read ${unreadable.join(', ')}; give every directory on the way o+x and the files o+r, or such runbooks fail.`,
+    );
 }
 
 let swept = false;
@@ -209,7 +251,8 @@ function jobsRoot(): string {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const st = lstatSync(root);
-  if (!st.isDirectory() || st.uid !== 0) throw new Error(`${root} is not a directory owned by root; remove it so that job directories can be made private.`);
+  if (!st.isDirectory() || st.uid !== 0)
+    throw new Error(`${root} is not a directory owned by root; remove it so that job directories can be made private.`);
   chmodSync(root, 0o711);
   if (!swept) {
     swept = true;
@@ -277,7 +320,13 @@ export function openJobDir(p: SandboxPolicy = jobSandbox()): JobDir {
   const gid = p.gid!;
   if (p.mode === 'job-user') {
     const dir = mkdtempSync(path.join(tmpdir(), 'hookbook-job-'));
-    return { dir, uid: p.uid, gid, seal: () => chownTree(dir, p.uid!, gid), release: () => rm(dir, { recursive: true, force: true }).catch(() => undefined) };
+    return {
+      dir,
+      uid: p.uid,
+      gid,
+      seal: () => chownTree(dir, p.uid!, gid),
+      release: () => rm(dir, { recursive: true, force: true }).catch(() => undefined),
+    };
   }
   const root = jobsRoot();
   const [lo, hi] = p.uids!;

@@ -17,8 +17,12 @@ export function parseDateTime(text: string, timeZone: string, field: string): nu
   const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0), ms);
   const back = new Date(wall);
   if (
-    back.getUTCFullYear() !== Number(y) || back.getUTCMonth() !== Number(mo) - 1 || back.getUTCDate() !== Number(d) ||
-    back.getUTCHours() !== Number(h) || back.getUTCMinutes() !== Number(mi) || back.getUTCSeconds() !== Number(s ?? 0)
+    back.getUTCFullYear() !== Number(y) ||
+    back.getUTCMonth() !== Number(mo) - 1 ||
+    back.getUTCDate() !== Number(d) ||
+    back.getUTCHours() !== Number(h) ||
+    back.getUTCMinutes() !== Number(mi) ||
+    back.getUTCSeconds() !== Number(s ?? 0)
   ) {
     throw badRequest(`${field}: '${text}' is not a real date and time.`);
   }
@@ -82,7 +86,11 @@ export function recurrenceOf(def: ScheduleDefinition): { recurrence: Recurrence;
 }
 
 /** Throws a 400 naming what is wrong with the timing of `def`, as of `now`. */
-export function checkTiming(def: ScheduleDefinition, now: number, opts: { startTimeChanged: boolean; expiryChanged: boolean; timingChanged: boolean }): void {
+export function checkTiming(
+  def: ScheduleDefinition,
+  now: number,
+  opts: { startTimeChanged: boolean; expiryChanged: boolean; timingChanged: boolean },
+): void {
   const tzProblem = timeZoneProblem(def.timeZone);
   if (tzProblem) throw badRequest(`timeZone: ${tzProblem}.`);
   if (def.cronExpression !== undefined && def.frequency !== undefined) {
@@ -99,12 +107,16 @@ export function checkTiming(def: ScheduleDefinition, now: number, opts: { startT
     throw badRequest(`frequency ${def.frequency} needs a startTime (the first run; its time of day sets when later runs happen).`);
   }
   if (def.interval !== undefined && (def.frequency === undefined || def.frequency === 'OneTime')) {
-    throw badRequest('interval applies to frequency Minute, Hour, Day, Week or Month (with cronExpression, write the step into the expression, e.g. */5).');
+    throw badRequest(
+      'interval applies to frequency Minute, Hour, Day, Week or Month (with cronExpression, write the step into the expression, e.g. */5).',
+    );
   }
   if (def.weekDays !== undefined && def.frequency !== 'Week') throw badRequest('weekDays applies to frequency Week only.');
   if (def.monthDays !== undefined && def.frequency !== 'Month') throw badRequest('monthDays applies to frequency Month only.');
-  if (def.monthlyOccurrences !== undefined && def.frequency !== 'Month') throw badRequest('monthlyOccurrences applies to frequency Month only.');
-  if (def.monthDays !== undefined && def.monthlyOccurrences !== undefined) throw badRequest('Give either monthDays or monthlyOccurrences, not both.');
+  if (def.monthlyOccurrences !== undefined && def.frequency !== 'Month')
+    throw badRequest('monthlyOccurrences applies to frequency Month only.');
+  if (def.monthDays !== undefined && def.monthlyOccurrences !== undefined)
+    throw badRequest('Give either monthDays or monthlyOccurrences, not both.');
 
   const oneTime = def.cronExpression === undefined && (def.frequency === undefined || def.frequency === 'OneTime');
   const start = def.startTime !== undefined ? Date.parse(def.startTime) : undefined;
@@ -120,7 +132,9 @@ export function checkTiming(def: ScheduleDefinition, now: number, opts: { startT
     const { recurrence } = recurrenceOf(def);
     const from = Math.min(now, start !== undefined ? start - 1 : now);
     if (nextOccurrence(recurrence, from) === undefined) {
-      throw badRequest(expiry !== undefined ? `The schedule would never run before its expiryTime ${def.expiryTime}.` : 'The schedule would never run.');
+      throw badRequest(
+        expiry !== undefined ? `The schedule would never run before its expiryTime ${def.expiryTime}.` : 'The schedule would never run.',
+      );
     }
   }
 }

@@ -37,12 +37,15 @@ function sealScheduleParameters(runbook: Runbook, given: Record<string, unknown>
   const names = new Set(Object.keys(input).map((k) => runbook.parameters.find((d) => d.name.toLowerCase() === k.toLowerCase())!.name));
   const sealed = sealParameters(runbook.parameters, Object.fromEntries(Object.entries(valid).filter(([k]) => names.has(k))));
   if (sealed.length > MAX_SCHEDULE_PARAMETER_CHARS) {
-    throw tooLarge(`The schedule's parameters are ${sealed.length} characters once stored; a schedule holds at most ${MAX_SCHEDULE_PARAMETER_CHARS} (256 KB).`);
+    throw tooLarge(
+      `The schedule's parameters are ${sealed.length} characters once stored; a schedule holds at most ${MAX_SCHEDULE_PARAMETER_CHARS} (256 KB).`,
+    );
   }
   return sealed;
 }
 
-const isOneTime = (def: ScheduleDefinition) => def.cronExpression === undefined && (def.frequency === undefined || def.frequency === 'OneTime');
+const isOneTime = (def: ScheduleDefinition) =>
+  def.cronExpression === undefined && (def.frequency === undefined || def.frequency === 'OneTime');
 
 /** Where the scheduler starts: now; a one-time schedule whose time is (just) past still runs once. */
 function initialCursor(def: ScheduleDefinition, now: number): number {
@@ -98,7 +101,16 @@ export async function listSchedules(principal: Principal, runbook?: string, now 
   return all.filter((s) => mayUseRunbook(principal, s.definition.runbook)).map((s) => scheduleView(s, now));
 }
 
-const TIMING_FIELDS = ['cronExpression', 'frequency', 'interval', 'weekDays', 'monthDays', 'monthlyOccurrences', 'startTime', 'timeZone'] as const;
+const TIMING_FIELDS = [
+  'cronExpression',
+  'frequency',
+  'interval',
+  'weekDays',
+  'monthDays',
+  'monthlyOccurrences',
+  'startTime',
+  'timeZone',
+] as const;
 
 function merged(old: ScheduleDefinition, patch: UpdateScheduleBody, runbook: string, now: number): ScheduleDefinition {
   const def: ScheduleDefinition = { ...old, runbook, lastModifiedTime: iso(now) };
@@ -126,15 +138,22 @@ function merged(old: ScheduleDefinition, patch: UpdateScheduleBody, runbook: str
   set('weekDays', patch.weekDays);
   set('monthDays', patch.monthDays);
   set('monthlyOccurrences', patch.monthlyOccurrences);
-  if (patch.startTime !== undefined) set('startTime', patch.startTime === null ? null : iso(parseDateTime(patch.startTime, def.timeZone, 'startTime')));
-  if (patch.expiryTime !== undefined) set('expiryTime', patch.expiryTime === null ? null : iso(parseDateTime(patch.expiryTime, def.timeZone, 'expiryTime')));
+  if (patch.startTime !== undefined)
+    set('startTime', patch.startTime === null ? null : iso(parseDateTime(patch.startTime, def.timeZone, 'startTime')));
+  if (patch.expiryTime !== undefined)
+    set('expiryTime', patch.expiryTime === null ? null : iso(parseDateTime(patch.expiryTime, def.timeZone, 'expiryTime')));
   if (patch.description !== undefined) set('description', patch.description);
   if (patch.isEnabled !== undefined) def.isEnabled = patch.isEnabled;
   if (patch.runOn !== undefined) set('runOn', patch.runOn);
   return def;
 }
 
-export async function updateSchedule(name: string, patch: UpdateScheduleBody, principal: Principal, now = Date.now()): Promise<ScheduleView> {
+export async function updateSchedule(
+  name: string,
+  patch: UpdateScheduleBody,
+  principal: Principal,
+  now = Date.now(),
+): Promise<ScheduleView> {
   await checkRunOn(patch.runOn);
   for (let attempt = 0; ; attempt++) {
     const old = await readSchedule(name, principal);

@@ -9,11 +9,27 @@ import { isoInZone, offsetAt } from './timezone';
  * while a schedule form is filled in. Same parsing and checks as create (so a preview that
  * answers is a schedule that would be accepted, timing-wise), same recurrence code as the scheduler.
  */
-const { cronExpression, cron, frequency, interval, weekDays, monthDays, monthlyOccurrences, startTime, timeZone, expiryTime } = CreateScheduleBody.in.shape;
+const { cronExpression, cron, frequency, interval, weekDays, monthDays, monthlyOccurrences, startTime, timeZone, expiryTime } =
+  CreateScheduleBody.in.shape;
 export const PreviewScheduleBody = z
-  .object({ cronExpression, cron, frequency, interval, weekDays, monthDays, monthlyOccurrences, startTime, timeZone, expiryTime, count: z.number().int().min(1).max(50).default(10) })
+  .object({
+    cronExpression,
+    cron,
+    frequency,
+    interval,
+    weekDays,
+    monthDays,
+    monthlyOccurrences,
+    startTime,
+    timeZone,
+    expiryTime,
+    count: z.number().int().min(1).max(50).default(10),
+  })
   .strict()
-  .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), { message: "give 'cronExpression' or its alias 'cron', not both", path: ['cron'] })
+  .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), {
+    message: "give 'cronExpression' or its alias 'cron', not both",
+    path: ['cron'],
+  })
   .transform(({ cron, ...b }) => ({ ...b, cronExpression: b.cronExpression ?? cron }));
 export type PreviewScheduleBody = z.infer<typeof PreviewScheduleBody>;
 

@@ -136,7 +136,13 @@ export async function runScheduler(opts: SchedulerOptions = {}): Promise<TickRep
   return report;
 }
 
-async function tickSchedule(first: StoredSchedule, now: number, policy: CatchupPolicy, report: TickReport, log: (l: string) => void): Promise<void> {
+async function tickSchedule(
+  first: StoredSchedule,
+  now: number,
+  policy: CatchupPolicy,
+  report: TickReport,
+  log: (l: string) => void,
+): Promise<void> {
   let current = first;
   for (let attempt = 0; attempt < 5; attempt++) {
     const def = current.definition;
@@ -146,7 +152,9 @@ async function tickSchedule(first: StoredSchedule, now: number, policy: CatchupP
     if (plan.occurrences.length === 0 && plan.skipped === 0) return; // nothing due: no write
     if (plan.skipped > 0) {
       report.skipped += plan.skipped;
-      log(`schedule ${def.name}: ${plan.skipped}${plan.skipped > 1 ? '+' : ''} missed occurrence(s) skipped (catch-up at most ${policy.maxOccurrences}, none older than ${policy.maxAgeMs / 3_600_000} h)`);
+      log(
+        `schedule ${def.name}: ${plan.skipped}${plan.skipped > 1 ? '+' : ''} missed occurrence(s) skipped (catch-up at most ${policy.maxOccurrences}, none older than ${policy.maxAgeMs / 3_600_000} h)`,
+      );
     }
     const state: ScheduleState = { ...current.state };
     let stopAt: number | undefined;

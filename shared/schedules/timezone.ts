@@ -112,5 +112,10 @@ export function isoInZone(instant: number, timeZone: string): string {
   const abs = Math.abs(off);
   const hh = String(Math.floor(abs / 60)).padStart(2, '0');
   const mm = String(abs % 60).padStart(2, '0');
-  return new Date(wall).toISOString().replace(/\.\d{3}Z$/, '').replace(/Z$/, '') + `${sign}${hh}:${mm}`;
+  return (
+    new Date(wall)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, '')
+      .replace(/Z$/, '') + `${sign}${hh}:${mm}`
+  );
 }

@@ -16,7 +16,20 @@ import { statsStore, type HourRow } from '../store/statsStore';
 
 /** Upper bounds of the duration buckets (ms); the last bucket is everything longer. */
 export const DURATION_BUCKETS_MS = [
-  250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000, 4 * 3_600_000,
+  250,
+  500,
+  1_000,
+  2_000,
+  5_000,
+  10_000,
+  30_000,
+  60_000,
+  120_000,
+  300_000,
+  600_000,
+  1_800_000,
+  3_600_000,
+  4 * 3_600_000,
 ];
 const FINAL = ['Completed', 'Failed', 'Stopped'] as const;
 
@@ -155,7 +168,8 @@ export async function readStats(days: number, visible: (runbook: string) => bool
   const mine = rows.filter((r) => visible(r.runbook));
 
   const byHour = new Map<string, { Completed: number; Failed: number; Stopped: number }>();
-  for (let t = startHour; t <= endHour; t += 3_600_000) byHour.set(hourOf(new Date(t).toISOString()), { Completed: 0, Failed: 0, Stopped: 0 });
+  for (let t = startHour; t <= endHour; t += 3_600_000)
+    byHour.set(hourOf(new Date(t).toISOString()), { Completed: 0, Failed: 0, Stopped: 0 });
   const byRunbook = new Map<string, HourRow>();
   for (const r of mine) {
     const h = byHour.get(r.hour);

@@ -54,7 +54,9 @@ export const assetStore = {
   async list<M>(kind: AssetKind): Promise<M[]> {
     const t = await table('assets');
     const out: M[] = [];
-    for await (const e of t.listEntities<{ json: string }>({ queryOptions: { filter: odata`PartitionKey eq ${kind}`, select: ['json'] } })) {
+    for await (const e of t.listEntities<{ json: string }>({
+      queryOptions: { filter: odata`PartitionKey eq ${kind}`, select: ['json'] },
+    })) {
       out.push(JSON.parse(e.json) as M);
     }
     return out;
@@ -64,7 +66,11 @@ export const assetStore = {
   async replace(kind: AssetKind, name: string, meta: object, sealed: string | undefined, etag: string): Promise<void> {
     const t = await table('assets');
     try {
-      await t.updateEntity({ partitionKey: kind, rowKey: rowKey(name), json: JSON.stringify(meta), ...(sealed ? { sealed } : {}) }, 'Replace', { etag });
+      await t.updateEntity(
+        { partitionKey: kind, rowKey: rowKey(name), json: JSON.stringify(meta), ...(sealed ? { sealed } : {}) },
+        'Replace',
+        { etag },
+      );
     } catch (error) {
       if (hasStatus(error, 412)) throw new AssetChangedError(kind, name);
       if (hasStatus(error, 404)) throw new AssetChangedError(kind, name);
@@ -106,7 +112,9 @@ export const assetAuditStore = {
     else if (q.kind) filters.push(odata`PartitionKey ge ${`${q.kind}:`} and PartitionKey lt ${`${q.kind};`}`);
     if (q.jobId) filters.push(odata`jobId eq ${q.jobId}`);
     const out: AssetAudit[] = [];
-    const iter = t.listEntities<{ json: string }>({ queryOptions: { ...(filters.length ? { filter: filters.join(' and ') } : {}), select: ['json'] } });
+    const iter = t.listEntities<{ json: string }>({
+      queryOptions: { ...(filters.length ? { filter: filters.join(' and ') } : {}), select: ['json'] },
+    });
     for await (const e of iter) {
       out.push(AssetAudit.parse(JSON.parse(e.json)));
       if (out.length >= 5000) break;

@@ -75,7 +75,12 @@ export async function table(base: string): Promise<TableClient> {
     const c = connection();
     client = c.connectionString
       ? TableClient.fromConnectionString(c.connectionString, name, { ...clientOptions, allowInsecureConnection: true })
-      : new TableClient(`https://${c.accountName}.table.core.windows.net`, name, (credential ??= new DefaultAzureCredential()), clientOptions);
+      : new TableClient(
+          `https://${c.accountName}.table.core.windows.net`,
+          name,
+          (credential ??= new DefaultAzureCredential()),
+          clientOptions,
+        );
     tables.set(name, client);
   }
   await ensureOnce(`table:${name}`, async () => {
@@ -96,9 +101,15 @@ export async function queue(name: string): Promise<QueueClient> {
     const queueOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 10_000 } };
     client = c.connectionString
       ? QueueServiceClient.fromConnectionString(c.connectionString, queueOptions).getQueueClient(name)
-      : new QueueServiceClient(`https://${c.accountName}.queue.core.windows.net`, (credential ??= new DefaultAzureCredential()), queueOptions).getQueueClient(name);
+      : new QueueServiceClient(
+          `https://${c.accountName}.queue.core.windows.net`,
+          (credential ??= new DefaultAzureCredential()),
+          queueOptions,
+        ).getQueueClient(name);
     // The queue SDK takes no extra policies in its options; add the counter to its core pipeline.
-    (client as unknown as { storageClientContext?: { pipeline?: { addPolicy(p: PipelinePolicy): void } } }).storageClientContext?.pipeline?.addPolicy(countingPolicy);
+    (
+      client as unknown as { storageClientContext?: { pipeline?: { addPolicy(p: PipelinePolicy): void } } }
+    ).storageClientContext?.pipeline?.addPolicy(countingPolicy);
     queues.set(name, client);
   }
   await ensureOnce(`queue:${name}`, async () => {

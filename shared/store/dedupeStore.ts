@@ -51,7 +51,9 @@ export const dedupeStore = {
     const t = await table('dedupe');
     const cutoff = new Date(olderThanMs).toISOString();
     let n = 0;
-    for await (const e of t.listEntities<{ claimedTime: string }>({ queryOptions: { filter: odata`claimedTime lt ${cutoff}`, select: ['PartitionKey', 'RowKey', 'claimedTime'] } })) {
+    for await (const e of t.listEntities<{ claimedTime: string }>({
+      queryOptions: { filter: odata`claimedTime lt ${cutoff}`, select: ['PartitionKey', 'RowKey', 'claimedTime'] },
+    })) {
       await t.deleteEntity(e.partitionKey!, e.rowKey!).catch(() => undefined);
       if (++n >= max) break;
     }

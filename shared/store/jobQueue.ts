@@ -38,7 +38,12 @@ export const jobQueue = {
     const r = await q.receiveMessages({ numberOfMessages: 1, visibilityTimeout: visibilitySeconds });
     const m = r.receivedMessageItems[0];
     if (!m) return undefined;
-    return { messageId: m.messageId, popReceipt: m.popReceipt, dequeueCount: m.dequeueCount, text: Buffer.from(m.messageText, 'base64').toString('utf8') };
+    return {
+      messageId: m.messageId,
+      popReceipt: m.popReceipt,
+      dequeueCount: m.dequeueCount,
+      text: Buffer.from(m.messageText, 'base64').toString('utf8'),
+    };
   },
 
   async remove(group: string, m: ReceivedMessage): Promise<void> {

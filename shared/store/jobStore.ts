@@ -23,9 +23,25 @@ export class InvalidContinuationToken extends Error {
 }
 
 const FIELDS: (keyof JobRecord)[] = [
-  'jobId', 'runbook', 'runbookVersion', 'status', 'statusDetails', 'exception', 'startedBy', 'createdTime', 'startTime',
-  'endTime', 'lastModifiedTime', 'attempt', 'heartbeat', 'worker', 'stopRequestedBy', 'lastQueuedTime', 'streamCount',
-  'streamsLost', 'runOn',
+  'jobId',
+  'runbook',
+  'runbookVersion',
+  'status',
+  'statusDetails',
+  'exception',
+  'startedBy',
+  'createdTime',
+  'startTime',
+  'endTime',
+  'lastModifiedTime',
+  'attempt',
+  'heartbeat',
+  'worker',
+  'stopRequestedBy',
+  'lastQueuedTime',
+  'streamCount',
+  'streamsLost',
+  'runOn',
 ];
 
 function toEntity(patch: Partial<JobRecord>): Record<string, unknown> {
@@ -106,11 +122,9 @@ export const jobStore = {
   async update(jobId: string, patch: Partial<JobRecord>, etag: string): Promise<string> {
     const jobs = await table('jobs');
     try {
-      const r = await jobs.updateEntity(
-        { partitionKey: JOB_PARTITION, rowKey: jobRowKey(jobId), ...toEntity(patch) } as never,
-        'Merge',
-        { etag },
-      );
+      const r = await jobs.updateEntity({ partitionKey: JOB_PARTITION, rowKey: jobRowKey(jobId), ...toEntity(patch) } as never, 'Merge', {
+        etag,
+      });
       return r.etag!;
     } catch (error) {
       if (hasStatus(error, 412)) throw new ConcurrencyError(`job ${jobId}`);
@@ -192,7 +206,14 @@ export const jobStore = {
     const select = ['jobId', 'createdTime', 'lastQueuedTime', 'heartbeat', 'lastModifiedTime', 'runOn'];
     for await (const e of jobs.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) {
       const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-      out.push({ jobId: String(e.jobId), createdTime: text(e.createdTime), lastQueuedTime: text(e.lastQueuedTime), heartbeat: text(e.heartbeat), lastModifiedTime: text(e.lastModifiedTime), runOn: text(e.runOn) });
+      out.push({
+        jobId: String(e.jobId),
+        createdTime: text(e.createdTime),
+        lastQueuedTime: text(e.lastQueuedTime),
+        heartbeat: text(e.heartbeat),
+        lastModifiedTime: text(e.lastModifiedTime),
+        runOn: text(e.runOn),
+      });
     }
     return out;
   },

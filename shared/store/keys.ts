@@ -20,8 +20,7 @@ export const jobRowKey = (jobId: string): string => invertHex(jobId.toLowerCase(
 export const rowKeyAtTime = (ms: number): string => invertHex(Math.max(0, ms).toString(16).padStart(12, '0'));
 
 /** Table "streams" (partition = job id): attempt (2 digits) + sequence (8 digits), in write order. */
-export const streamRowKey = (attempt: number, seq: number): string =>
-  `${String(attempt).padStart(2, '0')}${String(seq).padStart(8, '0')}`;
+export const streamRowKey = (attempt: number, seq: number): string => `${String(attempt).padStart(2, '0')}${String(seq).padStart(8, '0')}`;
 
 /** Table "jobparams" (partition = job id): the chunk number. */
 export const spillRowKey = (chunk: number): string => String(chunk);

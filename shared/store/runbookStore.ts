@@ -87,7 +87,8 @@ export const runbookStore = {
   async delete(name: string): Promise<void> {
     const t = await table('runbooks');
     const keys: string[] = [];
-    for await (const e of t.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${name}`, select: ['RowKey'] } })) keys.push(e.rowKey!);
+    for await (const e of t.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${name}`, select: ['RowKey'] } }))
+      keys.push(e.rowKey!);
     for (let i = 0; i < keys.length; i += 100) {
       await t.submitTransaction(keys.slice(i, i + 100).map((rowKey) => ['delete', { partitionKey: name, rowKey }]));
     }

@@ -45,7 +45,9 @@ function toHour(e: Record<string, unknown>): HourRow {
     durationMs: Number(e.durationMs ?? 0),
     maxMs: Number(e.maxMs ?? 0),
     histogram,
-    ...(e.lastJobId ? { last: { jobId: String(e.lastJobId), status: String(e.lastStatus ?? ''), endTime: String(e.lastEndTime ?? '') } } : {}),
+    ...(e.lastJobId
+      ? { last: { jobId: String(e.lastJobId), status: String(e.lastStatus ?? ''), endTime: String(e.lastEndTime ?? '') } }
+      : {}),
   };
 }
 

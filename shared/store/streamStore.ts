@@ -59,9 +59,7 @@ export const streamStore = {
   /** Records in write order, optionally of some types only, optionally after a row key. */
   async list(jobId: string, opts: { types?: StreamType[]; after?: string } = {}): Promise<StreamRecord[]> {
     const streams = await table('streams');
-    const filter = opts.after
-      ? odata`PartitionKey eq ${jobId} and RowKey gt ${opts.after}`
-      : odata`PartitionKey eq ${jobId}`;
+    const filter = opts.after ? odata`PartitionKey eq ${jobId} and RowKey gt ${opts.after}` : odata`PartitionKey eq ${jobId}`;
     const out: StreamRecord[] = [];
     for await (const e of streams.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
       const type = e.streamType as StreamType;

@@ -151,7 +151,11 @@ export const webhookStore = {
     try {
       await t.submitTransaction([
         ['delete', { partitionKey: PK, rowKey: nameRow(w.name) }],
-        ['upsert', { partitionKey: PK, rowKey: tokenRow(w.tokenHash), deleted: true, name: w.name, reason, deletedTime: new Date().toISOString() }, 'Replace'],
+        [
+          'upsert',
+          { partitionKey: PK, rowKey: tokenRow(w.tokenHash), deleted: true, name: w.name, reason, deletedTime: new Date().toISOString() },
+          'Replace',
+        ],
       ]);
       return true;
     } catch (error) {

@@ -39,7 +39,8 @@ async function listJson<T>(pk: string, parse: (v: unknown) => T, extra?: string)
   const t = await table('workers');
   const filter = extra ? `${odata`PartitionKey eq ${pk}`} and ${extra}` : odata`PartitionKey eq ${pk}`;
   const out: T[] = [];
-  for await (const e of t.listEntities<{ json: string }>({ queryOptions: { filter, select: ['json'] } })) out.push(parse(JSON.parse(e.json)));
+  for await (const e of t.listEntities<{ json: string }>({ queryOptions: { filter, select: ['json'] } }))
+    out.push(parse(JSON.parse(e.json)));
   return out;
 }
 
@@ -84,7 +85,13 @@ export const workerStore = {
   deleteWorker: (group: string, name: string) => deleteRow(workerPartition(group), name),
 
   putKey: (k: StoredRegistrationKey) =>
-    createRow({ partitionKey: REGISTRATION_KEY_PARTITION, rowKey: k.key.keyId, group: k.key.group, json: JSON.stringify(k.key), secretHash: k.secretHash }),
+    createRow({
+      partitionKey: REGISTRATION_KEY_PARTITION,
+      rowKey: k.key.keyId,
+      group: k.key.group,
+      json: JSON.stringify(k.key),
+      secretHash: k.secretHash,
+    }),
 
   async getKey(keyId: string): Promise<StoredRegistrationKey | undefined> {
     const t = await table('workers');

@@ -44,13 +44,15 @@ export function deliveryId(req: HttpRequest): string | undefined {
 }
 
 async function findWebhook(req: HttpRequest, token: string | null): Promise<WebhookRecord> {
-  if (!token || token.length > MAX_TOKEN_CHARS) throw badRequest('The webhook token is missing or invalid: call the URL exactly as it was shown when the webhook was created.');
+  if (!token || token.length > MAX_TOKEN_CHARS)
+    throw badRequest('The webhook token is missing or invalid: call the URL exactly as it was shown when the webhook was created.');
   const hash = hashSecret(token);
   const found = await webhookStore.forInvocation(hash);
   if (found && 'deleted' in found) throw notFound(`The webhook was not found: ${found.deleted}.`);
   // The point read is keyed by the hash (no timing on the token itself); compare in constant time anyway.
   // A wrong token is a failed authentication: counted per client (429 once over the limit).
-  if (!found || !sameHash(found.value.tokenHash, hash)) throw failedAuthentication(req, '(webhook token)', badRequest('The webhook token is invalid.'));
+  if (!found || !sameHash(found.value.tokenHash, hash))
+    throw failedAuthentication(req, '(webhook token)', badRequest('The webhook token is invalid.'));
   return found.value;
 }
 
@@ -69,9 +71,13 @@ export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit>
   if (webhook.rateLimit) {
     const wait = takeToken(webhook.id, webhook.rateLimit, now);
     if (wait > 0) {
-      throw new HttpError(429, `Too many requests: this webhook accepts ${webhook.rateLimit.requests} per ${webhook.rateLimit.perSeconds} s; retry in ${wait} s.`, {
-        'Retry-After': String(wait),
-      });
+      throw new HttpError(
+        429,
+        `Too many requests: this webhook accepts ${webhook.rateLimit.requests} per ${webhook.rateLimit.perSeconds} s; retry in ${wait} s.`,
+        {
+          'Retry-After': String(wait),
+        },
+      );
     }
   }
 
@@ -95,11 +101,20 @@ export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit>
   // webhook's own parameters on top, so a webhook job may carry more than the 512 KB of an API call.
   const size = Buffer.byteLength(JSON.stringify(parameters));
   if (size > WEBHOOK_PARAMETER_BYTES) {
-    throw tooLarge(`The job's parameters (WebhookData: the body and headers, plus the webhook's parameters) would be ${size} bytes; a webhook job takes at most ${WEBHOOK_PARAMETER_BYTES} bytes. Send a smaller body.`);
+    throw tooLarge(
+      `The job's parameters (WebhookData: the body and headers, plus the webhook's parameters) would be ${size} bytes; a webhook job takes at most ${WEBHOOK_PARAMETER_BYTES} bytes. Send a smaller body.`,
+    );
   }
 
   const start = (jobId: string) =>
-    startJob({ runbook: runbook.name, parameters, startedBy: `webhook:${webhook.name}`, jobId, maxParameterBytes: WEBHOOK_PARAMETER_BYTES, runOn: webhook.runOn });
+    startJob({
+      runbook: runbook.name,
+      parameters,
+      startedBy: `webhook:${webhook.name}`,
+      jobId,
+      maxParameterBytes: WEBHOOK_PARAMETER_BYTES,
+      runOn: webhook.runOn,
+    });
 
   let jobId = newJobId(now);
   const delivery = webhook.deduplicate ? deliveryId(req) : undefined;

@@ -5,7 +5,12 @@ import { badRequest, conflict, notFound } from '../errors';
 import { visibleParameters } from '../jobs/parameters';
 import type { Runbook } from '../model/runbook';
 import {
-  WebhookName, type CreateWebhookBody, type SignatureInput, type UpdateWebhookBody, type Webhook, type WebhookRecord,
+  WebhookName,
+  type CreateWebhookBody,
+  type SignatureInput,
+  type UpdateWebhookBody,
+  type Webhook,
+  type WebhookRecord,
 } from '../model/webhook';
 import { catalog } from '../runbooks/catalog';
 import { WebhookChangedError, webhookStore, type VersionedWebhook } from '../store/webhookStore';
@@ -62,7 +67,7 @@ function sealSignature(input: SignatureInput): { stored: NonNullable<WebhookReco
   const generated = input.secret === undefined ? generateSigningSecret(input.scheme) : undefined;
   const secret = input.secret ?? generated!;
   checkSigningSecret(input.scheme, secret);
-  const header = input.scheme === 'hmac-sha256' ? input.header ?? DEFAULT_HEADERS['hmac-sha256'] : undefined;
+  const header = input.scheme === 'hmac-sha256' ? (input.header ?? DEFAULT_HEADERS['hmac-sha256']) : undefined;
   return { stored: { scheme: input.scheme, ...(header ? { header } : {}), secret: encrypt(secret) }, generated };
 }
 
@@ -133,7 +138,10 @@ export async function listWebhooks(runbook?: string): Promise<Webhook[]> {
   return (await webhookStore.list(runbook)).map((w) => webhookView(w, now));
 }
 
-export async function updateWebhook(rawName: string | undefined, body: UpdateWebhookBody): Promise<{ webhook: Webhook; signingSecret?: string }> {
+export async function updateWebhook(
+  rawName: string | undefined,
+  body: UpdateWebhookBody,
+): Promise<{ webhook: Webhook; signingSecret?: string }> {
   await checkRunOn(body.runOn);
   for (let attempt = 0; ; attempt++) {
     const { value: old, etag } = await load(rawName);
@@ -141,12 +149,16 @@ export async function updateWebhook(rawName: string | undefined, body: UpdateWeb
     const expired = isExpired(old, now);
     const next: WebhookRecord = { ...old };
     if (body.isEnabled === true && expired) {
-      throw conflict(`Webhook '${old.name}' expired at ${old.expiryTime}; an expired webhook cannot be re-enabled. Delete it and create a new one.`);
+      throw conflict(
+        `Webhook '${old.name}' expired at ${old.expiryTime}; an expired webhook cannot be re-enabled. Delete it and create a new one.`,
+      );
     }
     if (body.isEnabled !== undefined) next.isEnabled = body.isEnabled;
     if (body.expiryTime !== undefined) {
       if (expired) {
-        throw conflict(`Webhook '${old.name}' expired at ${old.expiryTime}; its expiry can no longer be extended. Delete it and create a new one.`);
+        throw conflict(
+          `Webhook '${old.name}' expired at ${old.expiryTime}; its expiry can no longer be extended. Delete it and create a new one.`,
+        );
       }
       next.expiryTime = futureExpiry(body.expiryTime, now);
     }

@@ -31,12 +31,14 @@ export function checkWebhookParameters(
   previousSealed?: string,
 ): Record<string, unknown> {
   for (const key of Object.keys(fixed)) {
-    if (isWebhookData(key)) throw badRequest(`Parameter '${key}' cannot be set on a webhook: the webhook fills WebhookData from each request.`);
+    if (isWebhookData(key))
+      throw badRequest(`Parameter '${key}' cannot be set on a webhook: the webhook fills WebhookData from each request.`);
   }
   const mapped = new Set<string>();
   for (const [key, pointer] of Object.entries(parameterMap ?? {})) {
     const def = find(defs, key);
-    if (!def) throw badRequest(`parameterMap: unknown parameter '${key}'; this runbook takes: ${defs.map((d) => d.name).join(', ') || 'none'}.`);
+    if (!def)
+      throw badRequest(`parameterMap: unknown parameter '${key}'; this runbook takes: ${defs.map((d) => d.name).join(', ') || 'none'}.`);
     if (isWebhookData(key)) throw badRequest(`parameterMap: '${key}' cannot be mapped: the webhook fills WebhookData from each request.`);
     try {
       parsePointer(pointer);
@@ -56,7 +58,9 @@ export function checkWebhookParameters(
     valid = validateParameters(relaxed, input);
   } catch (error) {
     if (error instanceof DomainError && /is mandatory/.test(error.message)) {
-      throw badRequest(`${error.message.replace(/\.$/, '')}: a webhook must give every mandatory parameter of its runbook a value (in parameters or parameterMap).`);
+      throw badRequest(
+        `${error.message.replace(/\.$/, '')}: a webhook must give every mandatory parameter of its runbook a value (in parameters or parameterMap).`,
+      );
     }
     throw error;
   }
@@ -68,7 +72,9 @@ export function checkWebhookParameters(
 export function sealWebhookParameters(defs: readonly RunbookParameter[], params: Record<string, unknown>): string {
   const sealed = sealParameters(defs, params);
   if (sealed.length > MAX_STORED_PARAMETER_CHARS) {
-    throw tooLarge(`The webhook's parameters are ${sealed.length} characters once stored; a webhook holds at most ${MAX_STORED_PARAMETER_CHARS} (256 KB).`);
+    throw tooLarge(
+      `The webhook's parameters are ${sealed.length} characters once stored; a webhook holds at most ${MAX_STORED_PARAMETER_CHARS} (256 KB).`,
+    );
   }
   return sealed;
 }
@@ -77,7 +83,11 @@ export function sealWebhookParameters(defs: readonly RunbookParameter[], params:
  * The values of mapped parameters for one request. 400 naming the parameter when the body is
  * not JSON, a mandatory mapped value is missing, or a value has the wrong type.
  */
-export function mappedParameters(defs: readonly RunbookParameter[], parameterMap: Record<string, string>, body: string): Record<string, unknown> {
+export function mappedParameters(
+  defs: readonly RunbookParameter[],
+  parameterMap: Record<string, string>,
+  body: string,
+): Record<string, unknown> {
   const entries = Object.entries(parameterMap);
   if (entries.length === 0) return {};
   let doc: unknown;
@@ -85,7 +95,9 @@ export function mappedParameters(defs: readonly RunbookParameter[], parameterMap
     doc = JSON.parse(body);
   } catch (error) {
     const names = entries.map(([k]) => `'${k}'`).join(', ');
-    throw badRequest(`This webhook takes parameter${entries.length > 1 ? 's' : ''} ${names} from a JSON request body, but the body is not JSON (${(error as Error).message}).`);
+    throw badRequest(
+      `This webhook takes parameter${entries.length > 1 ? 's' : ''} ${names} from a JSON request body, but the body is not JSON (${(error as Error).message}).`,
+    );
   }
   const out: Record<string, unknown> = {};
   for (const [key, pointer] of entries) {
@@ -94,14 +106,17 @@ export function mappedParameters(defs: readonly RunbookParameter[], parameterMap
     const hit = resolvePointer(doc, pointer);
     if (!hit.found || hit.value === null) {
       if (def.mandatory && def.default === undefined) {
-        throw badRequest(`Parameter '${def.name}' (${def.type}) is mandatory and mapped from JSON pointer '${pointer}', which the request body does not have.`);
+        throw badRequest(
+          `Parameter '${def.name}' (${def.type}) is mandatory and mapped from JSON pointer '${pointer}', which the request body does not have.`,
+        );
       }
       continue;
     }
     try {
       validateParameters([{ ...def, mandatory: false }], { [def.name]: hit.value });
     } catch (error) {
-      if (error instanceof DomainError) throw restated(error, `${error.message.replace(/\.$/, '')} (mapped from JSON pointer '${pointer}').`);
+      if (error instanceof DomainError)
+        throw restated(error, `${error.message.replace(/\.$/, '')} (mapped from JSON pointer '${pointer}').`);
       throw error;
     }
     out[def.name] = hit.value;

@@ -103,11 +103,16 @@ export function verifySignature(cfg: SignatureConfig, header: HeaderLookup, body
       const timestamp = header('webhook-timestamp');
       const signature = header('webhook-signature');
       const missing = [!id && 'webhook-id', !timestamp && 'webhook-timestamp', !signature && 'webhook-signature'].filter(Boolean);
-      if (missing.length) throw fail(`This webhook requires a Standard Webhooks signature: header${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing.`);
+      if (missing.length)
+        throw fail(
+          `This webhook requires a Standard Webhooks signature: header${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing.`,
+        );
       if (!/^\d{1,12}$/.test(timestamp!.trim())) throw fail('Header webhook-timestamp must be Unix seconds.');
       const ts = Number(timestamp!.trim());
       if (Math.abs(nowMs / 1000 - ts) > TOLERANCE_SECONDS) {
-        throw fail(`Header webhook-timestamp is more than ${TOLERANCE_SECONDS / 60} minutes away from the server's time; refusing a stale or future message.`);
+        throw fail(
+          `Header webhook-timestamp is more than ${TOLERANCE_SECONDS / 60} minutes away from the server's time; refusing a stale or future message.`,
+        );
       }
       const expected = hmac(key, `${id}.${timestamp!.trim()}.`, body);
       let any = false;
@@ -117,7 +122,9 @@ export function verifySignature(cfg: SignatureConfig, header: HeaderLookup, body
         any = true;
         if (same(Buffer.from(entry.slice(comma + 1), 'base64'), expected)) return;
       }
-      throw fail(any ? 'Header webhook-signature: no v1 signature matches the message.' : "Header webhook-signature holds no 'v1,<base64>' entry.");
+      throw fail(
+        any ? 'Header webhook-signature: no v1 signature matches the message.' : "Header webhook-signature holds no 'v1,<base64>' entry.",
+      );
     }
   }
 }

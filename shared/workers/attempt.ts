@@ -38,7 +38,10 @@ async function held(jobId: string, group: string, attempt: number): Promise<Vers
  */
 export async function writeStreams(jobId: string, group: string, body: z.infer<typeof StreamsBody>): Promise<void> {
   await held(jobId, group, body.attempt);
-  await streamStore.append(jobId, body.records.map((r) => ({ ...r, attempt: body.attempt })));
+  await streamStore.append(
+    jobId,
+    body.records.map((r) => ({ ...r, attempt: body.attempt })),
+  );
   emitStreams(jobId);
 }
 
@@ -59,7 +62,10 @@ export async function renewLease(jobId: string, group: string, attempt: number):
 export async function finishAttempt(jobId: string, group: string, body: OutcomeBody): Promise<{ status: string }> {
   const found = await held(jobId, group, body.attempt);
   if (body.records?.length) {
-    await streamStore.append(jobId, body.records.map((r) => ({ ...r, attempt: body.attempt })));
+    await streamStore.append(
+      jobId,
+      body.records.map((r) => ({ ...r, attempt: body.attempt })),
+    );
     emitStreams(jobId);
   }
   const version = await catalog.version(found.value.runbook, found.value.runbookVersion);

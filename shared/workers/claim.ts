@@ -88,7 +88,11 @@ async function tryClaim(p: Poller, m: ReceivedMessage): Promise<WorkerJob | unde
   try {
     switch (decision.kind) {
       case 'stop-before-run':
-        await finishJob(jobId, { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` }, { from: held });
+        await finishJob(
+          jobId,
+          { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` },
+          { from: held },
+        );
         return drop(p, m);
       case 'busy':
         return drop(p, m); // a live lease elsewhere; if that worker dies the sweeper queues the job again

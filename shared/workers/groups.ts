@@ -67,5 +67,6 @@ export async function whyNotRunnable(group: string, type: RunbookType): Promise<
 /** A `runOn` a caller gives (runbook, start, webhook, schedule) must name 'cloud' or a group that exists. */
 export async function checkRunOn(runOn: string | undefined | null): Promise<void> {
   if (isCloud(runOn ?? undefined)) return;
-  if (!(await workerStore.getGroup(runOn!))) throw badRequest(`runOn: there is no worker group '${runOn}' (use 'cloud' or a group's name).`);
+  if (!(await workerStore.getGroup(runOn!)))
+    throw badRequest(`runOn: there is no worker group '${runOn}' (use 'cloud' or a group's name).`);
 }

@@ -27,7 +27,11 @@ async function allRows(p: Page): Promise<{ jobId: string; status: string; runboo
     // background refresh disables for a moment).
     const more = await p.locator('nav.pager[data-more]').getAttribute('data-more');
     const rows = await p.locator('[data-testid=jobs-table] tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => ({ jobId: tr.getAttribute('data-job')!, status: tr.getAttribute('data-status')!, runbook: tr.children[1]!.textContent! })),
+      trs.map((tr) => ({
+        jobId: tr.getAttribute('data-job')!,
+        status: tr.getAttribute('data-status')!,
+        runbook: tr.children[1]!.textContent!,
+      })),
     );
     seen.push(...rows);
     if (more === 'no') return seen;
@@ -54,10 +58,14 @@ beforeAll(async () => {
     expect(r.status, r.text).toBe(202);
     jobIds[i] = r.json.jobId;
   });
-  await inBatches(indexes.filter((i) => i % 5 === 0 && i !== 0), 12, async (i) => {
-    const r = await call('POST', `/api/v1/jobs/${jobIds[i]}/stop`);
-    expect(r.json.status).toBe('Stopped');
-  });
+  await inBatches(
+    indexes.filter((i) => i % 5 === 0 && i !== 0),
+    12,
+    async (i) => {
+      const r = await call('POST', `/api/v1/jobs/${jobIds[i]}/stop`);
+      expect(r.json.status).toBe('Stopped');
+    },
+  );
   browser = await launch();
   ({ page } = await signedIn(browser, host.url, host.adminKey));
 }, 900_000);
@@ -124,7 +132,11 @@ async function allRowsUpTo(p: Page, pages: number) {
   for (let pageNo = 1; pageNo <= pages; pageNo++) {
     await p.locator('[data-testid=page-no]', { hasText: `Page ${pageNo}` }).waitFor();
     await p.locator('[data-testid=jobs-table][aria-busy=false]').waitFor();
-    seen.push(...(await p.locator('[data-testid=jobs-table] tbody tr').evaluateAll((trs) => trs.map((tr) => ({ jobId: tr.getAttribute('data-job')! })))));
+    seen.push(
+      ...(await p
+        .locator('[data-testid=jobs-table] tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => ({ jobId: tr.getAttribute('data-job')! })))),
+    );
     if (pageNo < pages) await p.click('button:has-text("Older"):enabled');
   }
   return seen;

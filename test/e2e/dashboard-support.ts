@@ -9,23 +9,42 @@ import { http, repoRoot, type HttpResult } from '../support/host';
 export const CHROMIUM = process.env.HOOKBOOK_CHROMIUM ?? '/usr/bin/chromium';
 // Screenshots refresh the pictures in docs/ only when asked (HOOKBOOK_UPDATE_SCREENSHOTS=1), so that an
 // ordinary test run leaves the work tree clean; otherwise they go to the ignored test-results/.
-export const IMG = process.env.HOOKBOOK_UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs', 'img') : path.join(repoRoot, 'test-results', 'screenshots');
+export const IMG =
+  process.env.HOOKBOOK_UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs', 'img') : path.join(repoRoot, 'test-results', 'screenshots');
 
 export async function launch(): Promise<Browser> {
   // Missing chromium is a failure, not a skip: these are the dashboard's only end-to-end tests.
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get install -y --no-install-recommends chromium" (or set HOOKBOOK_CHROMIUM).`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with "apt-get install -y --no-install-recommends chromium" (or set HOOKBOOK_CHROMIUM).`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
 /** A fresh context (own sessionStorage) at 1280×720, signed in with `key`; CSP violations collected. */
-export async function signedIn(browser: Browser, url: string, key: string, opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 720 }, colorScheme: opts.colorScheme ?? 'light' });
+export async function signedIn(
+  browser: Browser,
+  url: string,
+  key: string,
+  opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
+): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1280, height: 720 },
+    colorScheme: opts.colorScheme ?? 'light',
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(25_000);
   const cspViolations: string[] = [];
@@ -53,7 +72,11 @@ export function apiCaller(url: string, key: string) {
     });
 }
 
-export async function createKey(call: ReturnType<typeof apiCaller>, role: string, description: string): Promise<{ keyId: string; key: string }> {
+export async function createKey(
+  call: ReturnType<typeof apiCaller>,
+  role: string,
+  description: string,
+): Promise<{ keyId: string; key: string }> {
   const r = await call('POST', '/api/v1/keys', { role, description });
   expect(r.status, r.text).toBe(201);
   return r.json;

@@ -79,7 +79,7 @@ describe('dashboard', () => {
     expect(bare.headers.get('location')).toBe('/ui/');
   });
 
-  it('refuses a wrong key with the API\'s own message, and the first screen says what to do', async () => {
+  it("refuses a wrong key with the API's own message, and the first screen says what to do", async () => {
     const other = await browser.newContext();
     const p = await other.newPage();
     await p.goto(`${host.url}/ui/`);
@@ -152,7 +152,7 @@ describe('dashboard', () => {
     await shot(page, 'job');
   });
 
-  it('shows a long job\'s output as it comes and stops it', async () => {
+  it("shows a long job's output as it comes and stops it", async () => {
     await page.goto(`${host.url}/ui/#/runbooks/hello-ui`);
     await page.fill('#param-Name', 'Long');
     await page.fill('#param-Seconds', '600');
@@ -196,7 +196,7 @@ describe('dashboard', () => {
     expect(await page.content()).not.toContain(token);
   });
 
-  it('gives a reader no Stop button, and the API\'s message when it insists', async () => {
+  it("gives a reader no Stop button, and the API's message when it insists", async () => {
     const reader = await createKey(call, 'reader', 'dashboard test reader');
     const started = await call('POST', '/api/v1/jobs', { runbook: 'hello-ui', parameters: { Name: 'r', Seconds: 600 } });
     expect(started.status, started.text).toBe(202);
@@ -223,19 +223,37 @@ describe('dashboard', () => {
       await context.close();
       await call('POST', `/api/v1/jobs/${jobId}/stop`);
     }
-    await waitFor(async () => (await call('GET', `/api/v1/jobs/${jobId}`)).json.status === 'Stopped', 'the reader test job to stop', 60_000);
+    await waitFor(
+      async () => (await call('GET', `/api/v1/jobs/${jobId}`)).json.status === 'Stopped',
+      'the reader test job to stop',
+      60_000,
+    );
   });
 
   it('charts the jobs that exist', async () => {
     const ENDED = ['Completed', 'Failed', 'Stopped'];
     // Every job started here ends (the long ones were stopped): wait for that, then compare.
-    const ended = await waitFor(async () => {
-      const all = (await call('GET', '/api/v1/jobs?top=500')).json.value as { status: string; runbook: string }[];
-      return all.every((j) => ENDED.includes(j.status)) && all;
-    }, 'every job to end', 60_000);
+    const ended = await waitFor(
+      async () => {
+        const all = (await call('GET', '/api/v1/jobs?top=500')).json.value as { status: string; runbook: string }[];
+        return all.every((j) => ENDED.includes(j.status)) && all;
+      },
+      'every job to end',
+      60_000,
+    );
     expect(ended.length).toBeGreaterThanOrEqual(4);
     await page.goto(`${host.url}/ui/#/`);
-    await waitFor(async () => Number(await page.locator('[data-testid=chart-total]').innerText().catch(() => '-1')) === ended.length, `the 24 h chart to count ${ended.length} jobs`, 60_000);
+    await waitFor(
+      async () =>
+        Number(
+          await page
+            .locator('[data-testid=chart-total]')
+            .innerText()
+            .catch(() => '-1'),
+        ) === ended.length,
+      `the 24 h chart to count ${ended.length} jobs`,
+      60_000,
+    );
     const row = page.locator('tr[data-runbook=hello-ui] [data-testid=stat-total]');
     expect(Number(await row.innerText())).toBe(ended.filter((j) => j.runbook === 'hello-ui').length);
     await page.click('button:has-text("7 days")');
@@ -257,7 +275,7 @@ describe('dashboard', () => {
     await preview.locator('.badge', { hasText: 'DST' }).first().waitFor();
     expect(await preview.locator('li').first().innerText()).toMatch(/09:00:00\+0[12]:00/);
     await form.locator('input[name=cron]').fill('0 9 31 2 *');
-    await preview.getByText("never fires (no such date)").waitFor(); // the API's own message
+    await preview.getByText('never fires (no such date)').waitFor(); // the API's own message
     await form.locator('input[name=cron]').fill('0 9 1 * *');
     await waitFor(async () => (await preview.locator('li').count()) === 8, 'the preview again');
     await shot(page, 'schedules');
@@ -283,7 +301,10 @@ describe('dashboard', () => {
   });
 
   it('reads on a phone and in the dark', async () => {
-    const { context, page: phone } = await signedIn(browser, host.url, host.adminKey, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    const { context, page: phone } = await signedIn(browser, host.url, host.adminKey, {
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+    });
     try {
       await phone.goto(`${host.url}/ui/#/jobs`);
       await phone.locator('[data-testid=jobs-table] tbody tr').first().waitFor();

@@ -14,12 +14,22 @@ let browser: Browser;
 beforeAll(async () => {
   // Missing chromium is a failure, not a skip: this is the only test of the e-mail flow in a browser.
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get install -y --no-install-recommends chromium" (or set HOOKBOOK_CHROMIUM).`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with "apt-get install -y --no-install-recommends chromium" (or set HOOKBOOK_CHROMIUM).`,
+    );
   }
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -38,10 +48,15 @@ async function renderMail(body: Record<string, unknown>): Promise<{ html: string
 }
 
 async function processWhenEnded(jobId: string): Promise<any> {
-  return waitFor(async () => {
-    const r = await http(url, `/kompira/process/${jobId}?format=json`, { headers: { Authorization: `Token ${admin}` } });
-    return ['DONE', 'ABORTED'].includes(r.json?.status) ? r.json : undefined;
-  }, `process ${jobId} to end`, 60_000, 200);
+  return waitFor(
+    async () => {
+      const r = await http(url, `/kompira/process/${jobId}?format=json`, { headers: { Authorization: `Token ${admin}` } });
+      return ['DONE', 'ABORTED'].includes(r.json?.status) ? r.json : undefined;
+    },
+    `process ${jobId} to end`,
+    60_000,
+    200,
+  );
 }
 
 describe('the Kompira notification e-mail in a browser', () => {
@@ -63,7 +78,13 @@ describe('the Kompira notification e-mail in a browser', () => {
       const jobId = /^"\/process\/([0-9a-f-]{36})"$/.exec(shown)?.[1];
       expect(jobId, `the page shows ${shown}`).toBeDefined();
       const p = await processWhenEnded(jobId!);
-      expect(p).toMatchObject({ status: 'DONE', hookbook_status: 'Completed', result: true, job: '/root/restart_process', parameters: { service: 'httpd' } });
+      expect(p).toMatchObject({
+        status: 'DONE',
+        hookbook_status: 'Completed',
+        result: true,
+        job: '/root/restart_process',
+        parameters: { service: 'httpd' },
+      });
       expect(p.console).toContain('httpd restarted');
     } finally {
       await page.close();
@@ -80,7 +101,12 @@ describe('the Kompira notification e-mail in a browser', () => {
       await Promise.all([page.waitForURL(/\/kompira\/process\/[0-9a-f-]{36}\?sig=/), page.click('a#process')]);
       const jobId = /\/process\/([0-9a-f-]{36})/.exec(page.url())![1]!;
       // The page refreshes itself until the process ends; wait for the browser to show DONE.
-      await waitFor(async () => (await page.textContent('#status', { timeout: 5_000 }).catch(() => null)) === 'DONE', 'the page to show DONE', 60_000, 200);
+      await waitFor(
+        async () => (await page.textContent('#status', { timeout: 5_000 }).catch(() => null)) === 'DONE',
+        'the page to show DONE',
+        60_000,
+        200,
+      );
       expect(await page.textContent('#console')).toContain('nginx restarted');
       expect(await page.textContent('#result')).toBe('true');
       // The key is nowhere on the pages the person saw.

@@ -13,13 +13,18 @@ import { repoRoot, startHost, type RunningHost } from '../support/host';
 const PATH = [join(repoRoot, '.tools', 'pwsh'), '/opt/hookbook-tools/pwsh', process.env.PATH].join(delimiter);
 const pwshFound = (() => {
   try {
-    execFileSync('pwsh', ['-NoLogo', '-NoProfile', '-Command', '$PSVersionTable.PSVersion.ToString()'], { env: { ...process.env, PATH }, stdio: 'pipe', timeout: 60_000 });
+    execFileSync('pwsh', ['-NoLogo', '-NoProfile', '-Command', '$PSVersionTable.PSVersion.ToString()'], {
+      env: { ...process.env, PATH },
+      stdio: 'pipe',
+      timeout: 60_000,
+    });
     return true;
   } catch {
     return false;
   }
 })();
-if (!pwshFound) console.warn('assets-pwsh.test.ts DID NOT RUN: pwsh was not found on PATH (nor in .tools/pwsh or /opt/hookbook-tools/pwsh).');
+if (!pwshFound)
+  console.warn('assets-pwsh.test.ts DID NOT RUN: pwsh was not found on PATH (nor in .tools/pwsh or /opt/hookbook-tools/pwsh).');
 
 const id = randomBytes(3).toString('hex');
 const password = `pw-${randomBytes(12).toString('hex')}`;
@@ -41,7 +46,10 @@ describe.skipIf(!pwshFound)('pwsh: Azure Automation cmdlets', () => {
       ['variables', { name: `LastRun-${id}`, type: 'datetime', value: '2026-01-01T00:00:00Z' }],
       ['variables', { name: `Settings-${id}`, type: 'object', value: { region: 'westeurope', sizes: [1, 2] } }],
       ['credentials', { name: `Svc-${id}`, userName: 'CONTOSO\\svc', password }],
-      ['connections', { name: `Graph-${id}`, connectionType: 'EntraApp', fields: { TenantId: 't-1', ClientId: 'c-2', ClientSecret: clientSecret } }],
+      [
+        'connections',
+        { name: `Graph-${id}`, connectionType: 'EntraApp', fields: { TenantId: 't-1', ClientId: 'c-2', ClientSecret: clientSecret } },
+      ],
     ] as const) {
       const r = await a.call('POST', `/api/v1/assets/${path}`, body);
       expect(r.status, r.text).toBe(201);
@@ -89,7 +97,9 @@ Write-Output "leak=$($cred.GetNetworkCredential().Password)"
     expect(r.status, r.text).toBe(202);
     const job = await a.waitForStatus(r.json.jobId, ['Completed', 'Failed', 'Stopped'], 120_000);
     const streams = await a.call('GET', `/api/v1/jobs/${job.jobId}/streams`);
-    const output = (streams.json.value as { streamType: string; streamText: string }[]).filter((s) => s.streamType === 'Output').map((s) => s.streamText);
+    const output = (streams.json.value as { streamType: string; streamText: string }[])
+      .filter((s) => s.streamType === 'Output')
+      .map((s) => s.streamText);
     expect(job.status, `${JSON.stringify(job)}\n${streams.text}`).toBe('Completed');
     expect(output).toEqual([
       `cred=System.Management.Automation.PSCredential CONTOSO\\svc ${sha(password)}`,
@@ -108,7 +118,11 @@ Write-Output "leak=$($cred.GetNetworkCredential().Password)"
   });
 
   it('an undeclared asset fails the job with a sentence naming it', async () => {
-    const name = await a.createRunbook({ name: uniqueName('assets-pwsh'), type: 'pwsh', content: `try { $c = Get-AutomationPSCredential -Name 'Svc-${id}' } catch { Write-Output "error=$($_.Exception.Message)"; throw }\nWrite-Output 'unreachable'` });
+    const name = await a.createRunbook({
+      name: uniqueName('assets-pwsh'),
+      type: 'pwsh',
+      content: `try { $c = Get-AutomationPSCredential -Name 'Svc-${id}' } catch { Write-Output "error=$($_.Exception.Message)"; throw }\nWrite-Output 'unreachable'`,
+    });
     const r = await a.call('POST', '/api/v1/jobs', { runbook: name });
     const job = await a.waitForStatus(r.json.jobId, ['Completed', 'Failed', 'Stopped'], 120_000);
     expect(job.status).toBe('Failed');

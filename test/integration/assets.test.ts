@@ -19,7 +19,14 @@ let host: RunningHost;
 let a: Api;
 
 const id = randomBytes(3).toString('hex');
-const names = { tenant: `Tenant-${id}`, token: `ApiToken-${id}`, svc: `Svc Account-${id}`, graph: `GraphApp-${id}`, lastRun: `LastRun-${id}`, other: `Other-${id}` };
+const names = {
+  tenant: `Tenant-${id}`,
+  token: `ApiToken-${id}`,
+  svc: `Svc Account-${id}`,
+  graph: `GraphApp-${id}`,
+  lastRun: `LastRun-${id}`,
+  other: `Other-${id}`,
+};
 const secrets = {
   token: `tok-${randomBytes(12).toString('hex')}`,
   password: `pw-${randomBytes(12).toString('base64url')}"\\/é`,
@@ -46,7 +53,14 @@ beforeAll(async () => {
       return;
     }
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ access_token: 'fake-access-token-for-test', expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: u.searchParams.get('resource'), token_type: 'Bearer' }));
+    res.end(
+      JSON.stringify({
+        access_token: 'fake-access-token-for-test',
+        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+        resource: u.searchParams.get('resource'),
+        token_type: 'Bearer',
+      }),
+    );
   });
   await new Promise<void>((resolve) => identityEndpoint.listen(0, '127.0.0.1', resolve));
   identityUrl = `http://127.0.0.1:${(identityEndpoint.address() as AddressInfo).port}/msi/token`;
@@ -54,7 +68,11 @@ beforeAll(async () => {
   host = await startHost({
     storage: 'external',
     connectionString: storage.connectionString,
-    env: { HOOKBOOK_ENCRYPTION_KEY: randomBytes(32).toString('base64'), IDENTITY_ENDPOINT: identityUrl, IDENTITY_HEADER: secrets.identityHeader },
+    env: {
+      HOOKBOOK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      IDENTITY_ENDPOINT: identityUrl,
+      IDENTITY_HEADER: secrets.identityHeader,
+    },
   });
   a = api(host.url, host.adminKey);
   const create = async (path: string, body: unknown) => {
@@ -67,7 +85,11 @@ beforeAll(async () => {
   await create('/api/v1/assets/variables', { name: names.lastRun, type: 'datetime', value: '2026-01-01T00:00:00Z' });
   await create('/api/v1/assets/credentials', { name: names.svc, userName: 'svc-user', password: secrets.password });
   await create('/api/v1/assets/credentials', { name: names.other, userName: 'other', password: secrets.other });
-  await create('/api/v1/assets/connections', { name: names.graph, connectionType: 'EntraApp', fields: { TenantId: 't-123', ClientId: 'c-456', ClientSecret: secrets.clientSecret } });
+  await create('/api/v1/assets/connections', {
+    name: names.graph,
+    connectionType: 'EntraApp',
+    fields: { TenantId: 't-123', ClientId: 'c-456', ClientSecret: secrets.clientSecret },
+  });
 });
 afterAll(async () => {
   await host?.stop();
@@ -75,17 +97,31 @@ afterAll(async () => {
   identityEndpoint?.close();
 });
 
-const declared = { variables: [names.tenant, names.token], credentials: [names.svc], connections: [names.graph], writeVariables: [names.lastRun] };
+const declared = {
+  variables: [names.tenant, names.token],
+  credentials: [names.svc],
+  connections: [names.graph],
+  writeVariables: [names.lastRun],
+};
 
 async function run(type: string, content: string, extra: Record<string, unknown> = {}, parameters: Record<string, unknown> = {}) {
   const declaredParameters = Object.keys(parameters).map((n) => ({ name: n, type: 'string' }));
-  const name = await a.createRunbook({ name: uniqueName(`assets-${type}`), type, content, assets: declared, parameters: declaredParameters, ...extra });
+  const name = await a.createRunbook({
+    name: uniqueName(`assets-${type}`),
+    type,
+    content,
+    assets: declared,
+    parameters: declaredParameters,
+    ...extra,
+  });
   const r = await a.call('POST', '/api/v1/jobs', { runbook: name, parameters });
   expect(r.status, r.text).toBe(202);
   const job = await a.waitForStatus(r.json.jobId, ['Completed', 'Failed', 'Stopped'], 90_000);
   const streams = await a.call('GET', `/api/v1/jobs/${job.jobId}/streams`);
   expect(streams.status).toBe(200);
-  const output = (streams.json.value as { streamType: string; streamText: string }[]).filter((s) => s.streamType === 'Output').map((s) => s.streamText);
+  const output = (streams.json.value as { streamType: string; streamText: string }[])
+    .filter((s) => s.streamType === 'Output')
+    .map((s) => s.streamText);
   return { job, streams: streams.json.value as { streamType: string; streamText: string }[], streamsText: streams.text, output };
 }
 
@@ -117,7 +153,7 @@ describe('runbooks read assets through their helpers', () => {
     expect(v.json.lastModifiedBy).toBe(`job:${job.jobId}`);
   });
 
-  it('python3: automationassets (Azure Automation\'s module)', async () => {
+  it("python3: automationassets (Azure Automation's module)", async () => {
     const script = [
       'import hashlib, automationassets as aa',
       'h = lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()[:12]',
@@ -157,7 +193,11 @@ describe('runbooks read assets through their helpers', () => {
   });
 
   it('manifest env: declared assets as environment variables', async () => {
-    const script = ['h() { printf %s "$1" | sha256sum | cut -c1-12; }', 'echo "tenant=$TENANT"', 'echo "password=$(h "$SVC_PASSWORD")"'].join('\n');
+    const script = [
+      'h() { printf %s "$1" | sha256sum | cut -c1-12; }',
+      'echo "tenant=$TENANT"',
+      'echo "password=$(h "$SVC_PASSWORD")"',
+    ].join('\n');
     const { job, output } = await run('bash', script, {
       assets: { env: { TENANT: `variable/${names.tenant}`, SVC_PASSWORD: `credential/${names.svc}/password` } },
     });
@@ -178,10 +218,20 @@ describe('least privilege', () => {
   });
 
   it('a manifest is checked: reserved environment names refused, a missing asset fails the job with its name', async () => {
-    const bad = await a.call('POST', '/api/v1/runbooks', { name: uniqueName('assets-bad'), type: 'bash', content: 'true', assets: { env: { LD_PRELOAD: `variable/${names.tenant}` } } });
+    const bad = await a.call('POST', '/api/v1/runbooks', {
+      name: uniqueName('assets-bad'),
+      type: 'bash',
+      content: 'true',
+      assets: { env: { LD_PRELOAD: `variable/${names.tenant}` } },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.detail).toMatch(/assets\.env\.LD_PRELOAD/);
-    const badRef = await a.call('POST', '/api/v1/runbooks', { name: uniqueName('assets-bad'), type: 'bash', content: 'true', assets: { env: { X: 'secret/whatever' } } });
+    const badRef = await a.call('POST', '/api/v1/runbooks', {
+      name: uniqueName('assets-bad'),
+      type: 'bash',
+      content: 'true',
+      assets: { env: { X: 'secret/whatever' } },
+    });
     expect(badRef.status).toBe(400);
     const { job } = await run('bash', 'echo unreachable', { assets: { env: { X: 'credential/Nope-Not-There/password' } } });
     expect(job.status).toBe('Failed');
@@ -190,14 +240,23 @@ describe('least privilege', () => {
 
   it('a job token is refused once its job has ended', async () => {
     const tokenFile = join(shared, `token-${id}`);
-    const { job } = await run('bash', 'umask 000; printf %s "$HOOKBOOK_JOB_TOKEN" > "$TokenFile"\nhookbook-asset get "$Tenant" >/dev/null', {}, { TokenFile: tokenFile, Tenant: names.tenant });
+    const { job } = await run(
+      'bash',
+      'umask 000; printf %s "$HOOKBOOK_JOB_TOKEN" > "$TokenFile"\nhookbook-asset get "$Tenant" >/dev/null',
+      {},
+      { TokenFile: tokenFile, Tenant: names.tenant },
+    );
     expect(job.status, JSON.stringify(job)).toBe('Completed');
     const token = readFileSync(tokenFile, 'utf8');
     expect(token.length).toBeGreaterThan(20);
-    const r = await http(host.url, `/api/v1/job/variables/${encodeURIComponent(names.tenant)}`, { headers: { Authorization: `Bearer ${token}` } });
+    const r = await http(host.url, `/api/v1/job/variables/${encodeURIComponent(names.tenant)}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(r.status).toBe(401);
     expect(r.json.detail).toMatch(/no longer valid/);
-    const forged = await http(host.url, `/api/v1/job/variables/${encodeURIComponent(names.tenant)}`, { headers: { Authorization: `Bearer ${token.slice(0, -4)}AAAA` } });
+    const forged = await http(host.url, `/api/v1/job/variables/${encodeURIComponent(names.tenant)}`, {
+      headers: { Authorization: `Bearer ${token.slice(0, -4)}AAAA` },
+    });
     expect(forged.status).toBe(401);
     const none = await http(host.url, `/api/v1/job/variables/${encodeURIComponent(names.tenant)}`);
     expect(none.status).toBe(401);
@@ -289,7 +348,11 @@ describe('secrets stay secret', () => {
     expect(answers[1]!.json).toMatchObject({ name: names.token, encrypted: true, type: 'string' });
     expect(answers[1]!.json.value).toBeUndefined();
     expect(answers[3]!.json).toMatchObject({ userName: 'svc-user' });
-    expect(answers[5]!.json).toMatchObject({ connectionType: 'EntraApp', fields: { TenantId: 't-123', ClientId: 'c-456' }, secretFields: ['ClientSecret'] });
+    expect(answers[5]!.json).toMatchObject({
+      connectionType: 'EntraApp',
+      fields: { TenantId: 't-123', ClientId: 'c-456' },
+      secretFields: ['ClientSecret'],
+    });
     const keyId = host.adminKey.split(':')[0];
     expect(answers[6]!.json.lastModifiedBy).toBe(keyId);
     const audit = await a.call('GET', `/api/v1/assets/audit?kind=credential&name=${encodeURIComponent(names.other)}`);
@@ -303,17 +366,26 @@ describe('secrets stay secret', () => {
     expect(dup.status).toBe(409);
     const missing = await a.call('GET', '/api/v1/assets/connections/nope-nope');
     expect(missing.status).toBe(404);
-    const badConn = await a.call('POST', '/api/v1/assets/connections', { name: `c-${id}`, connectionType: 'EntraApp', fields: { Tenant: 'x' } });
+    const badConn = await a.call('POST', '/api/v1/assets/connections', {
+      name: `c-${id}`,
+      connectionType: 'EntraApp',
+      fields: { Tenant: 'x' },
+    });
     expect(badConn.status).toBe(400);
     expect(badConn.json.detail).toMatch(/no field 'Tenant'/);
   });
 
   it('every read of an encrypted asset by a job is in the audit', async () => {
-    const { job } = await run('bash', `hookbook-asset get '${names.token}' >/dev/null; hookbook-asset get '${names.tenant}' >/dev/null; hookbook-asset credential '${names.svc}' --password >/dev/null`);
+    const { job } = await run(
+      'bash',
+      `hookbook-asset get '${names.token}' >/dev/null; hookbook-asset get '${names.tenant}' >/dev/null; hookbook-asset credential '${names.svc}' --password >/dev/null`,
+    );
     expect(job.status).toBe('Completed');
     const r = await a.call('GET', `/api/v1/assets/audit?jobId=${job.jobId}`);
     expect(r.status).toBe(200);
-    const rows = (r.json.value as { kind: string; name: string; action: string; by: string; jobId: string }[]).map((x) => `${x.action} ${x.kind} ${x.name} ${x.by}`);
+    const rows = (r.json.value as { kind: string; name: string; action: string; by: string; jobId: string }[]).map(
+      (x) => `${x.action} ${x.kind} ${x.name} ${x.by}`,
+    );
     expect(rows.sort()).toEqual([`read credential ${names.svc} job:${job.jobId}`, `read variable ${names.token} job:${job.jobId}`].sort());
   });
 

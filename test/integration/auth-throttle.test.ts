@@ -15,7 +15,8 @@ afterAll(async () => {
   await host?.stop();
 });
 
-const list = (key: string, headers: Record<string, string> = {}) => http(host.url, 'api/v1/runbooks', { headers: { Authorization: basic(key), ...headers } });
+const list = (key: string, headers: Record<string, string> = {}) =>
+  http(host.url, 'api/v1/runbooks', { headers: { Authorization: basic(key), ...headers } });
 
 describe('failed authentication', () => {
   it('turns into 429 with Retry-After after the limit, while the correct key keeps working', async () => {
@@ -38,7 +39,8 @@ describe('failed authentication', () => {
   });
 
   it('counts wrong webhook tokens too: 400 until the limit, then 429', async () => {
-    const post = (token: string) => http(host.url, `webhooks?token=${token}`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const post = (token: string) =>
+      http(host.url, `webhooks?token=${token}`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
     for (let i = 0; i < LIMIT; i++) expect((await post(`not-a-token-${i}`)).status).toBe(400);
     const limited = await post('not-a-token-either');
     expect(limited.status).toBe(429);

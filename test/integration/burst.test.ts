@@ -16,7 +16,12 @@ afterAll(async () => {
 
 describe('burst', () => {
   it('500 concurrent starts: every one accepted, every one Completed with its own output', async () => {
-    const name = await a.createRunbook({ name: uniqueName('burst'), type: 'bash', parameters: [{ name: 'I', type: 'int', mandatory: true }], content: 'echo "n=$I"' });
+    const name = await a.createRunbook({
+      name: uniqueName('burst'),
+      type: 'bash',
+      parameters: [{ name: 'I', type: 'int', mandatory: true }],
+      content: 'echo "n=$I"',
+    });
     const started = await Promise.all(
       Array.from({ length: 500 }, async (_, i) => {
         const r = await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: { I: i } });
@@ -26,10 +31,15 @@ describe('burst', () => {
     );
     expect(new Set(started.map((s) => s.jobId)).size).toBe(500);
     // Count completions through the listing (one page of 500), then check each job's own output.
-    await waitFor(async () => {
-      const r = await a.call('GET', `/api/v1/jobs?runbook=${name}&status=Completed&top=500`);
-      return r.json.value.length === 500;
-    }, '500 completed jobs', 300_000, 1000);
+    await waitFor(
+      async () => {
+        const r = await a.call('GET', `/api/v1/jobs?runbook=${name}&status=Completed&top=500`);
+        return r.json.value.length === 500;
+      },
+      '500 completed jobs',
+      300_000,
+      1000,
+    );
     let checked = 0;
     for (const { i, jobId } of started) {
       const out = await a.call('GET', `/api/external/runbook/jobs/${jobId}/output/text`);

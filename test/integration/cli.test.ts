@@ -29,7 +29,11 @@ interface Run {
 function cli(args: string[], env: Record<string, string | undefined> = { HOOKBOOK_URL: url, HOOKBOOK_KEY: key }): Run {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: dir, ...env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete childEnv[k];
-  const child = spawn(process.execPath, [path.join(repoRoot, 'cli', 'bin.cjs'), ...args], { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'cli', 'bin.cjs'), ...args], {
+    cwd: repoRoot,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const run: Run = {
     child,
     stdout: '',
@@ -152,7 +156,10 @@ describe('hookbook CLI', () => {
     const stop = await done(['jobs', 'stop', jobId]);
     expect(stop.code, stop.stderr).toBe(0);
     expect(await follow.exited).toBe(2);
-    const lines = follow.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = follow.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ streamType: 'Output', streamText: 'first' });
     expect(lines.at(-1)).toMatchObject({ end: { jobId, status: 'Stopped' } });
   });
@@ -176,7 +183,10 @@ describe('hookbook CLI', () => {
 
     const config = path.join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ url, key }));
-    const viaConfig = await done(['runbooks', 'get', names.ok, '--config', config, '--json'], { HOOKBOOK_URL: undefined, HOOKBOOK_KEY: undefined });
+    const viaConfig = await done(['runbooks', 'get', names.ok, '--config', config, '--json'], {
+      HOOKBOOK_URL: undefined,
+      HOOKBOOK_KEY: undefined,
+    });
     expect(viaConfig.code, viaConfig.stderr).toBe(0);
     expect(JSON.parse(viaConfig.stdout)).toMatchObject({ name: names.ok, parameters: [{ name: 'Name', type: 'string', mandatory: true }] });
   });

@@ -19,10 +19,22 @@ describe('job statistics', () => {
     const end = new Date(now - 60_000).toISOString();
     const start = (ms: number) => new Date(Date.parse(end) - ms).toISOString();
     Array.from({ length: 20 }, (_, i) =>
-      recordJobEnd({ jobId: `a${i}`, runbook: 'alpha', status: i < 15 ? 'Completed' : 'Failed', startTime: start(i < 18 ? 400 : 20_000), endTime: end }),
+      recordJobEnd({
+        jobId: `a${i}`,
+        runbook: 'alpha',
+        status: i < 15 ? 'Completed' : 'Failed',
+        startTime: start(i < 18 ? 400 : 20_000),
+        endTime: end,
+      }),
     );
     recordJobEnd({ jobId: 'b1', runbook: 'beta', status: 'Stopped', endTime: end }); // stopped before it ran: no duration
-    recordJobEnd({ jobId: 'old', runbook: 'alpha', status: 'Completed', startTime: start(1000), endTime: new Date(now - 3 * 86_400_000).toISOString() });
+    recordJobEnd({
+      jobId: 'old',
+      runbook: 'alpha',
+      status: 'Completed',
+      startTime: start(1000),
+      endTime: new Date(now - 3 * 86_400_000).toISOString(),
+    });
     recordJobEnd({ jobId: 'x', runbook: 'alpha', status: 'Running' as never, endTime: end }); // not final: not counted
     expect((await readStats(7, () => true, now)).runbooks).toEqual([]); // nothing written before the flush
     await flushStats();
@@ -32,7 +44,12 @@ describe('job statistics', () => {
     const alpha = week.runbooks.find((r) => r.runbook === 'alpha')!;
     expect(alpha).toMatchObject({ total: 21, Completed: 16, Failed: 5, Stopped: 0, p50Ms: 500, maxMs: 20_000 });
     expect(alpha.p99Ms).toBe(20_000);
-    expect(week.runbooks.find((r) => r.runbook === 'beta')).toMatchObject({ total: 1, Stopped: 1, p50Ms: null, last: { jobId: 'b1', status: 'Stopped' } });
+    expect(week.runbooks.find((r) => r.runbook === 'beta')).toMatchObject({
+      total: 1,
+      Stopped: 1,
+      p50Ms: null,
+      last: { jobId: 'b1', status: 'Stopped' },
+    });
     const lastHour = week.hours.find((h) => h.hour.startsWith(end.slice(0, 13)))!;
     expect(lastHour).toMatchObject({ Completed: 15, Failed: 5, Stopped: 1 });
 
@@ -46,7 +63,9 @@ describe('job statistics', () => {
   it('counts concurrent merges of one row (several instances flushing at once) without losing any', async () => {
     const { statsStore } = await import('../../shared/store/statsStore');
     const hour = new Date().toISOString().slice(0, 13);
-    await Promise.all(Array.from({ length: 12 }, () => statsStore.updateHour(hour, 'gamma', (row) => ({ ...row, Completed: row.Completed + 1 }))));
+    await Promise.all(
+      Array.from({ length: 12 }, () => statsStore.updateHour(hour, 'gamma', (row) => ({ ...row, Completed: row.Completed + 1 }))),
+    );
     const rows = await statsStore.hoursSince(hour);
     expect(rows.find((r) => r.runbook === 'gamma')?.Completed).toBe(12);
   });

@@ -44,7 +44,12 @@ describe('worker loss', () => {
     const s = await storage();
     const h1 = await host(s.connectionString, SHORT_LEASE);
     const a1 = api(h1.url, h1.adminKey);
-    const name = await a1.createRunbook({ name: uniqueName('crash'), type: 'bash', parameters: [{ name: 'I', type: 'int' }], content: 'sleep 1; echo "job $I"' });
+    const name = await a1.createRunbook({
+      name: uniqueName('crash'),
+      type: 'bash',
+      parameters: [{ name: 'I', type: 'int' }],
+      content: 'sleep 1; echo "job $I"',
+    });
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
       const r = await a1.call('POST', '/api/v1/jobs', { runbook: name, parameters: { I: i } });
@@ -81,7 +86,11 @@ describe('worker loss', () => {
     // Half the jobs are started through each host, so that both hosts' pollers are busy at once.
     const b = api(h2.url, h1.adminKey);
     const ids = await Promise.all(
-      Array.from({ length: 30 }, async (_, i) => (await (i % 2 ? b : a).call('POST', '/api/v1/jobs', { runbook: name, parameters: { Log: log } })).json.jobId as string),
+      Array.from(
+        { length: 30 },
+        async (_, i) =>
+          (await (i % 2 ? b : a).call('POST', '/api/v1/jobs', { runbook: name, parameters: { Log: log } })).json.jobId as string,
+      ),
     );
     const jobs = await Promise.all(ids.map((id) => a.waitForStatus(id, terminal, 120_000)));
     expect(jobs.every((j) => j.status === 'Completed')).toBe(true);
@@ -112,7 +121,10 @@ describe('worker loss', () => {
       ].join('\n'),
     });
     const ids = await Promise.all(
-      Array.from({ length: 6 }, async () => (await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: { Dir: dir } })).json.jobId as string),
+      Array.from(
+        { length: 6 },
+        async () => (await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: { Dir: dir } })).json.jobId as string,
+      ),
     );
     const waiting = await waitFor(async () => {
       const list = (await a.call('GET', `/api/v1/jobs?runbook=${name}&status=Queued`)).json.value;
@@ -157,7 +169,12 @@ describe('storage outage', () => {
     let s = await storage(dataDir);
     const h = await host(s.connectionString);
     const a = api(h.url, h.adminKey);
-    const name = await a.createRunbook({ name: uniqueName('outage'), type: 'bash', parameters: [{ name: 'I', type: 'int' }], content: 'echo "n=$I"' });
+    const name = await a.createRunbook({
+      name: uniqueName('outage'),
+      type: 'bash',
+      parameters: [{ name: 'I', type: 'int' }],
+      content: 'echo "n=$I"',
+    });
     const accepted: string[] = [];
     const refused: number[] = [];
     let phase: 'before' | 'down' | 'after' = 'before';
@@ -211,7 +228,12 @@ describe('orphans and caps', () => {
     expect(job.attempt).toBe(1);
     const streams = (await a.call('GET', `/api/v1/jobs/${job.jobId}/streams`)).json.value as any[];
     const outputs = streams.filter((x) => x.streamType === 'Output');
-    expect(outputs.slice(0, 3).map((x) => x.streamText).join('')).toBe('x'.repeat(70000));
+    expect(
+      outputs
+        .slice(0, 3)
+        .map((x) => x.streamText)
+        .join(''),
+    ).toBe('x'.repeat(70000));
     expect(outputs.slice(0, 3).map((x) => x.continued ?? false)).toEqual([true, true, false]);
     const text = (await a.call('GET', `/api/external/runbook/jobs/${job.jobId}/output/text`)).text.split('\n');
     expect(text[0]).toBe('x'.repeat(70000));
@@ -234,8 +256,16 @@ describe('orphans and caps', () => {
     const jobId = newJobId();
     const t = new Date(Date.now() - 10_000).toISOString();
     await jobStore.create({
-      jobId, runbook: 'root_restart_process', runbookVersion: 1, parameters: '{"service":"orphan"}', status: 'Queued',
-      startedBy: 'test', createdTime: t, lastModifiedTime: t, lastQueuedTime: t, attempt: 0,
+      jobId,
+      runbook: 'root_restart_process',
+      runbookVersion: 1,
+      parameters: '{"service":"orphan"}',
+      status: 'Queued',
+      startedBy: 'test',
+      createdTime: t,
+      lastModifiedTime: t,
+      lastQueuedTime: t,
+      attempt: 0,
     });
     const a = api(h.url, h.adminKey);
     const job = await a.waitForStatus(jobId, terminal, 60_000);
@@ -257,8 +287,16 @@ describe('orphans and caps', () => {
     const jobId = newJobId();
     const t = new Date().toISOString();
     await jobStore.create({
-      jobId, runbook: 'root_restart_process', runbookVersion: 1, parameters: '{}', status: 'Queued',
-      startedBy: 'test', createdTime: t, lastModifiedTime: t, lastQueuedTime: t, attempt: 0,
+      jobId,
+      runbook: 'root_restart_process',
+      runbookVersion: 1,
+      parameters: '{}',
+      status: 'Queued',
+      startedBy: 'test',
+      createdTime: t,
+      lastModifiedTime: t,
+      lastQueuedTime: t,
+      attempt: 0,
     });
     // What the host does after maxDequeueCount failures: the body lands in jobs-poison.
     await new QueueClient(s.connectionString, 'jobs-poison').createIfNotExists();
@@ -273,4 +311,3 @@ describe('orphans and caps', () => {
     await waitFor(() => h.output().includes(`Message for job ${ghost} dropped: no such job.`), 'the drop to be logged');
   }, 120_000);
 });
-

@@ -91,7 +91,9 @@ describe('invalid names and ids at every door', () => {
   it('storage still works and health is 200 afterwards', async () => {
     const h = await http(a.url, '/api/health');
     expect(h.status).toBe(200);
-    const r = await a.call('POST', '/api/external/runbook/rjgit-user_security_revoke-or-restore-access/run', { UserName: 'edge@contoso.com' });
+    const r = await a.call('POST', '/api/external/runbook/rjgit-user_security_revoke-or-restore-access/run', {
+      UserName: 'edge@contoso.com',
+    });
     expect(r.status).toBe(200);
     expect(r.json.streams.length).toBeGreaterThan(0);
   });

@@ -72,7 +72,11 @@ describe('Entra ID bearer tokens for the management and RealmJoin APIs', () => {
     const rj = await call('POST', 'api/external/runbook/root_restart_process/start', operator, { service: 'cron' });
     expect(rj.status, rj.text).toBeLessThan(300);
 
-    const sched = await call('POST', 'api/v1/schedules', adminToken, { name: uniqueName('sch'), runbook: 'root_restart_process', cronExpression: '0 0 1 1 *' });
+    const sched = await call('POST', 'api/v1/schedules', adminToken, {
+      name: uniqueName('sch'),
+      runbook: 'root_restart_process',
+      cronExpression: '0 0 1 1 *',
+    });
     expect(sched.status, sched.text).toBe(201);
     expect(sched.json.createdBy).toMatch(/^entra:/);
   });
@@ -119,7 +123,10 @@ describe('Azure Monitor secure webhook (common alert schema) → azure-monitor-a
     return `${u.pathname.replace(/^\//, '')}${u.search}`;
   }
   const monitorToken = (over: Record<string, unknown> = {}) =>
-    idp.token({ aud: WEBHOOK_AUDIENCE, roles: ['ActionGroupsSecureWebhook'], appid: AZURE_MONITOR_APP_ID, ver: '1.0', ...over }, { issuer: idp.issuerV1 });
+    idp.token(
+      { aud: WEBHOOK_AUDIENCE, roles: ['ActionGroupsSecureWebhook'], appid: AZURE_MONITOR_APP_ID, ver: '1.0', ...over },
+      { issuer: idp.issuerV1 },
+    );
   const post = (p: string, body: string, headers: Record<string, string>) =>
     http(host.url, p, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } });
 
@@ -182,7 +189,13 @@ describe('Azure Monitor secure webhook (common alert schema) → azure-monitor-a
         Targets: '/data/essentials/alertTargetIDs',
         Context: '/data/alertContext',
       },
-      auth: { type: 'entra', tenantId: idp.tenantId, audience: WEBHOOK_AUDIENCE, requiredRole: 'ActionGroupsSecureWebhook', jwksUri: idp.jwksUri },
+      auth: {
+        type: 'entra',
+        tenantId: idp.tenantId,
+        audience: WEBHOOK_AUDIENCE,
+        requiredRole: 'ActionGroupsSecureWebhook',
+        jwksUri: idp.jwksUri,
+      },
     });
     expect(r.status, r.text).toBe(201);
     const u = new URL(r.json.uri);

@@ -54,14 +54,28 @@ function worker(opts: Parameters<typeof startWorker>[0]): RunningWorker {
 }
 
 async function liveWorkers(groupName: string, n: number): Promise<void> {
-  await waitFor(async () => {
-    const r = await admin.call('GET', `/api/v1/workerGroups/${groupName}`);
-    return r.json?.workers?.filter((w: { live: boolean }) => w.live).length >= n;
-  }, `${n} live worker(s) in ${groupName}`, 90_000, 200);
+  await waitFor(
+    async () => {
+      const r = await admin.call('GET', `/api/v1/workerGroups/${groupName}`);
+      return r.json?.workers?.filter((w: { live: boolean }) => w.live).length >= n;
+    },
+    `${n} live worker(s) in ${groupName}`,
+    90_000,
+    200,
+  );
 }
 
-const output = async (jobId: string) => (await streams(jobId)).filter((s) => s.streamType === 'Output').map((s) => s.streamText).join('\n');
-const streams = async (jobId: string) => (await admin.call('GET', `/api/v1/jobs/${jobId}/streams`)).json.value as { jobStreamId: string; streamType: string; streamText: string }[];
+const output = async (jobId: string) =>
+  (await streams(jobId))
+    .filter((s) => s.streamType === 'Output')
+    .map((s) => s.streamText)
+    .join('\n');
+const streams = async (jobId: string) =>
+  (await admin.call('GET', `/api/v1/jobs/${jobId}/streams`)).json.value as {
+    jobStreamId: string;
+    streamType: string;
+    streamText: string;
+  }[];
 
 /** A file every job may append to, whichever uid it runs as. */
 function sharedFile(prefix: string): string {
@@ -81,7 +95,7 @@ function alive(pid: number): boolean {
 }
 
 describe('hybrid workers', { timeout: 300_000 }, () => {
-  it('a registration key opens only its group\'s worker routes; an API key opens none of them', async () => {
+  it("a registration key opens only its group's worker routes; an API key opens none of them", async () => {
     const g = await group();
     const other = await group();
     const onManagement = await http(host.url, '/api/v1/jobs', { headers: { Authorization: basic(g.key) } });
@@ -91,7 +105,11 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
     expect(bearerOnManagement.status).toBe(403);
     const hello = { name: 'w', host: 'h', version: '1', capabilities: ['bash'], concurrency: 1 };
     const post = (groupName: string, auth: string) =>
-      http(host.url, `/api/worker/v1/groups/${groupName}/hello`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: JSON.stringify(hello) });
+      http(host.url, `/api/worker/v1/groups/${groupName}/hello`, {
+        method: 'POST',
+        headers: { Authorization: auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify(hello),
+      });
     expect((await post(g.name, `Bearer ${g.key}`)).status).toBe(200);
     expect((await post(other.name, `Bearer ${g.key}`)).status).toBe(403); // another group's routes
     expect((await post(g.name, host.basicAuth)).status).toBe(403); // an API key, even the admin's
@@ -110,7 +128,12 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
     const g = await group();
     const w = worker({ url: host.url, group: g.name, key: g.key, name: 'alpha', types: 'bash' });
     await liveWorkers(g.name, 1);
-    const rb = await admin.createRunbook({ name: uniqueName('hyb'), type: 'bash', runOn: g.name, content: 'echo "ran on ${WORKER_TAG:-cloud}"\n' });
+    const rb = await admin.createRunbook({
+      name: uniqueName('hyb'),
+      type: 'bash',
+      runOn: g.name,
+      content: 'echo "ran on ${WORKER_TAG:-cloud}"\n',
+    });
 
     const start = await admin.call('POST', '/api/v1/jobs', { runbook: rb });
     expect(start.status, start.text).toBe(202);
@@ -125,7 +148,9 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
     expect(await output(cloudJob.jobId)).toBe('ran on cloud');
 
     const listed = await admin.call('GET', `/api/v1/workerGroups/${g.name}`);
-    expect(listed.json.workers).toEqual([expect.objectContaining({ name: 'alpha', capabilities: ['bash'], live: true, version: expect.any(String), host: expect.any(String) })]);
+    expect(listed.json.workers).toEqual([
+      expect.objectContaining({ name: 'alpha', capabilities: ['bash'], live: true, version: expect.any(String), host: expect.any(String) }),
+    ]);
     expect(w.output()).toContain(job.jobId);
     expect(w.output()).not.toContain(cloudJob.jobId);
 
@@ -148,7 +173,12 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
     expect(job.runOn).toBe(g.name);
     expect(await output(job.jobId)).toBe('ran on hooked');
 
-    const sched = await admin.call('POST', '/api/v1/schedules', { name: uniqueName('sc'), runbook: rb, cronExpression: '0 0 0 1 1 *', runOn: g.name });
+    const sched = await admin.call('POST', '/api/v1/schedules', {
+      name: uniqueName('sc'),
+      runbook: rb,
+      cronExpression: '0 0 0 1 1 *',
+      runOn: g.name,
+    });
     expect(sched.status, sched.text).toBe(201);
     expect(sched.json.runOn).toBe(g.name);
     const bad = await admin.call('POST', '/api/v1/webhooks', { name: uniqueName('wh'), runbook: rb, runOn: 'nowhere' });
@@ -212,7 +242,12 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
     const start = await admin.call('POST', '/api/v1/jobs', { runbook: rb, runOn: g.name });
     expect(start.json.statusDetails).toMatch(/can run node runbooks \(live: bashonly \[bash\]\)/);
     // The sweeper keeps the reason current on the first job too; neither runs.
-    await waitFor(async () => /can run node/.test((await admin.call('GET', `/api/v1/jobs/${none.json.jobId}`)).json.statusDetails ?? ''), 'the reason refreshed', 30_000, 250);
+    await waitFor(
+      async () => /can run node/.test((await admin.call('GET', `/api/v1/jobs/${none.json.jobId}`)).json.statusDetails ?? ''),
+      'the reason refreshed',
+      30_000,
+      250,
+    );
     for (const id of [none.json.jobId, start.json.jobId]) {
       const j = (await admin.call('GET', `/api/v1/jobs/${id}`)).json;
       expect(j.status).toBe('Queued');
@@ -234,7 +269,8 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
       content: 'echo "$HOOKBOOK_JOB_ID $WORKER_TAG" >> "$File"\n',
     });
     const ids: string[] = [];
-    for (let i = 0; i < 16; i++) ids.push((await admin.call('POST', '/api/v1/jobs', { runbook: rb, parameters: { File: file } })).json.jobId);
+    for (let i = 0; i < 16; i++)
+      ids.push((await admin.call('POST', '/api/v1/jobs', { runbook: rb, parameters: { File: file } })).json.jobId);
     for (const id of ids) expect((await admin.waitForStatus(id, ['Completed', 'Failed'], 120_000)).status).toBe('Completed');
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(16);
@@ -279,7 +315,8 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
       type: 'bash',
       runOn: g.name,
       parameters: [{ name: 'PidFile', type: 'string', mandatory: true }],
-      content: 'if [ "$HOOKBOOK_ATTEMPT" = 1 ]; then echo $$ > "$PidFile"; echo started; sleep 600; fi\necho "attempt $HOOKBOOK_ATTEMPT on $WORKER_TAG"\n',
+      content:
+        'if [ "$HOOKBOOK_ATTEMPT" = 1 ]; then echo $$ > "$PidFile"; echo started; sleep 600; fi\necho "attempt $HOOKBOOK_ATTEMPT on $WORKER_TAG"\n',
     });
     const jobId = (await admin.call('POST', '/api/v1/jobs', { runbook: rb, parameters: { PidFile: pidFile } })).json.jobId;
     await admin.waitForStatus(jobId, ['Running'], 90_000);
@@ -306,7 +343,8 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
       type: 'bash',
       runOn: g.name,
       parameters: [{ name: 'PidFile', type: 'string', mandatory: true }],
-      content: 'if [ "$HOOKBOOK_ATTEMPT" = 1 ]; then echo $$ > "$PidFile"; sleep 600; fi\necho "attempt $HOOKBOOK_ATTEMPT on $WORKER_TAG"\n',
+      content:
+        'if [ "$HOOKBOOK_ATTEMPT" = 1 ]; then echo $$ > "$PidFile"; sleep 600; fi\necho "attempt $HOOKBOOK_ATTEMPT on $WORKER_TAG"\n',
     });
     const jobId = (await admin.call('POST', '/api/v1/jobs', { runbook: rb, parameters: { PidFile: pidFile } })).json.jobId;
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim(), 'the runbook to start', 90_000);

@@ -106,13 +106,23 @@ describe.skipIf(!isRoot)('jobs isolated from the host and from each other (host 
   });
 
   it('a runbook looking through /proc, the settings, the data directory and a concurrent job finds no secret', async () => {
-    const holder = await a.createRunbook({ name: uniqueName('holder'), type: 'bash', parameters: [{ name: 'Token', type: 'string' }], content: HOLDER });
+    const holder = await a.createRunbook({
+      name: uniqueName('holder'),
+      type: 'bash',
+      parameters: [{ name: 'Token', type: 'string' }],
+      content: HOLDER,
+    });
     const snoop = await a.createRunbook({ name: uniqueName('snoop'), type: 'bash', parameters: SNOOP_PARAMETERS, content: SNOOP });
 
     const h = await a.call('POST', '/api/v1/jobs', { runbook: holder, parameters: { Token: token } });
     expect(h.status, h.text).toBe(202);
     const holderId = h.json.jobId as string;
-    const otherDir = await waitFor(async () => /DIR=(\S+)/.exec(await outputOf(a, holderId))?.[1], 'the holder job to report its directory', 60_000, 200);
+    const otherDir = await waitFor(
+      async () => /DIR=(\S+)/.exec(await outputOf(a, holderId))?.[1],
+      'the holder job to report its directory',
+      60_000,
+      200,
+    );
     holderDir = otherDir;
     expect(path.dirname(otherDir)).toBe(path.join(tmpdir(), 'hookbook-jobs'));
 
@@ -155,7 +165,9 @@ describe.skipIf(!isRoot)('jobs isolated from the host and from each other (host 
   it('Azurite does not accept the public development key', async () => {
     const m = /Azurite: queue 127\.0\.0\.1:(\d+), table 127\.0\.0\.1:(\d+)/.exec(host.output());
     expect(m).toBeTruthy();
-    const client = QueueServiceClient.fromConnectionString(developmentStorage(Number(m![1]), Number(m![2])), { retryOptions: { maxTries: 1 } });
+    const client = QueueServiceClient.fromConnectionString(developmentStorage(Number(m![1]), Number(m![2])), {
+      retryOptions: { maxTries: 1 },
+    });
     const err = await client
       .listQueues()
       .next()
@@ -211,14 +223,20 @@ describe.skipIf(!isRoot)('fallback where the host is not root', () => {
 
   it('jobs run as the host user; the host process itself is non-dumpable, so its environment and memory stay closed', async () => {
     const name = await a.createRunbook({ name: uniqueName('snoop'), type: 'bash', parameters: SNOOP_PARAMETERS, content: SNOOP });
-    const r = await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: { HostPid: String(host.pid), RepoRoot: repoRoot, DataDir: home, OtherDir: home } });
+    const r = await a.call('POST', '/api/v1/jobs', {
+      runbook: name,
+      parameters: { HostPid: String(host.pid), RepoRoot: repoRoot, DataDir: home, OtherDir: home },
+    });
     const job = await a.waitForStatus(r.json.jobId, ['Completed', 'Failed'], 120_000);
     const out = await outputOf(a, job.jobId);
     expect(out).toMatch(/uid=65534/);
     // Only the host process is protected here (docs/security.md, "Where jobs cannot be isolated"):
     // files and other processes of the same user (tsx's esbuild helper, for one) are not.
     if (addonBuilt) {
-      const hostLines = out.split('\n').filter((l) => /^(hostenv|mem):/.test(l)).join('\n');
+      const hostLines = out
+        .split('\n')
+        .filter((l) => /^(hostenv|mem):/.test(l))
+        .join('\n');
       expect(hostLines).toMatch(/hostenv: .*Permission denied/);
       expect(hostLines).toMatch(/mem: .*(Permission denied|Errno 13)/);
       expect(hostLines).not.toContain(host.adminKey.split(':')[1]!);

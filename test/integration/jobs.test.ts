@@ -35,7 +35,10 @@ describe('runbook types and streams', () => {
     const name = await a.createRunbook({
       name: uniqueName('bash'),
       type: 'bash',
-      parameters: [{ name: 'Who', type: 'string', mandatory: true }, { name: 'N', type: 'int', default: 2 }],
+      parameters: [
+        { name: 'Who', type: 'string', mandatory: true },
+        { name: 'N', type: 'int', default: 2 },
+      ],
       content: [
         'echo "hello $Who"',
         'echo "VERBOSE: verbose line"',
@@ -72,7 +75,10 @@ describe('runbook types and streams', () => {
     const name = await a.createRunbook({
       name: uniqueName('py'),
       type: 'python3',
-      parameters: [{ name: 'Items', type: 'array' }, { name: 'Flag', type: 'bool' }],
+      parameters: [
+        { name: 'Items', type: 'array' },
+        { name: 'Flag', type: 'bool' },
+      ],
       content: [
         'import json, os, sys',
         'p = json.load(sys.stdin)',
@@ -117,7 +123,11 @@ describe('runbook types and streams', () => {
   });
 
   it('node ESM modules (export default) run too', async () => {
-    const name = await a.createRunbook({ name: uniqueName('esm'), type: 'node', content: 'export default async (p, ctx) => { ctx.output("esm ok"); return 7; };' });
+    const name = await a.createRunbook({
+      name: uniqueName('esm'),
+      type: 'node',
+      content: 'export default async (p, ctx) => { ctx.output("esm ok"); return 7; };',
+    });
     const { job, streams } = await runToEnd(name);
     expect(job.status).toBe('Completed');
     expect(job.result).toBe(7);
@@ -131,7 +141,12 @@ describe('runbook types and streams', () => {
     } catch {
       hasPwsh = false;
     }
-    const name = await a.createRunbook({ name: uniqueName('pwsh'), type: 'pwsh', parameters: [{ name: 'Name', type: 'string' }], content: 'param($Name)\nWrite-Output "hi $Name"' });
+    const name = await a.createRunbook({
+      name: uniqueName('pwsh'),
+      type: 'pwsh',
+      parameters: [{ name: 'Name', type: 'string' }],
+      content: 'param($Name)\nWrite-Output "hi $Name"',
+    });
     const { job, streams } = await runToEnd(name, { Name: 'x' });
     if (hasPwsh) {
       expect(job.status).toBe('Completed');
@@ -221,14 +236,18 @@ describe('life cycle', () => {
     const job = await a.waitForStatus(s.json.jobId, ['Stopped', 'Failed', 'Completed']);
     expect(job.status).toBe('Stopped');
     expect(job.statusDetails).toMatch(/Stopped/);
-    await waitFor(() => {
-      try {
-        process.kill(Number(pid), 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 'grandchild to be gone', 15_000);
+    await waitFor(
+      () => {
+        try {
+          process.kill(Number(pid), 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      'grandchild to be gone',
+      15_000,
+    );
     const again = await a.call('POST', `/api/v1/jobs/${s.json.jobId}/stop`);
     expect(again.status).toBe(409);
   });
@@ -274,7 +293,10 @@ describe('stopping a job that has not started', () => {
       name: uniqueName('blocker'),
       type: 'bash',
       maxConcurrency: 1,
-      parameters: [{ name: 'Marker', type: 'string' }, { name: 'Go', type: 'string' }],
+      parameters: [
+        { name: 'Marker', type: 'string' },
+        { name: 'Go', type: 'string' },
+      ],
       content: 'touch "$Marker"; while [ ! -f "$Go" ]; do sleep 0.1; done',
     });
     const go = join(dir, 'go');

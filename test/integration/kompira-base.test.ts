@@ -31,10 +31,15 @@ describe('Kompira under HOOKBOOK_KOMPIRA_BASE=/ke/v1/', () => {
     expect(started.status, started.text).toBe(200);
     const processPath = started.json as string;
     expect(processPath).toMatch(/^\/process\/[0-9a-f-]{36}$/);
-    const p = await waitFor(async () => {
-      const r = await http(host.url, `/ke/v1${processPath}?format=json`, { headers: { Authorization: `Token ${host.adminKey}` } });
-      return r.json?.status === 'DONE' ? r.json : undefined;
-    }, 'the process to be DONE', 60_000, 150);
+    const p = await waitFor(
+      async () => {
+        const r = await http(host.url, `/ke/v1${processPath}?format=json`, { headers: { Authorization: `Token ${host.adminKey}` } });
+        return r.json?.status === 'DONE' ? r.json : undefined;
+      },
+      'the process to be DONE',
+      60_000,
+      150,
+    );
     expect(p.console).toContain('postfix restarted');
 
     const mail = await http(host.url, '/api/v1/kompira/mail', {

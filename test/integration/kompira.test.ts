@@ -44,10 +44,15 @@ function processId(r: HttpResult): string {
 }
 
 async function processWhenEnded(jobId: string, key = admin): Promise<any> {
-  return waitFor(async () => {
-    const r = await http(url, `${BASE}/process/${jobId}?format=json`, { headers: token(key) });
-    return ['DONE', 'ABORTED'].includes(r.json?.status) ? r.json : undefined;
-  }, `process ${jobId} to end`, 60_000, 150);
+  return waitFor(
+    async () => {
+      const r = await http(url, `${BASE}/process/${jobId}?format=json`, { headers: token(key) });
+      return ['DONE', 'ABORTED'].includes(r.json?.status) ? r.json : undefined;
+    },
+    `process ${jobId} to end`,
+    60_000,
+    150,
+  );
 }
 
 /** A request sent byte for byte (fetch would normalise `..` and backslashes away). */
@@ -77,7 +82,21 @@ describe('Kompira: jobflow objects', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^application\/json/);
     expect(Object.keys(r.json).sort()).toEqual(
-      ['abspath', 'created', 'description', 'display_name', 'extra_properties', 'fields', 'group_permissions', 'id', 'owner', 'parent_object', 'type_object', 'updated', 'user_permissions'].sort(),
+      [
+        'abspath',
+        'created',
+        'description',
+        'display_name',
+        'extra_properties',
+        'fields',
+        'group_permissions',
+        'id',
+        'owner',
+        'parent_object',
+        'type_object',
+        'updated',
+        'user_permissions',
+      ].sort(),
     );
     expect(r.json).toMatchObject({
       abspath: RESTART,
@@ -95,7 +114,9 @@ describe('Kompira: jobflow objects', () => {
     const r = await http(url, `${BASE}${RESTART}?format=json&${q(reader)}`);
     expect(r.status).toBe(200);
     expect(r.json.abspath).toBe(RESTART);
-    const basic = await http(url, `${BASE}${RESTART}?format=json`, { headers: { Authorization: `Basic ${Buffer.from(reader).toString('base64')}` } });
+    const basic = await http(url, `${BASE}${RESTART}?format=json`, {
+      headers: { Authorization: `Basic ${Buffer.from(reader).toString('base64')}` },
+    });
     expect(basic.status).toBe(200);
   });
 
@@ -115,7 +136,7 @@ describe('Kompira: jobflow objects', () => {
     expect(r.text).toContain('echo &quot;${service} restarted&quot;');
   });
 
-  it('lists folders in DRF\'s page shape: the root, /user and /user/security', async () => {
+  it("lists folders in DRF's page shape: the root, /user and /user/security", async () => {
     const root = await http(url, `${BASE}/?format=json`, { headers: token(reader) });
     expect(root.status).toBe(200);
     expect(root.json).toMatchObject({ next: null, previous: null });
@@ -133,7 +154,11 @@ describe('Kompira: jobflow objects', () => {
 
     const security = await http(url, `${BASE}/user/security`, { headers: { ...token(reader), ...JSON_ACCEPT } });
     expect(security.json.count).toBe(1);
-    expect(security.json.results[0]).toMatchObject({ abspath: REVOKE, type_object: '/system/types/Jobflow', parent_object: '/user/security' });
+    expect(security.json.results[0]).toMatchObject({
+      abspath: REVOKE,
+      type_object: '/system/types/Jobflow',
+      parent_object: '/user/security',
+    });
 
     const html = await http(url, `${BASE}/user/security`, { headers: token(reader) });
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
@@ -183,16 +208,32 @@ describe('Kompira: .execute', () => {
   });
 
   it('takes JSON parameters (also Kompira\'s {"parameters": {...}}) with ?token= and ?format=json', async () => {
-    const a = processId(await http(url, `${BASE}${RESTART}.execute?${q(operator)}&format=json`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"service":"nginx"}' }));
-    const b = processId(await http(url, `${BASE}${RESTART}.execute?${q(operator)}&format=json`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"parameters":{"service":"sshd"}}' }));
+    const a = processId(
+      await http(url, `${BASE}${RESTART}.execute?${q(operator)}&format=json`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"service":"nginx"}',
+      }),
+    );
+    const b = processId(
+      await http(url, `${BASE}${RESTART}.execute?${q(operator)}&format=json`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"parameters":{"service":"sshd"}}',
+      }),
+    );
     expect((await processWhenEnded(a)).console).toContain('nginx restarted');
     expect((await processWhenEnded(b)).console).toContain('sshd restarted');
   });
 
-  it('takes an HTML form\'s body, converts types, and keeps the key out of the job record', async () => {
+  it("takes an HTML form's body, converts types, and keeps the key out of the job record", async () => {
     const secret = operator.split(':')[1]!;
     const form = new URLSearchParams({ UserName: 'someone@contoso.com', Revoke: 'false', token: operator, format: 'json' });
-    const r = await http(url, `${BASE}${REVOKE}.execute`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const r = await http(url, `${BASE}${REVOKE}.execute`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
     const jobId = processId(r);
     const p = await processWhenEnded(jobId);
     expect(p.status).toBe('DONE');
@@ -224,10 +265,15 @@ describe('Kompira: .execute', () => {
     const href = /<a id="process" href="([^"]+)"/.exec(r.text)?.[1]?.replace(/&amp;/g, '&');
     expect(href).toMatch(/^\/kompira\/process\/[0-9a-f-]{36}\?sig=/);
     // The signed link shows that process to whoever holds it, without a key.
-    const page = await waitFor(async () => {
-      const p = await http(url, href!);
-      return p.status === 200 && p.text.includes('id="status">DONE') ? p : undefined;
-    }, 'the process page to show DONE', 60_000, 200);
+    const page = await waitFor(
+      async () => {
+        const p = await http(url, href!);
+        return p.status === 200 && p.text.includes('id="status">DONE') ? p : undefined;
+      },
+      'the process page to show DONE',
+      60_000,
+      200,
+    );
     expect(page.text).toContain('cron restarted');
     expect(page.text).toContain('<code id="result">true</code>');
     const asJson = await http(url, `${href}&format=json`);
@@ -262,17 +308,26 @@ describe('Kompira: .execute', () => {
   });
 
   it('a runbook that fails ends ABORTED with its exception', async () => {
-    const r = await http(url, `${BASE}${REVOKE}.execute`, { method: 'POST', headers: { ...token(operator), ...JSON_ACCEPT, 'Content-Type': 'application/json' }, body: '{"UserName":"nobody"}' });
+    const r = await http(url, `${BASE}${REVOKE}.execute`, {
+      method: 'POST',
+      headers: { ...token(operator), ...JSON_ACCEPT, 'Content-Type': 'application/json' },
+      body: '{"UserName":"nobody"}',
+    });
     const p = await processWhenEnded(processId(r));
     expect(p).toMatchObject({ status: 'ABORTED', hookbook_status: 'Failed', exception: "User 'nobody' not found" });
   });
 
-  it('queues jobs over a runbook\'s multiplicity instead of refusing them', async () => {
+  it("queues jobs over a runbook's multiplicity instead of refusing them", async () => {
     const name = `kompira-multi-${randomBytes(3).toString('hex')}`;
     const path = `/kompiratest/${name}`;
     const created = await mgmt('POST', '/api/v1/runbooks', {
-      name, path, type: 'node', maxConcurrency: 1, parameters: [{ name: 'n', type: 'int', mandatory: true }],
-      content: 'module.exports = async ({ n }, ctx) => { await new Promise((r) => setTimeout(r, 300)); ctx.output(`run ${n}`); return n; };',
+      name,
+      path,
+      type: 'node',
+      maxConcurrency: 1,
+      parameters: [{ name: 'n', type: 'int', mandatory: true }],
+      content:
+        'module.exports = async ({ n }, ctx) => { await new Promise((r) => setTimeout(r, 300)); ctx.output(`run ${n}`); return n; };',
     });
     expect(created.status, created.text).toBe(201);
     expect((await mgmt('POST', `/api/v1/runbooks/${name}/publish`)).status).toBe(200);
@@ -282,10 +337,22 @@ describe('Kompira: .execute', () => {
     expect(folder.json.results.map((o: any) => o.abspath)).toContain(path);
     const ids = [];
     for (const n of [1, 2, 3]) {
-      ids.push(processId(await http(url, `${BASE}${path}.execute?format=json`, { method: 'POST', headers: { ...token(operator), 'Content-Type': 'application/x-www-form-urlencoded' }, body: `n=${n}` })));
+      ids.push(
+        processId(
+          await http(url, `${BASE}${path}.execute?format=json`, {
+            method: 'POST',
+            headers: { ...token(operator), 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: `n=${n}`,
+          }),
+        ),
+      );
     }
     const ended = await Promise.all(ids.map((id) => processWhenEnded(id)));
-    expect(ended.map((p) => [p.status, p.result])).toEqual([['DONE', 1], ['DONE', 2], ['DONE', 3]]);
+    expect(ended.map((p) => [p.status, p.result])).toEqual([
+      ['DONE', 1],
+      ['DONE', 2],
+      ['DONE', 3],
+    ]);
   });
 });
 
@@ -311,7 +378,11 @@ describe('Kompira: authentication and refusals', () => {
     const r = await http(url, `${BASE}${RESTART}.execute?format=json&${q(reader)}`, { method: 'POST' });
     expect(r.status).toBe(403);
     expect(r.json.detail).toMatch(/reader/);
-    const viaForm = await http(url, `${BASE}${RESTART}.execute`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `format=json&${q(reader)}` });
+    const viaForm = await http(url, `${BASE}${RESTART}.execute`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `format=json&${q(reader)}`,
+    });
     expect(viaForm.status).toBe(403);
     expect((await http(url, `${BASE}${RESTART}?format=json&${q(reader)}`)).status).toBe(200);
   });
@@ -357,8 +428,16 @@ describe('Kompira: authentication and refusals', () => {
     const secret = operator.split(':')[1]!;
     const rs = await Promise.all([
       http(url, `${BASE}/nowhere?format=json&${q(operator)}`),
-      http(url, `${BASE}${RESTART}.execute?format=json&${q(operator)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"x":1}' }),
-      http(url, `${BASE}${RESTART}.execute?${q(operator)}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'x=1' }),
+      http(url, `${BASE}${RESTART}.execute?format=json&${q(operator)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"x":1}',
+      }),
+      http(url, `${BASE}${RESTART}.execute?${q(operator)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'x=1',
+      }),
     ]);
     for (const r of rs) {
       expect(r.status).toBeGreaterThanOrEqual(400);
@@ -368,9 +447,13 @@ describe('Kompira: authentication and refusals', () => {
 });
 
 describe('Kompira: the e-mail helper', () => {
-  it('renders the seed\'s mail with a minted key limited to that runbook', async () => {
+  it("renders the seed's mail with a minted key limited to that runbook", async () => {
     const r = await mgmt('POST', '/api/v1/kompira/mail', {
-      path: RESTART, subject: '[ALERT] Server Down', message: 'サーバーがダウンしました', buttonLabel: 'httpd をリブート', parameters: { service: 'httpd' },
+      path: RESTART,
+      subject: '[ALERT] Server Down',
+      message: 'サーバーがダウンしました',
+      buttonLabel: 'httpd をリブート',
+      parameters: { service: 'httpd' },
     });
     expect(r.status, r.text).toBe(201);
     expect(r.json).toMatchObject({ path: RESTART, subject: '[ALERT] Server Down', keyMinted: true });
@@ -379,11 +462,22 @@ describe('Kompira: the e-mail helper', () => {
     expect(r.json.html).toContain('サーバーがダウンしました');
     const key = decodeURIComponent(/token=([^&]+)/.exec(r.json.url)![1]!);
     const keys = await mgmt('GET', '/api/v1/keys');
-    expect(keys.json.value.find((k: any) => k.keyId === r.json.keyId)).toMatchObject({ role: 'operator', runbooks: ['root_restart_process'] });
+    expect(keys.json.value.find((k: any) => k.keyId === r.json.keyId)).toMatchObject({
+      role: 'operator',
+      runbooks: ['root_restart_process'],
+    });
     // The minted key starts this runbook and no other.
-    const other = await http(url, `${BASE}${REVOKE}.execute?format=json`, { method: 'POST', headers: { ...token(key), 'Content-Type': 'application/json' }, body: '{"UserName":"a@b"}' });
+    const other = await http(url, `${BASE}${REVOKE}.execute?format=json`, {
+      method: 'POST',
+      headers: { ...token(key), 'Content-Type': 'application/json' },
+      body: '{"UserName":"a@b"}',
+    });
     expect(other.status).toBe(404);
-    const mine = await http(url, r.json.url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'service=httpd' });
+    const mine = await http(url, r.json.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'service=httpd',
+    });
     expect((await processWhenEnded(processId(mine))).status).toBe('DONE');
   });
 
@@ -403,7 +497,11 @@ describe('Kompira: the e-mail helper', () => {
     expect(bad.map((r) => r.status)).toEqual([404, 400, 400, 400, 400, 400]);
     for (const r of bad) expect(r.headers.get('content-type')).toMatch(/problem\+json/);
     expect(bad[3]!.json.detail).toMatch(/'nope'/);
-    const asOperator = await http(url, '/api/v1/kompira/mail', { method: 'POST', headers: { ...token(operator), 'Content-Type': 'application/json' }, body: JSON.stringify({ path: RESTART }) });
+    const asOperator = await http(url, '/api/v1/kompira/mail', {
+      method: 'POST',
+      headers: { ...token(operator), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ path: RESTART }),
+    });
     expect(asOperator.status).toBe(403);
   });
 });

@@ -18,7 +18,20 @@ describe('health and OpenAPI', () => {
     const r = await http(a.url, '/api/openapi.json');
     expect(r.status).toBe(200);
     expect(r.json.openapi).toMatch(/^3\./);
-    for (const p of ['/api/v1/runbooks', '/api/v1/runbooks/{name}', '/api/v1/runbooks/{name}/draft', '/api/v1/runbooks/{name}/publish', '/api/v1/jobs', '/api/v1/jobs/{jobId}', '/api/v1/jobs/{jobId}/streams', '/api/v1/jobs/{jobId}/stop', '/api/v1/keys', '/api/health', '/api/external/runbook/{runbookName}/run', '/api/external/runbook/jobs/{jobID}/output/streams']) {
+    for (const p of [
+      '/api/v1/runbooks',
+      '/api/v1/runbooks/{name}',
+      '/api/v1/runbooks/{name}/draft',
+      '/api/v1/runbooks/{name}/publish',
+      '/api/v1/jobs',
+      '/api/v1/jobs/{jobId}',
+      '/api/v1/jobs/{jobId}/streams',
+      '/api/v1/jobs/{jobId}/stop',
+      '/api/v1/keys',
+      '/api/health',
+      '/api/external/runbook/{runbookName}/run',
+      '/api/external/runbook/jobs/{jobID}/output/streams',
+    ]) {
       expect(r.json.paths[p], p).toBeDefined();
     }
     const create = r.json.paths['/api/v1/runbooks'].post.requestBody.content['application/json'].schema;
@@ -30,7 +43,13 @@ describe('health and OpenAPI', () => {
 describe('runbooks', () => {
   it('create → draft (Edit) → publish → get → list → delete', async () => {
     const name = uniqueName('mgmt');
-    const c = await a.call('POST', '/api/v1/runbooks', { name, type: 'bash', content: 'echo hi', description: 'd', parameters: [{ name: 'X', type: 'int', default: 1 }] });
+    const c = await a.call('POST', '/api/v1/runbooks', {
+      name,
+      type: 'bash',
+      content: 'echo hi',
+      description: 'd',
+      parameters: [{ name: 'X', type: 'int', default: 1 }],
+    });
     expect(c.status).toBe(201);
     expect(c.json).toMatchObject({ name, state: 'Edit', version: 0, source: 'api', path: `/api/${name}` });
     expect((await a.call('GET', `/api/v1/runbooks/${name}/content?version=draft`)).text).toBe('echo hi');
@@ -40,12 +59,20 @@ describe('runbooks', () => {
     const g = await a.call('GET', `/api/v1/runbooks/${name}`);
     expect(g.json.parameters[0]).toMatchObject({ name: 'X', type: 'int', default: 1, mandatory: false, secret: false });
     const l = await a.call('GET', '/api/v1/runbooks');
-    expect(l.json.value.map((r: any) => r.name)).toEqual(expect.arrayContaining([name, 'rjgit-user_security_revoke-or-restore-access', 'root_restart_process', 'webhook-echo', 'azure-monitor-alert']));
+    expect(l.json.value.map((r: any) => r.name)).toEqual(
+      expect.arrayContaining([
+        name,
+        'rjgit-user_security_revoke-or-restore-access',
+        'root_restart_process',
+        'webhook-echo',
+        'azure-monitor-alert',
+      ]),
+    );
     expect((await a.call('DELETE', `/api/v1/runbooks/${name}`)).status).toBe(204);
     expect((await a.call('GET', `/api/v1/runbooks/${name}`)).status).toBe(404);
   });
 
-  it("deleting a runbook deletes its webhooks and schedules, as in Azure", async () => {
+  it('deleting a runbook deletes its webhooks and schedules, as in Azure', async () => {
     const name = uniqueName('gone');
     await a.createRunbook({ name, type: 'bash', content: 'echo x' });
     const hook = await a.call('POST', '/api/v1/webhooks', { name: `${name}-hook`, runbook: name });
@@ -62,8 +89,16 @@ describe('runbooks', () => {
 
   it('repository runbooks carry their manifests and paths', async () => {
     const r = await a.call('GET', '/api/v1/runbooks/rjgit-user_security_revoke-or-restore-access');
-    expect(r.json).toMatchObject({ path: '/user/security/revoke-or-restore-access', state: 'Published', source: 'repository', type: 'node' });
-    expect(r.json.parameters.map((p: any) => [p.name, p.type, p.mandatory])).toEqual([['UserName', 'string', true], ['Revoke', 'bool', false]]);
+    expect(r.json).toMatchObject({
+      path: '/user/security/revoke-or-restore-access',
+      state: 'Published',
+      source: 'repository',
+      type: 'node',
+    });
+    expect(r.json.parameters.map((p: any) => [p.name, p.type, p.mandatory])).toEqual([
+      ['UserName', 'string', true],
+      ['Revoke', 'bool', false],
+    ]);
     const k = await a.call('GET', '/api/v1/runbooks/root_restart_process');
     expect(k.json).toMatchObject({ path: '/root/restart_process', type: 'bash' });
     expect((await a.call('DELETE', '/api/v1/runbooks/root_restart_process')).status).toBe(409);
@@ -79,7 +114,12 @@ describe('runbooks', () => {
     const extra = await a.call('POST', '/api/v1/runbooks', { name: uniqueName('t'), type: 'bash', content: 'x', colour: 'red' });
     expect(extra.status).toBe(400);
     expect(extra.json.detail).toContain('colour');
-    const badDefault = await a.call('POST', '/api/v1/runbooks', { name: uniqueName('t'), type: 'bash', content: 'x', parameters: [{ name: 'N', type: 'int', default: 'x' }] });
+    const badDefault = await a.call('POST', '/api/v1/runbooks', {
+      name: uniqueName('t'),
+      type: 'bash',
+      content: 'x',
+      parameters: [{ name: 'N', type: 'int', default: 'x' }],
+    });
     expect(badDefault.status).toBe(400);
     expect(badDefault.json.detail).toContain("'N'");
     const name = uniqueName('dup');
@@ -112,9 +152,15 @@ describe('keys and roles', () => {
     const limited = api(a.url, c.json.key);
     const ok = await limited.call('POST', '/api/v1/jobs', { runbook: 'root_restart_process' });
     expect(ok.status).toBe(202);
-    const no = await limited.call('POST', '/api/v1/jobs', { runbook: 'rjgit-user_security_revoke-or-restore-access', parameters: { UserName: 'a@b' } });
+    const no = await limited.call('POST', '/api/v1/jobs', {
+      runbook: 'rjgit-user_security_revoke-or-restore-access',
+      parameters: { UserName: 'a@b' },
+    });
     expect(no.status).toBe(403);
-    const other = await a.call('POST', '/api/v1/jobs', { runbook: 'rjgit-user_security_revoke-or-restore-access', parameters: { UserName: 'a@b' } });
+    const other = await a.call('POST', '/api/v1/jobs', {
+      runbook: 'rjgit-user_security_revoke-or-restore-access',
+      parameters: { UserName: 'a@b' },
+    });
     expect((await limited.call('GET', `/api/v1/jobs/${other.json.jobId}`)).status).toBe(404);
   });
 
@@ -126,14 +172,22 @@ describe('keys and roles', () => {
 
 describe('job listing', () => {
   it('lists newest first, filters by runbook and status, pages with a continuation token', async () => {
-    const name = await a.createRunbook({ name: uniqueName('list'), type: 'bash', parameters: [{ name: 'I', type: 'int' }], content: 'echo $I' });
+    const name = await a.createRunbook({
+      name: uniqueName('list'),
+      type: 'bash',
+      parameters: [{ name: 'I', type: 'int' }],
+      content: 'echo $I',
+    });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: { I: i } })).json.jobId);
     for (const id of ids) await a.waitForStatus(id, ['Completed']);
     const seen: string[] = [];
     let token: string | undefined;
     do {
-      const page = await a.call('GET', `/api/v1/jobs?runbook=${name}&top=2${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+      const page = await a.call(
+        'GET',
+        `/api/v1/jobs?runbook=${name}&top=2${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+      );
       expect(page.status).toBe(200);
       expect(page.json.value.length).toBeLessThanOrEqual(2);
       seen.push(...page.json.value.map((j: any) => j.jobId));
@@ -144,9 +198,15 @@ describe('job listing', () => {
     expect(completed.json.value.length).toBe(5);
     const failed = await a.call('GET', `/api/v1/jobs?runbook=${name}&status=Failed`);
     expect(failed.json.value.length).toBe(0);
-    const future = await a.call('GET', `/api/v1/jobs?runbook=${name}&from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`);
+    const future = await a.call(
+      'GET',
+      `/api/v1/jobs?runbook=${name}&from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`,
+    );
     expect(future.json.value.length).toBe(0);
-    const past = await a.call('GET', `/api/v1/jobs?runbook=${name}&to=${encodeURIComponent(new Date(Date.now() - 3600_000).toISOString())}`);
+    const past = await a.call(
+      'GET',
+      `/api/v1/jobs?runbook=${name}&to=${encodeURIComponent(new Date(Date.now() - 3600_000).toISOString())}`,
+    );
     expect(past.json.value.length).toBe(0);
   });
 

@@ -44,8 +44,12 @@ describe('odd characters are stored exactly', () => {
     const name = await a.createRunbook({
       name: uniqueName('odd-node'),
       type: 'node',
-      parameters: [{ name: 'texts', type: 'array' }, { name: 'one', type: 'string' }],
-      content: 'module.exports = async ({ texts, one }, ctx) => { for (const t of texts) ctx.output(t); ctx.warning(one); return { texts, one }; };',
+      parameters: [
+        { name: 'texts', type: 'array' },
+        { name: 'one', type: 'string' },
+      ],
+      content:
+        'module.exports = async ({ texts, one }, ctx) => { for (const t of texts) ctx.output(t); ctx.warning(one); return { texts, one }; };',
     });
     const sent = ODD.map(([, s]) => s);
     const stored = ODD.map(([, , s]) => s);
@@ -67,7 +71,7 @@ describe('odd characters are stored exactly', () => {
       "printf 'first\\n'",
       "printf 'x\\342\\200\\250y\\n'", // U+2028 as UTF-8
       "printf 'p\\342\\200\\251q\\n'", // U+2029
-      "printf '{\"a\":1}\\342\\200\\250{\"b\":2}\\n'",
+      'printf \'{"a":1}\\342\\200\\250{"b":2}\\n\'',
       "printf 'n\\000ul\\n'",
       "printf 'cr\\ronly\\n'",
       "printf '\\357\\273\\277bom\\n'",
@@ -80,7 +84,17 @@ describe('odd characters are stored exactly', () => {
     expect(job.status).toBe('Completed');
     expect(job.streamsLost).toBeUndefined();
     const out = byType(streams, 'Output');
-    expect(out.slice(0, 9)).toEqual(['first', 'x\u2028y', 'p\u2029q', '{"a":1}\u2028{"b":2}', 'n\u0000ul', 'cr\ronly', '\ufeffbom', '\u{1F600} emoji', out[8]]);
+    expect(out.slice(0, 9)).toEqual([
+      'first',
+      'x\u2028y',
+      'p\u2029q',
+      '{"a":1}\u2028{"b":2}',
+      'n\u0000ul',
+      'cr\ronly',
+      '\ufeffbom',
+      '\u{1F600} emoji',
+      out[8],
+    ]);
     expect(out[8]).toMatch(/^\ufffd+ surrogate bytes$/);
     expect(out[9]).toBe('last');
     // The RealmJoin dialect answers the same records.
@@ -132,7 +146,11 @@ describe('odd characters are stored exactly', () => {
   });
 
   it('storage keeps working afterwards: a later job still has its streams, batches still work', async () => {
-    const name = await a.createRunbook({ name: uniqueName('after-odd'), type: 'bash', content: 'for i in 1 2 3 4 5; do echo "line $i"; done\n' });
+    const name = await a.createRunbook({
+      name: uniqueName('after-odd'),
+      type: 'bash',
+      content: 'for i in 1 2 3 4 5; do echo "line $i"; done\n',
+    });
     const { job, streams } = await runToEnd(name);
     expect(job.status).toBe('Completed');
     expect(byType(streams, 'Output')).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5']);

@@ -63,14 +63,20 @@ function conform(method: string, path: string, r: HttpResult, requestBody?: { co
     expect(Object.keys(response.content), `${where}: media type ${media || '(none)'} not declared`).toContain(media);
     const body = JSONISH.test(media) ? JSON.parse(r.text) : r.text;
     const validate = validator(response.content[media].schema);
-    expect(validate(body), `${where}: body does not match the declared ${media} schema: ${ajv.errorsText(validate.errors)}\n${r.text.slice(0, 600)}`).toBe(true);
+    expect(
+      validate(body),
+      `${where}: body does not match the declared ${media} schema: ${ajv.errorsText(validate.errors)}\n${r.text.slice(0, 600)}`,
+    ).toBe(true);
   }
   // What this test sends to succeed is what a generated client would send: the document must take it.
   if (requestBody && r.status < 300) {
     const schema = op.def.requestBody?.content?.[requestBody.contentType]?.schema;
     expect(schema, `${where}: request media type ${requestBody.contentType} not declared`).toBeDefined();
     const validate = validator(schema);
-    expect(validate(requestBody.value), `${where}: the accepted request body does not match its schema: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    expect(
+      validate(requestBody.value),
+      `${where}: the accepted request body does not match its schema: ${ajv.errorsText(validate.errors)}`,
+    ).toBe(true);
   }
   if (r.status < 300) {
     // The path parameters of an accepted request keep to their declared schemas.
@@ -88,11 +94,29 @@ function conform(method: string, path: string, r: HttpResult, requestBody?: { co
 }
 
 /** An authenticated JSON call (admin key unless `key` is given), checked against the document. */
-async function call(method: string, path: string, body?: unknown, opts: { key?: string | null; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { key?: string | null; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
   const key = opts.key === undefined ? a.key : opts.key;
-  const headers: Record<string, string> = { ...(key ? { Authorization: basic(key) } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...opts.headers };
-  const r = await http(a.url, path, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
-  return conform(method, path, r, body !== undefined && typeof body !== 'string' ? { contentType: 'application/json', value: body } : undefined);
+  const headers: Record<string, string> = {
+    ...(key ? { Authorization: basic(key) } : {}),
+    ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+    ...opts.headers,
+  };
+  const r = await http(a.url, path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return conform(
+    method,
+    path,
+    r,
+    body !== undefined && typeof body !== 'string' ? { contentType: 'application/json', value: body } : undefined,
+  );
 }
 
 const SCRIPT = 'echo "count=$Count who=$Who"\necho "a warning" >&2\necho done\n';
@@ -110,7 +134,12 @@ beforeAll(async () => {
   ops = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([template, methods]) =>
     Object.entries(methods).map(([method, def]) => {
       // `{path}` (Kompira's object path) spans segments; every other parameter is one segment.
-      const re = new RegExp(`^${template.split(/(\{\w+\})/).map((part) => (part === '{path}' ? '(.+)' : /^\{\w+\}$/.test(part) ? '([^/]+)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+      const re = new RegExp(
+        `^${template
+          .split(/(\{\w+\})/)
+          .map((part) => (part === '{path}' ? '(.+)' : /^\{\w+\}$/.test(part) ? '([^/]+)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+          .join('')}$`,
+      );
       return { id: def.operationId as string, method, template, re, literal: template.replace(/\{\w+\}/g, '').length, def };
     }),
   );
@@ -126,7 +155,11 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect(new Set(ids).size).toBe(ids.length);
     for (const o of ops) {
       expect(o.id, `${o.method} ${o.template}`).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
-      if (!['health', 'openapi'].includes(o.id)) expect(Object.keys(o.def.responses).some((c) => /^4\d\d$/.test(c)), o.id).toBe(true);
+      if (!['health', 'openapi'].includes(o.id))
+        expect(
+          Object.keys(o.def.responses).some((c) => /^4\d\d$/.test(c)),
+          o.id,
+        ).toBe(true);
     }
   });
 
@@ -150,7 +183,16 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     };
     expect((await call('POST', '/api/v1/runbooks', create)).status).toBe(201);
     expect((await call('POST', '/api/v1/runbooks', create)).status).toBe(409);
-    expect((await call('POST', '/api/v1/runbooks', { name: uniqueName('oa-bad'), type: 'bash', content: 'x', parameters: [{ name: 'N', type: 'int', default: 'two' }] })).status).toBe(400);
+    expect(
+      (
+        await call('POST', '/api/v1/runbooks', {
+          name: uniqueName('oa-bad'),
+          type: 'bash',
+          content: 'x',
+          parameters: [{ name: 'N', type: 'int', default: 'two' }],
+        })
+      ).status,
+    ).toBe(400);
     expect((await call('POST', '/api/v1/runbooks', { name: rbOther, type: 'bash', content: 'echo other' })).status).toBe(201);
     expect((await call('POST', '/api/v1/runbooks', { name: rbSlow, type: 'bash', content: 'sleep 120' })).status).toBe(201);
     expect((await call('GET', '/api/v1/runbooks')).status).toBe(200);
@@ -160,7 +202,9 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     const content = await call('GET', `/api/v1/runbooks/${rb}/content?version=draft`);
     expect(content.text).toBe(SCRIPT);
     expect((await call('GET', `/api/v1/runbooks/${rb}/content?version=newest`)).status).toBe(400);
-    expect((await call('PUT', `/api/v1/runbooks/${rb}/draft`, { content: SCRIPT, description: 'OpenAPI conformance, v1', parameters })).status).toBe(200);
+    expect(
+      (await call('PUT', `/api/v1/runbooks/${rb}/draft`, { content: SCRIPT, description: 'OpenAPI conformance, v1', parameters })).status,
+    ).toBe(200);
     expect((await call('PUT', `/api/v1/runbooks/${rb}/draft`, { description: 'no content' })).status).toBe(400);
     for (const name of [rb, rbSlow]) expect((await call('POST', `/api/v1/runbooks/${name}/publish`)).status).toBe(200);
     expect((await call('POST', `/api/v1/runbooks/${uniqueName('missing')}/publish`)).status).toBe(404);
@@ -251,7 +295,12 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     const payload = { action: 'opened', issue: { number: 1, title: 'x' } };
     const invoke = (query: string, body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
       http(a.url, `/webhooks${query}`, { method: 'POST', headers, body }).then((r) =>
-        conform('POST', `/webhooks${query}`, r, headers['Content-Type'] === 'application/json' ? { contentType: 'application/json', value: JSON.parse(body) } : undefined),
+        conform(
+          'POST',
+          `/webhooks${query}`,
+          r,
+          headers['Content-Type'] === 'application/json' ? { contentType: 'application/json', value: JSON.parse(body) } : undefined,
+        ),
       );
     expect((await invoke(`?token=${encodeURIComponent(token)}`, JSON.stringify(payload))).status).toBe(202);
     expect((await invoke(`?token=${encodeURIComponent(token)}`, 'plain text', { 'Content-Type': 'text/plain' })).status).toBe(202);
@@ -264,11 +313,37 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
 
   it('schedules', async () => {
     const name = uniqueName('oa-sched');
-    const created = await call('POST', '/api/v1/schedules', { name, runbook: rb, frequency: 'Month', monthDays: [1, -1], startTime: '2030-01-01T03:00:00Z', timeZone: 'UTC', isEnabled: false });
+    const created = await call('POST', '/api/v1/schedules', {
+      name,
+      runbook: rb,
+      frequency: 'Month',
+      monthDays: [1, -1],
+      startTime: '2030-01-01T03:00:00Z',
+      timeZone: 'UTC',
+      isEnabled: false,
+    });
     expect(created.status).toBe(201);
     expect((await call('POST', '/api/v1/schedules', { name, runbook: rb, cronExpression: '0 3 * * *' })).status).toBe(409);
-    expect((await call('POST', '/api/v1/schedules', { name: uniqueName('oa-sched'), runbook: rb, frequency: 'Month', monthDays: [32], startTime: '2030-01-01T03:00:00Z' })).status).toBe(400);
-    expect((await call('POST', '/api/v1/schedules', { name: uniqueName('oa-sched'), runbook: uniqueName('missing'), cronExpression: '0 3 * * *' })).status).toBe(404);
+    expect(
+      (
+        await call('POST', '/api/v1/schedules', {
+          name: uniqueName('oa-sched'),
+          runbook: rb,
+          frequency: 'Month',
+          monthDays: [32],
+          startTime: '2030-01-01T03:00:00Z',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST', '/api/v1/schedules', {
+          name: uniqueName('oa-sched'),
+          runbook: uniqueName('missing'),
+          cronExpression: '0 3 * * *',
+        })
+      ).status,
+    ).toBe(404);
     expect((await call('GET', `/api/v1/schedules?runbook=${rb}`)).json.value.length).toBe(1);
     expect((await call('GET', '/api/v1/schedules?runbook=')).status).toBe(400);
     expect((await call('GET', `/api/v1/schedules/${name}`)).json.monthDays).toEqual([1, -1]);
@@ -297,7 +372,11 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     const byForm = conform(
       'POST',
       `${jobflow}.execute`,
-      await http(a.url, `${jobflow}.execute`, { method: 'POST', headers: { Authorization: basic(a.key), 'Content-Type': 'application/x-www-form-urlencoded' }, body: form }),
+      await http(a.url, `${jobflow}.execute`, {
+        method: 'POST',
+        headers: { Authorization: basic(a.key), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form,
+      }),
       { contentType: 'application/x-www-form-urlencoded', value: Object.fromEntries(new URLSearchParams(form)) },
     );
     expect(byForm.status).toBe(200);
@@ -306,11 +385,17 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     const page = conform(
       'POST',
       `${jobflow}.execute`,
-      await http(a.url, `${jobflow}.execute`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: browserForm }),
+      await http(a.url, `${jobflow}.execute`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' },
+        body: browserForm,
+      }),
       { contentType: 'application/x-www-form-urlencoded', value: Object.fromEntries(new URLSearchParams(browserForm)) },
     );
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect((await call('POST', `${jobflow}.execute`, '<a/>', { headers: { ...json, 'Content-Type': 'application/xml' } })).status).toBe(415);
+    expect((await call('POST', `${jobflow}.execute`, '<a/>', { headers: { ...json, 'Content-Type': 'application/xml' } })).status).toBe(
+      415,
+    );
     expect((await call('POST', `${jobflow}.execute`, { Count: 'many' }, { headers: json })).status).toBe(400);
     expect((await call('POST', `${jobflow}.execute`, {}, { key: null, headers: json })).status).toBe(401);
 
@@ -338,10 +423,28 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect((await call('POST', `${base}/variables`, { name: v, value: 'x' })).status).toBe(409);
     expect((await call('POST', `${base}/credentials`, { name: c, userName: 'u', password: 'p-secret' })).status).toBe(201);
     expect((await call('POST', `${base}/credentials`, { name: c, userName: 'u', password: 'p' })).status).toBe(409);
-    expect((await call('POST', `${base}/connections`, { name: n, connectionType: 'EntraApp', fields: { TenantId: 't', ClientId: 'c', ClientSecret: 's-secret' } })).status).toBe(201);
-    expect((await call('POST', `${base}/connections`, { name: `x-${n}`, connectionType: 'EntraApp', fields: { Nope: 1 } })).status).toBe(400);
-    const updates: Record<string, unknown> = { variables: { value: 'y' }, credentials: { password: 'p2-secret' }, connections: { fields: { ClientId: 'c2' } } };
-    for (const [kind, name] of [['variables', v], ['credentials', c], ['connections', n]] as const) {
+    expect(
+      (
+        await call('POST', `${base}/connections`, {
+          name: n,
+          connectionType: 'EntraApp',
+          fields: { TenantId: 't', ClientId: 'c', ClientSecret: 's-secret' },
+        })
+      ).status,
+    ).toBe(201);
+    expect((await call('POST', `${base}/connections`, { name: `x-${n}`, connectionType: 'EntraApp', fields: { Nope: 1 } })).status).toBe(
+      400,
+    );
+    const updates: Record<string, unknown> = {
+      variables: { value: 'y' },
+      credentials: { password: 'p2-secret' },
+      connections: { fields: { ClientId: 'c2' } },
+    };
+    for (const [kind, name] of [
+      ['variables', v],
+      ['credentials', c],
+      ['connections', n],
+    ] as const) {
       expect((await call('GET', `${base}/${kind}`)).status).toBe(200);
       expect((await call('GET', `${base}/${kind}`, undefined, { key: null })).status).toBe(401);
       expect((await call('GET', `${base}/${kind}/${name}`)).status).toBe(200);
@@ -362,12 +465,18 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
       type: 'bash',
       parameters: [{ name: 'TokenFile' }, { name: 'DoneFile' }],
       assets: { variables: [v], credentials: [c], connections: [n], writeVariables: [v] },
-      content: 'umask 000; printf %s "$HOOKBOOK_JOB_TOKEN" > "$TokenFile.tmp"; mv "$TokenFile.tmp" "$TokenFile"\nfor i in $(seq 1 1500); do [ -e "$DoneFile" ] && exit 0; sleep 0.2; done; exit 1\n',
+      content:
+        'umask 000; printf %s "$HOOKBOOK_JOB_TOKEN" > "$TokenFile.tmp"; mv "$TokenFile.tmp" "$TokenFile"\nfor i in $(seq 1 1500); do [ -e "$DoneFile" ] && exit 0; sleep 0.2; done; exit 1\n',
     });
     const started = await a.call('POST', '/api/v1/jobs', { runbook: holder, parameters: { TokenFile: tokenFile, DoneFile: doneFile } });
     expect(started.status, started.text).toBe(202);
     try {
-      const token = await waitFor(() => existsSync(tokenFile) && readFileSync(tokenFile, 'utf8'), 'the job to write its token', 120_000, 100);
+      const token = await waitFor(
+        () => existsSync(tokenFile) && readFileSync(tokenFile, 'utf8'),
+        'the job to write its token',
+        120_000,
+        100,
+      );
       const job = { key: null, headers: { Authorization: `Bearer ${token}` } };
       const jobBase = '/api/v1/job';
       expect((await call('GET', `${jobBase}/variables/${v}`, undefined, job)).json.value).toBe('y');
@@ -378,7 +487,11 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
       expect((await call('GET', `${jobBase}/credentials/${c}`, undefined, job)).json.password).toBe('p2-secret');
       expect((await call('GET', `${jobBase}/credentials/${c}?format=text&field=userName`, undefined, job)).text).toBe('u');
       expect((await call('GET', `${jobBase}/credentials/${v}`, undefined, job)).status).toBe(403);
-      expect((await call('GET', `${jobBase}/connections/${n}`, undefined, job)).json.fields).toEqual({ TenantId: 't', ClientId: 'c2', ClientSecret: 's-secret' });
+      expect((await call('GET', `${jobBase}/connections/${n}`, undefined, job)).json.fields).toEqual({
+        TenantId: 't',
+        ClientId: 'c2',
+        ClientSecret: 's-secret',
+      });
       expect((await call('GET', `${jobBase}/connections/${n}?format=text&field=ClientId`, undefined, job)).text).toBe('c2');
       expect((await call('GET', `${jobBase}/connections/${c}`, undefined, job)).status).toBe(403);
     } finally {
@@ -386,7 +499,11 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     }
     expect((await a.waitForStatus(started.json.jobId, ['Completed', 'Failed'], 90_000)).status).toBe('Completed');
 
-    for (const [kind, name] of [['variables', v], ['credentials', c], ['connections', n]] as const) {
+    for (const [kind, name] of [
+      ['variables', v],
+      ['credentials', c],
+      ['connections', n],
+    ] as const) {
       expect((await call('DELETE', `${base}/${kind}/${name}`)).status).toBe(204);
       expect((await call('DELETE', `${base}/${kind}/${name}`)).status).toBe(404);
     }

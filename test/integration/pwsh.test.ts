@@ -59,7 +59,11 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
     });
     a = api(host.url, host.adminKey);
     // The sample reads this credential asset (its manifest declares it) with Get-AutomationPSCredential.
-    const cred = await a.call('POST', '/api/v1/assets/credentials', { name: 'MyAzureCredential', userName: 'automation@contoso.com', password: 'not-a-real-password' });
+    const cred = await a.call('POST', '/api/v1/assets/credentials', {
+      name: 'MyAzureCredential',
+      userName: 'automation@contoso.com',
+      password: 'not-a-real-password',
+    });
     expect(cred.status, cred.text).toBe(201);
   }, 120_000);
   afterAll(async () => {
@@ -69,7 +73,8 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
   describe('Azure Automation webhook sample (a PowerShell Workflow)', () => {
     const SAMPLE = 'rjgit-pwshtest_Test-StartVirtualMachinesFromWebhook';
     // The documentation's request: Windows PowerShell's ConvertTo-Json of two VMs, headers From and Date.
-    const docBody = '[\r\n    {\r\n        "Name":  "vm01",\r\n        "ServiceName":  "vm01"\r\n    },\r\n    {\r\n        "Name":  "vm02",\r\n        "ServiceName":  "vm02"\r\n    }\r\n]';
+    const docBody =
+      '[\r\n    {\r\n        "Name":  "vm01",\r\n        "ServiceName":  "vm01"\r\n    },\r\n    {\r\n        "Name":  "vm02",\r\n        "ServiceName":  "vm02"\r\n    }\r\n]';
     const docHeaders = { From: 'user@contoso.com', Date: '05/28/2015 15:47:00', 'Content-Type': 'application/json' };
 
     it('the repository file (manifest: only its credential asset) declares WebhookData from the workflow param() block', async () => {
@@ -99,7 +104,12 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
 
     it('starts each VM when the body carries VirtualMachines, with PowerShell string expansion as it is', async () => {
       const hook = await createHook(a, { runbook: SAMPLE });
-      const body = JSON.stringify({ VirtualMachines: [{ Name: 'vm01', ServiceName: 'svc01' }, { Name: 'vm02', ServiceName: 'svc02' }] });
+      const body = JSON.stringify({
+        VirtualMachines: [
+          { Name: 'vm01', ServiceName: 'svc01' },
+          { Name: 'vm02', ServiceName: 'svc02' },
+        ],
+      });
       const jobId = await jobOf(a, await invoke(a.url, hook.path, body, docHeaders));
       const job = await a.waitForStatus(jobId, ['Completed', 'Failed', 'Stopped'], 90_000);
       expect(job.status, job.exception).toBe('Completed');
@@ -108,8 +118,13 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
         'Starting @{Name=vm01; ServiceName=svc01}.Name.',
         'Starting @{Name=vm02; ServiceName=svc02}.Name.',
       ]);
-      const started = streams.filter((s) => s.value?.OperationDescription === 'Start-AzureVM').map((s) => [s.value.Name, s.value.ServiceName]);
-      expect(started).toEqual([['vm01', 'svc01'], ['vm02', 'svc02']]);
+      const started = streams
+        .filter((s) => s.value?.OperationDescription === 'Start-AzureVM')
+        .map((s) => [s.value.Name, s.value.ServiceName]);
+      expect(started).toEqual([
+        ['vm01', 'svc01'],
+        ['vm02', 'svc02'],
+      ]);
     });
 
     it('without WebhookData the sample writes its Error record and completes', async () => {
@@ -141,7 +156,11 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
       const r = await a.call('POST', '/api/v1/runbooks', { name: uniqueName('wf'), type: 'pwsh', content });
       expect(r.status, r.text).toBe(400);
       expect(r.json.detail).toMatch(/line 4: .*'foreach -parallel'/);
-      const ok = await a.createRunbook({ name: uniqueName('wf'), type: 'pwsh', content: 'workflow Go { param([string]$Name) InlineScript { "inline $using:Name" } }' });
+      const ok = await a.createRunbook({
+        name: uniqueName('wf'),
+        type: 'pwsh',
+        content: 'workflow Go { param([string]$Name) InlineScript { "inline $using:Name" } }',
+      });
       const draft = await a.call('PUT', `/api/v1/runbooks/${ok}/draft`, { content: 'workflow Go {\n  Checkpoint-Workflow\n}' });
       expect(draft.status, draft.text).toBe(400);
       expect(draft.json.detail).toMatch(/line 2: .*'Checkpoint-Workflow'/);
@@ -201,7 +220,8 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
       const name = await a.createRunbook({
         name: uniqueName('psinject'),
         type: 'pwsh',
-        content: 'param([string]$Text, [object]$Data, [string[]]$List, [hashtable]$Map)\nWrite-Output $Text\nWrite-Output "$($Data.Cmd)"\nWrite-Output ($List -join "|")\nWrite-Output ($Map -is [hashtable])\nWrite-Output $Map["k"]',
+        content:
+          'param([string]$Text, [object]$Data, [string[]]$List, [hashtable]$Map)\nWrite-Output $Text\nWrite-Output "$($Data.Cmd)"\nWrite-Output ($List -join "|")\nWrite-Output ($Map -is [hashtable])\nWrite-Output $Map["k"]',
       });
       const values = {
         Text: `"; Remove-Item -Recurse -Force '${victim}'; "`,
@@ -262,17 +282,33 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
     });
 
     it("the runbook's logVerbose setting records Write-Verbose, as Azure's Log verbose records", async () => {
-      const name = await a.createRunbook({ name: uniqueName('psverbose'), type: 'pwsh', logVerbose: true, content: 'Write-Verbose "now visible"\nWrite-Output done' });
+      const name = await a.createRunbook({
+        name: uniqueName('psverbose'),
+        type: 'pwsh',
+        logVerbose: true,
+        content: 'Write-Verbose "now visible"\nWrite-Output done',
+      });
       const { streams } = await runToEnd(name);
-      expect(streams.map((s) => [s.streamType, s.streamText])).toEqual([['Verbose', 'now visible'], ['Output', 'done']]);
+      expect(streams.map((s) => [s.streamType, s.streamText])).toEqual([
+        ['Verbose', 'now visible'],
+        ['Output', 'done'],
+      ]);
     });
 
     it('exit N: 0 completes, anything else fails with the exit code', async () => {
-      const zero = await a.createRunbook({ name: uniqueName('psexit'), type: 'pwsh', content: 'Write-Output before\nexit 0\nWrite-Output after' });
+      const zero = await a.createRunbook({
+        name: uniqueName('psexit'),
+        type: 'pwsh',
+        content: 'Write-Output before\nexit 0\nWrite-Output after',
+      });
       const r0 = await runToEnd(zero);
       expect(r0.job.status).toBe('Completed');
       expect(byType(r0.streams, 'Output')).toEqual(['before']);
-      const three = await a.createRunbook({ name: uniqueName('psexit'), type: 'pwsh', content: 'Write-Output before\nexit 3\nWrite-Output after' });
+      const three = await a.createRunbook({
+        name: uniqueName('psexit'),
+        type: 'pwsh',
+        content: 'Write-Output before\nexit 3\nWrite-Output after',
+      });
       const r3 = await runToEnd(three);
       expect(r3.job.status).toBe('Failed');
       expect(r3.job.result).toBe(3);
@@ -315,10 +351,15 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
       const r = await http(a.url, `/kompira${path}.execute`, { method: 'POST', headers, body: '{"Who":"nobody"}' });
       expect(r.status, r.text).toBe(200);
       const jobId = /^\/process\/(.+)$/.exec(r.json)![1]!;
-      const p = await waitFor(async () => {
-        const got = await http(a.url, `/kompira/process/${jobId}?format=json`, { headers });
-        return ['DONE', 'ABORTED'].includes(got.json?.status) ? got.json : undefined;
-      }, 'the process to end', 90_000, 150);
+      const p = await waitFor(
+        async () => {
+          const got = await http(a.url, `/kompira/process/${jobId}?format=json`, { headers });
+          return ['DONE', 'ABORTED'].includes(got.json?.status) ? got.json : undefined;
+        },
+        'the process to end',
+        90_000,
+        150,
+      );
       expect(p).toMatchObject({ status: 'ABORTED', hookbook_status: 'Failed', exception: "User 'nobody' not found" });
     });
   });
@@ -330,7 +371,12 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
       'Start-Sleep -Seconds 300',
     ].join('\n');
     const pidsOf = async (jobId: string): Promise<number[]> => {
-      const line = await waitFor(async () => byType(await streamsOf(jobId), 'Output').find((t) => t.startsWith('pids ')), 'the runbook to report its pids', 90_000, 200);
+      const line = await waitFor(
+        async () => byType(await streamsOf(jobId), 'Output').find((t) => t.startsWith('pids ')),
+        'the runbook to report its pids',
+        90_000,
+        200,
+      );
       return line.split(' ').slice(1).map(Number);
     };
 

@@ -71,7 +71,11 @@ describe('RealmJoin API: bad input', () => {
     const none = await http(a.url, path, { method: 'POST', body: '{}' });
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/Basic/);
-    const wrong = await http(a.url, path, { method: 'POST', body: '{}', headers: { Authorization: basic(`${a.key.split(':')[0]}:wrong`) } });
+    const wrong = await http(a.url, path, {
+      method: 'POST',
+      body: '{}',
+      headers: { Authorization: basic(`${a.key.split(':')[0]}:wrong`) },
+    });
     expect(wrong.status).toBe(401);
     const unknown = await http(a.url, path, { method: 'POST', body: '{}', headers: { Authorization: basic('nobody:nothing') } });
     expect(unknown.status).toBe(401);

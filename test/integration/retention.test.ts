@@ -26,10 +26,27 @@ describe('retention', () => {
       const jobId = newJobId(created);
       const t = new Date(created).toISOString();
       await jobStore.create({
-        jobId, runbook: 'r', runbookVersion: 1, status, startedBy: 'test', createdTime: t, lastModifiedTime: t, attempt: 1,
+        jobId,
+        runbook: 'r',
+        runbookVersion: 1,
+        status,
+        startedBy: 'test',
+        createdTime: t,
+        lastModifiedTime: t,
+        attempt: 1,
         parameters: JSON.stringify({ Data: bigParams ? 'p'.repeat(200_000) : 'small' }),
       });
-      await streamStore.append(jobId, Array.from({ length: 150 }, (_, seq) => ({ seq, attempt: 1, time: t, streamType: 'Output' as const, summary: 's', streamText: `line ${seq}` })));
+      await streamStore.append(
+        jobId,
+        Array.from({ length: 150 }, (_, seq) => ({
+          seq,
+          attempt: 1,
+          time: t,
+          streamType: 'Output' as const,
+          summary: 's',
+          streamText: `line ${seq}`,
+        })),
+      );
       return jobId;
     };
     const oldDone = await make(40, 'Completed', true);

@@ -26,12 +26,18 @@ async function host(env: Record<string, string>): Promise<RunningHost> {
     storage = await startAzurite({});
     cleanups.push(() => storage!.stop());
   }
-  const h = await startHost({ storage: 'external', connectionString: storage.connectionString, env: { HOOKBOOK_FUNCTIONS_GLOB: NO_WORKER, ...env } });
+  const h = await startHost({
+    storage: 'external',
+    connectionString: storage.connectionString,
+    env: { HOOKBOOK_FUNCTIONS_GLOB: NO_WORKER, ...env },
+  });
   cleanups.push(() => h.kill());
   return h;
 }
 
-const SCRIPT = ['echo "first line"', 'echo "to stderr" >&2', `printf '%s\\n' '{"k":1}' > "$HOOKBOOK_RESULT_FILE"`, 'echo "last line"'].join('\n');
+const SCRIPT = ['echo "first line"', 'echo "to stderr" >&2', `printf '%s\\n' '{"k":1}' > "$HOOKBOOK_RESULT_FILE"`, 'echo "last line"'].join(
+  '\n',
+);
 
 describe('RealmJoin run on the accepting instance', () => {
   it('answers 200 from what it ran, equal to what is stored, and leaves the queue message as the fallback', async () => {
@@ -64,7 +70,11 @@ describe('RealmJoin run on the accepting instance', () => {
 
     const h2 = await host({ HOOKBOOK_RUN_WAIT_SECONDS: '60' });
     const a2 = api(h2.url, h2.adminKey);
-    const failing = await a2.createRunbook({ name: uniqueName('fails'), type: 'bash', content: 'echo "about to fail"\necho "it broke" >&2\nexit 3' });
+    const failing = await a2.createRunbook({
+      name: uniqueName('fails'),
+      type: 'bash',
+      content: 'echo "about to fail"\necho "it broke" >&2\nexit 3',
+    });
     const f = await a2.call('POST', `/api/external/runbook/${failing}/run`, {});
     expect(f.status).toBe(200);
     expect(f.json.status).toBe('Failed');
@@ -74,12 +84,24 @@ describe('RealmJoin run on the accepting instance', () => {
   }, 180_000);
 
   it('the accepting instance dies mid-run: another instance runs the job again and it completes', async () => {
-    const fast = { HOOKBOOK_LEASE_SECONDS: '2', HOOKBOOK_ORPHAN_SECONDS: '3', HOOKBOOK_SWEEPER_CRON: '*/1 * * * * *', HOOKBOOK_RUN_WAIT_SECONDS: '60' };
+    const fast = {
+      HOOKBOOK_LEASE_SECONDS: '2',
+      HOOKBOOK_ORPHAN_SECONDS: '3',
+      HOOKBOOK_SWEEPER_CRON: '*/1 * * * * *',
+      HOOKBOOK_RUN_WAIT_SECONDS: '60',
+    };
     const h1 = await host({ ...fast, HOOKBOOK_FUNCTIONS_GLOB: NO_WORKER });
     const a1 = api(h1.url, h1.adminKey);
-    const name = await a1.createRunbook({ name: uniqueName('dies'), type: 'bash', content: 'sleep 4\necho "done as attempt $HOOKBOOK_ATTEMPT"' });
+    const name = await a1.createRunbook({
+      name: uniqueName('dies'),
+      type: 'bash',
+      content: 'sleep 4\necho "done as attempt $HOOKBOOK_ATTEMPT"',
+    });
     const pending = a1.call('POST', `/api/external/runbook/${name}/run`, {}).catch(() => undefined);
-    const running = await waitFor(async () => (await a1.call('GET', `/api/v1/jobs?runbook=${name}&status=Running`)).json.value[0], 'the job to run on the accepting instance');
+    const running = await waitFor(
+      async () => (await a1.call('GET', `/api/v1/jobs?runbook=${name}&status=Running`)).json.value[0],
+      'the job to run on the accepting instance',
+    );
     await h1.kill();
     await pending;
     // A second instance with the worker: the message (or the sweeper) brings the job back.

@@ -70,7 +70,11 @@ describe('schedules API', () => {
     expect(disabled.status, disabled.text).toBe(200);
     expect(disabled.json).toMatchObject({ isEnabled: false, nextRun: null });
 
-    const changed = await a.call('PATCH', `/api/v1/schedules/${name}`, { isEnabled: true, cronExpression: '0 0 12 1 * *', timeZone: 'America/New_York' });
+    const changed = await a.call('PATCH', `/api/v1/schedules/${name}`, {
+      isEnabled: true,
+      cronExpression: '0 0 12 1 * *',
+      timeZone: 'America/New_York',
+    });
     expect(changed.status, changed.text).toBe(200);
     expect(changed.json).toMatchObject({ cronExpression: '0 0 12 1 * *', timeZone: 'America/New_York', isEnabled: true });
     expect(new Date(changed.json.nextRun).getUTCDate()).toBe(1);
@@ -93,7 +97,12 @@ describe('schedules API', () => {
       timeZone: 'America/New_York',
     });
     expect(r.status, r.text).toBe(201);
-    expect(r.json).toMatchObject({ frequency: 'Week', interval: 2, weekDays: ['Monday', 'Thursday'], startTime: '2030-01-07T11:15:00.000Z' });
+    expect(r.json).toMatchObject({
+      frequency: 'Week',
+      interval: 2,
+      weekDays: ['Monday', 'Thursday'],
+      startTime: '2030-01-07T11:15:00.000Z',
+    });
     expect(r.json.effectiveCron).toMatch(/^0 15 6 \* \* 1,4 \(every 2 weeks from 2030-01-07T11:15:00.000Z\)$/);
     expect(r.json.nextRun).toBe('2030-01-07T11:15:00.000Z');
     const month = await a.call('POST', '/api/v1/schedules', {
@@ -105,7 +114,12 @@ describe('schedules API', () => {
     });
     expect(month.status, month.text).toBe(201);
     expect(month.json.effectiveCron).toBe('0 0 0 1,L * *');
-    const once = await a.call('POST', '/api/v1/schedules', { name: uniqueName('sch'), runbook: RUNBOOK, frequency: 'OneTime', startTime: future(30) });
+    const once = await a.call('POST', '/api/v1/schedules', {
+      name: uniqueName('sch'),
+      runbook: RUNBOOK,
+      frequency: 'OneTime',
+      startTime: future(30),
+    });
     expect(once.status, once.text).toBe(201);
     expect(once.json.nextRun).toBe(once.json.startTime);
   });
@@ -114,29 +128,69 @@ describe('schedules API', () => {
     const base = { runbook: RUNBOOK, name: uniqueName('sch') };
     await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '61 * * * *' }), 400, /cronExpression: .*61/);
     await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '* * *' }), 400, /cronExpression: .*3 fields/);
-    await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', timeZone: 'Europe/Atlantis' }), 400, /timeZone: .*Europe\/Atlantis/);
-    await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', timeZone: 'CET Standard' }), 400, /timeZone: .*IANA/);
+    await expectProblem(
+      a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', timeZone: 'Europe/Atlantis' }),
+      400,
+      /timeZone: .*Europe\/Atlantis/,
+    );
+    await expectProblem(
+      a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', timeZone: 'CET Standard' }),
+      400,
+      /timeZone: .*IANA/,
+    );
     await expectProblem(a.call('POST', '/api/v1/schedules', { ...base }), 400, /needs cronExpression, frequency/);
     await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, frequency: 'Day' }), 400, /startTime/);
     await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, frequency: 'Fortnight', startTime: future(1) }), 400, /frequency/);
-    await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, startTime: '2020-01-01T00:00:00Z' }), 400, /startTime .* in the past/);
+    await expectProblem(
+      a.call('POST', '/api/v1/schedules', { ...base, startTime: '2020-01-01T00:00:00Z' }),
+      400,
+      /startTime .* in the past/,
+    );
     await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, startTime: 'tomorrow' }), 400, /startTime.*ISO 8601/);
-    await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', expiryTime: '2020-01-01T00:00:00Z' }), 400, /expiryTime .* in the past/);
-    await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', colour: 'red' }), 400, /unknown field 'colour'/);
-    await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', parameters: { nope: 1 } }), 400, /Unknown parameter 'nope'/);
+    await expectProblem(
+      a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', expiryTime: '2020-01-01T00:00:00Z' }),
+      400,
+      /expiryTime .* in the past/,
+    );
+    await expectProblem(
+      a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', colour: 'red' }),
+      400,
+      /unknown field 'colour'/,
+    );
+    await expectProblem(
+      a.call('POST', '/api/v1/schedules', { ...base, cronExpression: '0 0 * * *', parameters: { nope: 1 } }),
+      400,
+      /Unknown parameter 'nope'/,
+    );
     await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, name: 'bad/name', cronExpression: '0 0 * * *' }), 400, /name/);
     await expectProblem(
-      a.call('POST', '/api/v1/schedules', { ...base, runbook: 'rjgit-user_security_revoke-or-restore-access', cronExpression: '0 0 * * *' }),
+      a.call('POST', '/api/v1/schedules', {
+        ...base,
+        runbook: 'rjgit-user_security_revoke-or-restore-access',
+        cronExpression: '0 0 * * *',
+      }),
       400,
       /Parameter 'UserName' is mandatory/,
     );
-    await expectProblem(a.call('POST', '/api/v1/schedules', { ...base, runbook: 'no-such-runbook', cronExpression: '0 0 * * *' }), 404, /no-such-runbook/);
-    const bad = await http(url, 'api/v1/schedules', { method: 'POST', body: '{"name":', headers: { Authorization: `Basic ${Buffer.from(key).toString('base64')}` } });
+    await expectProblem(
+      a.call('POST', '/api/v1/schedules', { ...base, runbook: 'no-such-runbook', cronExpression: '0 0 * * *' }),
+      404,
+      /no-such-runbook/,
+    );
+    const bad = await http(url, 'api/v1/schedules', {
+      method: 'POST',
+      body: '{"name":',
+      headers: { Authorization: `Basic ${Buffer.from(key).toString('base64')}` },
+    });
     expect(bad.status).toBe(400);
 
     const name = uniqueName('sch');
     expect((await a.call('POST', '/api/v1/schedules', { name, runbook: RUNBOOK, cronExpression: '0 0 1 1 *' })).status).toBe(201);
-    await expectProblem(a.call('POST', '/api/v1/schedules', { name: name.toUpperCase(), runbook: RUNBOOK, cronExpression: '0 0 1 1 *' }), 409, /already exists/);
+    await expectProblem(
+      a.call('POST', '/api/v1/schedules', { name: name.toUpperCase(), runbook: RUNBOOK, cronExpression: '0 0 1 1 *' }),
+      409,
+      /already exists/,
+    );
     await expectProblem(a.call('PATCH', `/api/v1/schedules/${name}`, { cronExpression: 'nope nope' }), 400, /cronExpression/);
     await expectProblem(a.call('PATCH', `/api/v1/schedules/${name}`, { timeZone: 'Nowhere/City' }), 400, /timeZone/);
     await expectProblem(a.call('PATCH', `/api/v1/schedules/${name}`, { frequency: 'Week', weekDays: ['Funday'] }), 400, /Funday/);
@@ -144,7 +198,11 @@ describe('schedules API', () => {
   });
 
   it('roles: reader reads, only admin manages; no key is a 401', async () => {
-    await expectProblem(reader.call('POST', '/api/v1/schedules', { name: uniqueName('sch'), runbook: RUNBOOK, cronExpression: '0 0 * * *' }), 403, /admin/);
+    await expectProblem(
+      reader.call('POST', '/api/v1/schedules', { name: uniqueName('sch'), runbook: RUNBOOK, cronExpression: '0 0 * * *' }),
+      403,
+      /admin/,
+    );
     expect((await http(url, 'api/v1/schedules')).status).toBe(401);
     expect((await reader.call('GET', '/api/v1/schedules')).status).toBe(200);
   });
@@ -157,7 +215,8 @@ describe('schedules API', () => {
         { name: 'Password', type: 'string', secret: true, mandatory: true },
         { name: 'Who', type: 'string' },
       ],
-      content: "module.exports = async (p, ctx) => { ctx.output(p.Password === 's3cr3t!' ? 'secret ok' : 'secret wrong'); ctx.output('who=' + p.Who); };",
+      content:
+        "module.exports = async (p, ctx) => { ctx.output(p.Password === 's3cr3t!' ? 'secret ok' : 'secret wrong'); ctx.output('who=' + p.Who); };",
     });
     const name = uniqueName('sch');
     const startTime = new Date(Date.now() + 1500).toISOString();

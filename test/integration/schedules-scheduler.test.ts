@@ -86,7 +86,11 @@ describe('scheduler (fake clock, real Azurite)', () => {
     expect(jobs[0]!.jobId).toBe(ids.deterministicJobId(`schedule:${def.id}`, T(expected[0]!)));
     const again = await scheduler.runScheduler({ clock: at('2025-01-01T10:01:45Z'), only: [name] });
     expect(again.jobs).toEqual([]);
-    expect((await store.get(name))!.state).toMatchObject({ cursor: '2025-01-01T10:01:45.000Z', lastRun: '2025-01-01T10:01:40.000Z', lastJobId: jobs[4]!.jobId });
+    expect((await store.get(name))!.state).toMatchObject({
+      cursor: '2025-01-01T10:01:45.000Z',
+      lastRun: '2025-01-01T10:01:40.000Z',
+      lastJobId: jobs[4]!.jobId,
+    });
   });
 
   it('a tick that lost the cursor race re-reads and creates nothing twice', async () => {
@@ -94,7 +98,9 @@ describe('scheduler (fake clock, real Azurite)', () => {
     // A stale copy (as a second instance would hold) after the first instance moved on.
     const stale = (await store.get(name))!;
     await scheduler.runScheduler({ clock: at('2025-01-01T09:03:10Z'), only: [name] });
-    await expect(store.saveState(name, { ...stale.state, cursor: '2025-01-01T09:03:10Z' }, stale.etag)).rejects.toThrow(/changed by someone else/);
+    await expect(store.saveState(name, { ...stale.state, cursor: '2025-01-01T09:03:10Z' }, stale.etag)).rejects.toThrow(
+      /changed by someone else/,
+    );
     expect((await jobsOf(name)).length).toBe(3);
   });
 
@@ -122,8 +128,17 @@ describe('scheduler (fake clock, real Azurite)', () => {
       `schedule:${name}`,
     ]);
     // Nothing older than maxAge: a day later only the recent misses run.
-    const old = await scheduler.runScheduler({ clock: at('2025-02-02T11:10:05Z'), only: [name], policy: { maxOccurrences: 100, maxAgeMs: 31 * 60_000 } });
-    expect(old.jobs.map((j) => j.occurrence)).toEqual(['2025-02-02T10:40:00.000Z', '2025-02-02T10:50:00.000Z', '2025-02-02T11:00:00.000Z', '2025-02-02T11:10:00.000Z']);
+    const old = await scheduler.runScheduler({
+      clock: at('2025-02-02T11:10:05Z'),
+      only: [name],
+      policy: { maxOccurrences: 100, maxAgeMs: 31 * 60_000 },
+    });
+    expect(old.jobs.map((j) => j.occurrence)).toEqual([
+      '2025-02-02T10:40:00.000Z',
+      '2025-02-02T10:50:00.000Z',
+      '2025-02-02T11:00:00.000Z',
+      '2025-02-02T11:10:00.000Z',
+    ]);
   });
 
   it('Europe/Berlin: the skipped hour runs once (at 03:00 CEST), the repeated hour once', async () => {
@@ -146,7 +161,10 @@ describe('scheduler (fake clock, real Azurite)', () => {
   });
 
   it('America/New_York: 02:30 on the spring-forward day runs once at 03:00 EDT; 01:30 on the fall-back day once', async () => {
-    const spring = await create({ frequency: 'Day', startTime: '2025-03-01T02:30:00', timeZone: 'America/New_York' }, '2025-03-09T05:50:00Z');
+    const spring = await create(
+      { frequency: 'Day', startTime: '2025-03-01T02:30:00', timeZone: 'America/New_York' },
+      '2025-03-09T05:50:00Z',
+    );
     const fall = await create({ cronExpression: '30 1 * * *', timeZone: 'America/New_York' }, '2025-11-01T12:00:00Z');
     await tickThrough(spring, '2025-03-09T06:00:00Z', '2025-03-09T08:00:00Z', 10 * 60_000);
     await tickThrough(fall, '2025-11-02T05:00:00Z', '2025-11-02T07:00:00Z', 10 * 60_000);

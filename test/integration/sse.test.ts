@@ -78,7 +78,12 @@ beforeAll(async () => {
   const created = await http(url, 'api/v1/runbooks', {
     method: 'POST',
     headers: { ...auth, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: runbook, type: 'bash', content: SCRIPT, parameters: [{ name: 'signal', type: 'string', mandatory: true }] }),
+    body: JSON.stringify({
+      name: runbook,
+      type: 'bash',
+      content: SCRIPT,
+      parameters: [{ name: 'signal', type: 'string', mandatory: true }],
+    }),
   });
   expect(created.status).toBe(201);
   expect((await http(url, `api/v1/runbooks/${runbook}/publish`, { method: 'POST', headers: auth })).status).toBe(200);

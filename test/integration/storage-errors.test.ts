@@ -11,11 +11,18 @@ import { toHttpError } from '../../shared/http/errors';
 
 let azurite: RunningAzurite;
 let table: TableClient;
-const caught = async (p: Promise<unknown>) => p.then(() => expect.fail('expected an error'), (e: unknown) => e);
+const caught = async (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected an error'),
+    (e: unknown) => e,
+  );
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  table = TableClient.fromConnectionString(azurite.connectionString, 'classify', { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  table = TableClient.fromConnectionString(azurite.connectionString, 'classify', {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
   await table.createTable();
 });
 afterAll(async () => azurite?.stop());
@@ -39,7 +46,9 @@ describe('classifyStorageError on real storage errors', () => {
   it('a property over 64 KiB is 413 (single write and batch)', async () => {
     const single = await caught(table.createEntity({ partitionKey: 'p', rowKey: 'big', s: 'x'.repeat(40_000) }));
     expect(classifyStorageError(single)).toMatchObject({ kind: 'rejected', status: 413, code: 'PropertyValueTooLarge' });
-    const batch = await caught(table.submitTransaction([['upsert', { partitionKey: 'p', rowKey: 'big', s: 'x'.repeat(40_000) }, 'Replace']]));
+    const batch = await caught(
+      table.submitTransaction([['upsert', { partitionKey: 'p', rowKey: 'big', s: 'x'.repeat(40_000) }, 'Replace']]),
+    );
     expect(toHttpError(batch).status).toBe(413);
   });
 
@@ -62,6 +71,8 @@ describe('classifyStorageError on real storage errors', () => {
     expect(http.status).toBe(500);
     expect(http.message).toMatch(/id [0-9a-f-]{36}/);
     expect(http.message).not.toMatch(/unreachable/i);
-    expect(classifyStorageError(Object.assign(new Error('forbidden'), { name: 'RestError', statusCode: 403, code: 'AuthorizationFailure' }))).toMatchObject({ kind: 'internal' });
+    expect(
+      classifyStorageError(Object.assign(new Error('forbidden'), { name: 'RestError', statusCode: 403, code: 'AuthorizationFailure' })),
+    ).toMatchObject({ kind: 'internal' });
   });
 });

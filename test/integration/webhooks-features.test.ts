@@ -29,7 +29,14 @@ describe('signatures', () => {
     const hook = await createHook(a, { runbook: 'webhook-echo', signature: { scheme: 'github', secret } });
     expect(hook.body.signature).toEqual({ scheme: 'github' }); // caller-chosen secret: not echoed
     const body = '{"zen":"Keep it logically awesome.","hook_id":1}';
-    const id = await jobOf(a, await invoke(url, hook.path, body, { 'Content-Type': 'application/json', 'X-Hub-Signature-256': `sha256=${hex(secret, body)}`, 'X-Test': 'gh' }));
+    const id = await jobOf(
+      a,
+      await invoke(url, hook.path, body, {
+        'Content-Type': 'application/json',
+        'X-Hub-Signature-256': `sha256=${hex(secret, body)}`,
+        'X-Test': 'gh',
+      }),
+    );
     expect(await outputText(a, id)).toBe(`WebhookName=${hook.name}\n${body}\nX-Test=gh`);
     const job = (await a.call('GET', `/api/v1/jobs/${id}`)).json;
     expect(job.parameters.WebhookData.RequestHeader['X-Hub-Signature-256']).toBe(`sha256=${hex(secret, body)}`);
@@ -45,7 +52,11 @@ describe('signatures', () => {
       expect(r.text, what).toMatch(/X-Hub-Signature-256/);
       expect(r.text).not.toContain(secret);
     }
-    for (const r of [await a.call('GET', `/api/v1/webhooks/${hook.name}`), await a.call('GET', '/api/v1/webhooks'), await a.call('GET', `/api/v1/jobs/${id}`)]) {
+    for (const r of [
+      await a.call('GET', `/api/v1/webhooks/${hook.name}`),
+      await a.call('GET', '/api/v1/webhooks'),
+      await a.call('GET', `/api/v1/jobs/${id}`),
+    ]) {
       expect(r.text).not.toContain(secret);
     }
   });
@@ -56,7 +67,12 @@ describe('signatures', () => {
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     const body = '{"type":"invoice.paid","data":{"id":"in_1","amount":42}}';
     const send = (sig: string, ts: number, id = `msg_${randomUUID()}`) =>
-      invoke(url, hook.path, body, { 'Content-Type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': sig });
+      invoke(url, hook.path, body, {
+        'Content-Type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': sig,
+      });
 
     let id = `msg_${randomUUID()}`;
     let ts = nowSeconds();
@@ -68,10 +84,37 @@ describe('signatures', () => {
 
     const cases: [string, () => Promise<{ status: number; text: string }>, RegExp][] = [
       ['bad', () => send(old, ts), /no v1 signature matches/],
-      ['missing', () => invoke(url, hook.path, body, { 'Content-Type': 'application/json' }), /webhook-id, webhook-timestamp, webhook-signature missing/],
-      ['stale', () => { const t = nowSeconds() - 600; id = `msg_${randomUUID()}`; return send(standardSignature(secret, id, t, body), t, id); }, /stale/],
-      ['future', () => { const t = nowSeconds() + 600; id = `msg_${randomUUID()}`; return send(standardSignature(secret, id, t, body), t, id); }, /future/],
-      ['id swapped', () => { ts = nowSeconds(); return send(standardSignature(secret, 'msg_a', ts, body), ts, 'msg_b'); }, /no v1 signature matches/],
+      [
+        'missing',
+        () => invoke(url, hook.path, body, { 'Content-Type': 'application/json' }),
+        /webhook-id, webhook-timestamp, webhook-signature missing/,
+      ],
+      [
+        'stale',
+        () => {
+          const t = nowSeconds() - 600;
+          id = `msg_${randomUUID()}`;
+          return send(standardSignature(secret, id, t, body), t, id);
+        },
+        /stale/,
+      ],
+      [
+        'future',
+        () => {
+          const t = nowSeconds() + 600;
+          id = `msg_${randomUUID()}`;
+          return send(standardSignature(secret, id, t, body), t, id);
+        },
+        /future/,
+      ],
+      [
+        'id swapped',
+        () => {
+          ts = nowSeconds();
+          return send(standardSignature(secret, 'msg_a', ts, body), ts, 'msg_b');
+        },
+        /no v1 signature matches/,
+      ],
     ];
     for (const [what, call, message] of cases) {
       const r = await call();
@@ -92,10 +135,18 @@ describe('signatures', () => {
     expect((await invoke(url, hook.path, body, { 'X-Signature': hex(secret, body) })).status).toBe(401);
     expect((await invoke(url, hook.path, body, { 'X-Acme-Signature': hex('x'.repeat(20), body) })).status).toBe(401);
 
-    const badFormat = await a.call('POST', '/api/v1/webhooks', { name: `bad-${randomUUID().slice(0, 8)}`, runbook: 'webhook-echo', signature: { scheme: 'standard-webhooks', secret: 'not-a-whsec-secret-at-all' } });
+    const badFormat = await a.call('POST', '/api/v1/webhooks', {
+      name: `bad-${randomUUID().slice(0, 8)}`,
+      runbook: 'webhook-echo',
+      signature: { scheme: 'standard-webhooks', secret: 'not-a-whsec-secret-at-all' },
+    });
     expect(badFormat.status).toBe(400);
     expect(badFormat.json.detail).toMatch(/whsec_/);
-    const badHeader = await a.call('POST', '/api/v1/webhooks', { name: `bad-${randomUUID().slice(0, 8)}`, runbook: 'webhook-echo', signature: { scheme: 'github', secret, header: 'X-Other' } });
+    const badHeader = await a.call('POST', '/api/v1/webhooks', {
+      name: `bad-${randomUUID().slice(0, 8)}`,
+      runbook: 'webhook-echo',
+      signature: { scheme: 'github', secret, header: 'X-Other' },
+    });
     expect(badHeader.status).toBe(400);
 
     // A generated replacement is shown in the PATCH answer, once.
@@ -141,7 +192,9 @@ describe('de-duplication', () => {
     const hook = await createHook(a, { runbook: rb, deduplicate: true });
     for (let round = 0; round < 3; round++) {
       const key = randomUUID();
-      const results = await Promise.all(Array.from({ length: 4 }, () => invoke(url, hook.path, '{"same":true}', { 'X-GitHub-Delivery': key })));
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => invoke(url, hook.path, '{"same":true}', { 'X-GitHub-Delivery': key })),
+      );
       const ids = await Promise.all(results.map((r) => jobOf(a, r)));
       expect(new Set(ids).size, JSON.stringify(ids)).toBe(1);
     }
@@ -182,7 +235,10 @@ describe('parameterMap', () => {
           firedDateTime: '2024-05-01T10:00:00.000Z',
           alertTargetIDs: ['/subscriptions/0000/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm01'],
         },
-        alertContext: { conditionType: 'SingleResourceMultipleMetricCriteria', condition: { windowSize: 'PT5M', allOf: [{ metricValue: 93.5 }] } },
+        alertContext: {
+          conditionType: 'SingleResourceMultipleMetricCriteria',
+          condition: { windowSize: 'PT5M', allOf: [{ metricValue: 93.5 }] },
+        },
       },
     });
 
@@ -209,7 +265,9 @@ describe('parameterMap', () => {
     });
     expect(hook.body.parameterMap.AlertRule).toBe('/data/essentials/alertRule');
     const body = alert('cpu-high');
-    const job = await a.waitForStatus(await jobOf(a, await invoke(url, hook.path, body, { 'Content-Type': 'application/json' })), ['Completed']);
+    const job = await a.waitForStatus(await jobOf(a, await invoke(url, hook.path, body, { 'Content-Type': 'application/json' })), [
+      'Completed',
+    ]);
     expect(job.parameters).toMatchObject({
       AlertRule: 'cpu-high',
       Severity: 'Sev3',
@@ -245,7 +303,10 @@ describe('parameterMap', () => {
   });
 
   it('is checked at creation: known parameters, valid pointers, not both fixed and mapped, never WebhookData', async () => {
-    const rb = await paramRunbook(a, [{ name: 'AlertRule', type: 'string', mandatory: true }, { name: 'WebhookData', type: 'object' }]);
+    const rb = await paramRunbook(a, [
+      { name: 'AlertRule', type: 'string', mandatory: true },
+      { name: 'WebhookData', type: 'object' },
+    ]);
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ parameterMap: { Nope: '/x' } }, /unknown parameter 'Nope'/],
       [{ parameterMap: { AlertRule: 'data/x' } }, /JSON pointer/],
@@ -263,7 +324,10 @@ describe('parameterMap', () => {
 
   it('Azure Monitor action group (common alert schema) → the azure-monitor-alert sample runbook', async () => {
     const hook = await createHook(a, { runbook: 'azure-monitor-alert' });
-    const out = await outputText(a, await jobOf(a, await invoke(url, hook.path, alert('cpu-high', 'Sev2', 'Fired'), { 'Content-Type': 'application/json' })));
+    const out = await outputText(
+      a,
+      await jobOf(a, await invoke(url, hook.path, alert('cpu-high', 'Sev2', 'Fired'), { 'Content-Type': 'application/json' })),
+    );
     expect(out.split('\n')).toContain('cpu-high Sev2 Fired');
     const bad = await jobOf(a, await invoke(url, hook.path, '{"not":"an alert"}'));
     const job = await a.waitForStatus(bad, ['Completed', 'Failed']);
@@ -295,7 +359,13 @@ describe('Entra ID bearer tokens', () => {
   it('a webhook that requires one refuses requests without a valid token (401), and never passes the token on', async () => {
     const hook = await createHook(a, {
       runbook: 'webhook-echo',
-      auth: { type: 'entra', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', audience: 'api://hookbook', requiredRole: 'ActionGroupsSecureWebhook', allowedAppIds: ['461e8683-5575-4561-ac7f-899cc907d62a'] },
+      auth: {
+        type: 'entra',
+        tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+        audience: 'api://hookbook',
+        requiredRole: 'ActionGroupsSecureWebhook',
+        allowedAppIds: ['461e8683-5575-4561-ac7f-899cc907d62a'],
+      },
     });
     expect(hook.body.auth.requiredRole).toBe('ActionGroupsSecureWebhook');
     const none = await invoke(url, hook.path, '{}');
@@ -303,7 +373,11 @@ describe('Entra ID bearer tokens', () => {
     expect(none.headers.get('www-authenticate')).toMatch(/Bearer/);
     const forged = await invoke(url, hook.path, '{}', { Authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' });
     expect(forged.status).toBe(401);
-    const bad = await a.call('POST', '/api/v1/webhooks', { name: `en-${randomUUID().slice(0, 8)}`, runbook: 'webhook-echo', auth: { type: 'entra', tenantId: 't' } });
+    const bad = await a.call('POST', '/api/v1/webhooks', {
+      name: `en-${randomUUID().slice(0, 8)}`,
+      runbook: 'webhook-echo',
+      auth: { type: 'entra', tenantId: 't' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.detail).toMatch(/audience/);
   });
@@ -326,7 +400,15 @@ describe('Entra ID bearer tokens, end to end with a local key set', () => {
     const monitorApp = '461e8683-5575-4561-ac7f-899cc907d62a';
     const hook = await createHook(a, {
       runbook: 'webhook-echo',
-      auth: { type: 'entra', tenantId: tenant, audience, requiredRole: 'ActionGroupsSecureWebhook', allowedAppIds: [monitorApp], jwksUri, issuer },
+      auth: {
+        type: 'entra',
+        tenantId: tenant,
+        audience,
+        requiredRole: 'ActionGroupsSecureWebhook',
+        allowedAppIds: [monitorApp],
+        jwksUri,
+        issuer,
+      },
     });
     const token = (claims: Record<string, unknown>, opts: { aud?: string; exp?: string | number } = {}) =>
       new SignJWT({ tid: tenant, roles: ['ActionGroupsSecureWebhook'], appid: monitorApp, ...claims })
@@ -339,7 +421,10 @@ describe('Entra ID bearer tokens, end to end with a local key set', () => {
         .sign(privateKey);
 
     const good = await token({});
-    const r = await invoke(url, hook.path, '{"schemaId":"azureMonitorCommonAlertSchema"}', { Authorization: `Bearer ${good}`, 'X-Test': 'secure' });
+    const r = await invoke(url, hook.path, '{"schemaId":"azureMonitorCommonAlertSchema"}', {
+      Authorization: `Bearer ${good}`,
+      'X-Test': 'secure',
+    });
     const jobId = await jobOf(a, r);
     const job = await a.waitForStatus(jobId, ['Completed']);
     expect(job.parameters.WebhookData.RequestHeader.Authorization).toBeUndefined();

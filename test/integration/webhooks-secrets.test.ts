@@ -18,7 +18,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'hookbook-webhooks-'));
 
 beforeAll(async () => {
   storage = await startAzurite({ dataDir });
-  host = await startHost({ storage: 'external', connectionString: storage.connectionString, env: { HOOKBOOK_PUBLIC_URL: 'https://hooks.example.com/base' } });
+  host = await startHost({
+    storage: 'external',
+    connectionString: storage.connectionString,
+    env: { HOOKBOOK_PUBLIC_URL: 'https://hooks.example.com/base' },
+  });
   a = api(host.url, host.adminKey);
 });
 afterAll(async () => {
@@ -38,17 +42,29 @@ describe('secrets stay secret', () => {
     const secretParam = `pw-${randomUUID()}`;
     const rb = await paramRunbook(
       a,
-      [{ name: 'Password', type: 'string', secret: true, mandatory: true }, { name: 'WebhookData', type: 'object' }],
+      [
+        { name: 'Password', type: 'string', secret: true, mandatory: true },
+        { name: 'WebhookData', type: 'object' },
+      ],
       "module.exports = async (p, ctx) => { ctx.output(p.Password.startsWith('pw-') ? 'have-password' : 'no-password'); ctx.output(JSON.stringify(p.WebhookData.RequestHeader)); };",
     );
-    const hook = await createHook(a, { runbook: rb, parameters: { Password: secretParam }, signature: { scheme: 'github', secret: signingSecret } });
+    const hook = await createHook(a, {
+      runbook: rb,
+      parameters: { Password: secretParam },
+      signature: { scheme: 'github', secret: signingSecret },
+    });
     expect(hook.uri).toMatch(/^https:\/\/hooks\.example\.com\/base\/webhooks\?token=/);
     expect(hook.body.parameters.Password).toBe('***');
     expect(JSON.stringify(hook.body)).not.toContain(signingSecret);
     expect(JSON.stringify(hook.body)).not.toContain(secretParam);
 
     const body = '{"event":"push"}';
-    const credentials = { Authorization: `Bearer jwt-${randomUUID()}`, Cookie: `sid=${randomUUID()}`, 'x-functions-key': `fk-${randomUUID()}`, 'X-MS-TOKEN-AAD-ID-TOKEN': `aad-${randomUUID()}` };
+    const credentials = {
+      Authorization: `Bearer jwt-${randomUUID()}`,
+      Cookie: `sid=${randomUUID()}`,
+      'x-functions-key': `fk-${randomUUID()}`,
+      'X-MS-TOKEN-AAD-ID-TOKEN': `aad-${randomUUID()}`,
+    };
     const path = localPath(hook.uri);
     const r = await invoke(host.url, path, body, {
       ...credentials,
@@ -61,7 +77,13 @@ describe('secrets stay secret', () => {
     // A failed attempt with the token in the URL, too.
     expect((await invoke(host.url, path, body, { 'X-Hub-Signature-256': 'sha256=' + '0'.repeat(64) })).status).toBe(401);
 
-    const secrets = [hook.token, encodeURIComponent(hook.token), signingSecret, secretParam, ...Object.values(credentials).map((v) => v.replace(/^Bearer /, ''))];
+    const secrets = [
+      hook.token,
+      encodeURIComponent(hook.token),
+      signingSecret,
+      secretParam,
+      ...Object.values(credentials).map((v) => v.replace(/^Bearer /, '')),
+    ];
     const responses = await Promise.all([
       a.call('GET', `/api/v1/jobs/${jobId}`),
       a.call('GET', `/api/v1/jobs/${jobId}/streams`),
@@ -100,10 +122,15 @@ describe('storage outage', () => {
     expect(m.status).toBe(503);
 
     storage = await startAzurite({ dataDir, queuePort, tablePort });
-    const back = await waitFor(async () => {
-      const res = await invoke(host.url, path, 'after', { 'X-Test': 'back' });
-      return res.status === 202 ? res : undefined;
-    }, 'the webhook to work again', 60_000, 500);
+    const back = await waitFor(
+      async () => {
+        const res = await invoke(host.url, path, 'after', { 'X-Test': 'back' });
+        return res.status === 202 ? res : undefined;
+      },
+      'the webhook to work again',
+      60_000,
+      500,
+    );
     expect(await outputText(a, await jobOf(a, back))).toBe(`WebhookName=${hook.name}\nafter\nX-Test=back`);
   });
 });

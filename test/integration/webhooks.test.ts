@@ -17,7 +17,14 @@ describe('webhook management', () => {
   it('creates a webhook for a published runbook: the uri is shown once, GET and list never show it', async () => {
     const hook = await createHook(a, { runbook: 'webhook-echo' });
     const before = Date.now();
-    expect(hook.body).toMatchObject({ name: hook.name, runbook: 'webhook-echo', isEnabled: true, isExpired: false, parameters: {}, lastInvokedTime: null });
+    expect(hook.body).toMatchObject({
+      name: hook.name,
+      runbook: 'webhook-echo',
+      isEnabled: true,
+      isExpired: false,
+      parameters: {},
+      lastInvokedTime: null,
+    });
     expect(hook.uri).toMatch(new RegExp(`^${url.replace(/\/$/, '')}/webhooks\\?token=[A-Za-z0-9_-]{43,}$`));
     // Default expiry: one year.
     const expiry = Date.parse(hook.body.expiryTime);
@@ -61,7 +68,11 @@ describe('webhook management', () => {
     const r2 = await a.call('POST', '/api/v1/webhooks', { name: uniqueName('h'), runbook: 'no-such-runbook' });
     expect(r2.status).toBe(404);
     expect(r2.json.detail).toMatch(/no-such-runbook/);
-    const r3 = await a.call('POST', '/api/v1/webhooks', { name: uniqueName('h'), runbook: 'webhook-echo', expiryTime: '2001-01-01T00:00:00Z' });
+    const r3 = await a.call('POST', '/api/v1/webhooks', {
+      name: uniqueName('h'),
+      runbook: 'webhook-echo',
+      expiryTime: '2001-01-01T00:00:00Z',
+    });
     expect(r3.status).toBe(400);
     expect(r3.json.detail).toMatch(/expiryTime .* in the past/);
     const r4 = await a.call('POST', '/api/v1/webhooks', { name: uniqueName('h'), runbook: 'webhook-echo', expiryTime: 'next tuesday' });
@@ -115,7 +126,10 @@ describe('webhook management', () => {
   });
 
   it('PATCH changes parameters, enable state and expiry; DELETE is 204 and the URL stops working', async () => {
-    const rb = await paramRunbook(a, [{ name: 'Target', type: 'string', mandatory: true }, { name: 'Mode', type: 'string', default: 'safe' }]);
+    const rb = await paramRunbook(a, [
+      { name: 'Target', type: 'string', mandatory: true },
+      { name: 'Mode', type: 'string', default: 'safe' },
+    ]);
     const hook = await createHook(a, { runbook: rb, parameters: { Target: 'a' } });
     const p1 = await a.call('PATCH', `/api/v1/webhooks/${hook.name}`, { parameters: { Target: 'b', Mode: 'fast' } });
     expect(p1.status, p1.text).toBe(200);
@@ -161,10 +175,15 @@ describe('webhook management', () => {
   it('expiry: an expired webhook is refused, cannot be re-enabled or extended, can be deleted', async () => {
     const hook = await createHook(a, { runbook: 'webhook-echo', expiryTime: new Date(Date.now() + 3000).toISOString() });
     await jobOf(a, await invoke(url, hook.path, 'before expiry'));
-    const refused = await waitFor(async () => {
-      const r = await invoke(url, hook.path, 'after expiry');
-      return r.status === 400 ? r : undefined;
-    }, 'the webhook to expire', 20_000, 250);
+    const refused = await waitFor(
+      async () => {
+        const r = await invoke(url, hook.path, 'after expiry');
+        return r.status === 400 ? r : undefined;
+      },
+      'the webhook to expire',
+      20_000,
+      250,
+    );
     expect(refused.text).toMatch(/expired/);
     const got = await a.call('GET', `/api/v1/webhooks/${hook.name}`);
     expect(got.json.isExpired).toBe(true);
@@ -194,7 +213,13 @@ describe('POST /webhooks?token= response codes', () => {
   });
 
   it('400 for a missing, malformed or unknown token, as plain text', async () => {
-    for (const path of ['/webhooks', '/webhooks?token=', '/webhooks?token=abc', `/webhooks?token=${'A'.repeat(43)}`, `/webhooks?token=${'x'.repeat(5000)}`]) {
+    for (const path of [
+      '/webhooks',
+      '/webhooks?token=',
+      '/webhooks?token=abc',
+      `/webhooks?token=${'A'.repeat(43)}`,
+      `/webhooks?token=${'x'.repeat(5000)}`,
+    ]) {
       const r = await invoke(url, path, '{}');
       expect(r.status, path).toBe(400);
       expect(r.headers.get('content-type'), path).toMatch(/text\/plain/);
@@ -230,7 +255,9 @@ describe('POST /webhooks?token= response codes', () => {
     const inv = doc.paths['/webhooks'].post;
     expect(inv.security).toEqual([]);
     expect(Object.keys(inv.responses)).toEqual(expect.arrayContaining(['202', '400', '404', '413', '503']));
-    expect(doc.paths['/api/v1/webhooks'].post.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['name', 'runbook']));
+    expect(doc.paths['/api/v1/webhooks'].post.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['name', 'runbook']),
+    );
   });
 
   it('other methods are not routed (404/405, as the Functions host answers)', async () => {
@@ -244,7 +271,11 @@ describe('POST /webhooks?token= response codes', () => {
 
 describe('WebhookData', () => {
   const bodies: [string, string, string][] = [
-    ['JSON with CRLF (as PowerShell ConvertTo-Json sends it)', 'application/json', '[\r\n  {\r\n    "Name":  "vm01",\r\n    "ResourceGroup":  "myResourceGroup"\r\n  }\r\n]'],
+    [
+      'JSON with CRLF (as PowerShell ConvertTo-Json sends it)',
+      'application/json',
+      '[\r\n  {\r\n    "Name":  "vm01",\r\n    "ResourceGroup":  "myResourceGroup"\r\n  }\r\n]',
+    ],
     ['XML', 'application/xml', '<?xml version="1.0" encoding="utf-8"?>\n<alert id="1"><name>Grüße &amp; ☃</name></alert>\n'],
     ['form data', 'application/x-www-form-urlencoded', 'name=J%C3%BCrgen&city=K%C3%B6ln&empty=&a+b=c%2Bd'],
     ['plain text, non-ASCII, tabs and trailing CRLF', 'text/plain; charset=utf-8', 'héllo wörld — 日本語 😀\tend\r\n\r\n'],
@@ -252,7 +283,10 @@ describe('WebhookData', () => {
   for (const [what, type, body] of bodies) {
     it(`passes ${what} byte-for-byte, with the webhook name and X-Test`, async () => {
       const hook = await createHook(a, { runbook: 'webhook-echo' });
-      const jobId = await jobOf(a, await invoke(url, hook.path, Buffer.from(body, 'utf8'), { 'Content-Type': type, 'X-Test': `t-${hook.name}` }));
+      const jobId = await jobOf(
+        a,
+        await invoke(url, hook.path, Buffer.from(body, 'utf8'), { 'Content-Type': type, 'X-Test': `t-${hook.name}` }),
+      );
       expect(await outputText(a, jobId)).toBe(`WebhookName=${hook.name}\n${body}\nX-Test=t-${hook.name}`);
       const job = (await a.call('GET', `/api/v1/jobs/${jobId}`)).json;
       expect(job.parameters.WebhookData.RequestBody).toBe(body);
@@ -281,7 +315,8 @@ describe('WebhookData', () => {
     expect(headers['Content-Length']).toBe('1');
     for (const k of Object.keys(headers)) expect(k, k).toMatch(/^[A-Z0-9][a-z0-9]*(-[A-Z0-9][a-z0-9]*)*$/);
     const all = JSON.stringify(job);
-    for (const secret of ['some.jwt.value', 'session=abc', 'function-key-value', 'aad-token-value', hook.token]) expect(all).not.toContain(secret);
+    for (const secret of ['some.jwt.value', 'session=abc', 'function-key-value', 'aad-token-value', hook.token])
+      expect(all).not.toContain(secret);
     expect(headers['X-Original-Url']).toBe('/webhooks?token=***');
   });
 
@@ -307,10 +342,21 @@ describe('a client can never override the webhook parameters', () => {
     );
     const hook = await createHook(a, { runbook: rb, parameters: { Target: 'prod-db', ApiPassword: 'hunter2-webhook-secret' } });
     expect(hook.body.parameters).toEqual({ Target: 'prod-db', ApiPassword: '***' });
-    const attempt = JSON.stringify({ Target: 'evil', Mode: 'unsafe', ApiPassword: 'x', WebhookData: { WebhookName: 'forged' }, parameters: { Target: 'evil' } });
-    const r = await invoke(url, `${hook.path}&Target=evil&Mode=unsafe&ApiPassword=x&WebhookData=forged&runbook=root_restart_process`, attempt, {
-      'Content-Type': 'application/json',
+    const attempt = JSON.stringify({
+      Target: 'evil',
+      Mode: 'unsafe',
+      ApiPassword: 'x',
+      WebhookData: { WebhookName: 'forged' },
+      parameters: { Target: 'evil' },
     });
+    const r = await invoke(
+      url,
+      `${hook.path}&Target=evil&Mode=unsafe&ApiPassword=x&WebhookData=forged&runbook=root_restart_process`,
+      attempt,
+      {
+        'Content-Type': 'application/json',
+      },
+    );
     const jobId = await jobOf(a, r);
     expect(await outputText(a, jobId)).toBe('prod-db safe secret-ok');
     const job = (await a.call('GET', `/api/v1/jobs/${jobId}`)).json;
@@ -335,13 +381,63 @@ describe('a client can never override the webhook parameters', () => {
 describe('fuzzing the webhook routes', () => {
   it('random create, PATCH and invoke requests never get a 5xx', async () => {
     const fc = (await import('fast-check')).default;
-    const rb = await paramRunbook(a, [{ name: 'Count', type: 'int' }, { name: 'Name', type: 'string' }, { name: 'WebhookData', type: 'object' }]);
-    const target = await createHook(a, { runbook: rb, deduplicate: true, parameterMap: { Count: '/count' }, rateLimit: { requests: 100_000, perSeconds: 1 } });
+    const rb = await paramRunbook(a, [
+      { name: 'Count', type: 'int' },
+      { name: 'Name', type: 'string' },
+      { name: 'WebhookData', type: 'object' },
+    ]);
+    const target = await createHook(a, {
+      runbook: rb,
+      deduplicate: true,
+      parameterMap: { Count: '/count' },
+      rateLimit: { requests: 100_000, perSeconds: 1 },
+    });
     const signed = await createHook(a, { runbook: rb, signature: { scheme: 'standard-webhooks' } });
-    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, '', '***', 'whsec_abc', '/count', '#/x/~2', '2001-01-01T00:00:00Z', '2099-01-01T00:00:00Z'));
-    const field = fc.constantFrom('name', 'runbook', 'parameters', 'isEnabled', 'expiryTime', 'signature', 'deduplicate', 'parameterMap', 'rateLimit', 'auth', 'description', '__proto__', 'uri');
-    const createBody = fc.dictionary(field, fc.oneof(value, fc.record({ scheme: fc.constantFrom('github', 'standard-webhooks', 'hmac-sha256', 'x'), secret: fc.string(), header: fc.string({ maxLength: 5 }) }, { requiredKeys: [] }), fc.dictionary(fc.constantFrom('Count', 'Name', 'WebhookData', 'x'), value)));
-    const headerName = fc.constantFrom('webhook-id', 'webhook-timestamp', 'webhook-signature', 'Idempotency-Key', 'X-GitHub-Delivery', 'X-Hub-Signature-256', 'Content-Type', 'X-Test', 'Authorization');
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom(null, '', '***', 'whsec_abc', '/count', '#/x/~2', '2001-01-01T00:00:00Z', '2099-01-01T00:00:00Z'),
+    );
+    const field = fc.constantFrom(
+      'name',
+      'runbook',
+      'parameters',
+      'isEnabled',
+      'expiryTime',
+      'signature',
+      'deduplicate',
+      'parameterMap',
+      'rateLimit',
+      'auth',
+      'description',
+      '__proto__',
+      'uri',
+    );
+    const createBody = fc.dictionary(
+      field,
+      fc.oneof(
+        value,
+        fc.record(
+          {
+            scheme: fc.constantFrom('github', 'standard-webhooks', 'hmac-sha256', 'x'),
+            secret: fc.string(),
+            header: fc.string({ maxLength: 5 }),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.dictionary(fc.constantFrom('Count', 'Name', 'WebhookData', 'x'), value),
+      ),
+    );
+    const headerName = fc.constantFrom(
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
+      'Idempotency-Key',
+      'X-GitHub-Delivery',
+      'X-Hub-Signature-256',
+      'Content-Type',
+      'X-Test',
+      'Authorization',
+    );
     const headerValue = fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')); // fetch refuses non-Latin-1 header values
     await fc.assert(
       fc.asyncProperty(
@@ -351,7 +447,12 @@ describe('fuzzing the webhook routes', () => {
         fc.oneof(fc.json(), fc.string({ maxLength: 100 })),
         async (kind, def, headers, raw) => {
           let r;
-          if (kind === 'create') r = await a.call('POST', '/api/v1/webhooks', { runbook: rb, ...def, name: typeof def.name === 'string' ? def.name : uniqueName('fz') });
+          if (kind === 'create')
+            r = await a.call('POST', '/api/v1/webhooks', {
+              runbook: rb,
+              ...def,
+              name: typeof def.name === 'string' ? def.name : uniqueName('fz'),
+            });
           else if (kind === 'patch') r = await a.call('PATCH', `/api/v1/webhooks/${uniqueName('none')}`, def);
           else r = await invoke(url, kind === 'invoke' ? target.path : signed.path, raw, headers);
           expect(r.status, `${kind} ${JSON.stringify(def)} ${JSON.stringify(headers)} → ${r.text.slice(0, 200)}`).toBeLessThan(500);

@@ -32,7 +32,10 @@ describe('U+2028 in a stream batch on Azurite', () => {
     expect(host.output()).not.toMatch(/could not be saved|stream batch failed/);
 
     // A client of our own (no Hookbook policy): Azurite must still accept a batch.
-    const raw = TableClient.fromConnectionString(storage.connectionString, 'aftercheck', { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+    const raw = TableClient.fromConnectionString(storage.connectionString, 'aftercheck', {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
     await raw.createTable();
     await expect(
       raw.submitTransaction([

@@ -34,7 +34,10 @@ async function jobSurvives(kill: 'group' | 'host', delayMs: number): Promise<boo
   const env = { HOOKBOOK_BOOTSTRAP_KEY: KEY }; // the default save interval, as `npm start` has it
   const first = await startHost({ storage: 'disk', dataDir, env, processGroup: true });
   hosts.push(first);
-  const started = await api(first.url, KEY).call('POST', '/api/v1/jobs', { runbook: RUNBOOK, parameters: { UserName: 'durable@contoso.com' } });
+  const started = await api(first.url, KEY).call('POST', '/api/v1/jobs', {
+    runbook: RUNBOOK,
+    parameters: { UserName: 'durable@contoso.com' },
+  });
   expect(started.status, started.text).toBe(202);
   if (delayMs) await sleep(delayMs); // the measured variable, not a wait for an event
   if (kill === 'group') await first.killGroup();
@@ -46,7 +49,9 @@ async function jobSurvives(kill: 'group' | 'host', delayMs: number): Promise<boo
   await second.stop();
   expect([200, 404]).toContain(found.status);
   const kept = found.status === 200;
-  console.log(`durability: save interval ${SAVE_MS} ms, kill ${kill === 'group' ? 'whole group' : 'host only'} ${delayMs} ms after the 202 → job ${kept ? 'kept' : 'LOST'}`);
+  console.log(
+    `durability: save interval ${SAVE_MS} ms, kill ${kill === 'group' ? 'whole group' : 'host only'} ${delayMs} ms after the 202 → job ${kept ? 'kept' : 'LOST'}`,
+  );
   return kept;
 }
 

@@ -21,10 +21,17 @@ describe('/api/health', () => {
 
     const ok = await http(host.url, 'api/health');
     expect(ok.status).toBe(200);
-    expect(ok.json).toMatchObject({ status: 'healthy', storage: 'reachable', checks: { tableWrite: 'ok', batchTransaction: 'ok', queueSend: 'ok' } });
+    expect(ok.json).toMatchObject({
+      status: 'healthy',
+      storage: 'reachable',
+      checks: { tableWrite: 'ok', batchTransaction: 'ok', queueSend: 'ok' },
+    });
 
     // Poison Azurite's batch processing the way a raw U+2028 does (this client has no escaping policy).
-    const raw = TableClient.fromConnectionString(storage.connectionString, 'poison', { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+    const raw = TableClient.fromConnectionString(storage.connectionString, 'poison', {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
     await raw.createTable();
     await raw
       .submitTransaction([
@@ -35,19 +42,34 @@ describe('/api/health', () => {
     await expect(raw.submitTransaction([['upsert', { partitionKey: 'p', rowKey: 'c' }, 'Replace']])).rejects.toThrow();
     await expect(raw.upsertEntity({ partitionKey: 'p', rowKey: 'd' }, 'Replace')).resolves.toBeDefined(); // single writes still work
 
-    const batchDown = await waitFor(async () => {
-      const r = await http(host!.url, 'api/health');
-      return r.status === 503 ? r : undefined;
-    }, 'health to report the failing batch transaction', 60_000, 250);
+    const batchDown = await waitFor(
+      async () => {
+        const r = await http(host!.url, 'api/health');
+        return r.status === 503 ? r : undefined;
+      },
+      'health to report the failing batch transaction',
+      60_000,
+      250,
+    );
     expect(batchDown.headers.get('retry-after')).toBeTruthy();
-    expect(batchDown.json).toMatchObject({ status: 'unhealthy', storage: 'failing', failing: ['batchTransaction'], checks: { tableWrite: 'ok', queueSend: 'ok' } });
+    expect(batchDown.json).toMatchObject({
+      status: 'unhealthy',
+      storage: 'failing',
+      failing: ['batchTransaction'],
+      checks: { tableWrite: 'ok', queueSend: 'ok' },
+    });
 
     // The queue service alone goes away: the queue send is named, as unreachable.
     process.kill(storage.pids[0]!, 'SIGKILL');
-    const queueDown = await waitFor(async () => {
-      const r = await http(host!.url, 'api/health');
-      return r.json?.failing?.includes('queueSend') ? r : undefined;
-    }, 'health to report the queue send', 60_000, 250);
+    const queueDown = await waitFor(
+      async () => {
+        const r = await http(host!.url, 'api/health');
+        return r.json?.failing?.includes('queueSend') ? r : undefined;
+      },
+      'health to report the queue send',
+      60_000,
+      250,
+    );
     expect(queueDown.status).toBe(503);
     expect(queueDown.json.checks.queueSend).toMatch(/^unreachable/);
     expect(queueDown.json.checks.tableWrite).toBe('ok');

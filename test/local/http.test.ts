@@ -45,9 +45,17 @@ describe('routing', () => {
 describe('bodies', () => {
   it('delivers request body bytes byte-for-byte', async () => {
     const bytes = Buffer.concat([randomBytes(300_000), Buffer.from([0, 0xff, 0xfe, 0x0d, 0x0a])]);
-    const r = await call(host.url, 'api/echo/bytes', { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const r = await call(host.url, 'api/echo/bytes', {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ length: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), contentType: 'application/octet-stream' });
+    expect(r.json).toMatchObject({
+      length: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      contentType: 'application/octet-stream',
+    });
   });
   it('answers 413 beyond 4 MiB', async () => {
     const r = await call(host.url, 'api/echo/big', { method: 'POST', body: Buffer.alloc(4 * 1024 * 1024 + 1) });
@@ -94,8 +102,17 @@ describe('streaming', () => {
 describe('invocation log', () => {
   it('prints one line per invocation with query-string secrets redacted', async () => {
     await call(host.url, 'api/echo/log?token=tok-SECRET1&code=c-SECRET2&sig=s-SECRET3&key=k-SECRET4&secret=x-SECRET5&keep=visible');
-    const line = await waitFor(() => host.output().split('\n').find((l) => l.includes('GET /api/echo/log')), 'the log line');
-    expect(line).toMatch(/echoCatchAll\s+\[[0-9a-f]{8}\]\s+GET \/api\/echo\/log\?token=\*\*\*&code=\*\*\*&sig=\*\*\*&key=\*\*\*&secret=\*\*\*&keep=visible\s+200\s+\d+ ms/);
+    const line = await waitFor(
+      () =>
+        host
+          .output()
+          .split('\n')
+          .find((l) => l.includes('GET /api/echo/log')),
+      'the log line',
+    );
+    expect(line).toMatch(
+      /echoCatchAll\s+\[[0-9a-f]{8}\]\s+GET \/api\/echo\/log\?token=\*\*\*&code=\*\*\*&sig=\*\*\*&key=\*\*\*&secret=\*\*\*&keep=visible\s+200\s+\d+ ms/,
+    );
     expect(host.output()).not.toMatch(/SECRET\d/);
   });
 });

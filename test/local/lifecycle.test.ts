@@ -62,7 +62,9 @@ describe('lifecycle', () => {
 
       const second = await startHost({ storage: 'disk', dataDir, env: fixtureEnv({ HOOKBOOK_AZURITE_KEY: DEVELOPMENT_ACCOUNT_KEY }) });
       const [q2, t2] = azuritePorts(second);
-      expect(await QueueServiceClient.fromConnectionString(developmentStorage(q2, t2)).getQueueClient('persisted-queue').exists()).toBe(true);
+      expect(await QueueServiceClient.fromConnectionString(developmentStorage(q2, t2)).getQueueClient('persisted-queue').exists()).toBe(
+        true,
+      );
       expect(await second.stop()).toBe(0);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -33,6 +33,10 @@ describe('storage outage', () => {
     const q = new QueueClient(storage.connectionString, 'fixture-inbox');
     await q.createIfNotExists();
     await q.sendMessage(b64('after the outage'));
-    await waitFor(async () => ((await http(host!.url, 'api/received')).json as Array<{ message: unknown }>).some((r) => r.message === 'after the outage'), 'the message sent after the outage');
+    await waitFor(
+      async () =>
+        ((await http(host!.url, 'api/received')).json as Array<{ message: unknown }>).some((r) => r.message === 'after the outage'),
+      'the message sent after the outage',
+    );
   });
 });

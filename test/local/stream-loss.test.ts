@@ -30,23 +30,35 @@ describe('stream records that cannot be saved', () => {
       name: 'loses-streams',
       type: 'bash',
       parameters: [{ name: 'Dir', type: 'string', mandatory: true }],
-      content: [
-        'echo before',
-        'while [ ! -e "$Dir/go" ]; do sleep 0.05; done',
-        'echo lost-1; echo lost-2; echo lost-3',
-        'while [ ! -e "$Dir/go2" ]; do sleep 0.05; done',
-        'echo after',
-      ].join('\n') + '\n',
+      content:
+        [
+          'echo before',
+          'while [ ! -e "$Dir/go" ]; do sleep 0.05; done',
+          'echo lost-1; echo lost-2; echo lost-3',
+          'while [ ! -e "$Dir/go2" ]; do sleep 0.05; done',
+          'echo after',
+        ].join('\n') + '\n',
     });
     const started = await a.call('POST', '/api/v1/jobs', { runbook: 'loses-streams', parameters: { Dir: dir } });
     expect(started.status, started.text).toBe(202);
     const jobId: string = started.json.jobId;
-    await waitFor(async () => (await a.call('GET', `/api/v1/jobs/${jobId}/streams`)).json?.value?.some((s: { streamText: string }) => s.streamText === 'before'), 'the first record', 90_000, 100);
+    await waitFor(
+      async () =>
+        (await a.call('GET', `/api/v1/jobs/${jobId}/streams`)).json?.value?.some((s: { streamText: string }) => s.streamText === 'before'),
+      'the first record',
+      90_000,
+      100,
+    );
 
     const streams = TableClient.fromConnectionString(storage.connectionString, 'streams', { allowInsecureConnection: true });
     await streams.deleteTable();
     writeFileSync(path.join(dir, 'go'), '');
-    await waitFor(() => new RegExp(`Job ${jobId}: \\d+ stream records could not be saved`).test(host!.output()), 'the worker to give up on the records', 90_000, 100);
+    await waitFor(
+      () => new RegExp(`Job ${jobId}: \\d+ stream records could not be saved`).test(host!.output()),
+      'the worker to give up on the records',
+      90_000,
+      100,
+    );
     await streams.createTable();
     writeFileSync(path.join(dir, 'go2'), '');
 
@@ -59,7 +71,11 @@ describe('stream records that cannot be saved', () => {
 
     expect(job.status).toBe('Completed'); // what the runbook did is unchanged...
     expect(job.streamsLost).toBe(missing.length); // ...but the record says it is incomplete
-    expect(job.statusDetails).toMatch(new RegExp(`${missing.length} stream records? (was|were) not saved \\(storage answered 404 TableNotFound\\); the output is incomplete`));
+    expect(job.statusDetails).toMatch(
+      new RegExp(
+        `${missing.length} stream records? (was|were) not saved \\(storage answered 404 TableNotFound\\); the output is incomplete`,
+      ),
+    );
     const warning = records.find((r) => r.streamType === 'Warning');
     expect(warning?.streamText).toMatch(new RegExp(`^${missing.length} stream records? of this job could not be saved`));
 

@@ -58,7 +58,8 @@ const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 export async function startHost(opts: StartHostOptions = {}): Promise<RunningHost> {
   // A key id of its own per host: hosts sharing one storage must not overwrite each other's key.
-  const adminKey = opts.env?.HOOKBOOK_BOOTSTRAP_KEY ?? `test-admin-${randomBytes(4).toString('hex')}:${randomBytes(18).toString('base64url')}`;
+  const adminKey =
+    opts.env?.HOOKBOOK_BOOTSTRAP_KEY ?? `test-admin-${randomBytes(4).toString('hex')}:${randomBytes(18).toString('base64url')}`;
   const storage = opts.storage ?? 'memory';
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -80,7 +81,9 @@ export async function startHost(opts: StartHostOptions = {}): Promise<RunningHos
   // tsx CLI, which runs the script in a grandchild: then pid/kill would not reach the host itself.
   const fromRoot = createRequire(path.join(repoRoot, 'package.json'));
   const tsxPkg = fromRoot.resolve('tsx/package.json');
-  const tsxLoader = pathToFileURL(path.join(path.dirname(tsxPkg), (fromRoot(tsxPkg) as { exports: Record<string, string> }).exports['.'])).href;
+  const tsxLoader = pathToFileURL(
+    path.join(path.dirname(tsxPkg), (fromRoot(tsxPkg) as { exports: Record<string, string> }).exports['.']),
+  ).href;
   const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'local', 'start.ts')], {
     cwd: repoRoot,
     env,

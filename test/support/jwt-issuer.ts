@@ -33,7 +33,10 @@ export interface FakeEntra {
   /** JWKS requests served so far. */
   requests: number;
   /** A signed RS256 token; claims default to a valid v2 token for `audience`. */
-  token(claims: JWTPayload & Record<string, unknown>, opts?: { key?: TestKey; kid?: string; issuer?: string; expiresIn?: number }): Promise<string>;
+  token(
+    claims: JWTPayload & Record<string, unknown>,
+    opts?: { key?: TestKey; kid?: string; issuer?: string; expiresIn?: number },
+  ): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -77,10 +80,11 @@ export async function startFakeEntra(opts: { tenantId?: string; audience: string
       };
       return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: o.kid ?? key.kid, typ: 'JWT' }).sign(key.privateKey);
     },
-    stop: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   server = createServer((req, res) => {
     if (req.url !== `/${tenantId}/discovery/v2.0/keys`) {

@@ -24,7 +24,18 @@ export function startWorker(opts: {
   types?: string;
   env?: Record<string, string>;
 }): RunningWorker {
-  const args = [path.join(repoRoot, 'cli', 'bin.cjs'), 'worker', '--url', opts.url, '--group', opts.group, '--name', opts.name, '--drain-seconds', '5'];
+  const args = [
+    path.join(repoRoot, 'cli', 'bin.cjs'),
+    'worker',
+    '--url',
+    opts.url,
+    '--group',
+    opts.group,
+    '--name',
+    opts.name,
+    '--drain-seconds',
+    '5',
+  ];
   if (opts.concurrency) args.push('--concurrency', String(opts.concurrency));
   if (opts.types) args.push('--types', opts.types);
   // The key through the environment, as the docs advise (not visible in process lists).
@@ -37,11 +48,14 @@ export function startWorker(opts: {
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   let done = false;
-  const exited = new Promise<number>((resolve) => child.once('exit', (code, sig) => ((done = true), resolve(code ?? (sig === 'SIGKILL' ? 137 : 143)))));
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', (code, sig) => ((done = true), resolve(code ?? (sig === 'SIGKILL' ? 137 : 143)))),
+  );
   return {
     name: opts.name,
     output: () => out,
-    waitForOutput: (re, timeoutMs = 60_000) => waitFor(() => re.test(out), `worker ${opts.name} to print ${re}\n--- output ---\n${out}`, timeoutMs, 100).then(() => undefined),
+    waitForOutput: (re, timeoutMs = 60_000) =>
+      waitFor(() => re.test(out), `worker ${opts.name} to print ${re}\n--- output ---\n${out}`, timeoutMs, 100).then(() => undefined),
     signal: (sig) => void (!done && child.kill(sig)),
     exited,
     kill: async () => {
@@ -82,10 +96,11 @@ export async function startProxy(targetUrl: string): Promise<{ url: string; cut(
     restore() {
       open = true;
     },
-    close: () => new Promise<void>((resolve) => {
-      open = false;
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        open = false;
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -3,7 +3,8 @@ import { HttpRequest } from '@azure/functions';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { blockedFor, clientAddress, recordFailure, resetThrottle } from '../../shared/auth/throttle';
 
-const req = (xff?: string) => new HttpRequest({ method: 'GET', url: 'http://localhost/api/x', headers: xff ? { 'x-forwarded-for': xff } : {} });
+const req = (xff?: string) =>
+  new HttpRequest({ method: 'GET', url: 'http://localhost/api/x', headers: xff ? { 'x-forwarded-for': xff } : {} });
 
 describe('clientAddress', () => {
   it('takes the last X-Forwarded-For entry (the one the front end appended), without its port', () => {

@@ -66,7 +66,8 @@ describe('settings', () => {
       // A stated default (not one given as another setting's name, such as `HOOKBOOK_PUBLIC_URL`).
       const stated = row && /^`([^`<]*)`/.exec(row.fallback)?.[1];
       if (stated !== undefined && /^HOOKBOOK_[A-Z_]+$/.test(stated)) continue;
-      if (stated !== undefined && stated !== null && DEFAULTS[keyOf(env)!] !== undefined) expect(String(DEFAULTS[keyOf(env)!]), `README default of ${env}`).toBe(stated);
+      if (stated !== undefined && stated !== null && DEFAULTS[keyOf(env)!] !== undefined)
+        expect(String(DEFAULTS[keyOf(env)!]), `README default of ${env}`).toBe(stated);
     }
   });
 
@@ -78,7 +79,7 @@ describe('settings', () => {
     }
   });
 
-  it("infra/main.bicep sets only settings the schema knows, with values it accepts", () => {
+  it('infra/main.bicep sets only settings the schema knows, with values it accepts', () => {
     const bicep = bicepSettings();
     expect(bicep.size).toBeGreaterThan(5);
     for (const [name, value] of bicep) {

@@ -9,7 +9,8 @@ import { contentSecurityPolicy, uiConfig } from '../../functions/ui';
 describe('SseParser', () => {
   it('parses events split anywhere, with CRLF, comments and ids', () => {
     const p = new SseParser();
-    const text = 'retry: 1000\r\n: following\r\n\r\nid: r1\r\nevent: Output\r\ndata: {"a":1}\r\n\r\nid: r2\nevent: end\ndata: {"status":"Completed"}\n\n';
+    const text =
+      'retry: 1000\r\n: following\r\n\r\nid: r1\r\nevent: Output\r\ndata: {"a":1}\r\n\r\nid: r2\nevent: end\ndata: {"status":"Completed"}\n\n';
     const events = [];
     for (let i = 0; i < text.length; i += 3) events.push(...p.feed(text.slice(i, i + 3)));
     expect(events).toEqual([
@@ -31,7 +32,12 @@ describe('SseParser', () => {
 });
 
 describe('PKCE (RFC 7636)', () => {
-  const cfg: EntraConfig = { authority: 'https://login.example/tenant-1', tenantId: 'tenant-1', clientId: 'client-1', scope: 'api://hookbook/.default' };
+  const cfg: EntraConfig = {
+    authority: 'https://login.example/tenant-1',
+    tenantId: 'tenant-1',
+    clientId: 'client-1',
+    scope: 'api://hookbook/.default',
+  };
 
   it('makes a 43-character verifier and its S256 challenge', async () => {
     const v = randomVerifier();
@@ -54,7 +60,12 @@ describe('PKCE (RFC 7636)', () => {
     expect(u.searchParams.get('scope')).toContain('api://hookbook/.default');
     const t = tokenRequest(cfg, 'https://app.example/ui/', 'the-code', 'the-verifier');
     expect(t.url).toBe('https://login.example/tenant-1/oauth2/v2.0/token');
-    expect(Object.fromEntries(t.body)).toMatchObject({ grant_type: 'authorization_code', code: 'the-code', code_verifier: 'the-verifier', client_id: 'client-1' });
+    expect(Object.fromEntries(t.body)).toMatchObject({
+      grant_type: 'authorization_code',
+      code: 'the-code',
+      code_verifier: 'the-verifier',
+      client_id: 'client-1',
+    });
   });
 });
 
@@ -63,7 +74,12 @@ describe('functions/ui settings', () => {
     expect(uiConfig({}).entra).toBeNull();
     expect(uiConfig({ HOOKBOOK_UI_ENTRA_CLIENT_ID: 'c' }).entra).toBeNull();
     const env = { HOOKBOOK_UI_ENTRA_CLIENT_ID: 'c', HOOKBOOK_ENTRA_TENANT_ID: 't', HOOKBOOK_ENTRA_AUDIENCE: 'api://hookbook,other' };
-    expect(uiConfig(env).entra).toEqual({ authority: 'https://login.microsoftonline.com/t', tenantId: 't', clientId: 'c', scope: 'api://hookbook/.default' });
+    expect(uiConfig(env).entra).toEqual({
+      authority: 'https://login.microsoftonline.com/t',
+      tenantId: 't',
+      clientId: 'c',
+      scope: 'api://hookbook/.default',
+    });
     expect(uiConfig({ ...env, HOOKBOOK_UI_ENTRA_SCOPE: 'api://x/Jobs.Read' }).entra?.scope).toBe('api://x/Jobs.Read');
   });
 

@@ -49,7 +49,11 @@ async function refusal(token: string, a = auth()) {
 describe('verifyEntraToken', () => {
   it('accepts a good v2 token and a good v1 token (Azure Monitor secure webhook)', async () => {
     const v2 = await idp.token({ ...monitorClaims, azp: AZURE_MONITOR_APP_ID, appid: undefined, sub: 'sub-v2' });
-    expect(await entra.verifyEntraToken(v2, auth())).toMatchObject({ subject: 'sub-v2', appId: AZURE_MONITOR_APP_ID, roles: ['ActionGroupsSecureWebhook'] });
+    expect(await entra.verifyEntraToken(v2, auth())).toMatchObject({
+      subject: 'sub-v2',
+      appId: AZURE_MONITOR_APP_ID,
+      roles: ['ActionGroupsSecureWebhook'],
+    });
     const v1 = await idp.token({ ...monitorClaims, sub: 'sub-v1', ver: '1.0' }, { issuer: idp.issuerV1 });
     expect(await entra.verifyEntraToken(v1, auth())).toMatchObject({ subject: 'sub-v1', appId: AZURE_MONITOR_APP_ID });
     // One JWKS fetch for both (cached).
@@ -58,8 +62,14 @@ describe('verifyEntraToken', () => {
 
   it('verifyEntraBearer reads the Authorization header', async () => {
     const t = await idp.token(monitorClaims);
-    expect(await entra.verifyEntraBearer(request(`Bearer ${t}`), auth())).toMatchObject({ appId: AZURE_MONITOR_APP_ID, roles: ['ActionGroupsSecureWebhook'] });
-    await expect(entra.verifyEntraBearer(request(), auth())).rejects.toMatchObject({ status: 401, message: expect.stringMatching(/requires an Entra ID bearer token/) });
+    expect(await entra.verifyEntraBearer(request(`Bearer ${t}`), auth())).toMatchObject({
+      appId: AZURE_MONITOR_APP_ID,
+      roles: ['ActionGroupsSecureWebhook'],
+    });
+    await expect(entra.verifyEntraBearer(request(), auth())).rejects.toMatchObject({
+      status: 401,
+      message: expect.stringMatching(/requires an Entra ID bearer token/),
+    });
     await expect(entra.verifyEntraBearer(request('Basic dXNlcjpwYXNz'), auth())).rejects.toMatchObject({ status: 401 });
     const e = await entra.verifyEntraBearer(request('Bearer not-a-jwt'), auth()).catch((x) => x);
     expect(e).toMatchObject({ status: 401, message: expect.stringMatching(/not a JWT/) });
@@ -68,14 +78,25 @@ describe('verifyEntraToken', () => {
 
   it('refuses a token signed by another key (same kid)', async () => {
     const other = await makeKey(idp.published[0]!.kid);
-    expect(await refusal(await idp.token(monitorClaims, { key: other }))).toMatchObject({ status: 401, message: expect.stringMatching(/signature does not verify/) });
+    expect(await refusal(await idp.token(monitorClaims, { key: other }))).toMatchObject({
+      status: 401,
+      message: expect.stringMatching(/signature does not verify/),
+    });
   });
 
   it('refuses the wrong audience, the wrong issuer, another tenant', async () => {
     expect((await refusal(await idp.token({ ...monitorClaims, aud: 'api://someone-else' }))).message).toMatch(/audience/);
-    expect((await refusal(await idp.token(monitorClaims, { issuer: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0' }))).message).toMatch(/issuer/);
+    expect(
+      (
+        await refusal(
+          await idp.token(monitorClaims, { issuer: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0' }),
+        )
+      ).message,
+    ).toMatch(/issuer/);
     expect((await refusal(await idp.token(monitorClaims, { issuer: 'https://evil.example/' }))).message).toMatch(/issuer/);
-    expect((await refusal(await idp.token({ ...monitorClaims, tid: '00000000-0000-0000-0000-000000000000' }))).message).toMatch(/another tenant/);
+    expect((await refusal(await idp.token({ ...monitorClaims, tid: '00000000-0000-0000-0000-000000000000' }))).message).toMatch(
+      /another tenant/,
+    );
   });
 
   it('expired and not-yet-valid tokens are refused, with 60 s of clock skew allowed', async () => {
@@ -88,16 +109,29 @@ describe('verifyEntraToken', () => {
   });
 
   it('refuses a token without the required role or from another app', async () => {
-    expect((await refusal(await idp.token({ appid: AZURE_MONITOR_APP_ID }))).message).toMatch(/does not carry the app role 'ActionGroupsSecureWebhook'/);
+    expect((await refusal(await idp.token({ appid: AZURE_MONITOR_APP_ID }))).message).toMatch(
+      /does not carry the app role 'ActionGroupsSecureWebhook'/,
+    );
     expect((await refusal(await idp.token({ ...monitorClaims, roles: ['Something.Else'] }))).status).toBe(401);
-    expect((await refusal(await idp.token({ ...monitorClaims, appid: '11111111-1111-1111-1111-111111111111' }))).message).toMatch(/application that is not allowed/);
+    expect((await refusal(await idp.token({ ...monitorClaims, appid: '11111111-1111-1111-1111-111111111111' }))).message).toMatch(
+      /application that is not allowed/,
+    );
     // Without requiredRole / allowedAppIds those checks are off.
-    await expect(entra.verifyEntraToken(await idp.token({}), auth({ requiredRole: undefined, allowedAppIds: undefined }))).resolves.toBeTruthy();
+    await expect(
+      entra.verifyEntraToken(await idp.token({}), auth({ requiredRole: undefined, allowedAppIds: undefined })),
+    ).resolves.toBeTruthy();
   });
 
   it('refuses alg none and HS256 keyed with the public key, without fetching keys for them', async () => {
     const before = idp.requests;
-    const claims = { iss: idp.issuerV2, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600, sub: 'x', tid: idp.tenantId, ...monitorClaims };
+    const claims = {
+      iss: idp.issuerV2,
+      aud: AUDIENCE,
+      exp: Math.floor(Date.now() / 1000) + 600,
+      sub: 'x',
+      tid: idp.tenantId,
+      ...monitorClaims,
+    };
     expect((await refusal(unsignedToken(claims))).message).toMatch(/algorithm 'none' is not accepted, only RS256/);
     expect((await refusal(await hs256WithPublicKey(idp.published[0]!, claims))).message).toMatch(/algorithm 'HS256' is not accepted/);
     expect(idp.requests).toBe(before);

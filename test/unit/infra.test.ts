@@ -63,7 +63,11 @@ describe('infra/main.bicep', () => {
         code += "''";
       } else code += ch;
     }
-    for (const [open, close] of [['{', '}'], ['[', ']'], ['(', ')']] as const) {
+    for (const [open, close] of [
+      ['{', '}'],
+      ['[', ']'],
+      ['(', ')'],
+    ] as const) {
       expect(code.split(open).length, `${open}${close}`).toBe(code.split(close).length);
     }
   });
@@ -101,7 +105,7 @@ describe('infra/main.bicep', () => {
     expect(app).toMatch(/alwaysOn: isContainer \? true : null/); // the queue worker and timers need it on a dedicated plan
     expect(app).toContain('registryPull');
     const registry = resource('registry');
-    expect(registry).toContain("= if (isContainer)");
+    expect(registry).toContain('= if (isContainer)');
     expect(registry).toMatch(/adminUserEnabled: false/); // no registry password anywhere
     const pull = resource('registryPull');
     expect(pull).toContain('scope: registry');
@@ -129,7 +133,9 @@ describe('infra/main.bicep', () => {
     expect(resource('encryptionKeySecret')).toMatch(/value: encryptionKey\n/);
     expect(resource('bootstrapKeySecret')).toMatch(/= if \(!empty\(bootstrapKey\)\)/);
     expect(setting('HOOKBOOK_ENCRYPTION_KEY')).toBe("'@Microsoft.KeyVault(SecretUri=${encryptionKeySecret.properties.secretUri})'");
-    expect(setting('HOOKBOOK_BOOTSTRAP_KEY')).toBe("'@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/hookbook-bootstrap-key)'");
+    expect(setting('HOOKBOOK_BOOTSTRAP_KEY')).toBe(
+      "'@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/hookbook-bootstrap-key)'",
+    );
     expect(resource('bootstrapKeySecret')).toMatch(/name: 'hookbook-bootstrap-key'/);
     // The identity may read the secrets (Key Vault Secrets User), and the app resolves references with it.
     const grant = resource('secretsUser');
@@ -147,7 +153,9 @@ describe('infra/main.bicep', () => {
   it('documents every parameter: a @description in the template and a row in docs/deploy.md', () => {
     const deploy = readFileSync(path.join(root, 'docs', 'deploy.md'), 'utf8');
     const ps = params();
-    expect(ps.map((p) => p.name)).toEqual(expect.arrayContaining(['encryptionKey', 'hosting', 'containerImage', 'keyVaultPurgeProtection']));
+    expect(ps.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['encryptionKey', 'hosting', 'containerImage', 'keyVaultPurgeProtection']),
+    );
     for (const p of ps) {
       expect(p.decorators, `@description of param ${p.name}`).toMatch(/@description\('/);
       expect(deploy, `param ${p.name} in docs/deploy.md`).toContain(`\`${p.name}\``);
@@ -156,7 +164,24 @@ describe('infra/main.bicep', () => {
 
   it('creates the queues and tables the job core uses', () => {
     expect(arrayVar('queueNames').sort()).toEqual(['hookbook-health', 'jobs', 'jobs-poison']);
-    expect(arrayVar('tableNames').sort()).toEqual(['assetaudit', 'assets', 'dedupe', 'health', 'jobparams', 'jobs', 'jobstats', 'keys', 'runbooks', 'schedules', 'slots', 'streams', 'webhooks', 'workers'].sort());
+    expect(arrayVar('tableNames').sort()).toEqual(
+      [
+        'assetaudit',
+        'assets',
+        'dedupe',
+        'health',
+        'jobparams',
+        'jobs',
+        'jobstats',
+        'keys',
+        'runbooks',
+        'schedules',
+        'slots',
+        'streams',
+        'webhooks',
+        'workers',
+      ].sort(),
+    );
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
     expect(resource('tables')).toContain("'Microsoft.Storage/storageAccounts/tableServices/tables@");
     // The worker listens on the queue the bicep creates.
@@ -178,7 +203,11 @@ describe('infra/main.bicep', () => {
       storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
     };
     for (const [role, id] of Object.entries(ids)) expect(bicep).toContain(`${role}: '${id}'`);
-    for (const [symbol, role] of [['blobOwner', 'storageBlobDataOwner'], ['queueContributor', 'storageQueueDataContributor'], ['tableContributor', 'storageTableDataContributor']]) {
+    for (const [symbol, role] of [
+      ['blobOwner', 'storageBlobDataOwner'],
+      ['queueContributor', 'storageQueueDataContributor'],
+      ['tableContributor', 'storageTableDataContributor'],
+    ]) {
       const r = resource(symbol!);
       expect(r).toContain("'Microsoft.Authorization/roleAssignments@");
       expect(r).toContain('scope: storage');
@@ -195,7 +224,14 @@ describe('infra/main.bicep', () => {
   });
 
   it('sets the HOOKBOOK_* settings the code reads; the encryption key is a secure parameter', () => {
-    for (const s of ['HOOKBOOK_PUBLIC_URL', 'HOOKBOOK_ENCRYPTION_KEY', 'HOOKBOOK_RUNBOOK_PREFIX', 'HOOKBOOK_RUN_WAIT_SECONDS', 'HOOKBOOK_LEASE_SECONDS', 'HOOKBOOK_RETENTION_DAYS']) {
+    for (const s of [
+      'HOOKBOOK_PUBLIC_URL',
+      'HOOKBOOK_ENCRYPTION_KEY',
+      'HOOKBOOK_RUNBOOK_PREFIX',
+      'HOOKBOOK_RUN_WAIT_SECONDS',
+      'HOOKBOOK_LEASE_SECONDS',
+      'HOOKBOOK_RETENTION_DAYS',
+    ]) {
       expect(setting(s), s).toBeDefined();
       expect(readFileSync(path.join(root, 'shared', 'config.ts'), 'utf8'), `${s} read by shared/config.ts`).toContain(s);
     }

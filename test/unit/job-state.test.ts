@@ -25,8 +25,16 @@ describe('job state machine', () => {
 });
 
 const job = (over: Partial<JobRecord>): JobRecord => ({
-  jobId: newJobId(), runbook: 'r', runbookVersion: 1, parameters: '{}', status: 'Queued', startedBy: 'k',
-  createdTime: '', lastModifiedTime: '', attempt: 0, ...over,
+  jobId: newJobId(),
+  runbook: 'r',
+  runbookVersion: 1,
+  parameters: '{}',
+  status: 'Queued',
+  startedBy: 'k',
+  createdTime: '',
+  lastModifiedTime: '',
+  attempt: 0,
+  ...over,
 });
 
 describe('worker decision', () => {
@@ -49,19 +57,27 @@ describe('worker decision', () => {
 describe('process outcome → final status', () => {
   const base = { exitCode: 0, signal: null, hasResult: false };
   it('Completed with the node result or the exit code', () => {
-    expect(outcomeToFinal({ ...base, hasResult: true, result: { a: 1 } }, 'node', 10)).toMatchObject({ status: 'Completed', result: '{"a":1}' });
+    expect(outcomeToFinal({ ...base, hasResult: true, result: { a: 1 } }, 'node', 10)).toMatchObject({
+      status: 'Completed',
+      result: '{"a":1}',
+    });
     expect(outcomeToFinal({ ...base }, 'bash', 10)).toMatchObject({ status: 'Completed', result: '0' });
   });
   it('Failed with the thrown message, else the last error line, else the exit code', () => {
     expect(outcomeToFinal({ ...base, exitCode: 1, exception: 'boom' }, 'node', 10)).toMatchObject({ status: 'Failed', exception: 'boom' });
-    expect(outcomeToFinal({ ...base, exitCode: 2, lastError: 'no such file' }, 'bash', 10)).toMatchObject({ status: 'Failed', exception: 'no such file' });
+    expect(outcomeToFinal({ ...base, exitCode: 2, lastError: 'no such file' }, 'bash', 10)).toMatchObject({
+      status: 'Failed',
+      exception: 'no such file',
+    });
     expect(outcomeToFinal({ ...base, exitCode: 3 }, 'bash', 10).exception).toContain('code 3');
   });
   it('Stopped with a reason after a timeout or a stop request', () => {
     const t = outcomeToFinal({ ...base, exitCode: null, signal: 'SIGTERM', killedBecause: 'timeout' }, 'bash', 5);
     expect(t.status).toBe('Stopped');
     expect(t.statusDetails).toContain('time limit of 5 s');
-    expect(outcomeToFinal({ ...base, exitCode: null, signal: 'SIGTERM', killedBecause: 'stop' }, 'bash', 5, 'k1').statusDetails).toContain('k1');
+    expect(outcomeToFinal({ ...base, exitCode: null, signal: 'SIGTERM', killedBecause: 'stop' }, 'bash', 5, 'k1').statusDetails).toContain(
+      'k1',
+    );
   });
 });
 

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueJobToken, verifyJobToken } from '../../shared/assets/jobToken';
 import { HttpError } from '../../shared/http/errors';
 
-const scope = { jobId: '0190f0e0-0000-7000-8000-000000000000', attempt: 1, runbook: 'rb', assets: { variables: ['A'], credentials: [], connections: [], writeVariables: [], env: {} } };
+const scope = {
+  jobId: '0190f0e0-0000-7000-8000-000000000000',
+  attempt: 1,
+  runbook: 'rb',
+  assets: { variables: ['A'], credentials: [], connections: [], writeVariables: [], env: {} },
+};
 const saved = process.env.HOOKBOOK_ENCRYPTION_KEY;
 
 beforeAll(() => {

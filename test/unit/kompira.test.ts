@@ -7,10 +7,24 @@ import { errorPage, escapeHtml, mailHtml, processPage } from '../../shared/kompi
 import { acceptsJson, requestedFormat } from '../../shared/kompira/http';
 import { buildMail } from '../../shared/kompira/mail';
 import {
-  consoleText, directoryObject, jobflowObject, kompiraStatus, pageOf, processObject, DIRECTORY_TYPE, JOBFLOW_TYPE,
+  consoleText,
+  directoryObject,
+  jobflowObject,
+  kompiraStatus,
+  pageOf,
+  processObject,
+  DIRECTORY_TYPE,
+  JOBFLOW_TYPE,
 } from '../../shared/kompira/objects';
 import {
-  checkEncodedPathname, childrenOf, isFolder, normaliseBase, parentPath, parseTarget, routeTemplate, DEFAULT_BASE,
+  checkEncodedPathname,
+  childrenOf,
+  isFolder,
+  normaliseBase,
+  parentPath,
+  parseTarget,
+  routeTemplate,
+  DEFAULT_BASE,
 } from '../../shared/kompira/path';
 import { processViewSig, verifyProcessViewSig } from '../../shared/kompira/viewLink';
 import type { Runbook } from '../../shared/model/runbook';
@@ -62,12 +76,17 @@ describe('Kompira path parsing', () => {
     expect(parseTarget('root/restart_process')).toEqual({ kind: 'object', path: '/root/restart_process', execute: false });
     expect(parseTarget('root/restart_process.execute')).toEqual({ kind: 'object', path: '/root/restart_process', execute: true });
     expect(parseTarget('user/security/revoke-or-restore-access.EXECUTE')).toEqual({
-      kind: 'object', path: '/user/security/revoke-or-restore-access', execute: true,
+      kind: 'object',
+      path: '/user/security/revoke-or-restore-access',
+      execute: true,
     });
     expect(parseTarget(undefined)).toEqual({ kind: 'object', path: '/', execute: false });
     expect(parseTarget('')).toEqual({ kind: 'object', path: '/', execute: false });
     expect(parseTarget('user/')).toEqual({ kind: 'object', path: '/user', execute: false });
-    expect(parseTarget('process/01A20084-899D-7B3D-9DB0-46C347B4D948')).toEqual({ kind: 'process', jobId: '01a20084-899d-7b3d-9db0-46c347b4d948' });
+    expect(parseTarget('process/01A20084-899D-7B3D-9DB0-46C347B4D948')).toEqual({
+      kind: 'process',
+      jobId: '01a20084-899d-7b3d-9db0-46c347b4d948',
+    });
     // Not a job id: an ordinary object path (a runbook could live there).
     expect(parseTarget('process/cleanup')).toEqual({ kind: 'object', path: '/process/cleanup', execute: false });
   });
@@ -92,8 +111,18 @@ describe('Kompira path parsing', () => {
   });
 
   it('refuses encoded traversal in the raw URL path', () => {
-    for (const p of ['/kompira/root/%2e%2e/x', '/kompira/root/%2E./x', '/kompira/a%2fb', '/kompira/a%5Cb', '/kompira/a%00', '//kompira/root']) {
-      expect(statusOf(() => checkEncodedPathname(p)), p).toBe(400);
+    for (const p of [
+      '/kompira/root/%2e%2e/x',
+      '/kompira/root/%2E./x',
+      '/kompira/a%2fb',
+      '/kompira/a%5Cb',
+      '/kompira/a%00',
+      '//kompira/root',
+    ]) {
+      expect(
+        statusOf(() => checkEncodedPathname(p)),
+        p,
+      ).toBe(400);
     }
     expect(statusOf(() => checkEncodedPathname('/kompira/root/restart_process.execute'))).toBeUndefined();
   });
@@ -137,8 +166,19 @@ describe('Kompira objects', () => {
   it('renders a runbook as the seed shows a jobflow', () => {
     const o = jobflowObject(restart, 'echo');
     expect(Object.keys(o)).toEqual([
-      'id', 'abspath', 'owner', 'fields', 'extra_properties', 'user_permissions', 'group_permissions', 'created', 'updated',
-      'display_name', 'description', 'type_object', 'parent_object',
+      'id',
+      'abspath',
+      'owner',
+      'fields',
+      'extra_properties',
+      'user_permissions',
+      'group_permissions',
+      'created',
+      'updated',
+      'display_name',
+      'description',
+      'type_object',
+      'parent_object',
     ]);
     expect(o).toMatchObject({
       abspath: '/root/restart_process',
@@ -151,7 +191,10 @@ describe('Kompira objects', () => {
   });
 
   it('masks the defaults of secret parameters', () => {
-    const o = jobflowObject({ ...restart, parameters: [{ name: 'pw', type: 'string', mandatory: false, default: 'hunter2', secret: true }] }, '');
+    const o = jobflowObject(
+      { ...restart, parameters: [{ name: 'pw', type: 'string', mandatory: false, default: 'hunter2', secret: true }] },
+      '',
+    );
     expect(JSON.stringify(o)).not.toContain('hunter2');
   });
 
@@ -175,10 +218,27 @@ describe('Kompira objects', () => {
     ];
     expect(consoleText(streams)).toBe('VERBOSE: restarting\nhttpd restarted');
     const p = processObject({
-      jobId: 'j', jobflowPath: '/root/restart_process', runbook: 'root_restart_process', status: 'Completed', startedBy: 'k',
-      createdTime: 'c', startTime: 's', endTime: 'e', parameters: {}, result: true, streams,
+      jobId: 'j',
+      jobflowPath: '/root/restart_process',
+      runbook: 'root_restart_process',
+      status: 'Completed',
+      startedBy: 'k',
+      createdTime: 'c',
+      startTime: 's',
+      endTime: 'e',
+      parameters: {},
+      result: true,
+      streams,
     });
-    expect(p).toMatchObject({ abspath: '/process/j', status: 'DONE', hookbook_status: 'Completed', started_time: 's', finished_time: 'e', result: true, exception: null });
+    expect(p).toMatchObject({
+      abspath: '/process/j',
+      status: 'DONE',
+      hookbook_status: 'Completed',
+      started_time: 's',
+      finished_time: 'e',
+      result: true,
+      exception: null,
+    });
   });
 });
 
@@ -192,7 +252,17 @@ describe('Kompira HTML', () => {
     const evil = '<img src=x onerror=alert(1)>';
     expect(errorPage(404, evil)).not.toContain(evil);
     const html = processPage(
-      processObject({ jobId: 'j', jobflowPath: null, runbook: 'r', status: 'Failed', startedBy: 'k', createdTime: 'c', parameters: {}, exception: evil, streams: [{ jobStreamId: '1', time: 't', streamType: 'Output', summary: '', streamText: evil }] }),
+      processObject({
+        jobId: 'j',
+        jobflowPath: null,
+        runbook: 'r',
+        status: 'Failed',
+        startedBy: 'k',
+        createdTime: 'c',
+        parameters: {},
+        exception: evil,
+        streams: [{ jobStreamId: '1', time: 't', streamType: 'Output', summary: '', streamText: evil }],
+      }),
     );
     expect(html).not.toContain(evil);
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -200,12 +270,28 @@ describe('Kompira HTML', () => {
   });
 
   it('refreshes a process page until it ends', () => {
-    const running = processPage(processObject({ jobId: 'j', jobflowPath: null, runbook: 'r', status: 'Running', startedBy: 'k', createdTime: 'c', parameters: {}, streams: [] }));
+    const running = processPage(
+      processObject({
+        jobId: 'j',
+        jobflowPath: null,
+        runbook: 'r',
+        status: 'Running',
+        startedBy: 'k',
+        createdTime: 'c',
+        parameters: {},
+        streams: [],
+      }),
+    );
     expect(running).toContain('http-equiv="refresh"');
   });
 
   it('renders the e-mail form of the seed', () => {
-    const html = mailHtml({ actionUrl: 'https://h/kompira/root/restart_process.execute?token=a:b&format=json', message: 'サーバーがダウンしました\n<b>', buttonLabel: 'httpd をリブート', fields: { service: 'x"y' } });
+    const html = mailHtml({
+      actionUrl: 'https://h/kompira/root/restart_process.execute?token=a:b&format=json',
+      message: 'サーバーがダウンしました\n<b>',
+      buttonLabel: 'httpd をリブート',
+      fields: { service: 'x"y' },
+    });
     expect(html).toContain('<form method="POST" action="https://h/kompira/root/restart_process.execute?token=a:b&amp;format=json">');
     expect(html).toContain('<input type="submit" value="httpd をリブート" />');
     expect(html).toContain('<input type="hidden" name="service" value="x&quot;y" />');
@@ -235,7 +321,9 @@ describe('Kompira request bodies and negotiation', () => {
   });
 
   it('keeps transport fields out of the parameters', () => {
-    const body = fromForm(formFields(new URLSearchParams('service=nginx&token=k:s&format=json&submit=Go&csrfmiddlewaretoken=c&=x')), ['service']);
+    const body = fromForm(formFields(new URLSearchParams('service=nginx&token=k:s&format=json&submit=Go&csrfmiddlewaretoken=c&=x')), [
+      'service',
+    ]);
     expect(body).toEqual({ parameters: { service: 'nginx' }, coerceStrings: true, token: 'k:s', format: 'json' });
     // A runbook that declares such a name gets it as a parameter.
     expect(fromForm(formFields(new URLSearchParams('submit=yes')), ['Submit']).parameters).toEqual({ submit: 'yes' });
@@ -243,7 +331,7 @@ describe('Kompira request bodies and negotiation', () => {
     expect(statusOf(() => formFields(new URLSearchParams('a=1&a=2')))).toBe(400);
   });
 
-  it('reads JSON parameters, also in Kompira\'s wrapped form', () => {
+  it("reads JSON parameters, also in Kompira's wrapped form", () => {
     expect(fromJson('{"service":"x"}', ['service'])).toEqual({ parameters: { service: 'x' }, coerceStrings: false });
     expect(fromJson('{"parameters":{"service":"x"}}', ['service']).parameters).toEqual({ service: 'x' });
     expect(fromJson('{"parameters":{"a":1}}', ['parameters']).parameters).toEqual({ parameters: { a: 1 } });

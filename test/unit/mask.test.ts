@@ -11,7 +11,11 @@ const secret = 'S3cr3t/"va\\lue+é ok';
 function collect(m: SecretMasker) {
   const out: ProcessRecord[] = [];
   const s = m.stream((r) => out.push(r), 60_000);
-  return { out, push: (text: string, streamType: ProcessRecord['streamType'] = 'Output') => s.push({ streamType, text }), end: () => s.end() };
+  return {
+    out,
+    push: (text: string, streamType: ProcessRecord['streamType'] = 'Output') => s.push({ streamType, text }),
+    end: () => s.end(),
+  };
 }
 
 describe('SecretMasker', () => {
@@ -72,7 +76,11 @@ describe('SecretMasker', () => {
     s.push({ streamType: 'Output', text: 'x', value: { password: secret, n: 1 } });
     s.end();
     expect(c.out[0]!.value).toEqual({ password: '***', n: 1 });
-    expect(m.final({ status: 'Failed', exception: `boom ${secret}`, result: JSON.stringify({ p: secret }) })).toEqual({ status: 'Failed', exception: 'boom ***', result: '{"p":"***"}' });
+    expect(m.final({ status: 'Failed', exception: `boom ${secret}`, result: JSON.stringify({ p: secret }) })).toEqual({
+      status: 'Failed',
+      exception: 'boom ***',
+      result: '{"p":"***"}',
+    });
   });
 });
 

@@ -25,7 +25,11 @@ function error(fn: () => unknown): HttpError {
 describe('validateParameters', () => {
   it('applies defaults and keeps typed values', () => {
     expect(validateParameters(defs, { UserName: 'a@b.c', Count: 3, Items: [1], Options: { a: 1 } })).toEqual({
-      UserName: 'a@b.c', Revoke: true, Count: 3, Items: [1], Options: { a: 1 },
+      UserName: 'a@b.c',
+      Revoke: true,
+      Count: 3,
+      Items: [1],
+      Options: { a: 1 },
     });
   });
   it('matches names without regard to case and returns the declared name', () => {
@@ -44,7 +48,15 @@ describe('validateParameters', () => {
     expect(e.message).toContain('UserName');
   });
   it('names a wrongly typed parameter', () => {
-    for (const [name, value] of [['Revoke', 'yes'], ['Count', 1.5], ['Count', '3'], ['UserName', 5], ['When', 'not a date'], ['Items', {}], ['Options', []]] as const) {
+    for (const [name, value] of [
+      ['Revoke', 'yes'],
+      ['Count', 1.5],
+      ['Count', '3'],
+      ['UserName', 5],
+      ['When', 'not a date'],
+      ['Items', {}],
+      ['Options', []],
+    ] as const) {
       const e = error(() => validateParameters(defs, { UserName: 'a@b', [name]: value }));
       expect(e.status, `${name}=${JSON.stringify(value)}`).toBe(400);
       expect(e.message).toContain(`'${name}'`);
@@ -55,8 +67,18 @@ describe('validateParameters', () => {
     expect(error(() => validateParameters(defs, 'x')).status).toBe(400);
   });
   it('converts strings when asked to (form posts)', () => {
-    expect(validateParameters(defs, { UserName: 'a@b', Revoke: 'false', Count: '42', Items: '[1,2]', When: '2026-01-02T03:04:05+01:00' }, { coerceStrings: true })).toEqual({
-      UserName: 'a@b', Revoke: false, Count: 42, Items: [1, 2], When: '2026-01-02T02:04:05.000Z',
+    expect(
+      validateParameters(
+        defs,
+        { UserName: 'a@b', Revoke: 'false', Count: '42', Items: '[1,2]', When: '2026-01-02T03:04:05+01:00' },
+        { coerceStrings: true },
+      ),
+    ).toEqual({
+      UserName: 'a@b',
+      Revoke: false,
+      Count: 42,
+      Items: [1, 2],
+      When: '2026-01-02T02:04:05.000Z',
     });
   });
   it('refuses parameters over 512 KB with 413', () => {

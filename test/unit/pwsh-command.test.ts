@@ -31,7 +31,7 @@ describe('finding and starting pwsh', () => {
     expect(findPwsh({ PATH: join(root, 'none'), HOME: root })).toBeUndefined();
   });
 
-  it("a .NET tool shim is bypassed: `dotnet pwsh.dll` starts one runtime instead of two", () => {
+  it('a .NET tool shim is bypassed: `dotnet pwsh.dll` starts one runtime instead of two', () => {
     expect(pwshCommand(shim, { PATH: bin })).toEqual({ command: shim, args: [] }); // no .store yet
     const dll = join(tool, '.store', 'powershell', '7.6.9', 'powershell', '7.6.9', 'tools', 'net10.0', 'any', 'unix', 'pwsh.dll');
     mkdirSync(join(dll, '..'), { recursive: true });

@@ -51,19 +51,33 @@ describe('PowerShell param() blocks', () => {
   });
 
   it('skips here-strings holding $( ) with here-strings of their own', () => {
-    const src = ['param([string]$A)', '$s = @"', '$(if ($A) {', '@"', 'inner "@ not at line start', '"@', '})', 'param([int]$Nope)', '"@', 'workflow'].join('\n');
+    const src = [
+      'param([string]$A)',
+      '$s = @"',
+      '$(if ($A) {',
+      '@"',
+      'inner "@ not at line start',
+      '"@',
+      '})',
+      'param([int]$Nope)',
+      '"@',
+      'workflow',
+    ].join('\n');
     expect(() => toScript(src)).toThrow(/line 10/); // the only code after the string is the bare word
     expect(params(src.replace(/\nworkflow$/, '')).map((p) => p.name)).toEqual(['A']);
   });
 
   it('balances brackets inside attributes (RealmJoin ValidateScript blocks)', () => {
-    const src = 'param(\n [ValidateScript( { Use-RJInterface -Type Graph -Entity User -DisplayName "User (UPN)" } )]\n [String] $UserName,\n [string] $CallerName\n)';
+    const src =
+      'param(\n [ValidateScript( { Use-RJInterface -Type Graph -Entity User -DisplayName "User (UPN)" } )]\n [String] $UserName,\n [string] $CallerName\n)';
     expect(params(src).map((p) => p.name)).toEqual(['UserName', 'CallerName']);
   });
 
   it('only declares parameters from param() when the definition has none', () => {
     const src = 'param([Parameter(Mandatory=$true)][int]$N)';
-    expect(withPwshParameters({ type: 'pwsh', parameters: [] }, src).parameters).toEqual([{ name: 'N', type: 'int', mandatory: true, secret: false }]);
+    expect(withPwshParameters({ type: 'pwsh', parameters: [] }, src).parameters).toEqual([
+      { name: 'N', type: 'int', mandatory: true, secret: false },
+    ]);
     const declared = [{ name: 'N', type: 'string' as const, mandatory: false, secret: true }];
     expect(withPwshParameters({ type: 'pwsh', parameters: declared }, src).parameters).toBe(declared);
     expect(withPwshParameters({ type: 'bash', parameters: [] }, src).parameters).toEqual([]);
@@ -71,7 +85,8 @@ describe('PowerShell param() blocks', () => {
 });
 
 describe('PowerShell Workflow runbooks', () => {
-  const wf = (body: string) => `# a comment\nworkflow Test-Flow\n{\n  param([Parameter(Mandatory=$true)][object]$WebhookData)\n${body}\n}\n`;
+  const wf = (body: string) =>
+    `# a comment\nworkflow Test-Flow\n{\n  param([Parameter(Mandatory=$true)][object]$WebhookData)\n${body}\n}\n`;
 
   it('rewrites a workflow without engine constructs into its script, keeping line numbers', () => {
     const src = wf('  $x = 1\n  InlineScript { Write-Output "v=$using:x $Using:x" }\n  Write-Output done');

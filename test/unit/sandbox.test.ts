@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decidePolicy, parseUidRange, readJobFile } from '../../shared/runners/sandbox';
 
-const probe = (opts: { accounts?: Record<string, { uid: number; gid: number }>; creatable?: boolean; runnable?: (uid: number) => boolean } = {}) => ({
+const probe = (
+  opts: { accounts?: Record<string, { uid: number; gid: number }>; creatable?: boolean; runnable?: (uid: number) => boolean } = {},
+) => ({
   created: [] as string[],
   canRunAs(uid: number) {
     return (opts.runnable ?? (() => true))(uid);

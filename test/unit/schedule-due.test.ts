@@ -25,7 +25,11 @@ describe('planDue', () => {
   it('on time: the occurrence of the last minute, not late', () => {
     const rec = { timeZone: 'UTC', cron: '*/5 * * * *' };
     const plan = planDue(rec, T('2025-01-01T10:04:00Z'), T('2025-01-01T10:05:00.300Z'), policy);
-    expect(plan).toEqual({ occurrences: [{ at: T('2025-01-01T10:05:00Z'), late: false }], skipped: 0, cursor: T('2025-01-01T10:05:00.300Z') });
+    expect(plan).toEqual({
+      occurrences: [{ at: T('2025-01-01T10:05:00Z'), late: false }],
+      skipped: 0,
+      cursor: T('2025-01-01T10:05:00.300Z'),
+    });
     expect(planDue(rec, plan.cursor, T('2025-01-01T10:06:00Z'), policy).occurrences).toEqual([]);
   });
 
@@ -110,7 +114,10 @@ describe('planDue', () => {
 
 describe('scheduler settings', () => {
   it('defaults: every minute, 10 occurrences within 24 h, late after 90 s', () => {
-    expect(schedulerSettings({})).toEqual({ cron: '0 * * * * *', policy: { maxOccurrences: 10, maxAgeMs: 24 * 3_600_000, lateAfterMs: 90_000 } });
+    expect(schedulerSettings({})).toEqual({
+      cron: '0 * * * * *',
+      policy: { maxOccurrences: 10, maxAgeMs: 24 * 3_600_000, lateAfterMs: 90_000 },
+    });
   });
   it('reads HOOKBOOK_SCHEDULER_CRON and HOOKBOOK_SCHEDULER_CATCHUP', () => {
     const s = schedulerSettings({ HOOKBOOK_SCHEDULER_CRON: '*/30 * * * * *', HOOKBOOK_SCHEDULER_CATCHUP: '3/2h' });

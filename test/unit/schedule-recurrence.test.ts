@@ -8,7 +8,8 @@ import { DomainError } from '../../shared/errors';
 import { toHttpError } from '../../shared/http/errors';
 
 const T = (s: string) => Date.parse(s);
-const between = (rec: Recurrence, from: string, to: string) => occurrencesBetween(rec, T(from), T(to)).map((t) => new Date(t).toISOString());
+const between = (rec: Recurrence, from: string, to: string) =>
+  occurrencesBetween(rec, T(from), T(to)).map((t) => new Date(t).toISOString());
 const local = (tz: string, xs: string[]) => xs.map((x) => isoInZone(Date.parse(x), tz));
 const BERLIN = 'Europe/Berlin';
 const NEW_YORK = 'America/New_York';
@@ -22,7 +23,10 @@ describe('time zones', () => {
 
   it('a repeated wall time has two instants and runs at the first', () => {
     const wall = Date.UTC(2025, 9, 26, 2, 30); // Berlin, last Sunday of October
-    expect(instantsOfWallTime(wall, BERLIN).map((t) => new Date(t).toISOString())).toEqual(['2025-10-26T00:30:00.000Z', '2025-10-26T01:30:00.000Z']);
+    expect(instantsOfWallTime(wall, BERLIN).map((t) => new Date(t).toISOString())).toEqual([
+      '2025-10-26T00:30:00.000Z',
+      '2025-10-26T01:30:00.000Z',
+    ]);
     expect(instantOfWallTime(wall, BERLIN)).toEqual({ instant: T('2025-10-26T00:30:00Z'), kind: 'repeated' });
   });
 
@@ -56,7 +60,12 @@ describe('cron validation', () => {
 
   it('"?" means any day (not croner\'s "now")', () => {
     const mondays = between({ timeZone: 'UTC', cron: '0 0 9 ? * MON' }, '2025-01-01T00:00:00Z', '2025-01-31T00:00:00Z');
-    expect(mondays).toEqual(['2025-01-06T09:00:00.000Z', '2025-01-13T09:00:00.000Z', '2025-01-20T09:00:00.000Z', '2025-01-27T09:00:00.000Z']);
+    expect(mondays).toEqual([
+      '2025-01-06T09:00:00.000Z',
+      '2025-01-13T09:00:00.000Z',
+      '2025-01-20T09:00:00.000Z',
+      '2025-01-27T09:00:00.000Z',
+    ]);
   });
 });
 
@@ -89,7 +98,12 @@ describe('occurrences and DST', () => {
     const daily = between({ timeZone: BERLIN, cron: '30 2 * * *' }, '2025-10-25T12:00:00Z', '2025-10-27T12:00:00Z');
     expect(local(BERLIN, daily)).toEqual(['2025-10-26T02:30:00+02:00', '2025-10-27T02:30:00+01:00']);
     const hourly = between({ timeZone: BERLIN, cron: '0 * * * *' }, '2025-10-25T22:30:00Z', '2025-10-26T03:30:00Z');
-    expect(local(BERLIN, hourly)).toEqual(['2025-10-26T01:00:00+02:00', '2025-10-26T02:00:00+02:00', '2025-10-26T03:00:00+01:00', '2025-10-26T04:00:00+01:00']);
+    expect(local(BERLIN, hourly)).toEqual([
+      '2025-10-26T01:00:00+02:00',
+      '2025-10-26T02:00:00+02:00',
+      '2025-10-26T03:00:00+01:00',
+      '2025-10-26T04:00:00+01:00',
+    ]);
   });
 
   it('New York: 01:30 on the fall-back day runs once; 02:30 on the spring-forward day runs at 03:00 EDT', () => {
@@ -122,7 +136,11 @@ describe('occurrences and DST', () => {
     const rec = { timeZone: 'UTC', cron: '* * * * * *' };
     const started = Date.now();
     const xs = lastOccurrences(rec, T('2025-01-01T00:00:00Z'), T('2025-01-08T00:00:00Z'), 3);
-    expect(xs.map((t) => new Date(t).toISOString())).toEqual(['2025-01-07T23:59:58.000Z', '2025-01-07T23:59:59.000Z', '2025-01-08T00:00:00.000Z']);
+    expect(xs.map((t) => new Date(t).toISOString())).toEqual([
+      '2025-01-07T23:59:58.000Z',
+      '2025-01-07T23:59:59.000Z',
+      '2025-01-08T00:00:00.000Z',
+    ]);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
@@ -144,24 +162,41 @@ describe('Azure Automation frequencies map onto cron', () => {
     expect(recurrenceOf(def({ frequency: 'Hour', startTime: start })).effectiveCron).toBe('0 30 * * * *');
     expect(recurrenceOf(def({ frequency: 'Day', startTime: start })).effectiveCron).toBe('0 30 9 * * *');
     expect(recurrenceOf(def({ frequency: 'Week', startTime: start })).effectiveCron).toBe('0 30 9 * * 1');
-    expect(recurrenceOf(def({ frequency: 'Week', startTime: start, weekDays: ['Wednesday', 'Monday'] })).effectiveCron).toBe('0 30 9 * * 1,3');
+    expect(recurrenceOf(def({ frequency: 'Week', startTime: start, weekDays: ['Wednesday', 'Monday'] })).effectiveCron).toBe(
+      '0 30 9 * * 1,3',
+    );
     expect(recurrenceOf(def({ frequency: 'Month', startTime: start, monthDays: [1, 15, -1] })).effectiveCron).toBe('0 30 9 1,15,L * *');
-    expect(recurrenceOf(def({ frequency: 'Month', startTime: start, monthlyOccurrences: [{ day: 'Friday', occurrence: -1 }] })).effectiveCron).toBe('0 30 9 * * 5#L');
-    expect(recurrenceOf(def({ frequency: 'Minute', startTime: start, interval: 15 })).effectiveCron).toMatch(/^0 \* \* \* \* \* \(every 15 minutes/);
+    expect(
+      recurrenceOf(def({ frequency: 'Month', startTime: start, monthlyOccurrences: [{ day: 'Friday', occurrence: -1 }] })).effectiveCron,
+    ).toBe('0 30 9 * * 5#L');
+    expect(recurrenceOf(def({ frequency: 'Minute', startTime: start, interval: 15 })).effectiveCron).toMatch(
+      /^0 \* \* \* \* \* \(every 15 minutes/,
+    );
     expect(recurrenceOf(def({ frequency: 'OneTime', startTime: start })).recurrence.cron).toBeUndefined();
   });
 
   it('the time of day comes from startTime in the schedule time zone', () => {
-    const d = def({ frequency: 'Day', startTime: new Date(parseDateTime('2025-01-06T09:30:00', BERLIN, 'startTime')).toISOString(), timeZone: BERLIN });
+    const d = def({
+      frequency: 'Day',
+      startTime: new Date(parseDateTime('2025-01-06T09:30:00', BERLIN, 'startTime')).toISOString(),
+      timeZone: BERLIN,
+    });
     expect(d.startTime).toBe('2025-01-06T08:30:00.000Z');
     expect(recurrenceOf(d).effectiveCron).toBe('0 30 9 * * *');
     // In summer it still runs at 09:30 Berlin time.
     const xs = occurrencesBetween(recurrenceOf(d).recurrence, T('2025-07-01T00:00:00Z'), T('2025-07-02T00:00:00Z'));
-    expect(local(BERLIN, xs.map((x) => new Date(x).toISOString()))).toEqual(['2025-07-01T09:30:00+02:00']);
+    expect(
+      local(
+        BERLIN,
+        xs.map((x) => new Date(x).toISOString()),
+      ),
+    ).toEqual(['2025-07-01T09:30:00+02:00']);
   });
 
   it('interval > 1 counts from the start: every 2nd week, every 3rd day, every 2nd month', () => {
-    const weekly = recurrenceOf(def({ frequency: 'Week', interval: 2, startTime: '2025-01-06T09:00:00.000Z', weekDays: ['Monday', 'Friday'] })).recurrence;
+    const weekly = recurrenceOf(
+      def({ frequency: 'Week', interval: 2, startTime: '2025-01-06T09:00:00.000Z', weekDays: ['Monday', 'Friday'] }),
+    ).recurrence;
     expect(between(weekly, '2025-01-01T00:00:00Z', '2025-02-01T00:00:00Z')).toEqual([
       '2025-01-06T09:00:00.000Z',
       '2025-01-10T09:00:00.000Z',
@@ -174,7 +209,9 @@ describe('Azure Automation frequencies map onto cron', () => {
       '2025-02-02T06:00:00.000Z',
       '2025-02-05T06:00:00.000Z',
     ]);
-    const monthly = recurrenceOf(def({ frequency: 'Month', interval: 2, startTime: '2025-01-31T06:00:00.000Z', monthDays: [-1] })).recurrence;
+    const monthly = recurrenceOf(
+      def({ frequency: 'Month', interval: 2, startTime: '2025-01-31T06:00:00.000Z', monthDays: [-1] }),
+    ).recurrence;
     expect(between(monthly, '2025-01-01T00:00:00Z', '2025-07-01T00:00:00Z')).toEqual([
       '2025-01-31T06:00:00.000Z',
       '2025-03-31T06:00:00.000Z',
@@ -208,9 +245,13 @@ describe('checkTiming', () => {
     expect(fails({ cronExpression: '0 0 * * *', timeZone: 'Nowhere/Land' })).toMatch(/^timeZone: /);
     expect(fails({})).toMatch(/needs cronExpression, frequency/);
     expect(fails({ frequency: 'Day' })).toMatch(/needs a startTime/);
-    expect(fails({ cronExpression: '0 0 * * *', frequency: 'Day', startTime: '2025-02-01T00:00:00Z' })).toMatch(/either cronExpression or frequency/);
+    expect(fails({ cronExpression: '0 0 * * *', frequency: 'Day', startTime: '2025-02-01T00:00:00Z' })).toMatch(
+      /either cronExpression or frequency/,
+    );
     expect(fails({ cronExpression: '0 0 * * *', interval: 2 })).toMatch(/interval applies/);
-    expect(fails({ frequency: 'Day', weekDays: ['Monday'], startTime: '2025-02-01T00:00:00Z' })).toMatch(/weekDays applies to frequency Week/);
+    expect(fails({ frequency: 'Day', weekDays: ['Monday'], startTime: '2025-02-01T00:00:00Z' })).toMatch(
+      /weekDays applies to frequency Week/,
+    );
     expect(fails({ startTime: '2024-12-01T00:00:00.000Z' })).toMatch(/in the past/);
     expect(fails({ cronExpression: '0 0 * * *', expiryTime: '2024-12-01T00:00:00.000Z' })).toMatch(/expiryTime .* in the past/);
     expect(fails({ cronExpression: '0 0 1 1 *', expiryTime: '2025-06-01T00:00:00.000Z' })).toMatch(/never run before its expiryTime/);

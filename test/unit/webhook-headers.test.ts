@@ -43,14 +43,22 @@ describe('WebhookData.RequestHeader', () => {
 
   it('redacts the token wherever a proxy copied the URL into a header', () => {
     const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
-    const out = webhookRequestHeaders([['x-original-url', `/webhooks?token=${token}&x=1`], ['x-waws-unencoded-url', `/webhooks?token=${encodeURIComponent(token)}`]], [token, encodeURIComponent(token)]);
+    const out = webhookRequestHeaders(
+      [
+        ['x-original-url', `/webhooks?token=${token}&x=1`],
+        ['x-waws-unencoded-url', `/webhooks?token=${encodeURIComponent(token)}`],
+      ],
+      [token, encodeURIComponent(token)],
+    );
     expect(JSON.stringify(out)).not.toContain(token);
     expect(out['X-Original-Url']).toBe('/webhooks?token=***&x=1');
   });
 
   it('knows credential names', () => {
-    for (const n of ['Authorization', 'Cookie', 'x-functions-key', 'X-MS-TOKEN-AAD-REFRESH-TOKEN', 'x-auth-token', 'x-password']) expect(isCredentialHeader(n), n).toBe(true);
-    for (const n of ['x-test', 'user-agent', 'x-hub-signature-256', 'x-github-delivery', 'x-forwarded-for', 'idempotency-key']) expect(isCredentialHeader(n), n).toBe(false);
+    for (const n of ['Authorization', 'Cookie', 'x-functions-key', 'X-MS-TOKEN-AAD-REFRESH-TOKEN', 'x-auth-token', 'x-password'])
+      expect(isCredentialHeader(n), n).toBe(true);
+    for (const n of ['x-test', 'user-agent', 'x-hub-signature-256', 'x-github-delivery', 'x-forwarded-for', 'idempotency-key'])
+      expect(isCredentialHeader(n), n).toBe(false);
   });
 });
 

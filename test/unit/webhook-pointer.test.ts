@@ -24,7 +24,8 @@ describe('JSON pointer (RFC 6901)', () => {
   });
 
   it('reports missing steps instead of throwing', () => {
-    for (const p of ['/nope', '/foo/2', '/foo/-', '/foo/01', '/foo/0/x', '/ /deeper']) expect(resolvePointer(doc, p)).toEqual({ found: false });
+    for (const p of ['/nope', '/foo/2', '/foo/-', '/foo/01', '/foo/0/x', '/ /deeper'])
+      expect(resolvePointer(doc, p)).toEqual({ found: false });
     expect(resolvePointer(null, '/a')).toEqual({ found: false });
   });
 
@@ -34,7 +35,10 @@ describe('JSON pointer (RFC 6901)', () => {
   });
 
   it('finds values in an Azure Monitor common alert schema body', () => {
-    const alert = { schemaId: 'azureMonitorCommonAlertSchema', data: { essentials: { alertRule: 'cpu-high', severity: 'Sev3', alertTargetIDs: ['/subscriptions/x'] } } };
+    const alert = {
+      schemaId: 'azureMonitorCommonAlertSchema',
+      data: { essentials: { alertRule: 'cpu-high', severity: 'Sev3', alertTargetIDs: ['/subscriptions/x'] } },
+    };
     expect(resolvePointer(alert, '/data/essentials/alertRule')).toEqual({ found: true, value: 'cpu-high' });
     expect(resolvePointer(alert, '/data/essentials/alertTargetIDs/0')).toEqual({ found: true, value: '/subscriptions/x' });
   });

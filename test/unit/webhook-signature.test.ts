@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../shared/errors';
 import { HttpError, toHttpError } from '../../shared/http/errors';
 import {
-  checkSigningSecret, generateSigningSecret, hmacHex, signStandardWebhook, standardWebhooksKey, verifySignature, type SignatureConfig,
+  checkSigningSecret,
+  generateSigningSecret,
+  hmacHex,
+  signStandardWebhook,
+  standardWebhooksKey,
+  verifySignature,
+  type SignatureConfig,
 } from '../../shared/webhooks/signature';
 
 const body = Buffer.from('{"action":"opened","ü":"€"}\r\n', 'utf8');
@@ -30,7 +36,7 @@ function message(fn: () => void): string {
 }
 
 describe('github X-Hub-Signature-256', () => {
-  const cfg: SignatureConfig = { scheme: 'github', secret: 'It\'s a Secret to Everybody' };
+  const cfg: SignatureConfig = { scheme: 'github', secret: "It's a Secret to Everybody" };
   it('accepts the documented GitHub test vector', () => {
     // From GitHub's docs ("Validating webhook deliveries").
     const payload = Buffer.from('Hello, World!');
@@ -40,7 +46,9 @@ describe('github X-Hub-Signature-256', () => {
   it('accepts a good signature (any hex case), refuses bad, missing and malformed ones with 401', () => {
     const good = `sha256=${hmacHex(cfg.secret, body)}`;
     expect(status(() => verifySignature(cfg, lookup({ 'x-hub-signature-256': good }), body))).toBe('ok');
-    expect(status(() => verifySignature(cfg, lookup({ 'x-hub-signature-256': good.toUpperCase().replace('SHA256', 'sha256') }), body))).toBe('ok');
+    expect(
+      status(() => verifySignature(cfg, lookup({ 'x-hub-signature-256': good.toUpperCase().replace('SHA256', 'sha256') }), body)),
+    ).toBe('ok');
     expect(status(() => verifySignature(cfg, lookup({ 'x-hub-signature-256': good }), Buffer.concat([body, Buffer.from(' ')])))).toBe(401);
     expect(status(() => verifySignature(cfg, lookup({}), body))).toBe(401);
     expect(status(() => verifySignature(cfg, lookup({ 'x-hub-signature-256': hmacHex(cfg.secret, body) }), body))).toBe(401);
@@ -48,7 +56,9 @@ describe('github X-Hub-Signature-256', () => {
     expect(message(() => verifySignature(cfg, lookup({}), body))).toMatch(/X-Hub-Signature-256 is missing/);
   });
   it('never echoes the secret', () => {
-    expect(message(() => verifySignature(cfg, lookup({ 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) }), body))).not.toContain(cfg.secret);
+    expect(message(() => verifySignature(cfg, lookup({ 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) }), body))).not.toContain(
+      cfg.secret,
+    );
   });
 });
 
@@ -57,7 +67,10 @@ describe('hmac-sha256 in a chosen header', () => {
   const digest = createHmac('sha256', cfg.secret).update(body).digest();
   it('accepts hex, sha256=hex and base64', () => {
     for (const v of [digest.toString('hex'), `sha256=${digest.toString('hex')}`, digest.toString('base64'), digest.toString('base64url')]) {
-      expect(status(() => verifySignature(cfg, lookup({ 'x-my-sig': v }), body)), v).toBe('ok');
+      expect(
+        status(() => verifySignature(cfg, lookup({ 'x-my-sig': v }), body)),
+        v,
+      ).toBe('ok');
     }
   });
   it('defaults to X-Signature and refuses missing, wrong or foreign-header signatures', () => {
@@ -95,8 +108,12 @@ describe('Standard Webhooks', () => {
   });
   it('refuses a tampered body, id or timestamp', () => {
     expect(status(() => verifySignature(cfg, headers(vector.signature), Buffer.from(vector.payload + ' '), at))).toBe(401);
-    expect(status(() => verifySignature(cfg, headers(vector.signature, String(vector.timestamp + 1)), Buffer.from(vector.payload), at))).toBe(401);
-    expect(status(() => verifySignature(cfg, headers(vector.signature, undefined, 'msg_other'), Buffer.from(vector.payload), at))).toBe(401);
+    expect(
+      status(() => verifySignature(cfg, headers(vector.signature, String(vector.timestamp + 1)), Buffer.from(vector.payload), at)),
+    ).toBe(401);
+    expect(status(() => verifySignature(cfg, headers(vector.signature, undefined, 'msg_other'), Buffer.from(vector.payload), at))).toBe(
+      401,
+    );
   });
   it('refuses stale and future timestamps (5 minutes either way) and missing headers', () => {
     const p = Buffer.from(vector.payload);
@@ -104,7 +121,9 @@ describe('Standard Webhooks', () => {
     expect(status(() => verifySignature(cfg, headers(vector.signature), p, at + 301_000))).toBe(401);
     expect(status(() => verifySignature(cfg, headers(vector.signature), p, at - 301_000))).toBe(401);
     expect(message(() => verifySignature(cfg, headers(vector.signature), p, at + 3_600_000))).toMatch(/stale/);
-    expect(message(() => verifySignature(cfg, lookup({ 'webhook-id': 'x' }), p, at))).toMatch(/webhook-timestamp, webhook-signature missing/);
+    expect(message(() => verifySignature(cfg, lookup({ 'webhook-id': 'x' }), p, at))).toMatch(
+      /webhook-timestamp, webhook-signature missing/,
+    );
     expect(status(() => verifySignature(cfg, headers(vector.signature, 'yesterday'), p, at))).toBe(401);
   });
   it('checks secret formats', () => {

@@ -15,14 +15,22 @@ describe('hookbook worker options', () => {
   const base = ['--group', 'onprem', '--key', 'hw0123456789ab:secret'];
   it('need https except for localhost', () => {
     expect(() => parseWorkerArgs(['--url', 'http://example.com', ...base], {})).toThrow(/https/);
-    expect(parseWorkerArgs(['--url', 'http://localhost:7071/', ...base], {})).toMatchObject({ url: 'http://localhost:7071', concurrency: 1 });
+    expect(parseWorkerArgs(['--url', 'http://localhost:7071/', ...base], {})).toMatchObject({
+      url: 'http://localhost:7071',
+      concurrency: 1,
+    });
     expect(parseWorkerArgs(['--url', 'https://x.example', ...base], {})).toMatchObject({ url: 'https://x.example', group: 'onprem' });
   });
   it('take the key from the environment or a config file, flags first', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hookbook-wcfg-'));
     const file = join(dir, 'worker.json');
     writeFileSync(file, JSON.stringify({ url: 'https://f.example', group: 'g', key: 'hwf:file', concurrency: 3, types: ['bash', 'pwsh'] }));
-    expect(parseWorkerArgs(['--config', file], {})).toMatchObject({ url: 'https://f.example', key: 'hwf:file', concurrency: 3, types: ['bash', 'pwsh'] });
+    expect(parseWorkerArgs(['--config', file], {})).toMatchObject({
+      url: 'https://f.example',
+      key: 'hwf:file',
+      concurrency: 3,
+      types: ['bash', 'pwsh'],
+    });
     expect(parseWorkerArgs(['--config', file], { HOOKBOOK_WORKER_KEY: 'hwe:env' })).toMatchObject({ key: 'hwe:env' });
     expect(parseWorkerArgs(['--config', file, '--key', 'hwa:arg'], { HOOKBOOK_WORKER_KEY: 'hwe:env' })).toMatchObject({ key: 'hwa:arg' });
   });
@@ -43,7 +51,27 @@ describe('the worker authenticates the service over TLS', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hookbook-wtls-'));
     certFile = join(dir, 'cert.pem');
     const keyFile = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     fingerprint = new X509Certificate(readFileSync(certFile)).fingerprint256;
     server = https.createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (req, res) => {
       res.writeHead(req.headers.authorization === 'Bearer hw0123456789ab:secret' ? 200 : 401, { 'Content-Type': 'application/json' });
@@ -55,7 +83,16 @@ describe('the worker authenticates the service over TLS', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const client = (extra: Record<string, unknown> = {}) =>
-    new WorkerClient({ url, group: 'onprem', key: 'hw0123456789ab:secret', name: 'w', concurrency: 1, pins: [], drainSeconds: 1, ...extra });
+    new WorkerClient({
+      url,
+      group: 'onprem',
+      key: 'hw0123456789ab:secret',
+      name: 'w',
+      concurrency: 1,
+      pins: [],
+      drainSeconds: 1,
+      ...extra,
+    });
 
   it('refuses a certificate no trusted CA signed', async () => {
     await expect(client().post('hello', {})).rejects.toThrow(Unreachable);

@@ -49,7 +49,9 @@ export function HourBars({ points, label }: { points: HourPoint[]; label: string
               <title>{`${d.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' })}: ${p.Completed} completed, ${p.Failed} failed, ${p.Stopped} stopped`}</title>
               {i % labelEvery === 0 && (
                 <text x={x + bw / 2} y={H - 6} class="axis" text-anchor="middle">
-                  {points.length > 30 ? d.toLocaleDateString(undefined, { day: '2-digit', month: 'short' }) : `${String(d.getHours()).padStart(2, '0')}h`}
+                  {points.length > 30
+                    ? d.toLocaleDateString(undefined, { day: '2-digit', month: 'short' })
+                    : `${String(d.getHours()).padStart(2, '0')}h`}
                 </text>
               )}
             </g>
@@ -70,7 +72,15 @@ export function HourBars({ points, label }: { points: HourPoint[]; label: string
   );
 }
 
-export function HBars({ rows, format, label }: { rows: { name: string; value: number; href?: string }[]; format: (v: number) => string; label: string }) {
+export function HBars({
+  rows,
+  format,
+  label,
+}: {
+  rows: { name: string; value: number; href?: string }[];
+  format: (v: number) => string;
+  label: string;
+}) {
   const max = Math.max(1, ...rows.map((r) => r.value));
   return (
     <div class="hbars" role="list" aria-label={label}>

@@ -35,7 +35,12 @@ const base = (type: string): Extension[] => [
   EditorView.theme({ '&': { fontSize: '13px' } }),
 ];
 
-export function createEditor(parent: HTMLElement, doc: string, type: string, opts: { readOnly: boolean; onChange: (text: string) => void }): { view: EditorView; set: (text: string) => void } {
+export function createEditor(
+  parent: HTMLElement,
+  doc: string,
+  type: string,
+  opts: { readOnly: boolean; onChange: (text: string) => void },
+): { view: EditorView; set: (text: string) => void } {
   const view = new EditorView({
     parent,
     state: EditorState.create({
@@ -62,5 +67,10 @@ export function createEditor(parent: HTMLElement, doc: string, type: string, opt
 /** Published (left) against draft (right), changed lines marked. */
 export function createDiff(parent: HTMLElement, published: string, draft: string, type: string): MergeView {
   const ro = [...base(type), EditorState.readOnly.of(true), EditorView.editable.of(false)];
-  return new MergeView({ parent, a: { doc: published, extensions: ro }, b: { doc: draft, extensions: ro }, collapseUnchanged: { margin: 3, minSize: 6 } });
+  return new MergeView({
+    parent,
+    a: { doc: published, extensions: ro },
+    b: { doc: draft, extensions: ro },
+    collapseUnchanged: { margin: 3, minSize: 6 },
+  });
 }

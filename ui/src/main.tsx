@@ -63,7 +63,11 @@ function App() {
   if (!cred || !me) {
     return (
       <main class="signin-wrap">
-        {cred && !error ? <p class="muted">Signing in…</p> : <SignIn entra={config?.entra ?? null} error={error} onSignedIn={(c) => (setError(undefined), setCred(c))} />}
+        {cred && !error ? (
+          <p class="muted">Signing in…</p>
+        ) : (
+          <SignIn entra={config?.entra ?? null} error={error} onSignedIn={(c) => (setError(undefined), setCred(c))} />
+        )}
       </main>
     );
   }
@@ -110,7 +114,10 @@ function App() {
           </span>
           <label class="theme">
             <span class="sr">Theme</span>
-            <select value={theme} onChange={(e) => (localStorage.setItem('hookbook.theme', e.currentTarget.value), setTheme(e.currentTarget.value as Theme))}>
+            <select
+              value={theme}
+              onChange={(e) => (localStorage.setItem('hookbook.theme', e.currentTarget.value), setTheme(e.currentTarget.value as Theme))}
+            >
               <option value="auto">Auto</option>
               <option value="light">Light</option>
               <option value="dark">Dark</option>

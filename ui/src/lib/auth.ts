@@ -45,12 +45,17 @@ export async function completeEntraSignIn(cfg: EntraConfig | null): Promise<Cred
   sessionStorage.removeItem(PENDING);
   history.replaceState(null, '', `/ui/${pending?.back ?? ''}`);
   if (q.has('error')) throw new Error(`Entra ID sign-in failed: ${q.get('error_description') ?? q.get('error')}`);
-  if (!cfg || !pending || pending.state !== q.get('state')) throw new Error('Entra ID sign-in: the answer does not match a sign-in started here; try again.');
+  if (!cfg || !pending || pending.state !== q.get('state'))
+    throw new Error('Entra ID sign-in: the answer does not match a sign-in started here; try again.');
   const req = tokenRequest(cfg, redirectUri(), q.get('code')!, pending.verifier);
   const res = await fetch(req.url, { method: 'POST', body: req.body, credentials: 'omit' });
   const body = (await res.json()) as { access_token?: string; expires_in?: number; error_description?: string };
   if (!res.ok || !body.access_token) throw new Error(`Entra ID sign-in failed: ${body.error_description ?? res.status}`);
-  const c: Credential = { kind: 'entra', accessToken: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 - 60_000 };
+  const c: Credential = {
+    kind: 'entra',
+    accessToken: body.access_token,
+    expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 - 60_000,
+  };
   saveCredential(c);
   return c;
 }

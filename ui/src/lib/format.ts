@@ -20,7 +20,14 @@ export function jobDuration(j: { startTime?: string; endTime?: string }, now = D
 export function when(iso: string | undefined | null): string {
   if (!iso) return '–';
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 // v7 job ids begin with their time: jobs started together share a prefix, so show the random end.

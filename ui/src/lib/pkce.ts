@@ -45,7 +45,12 @@ export function authorizeUrl(cfg: EntraConfig, redirectUri: string, state: strin
   return u.toString();
 }
 
-export function tokenRequest(cfg: EntraConfig, redirectUri: string, code: string, verifier: string): { url: string; body: URLSearchParams } {
+export function tokenRequest(
+  cfg: EntraConfig,
+  redirectUri: string,
+  code: string,
+  verifier: string,
+): { url: string; body: URLSearchParams } {
   return {
     url: `${cfg.authority}/oauth2/v2.0/token`,
     body: new URLSearchParams({

@@ -39,8 +39,18 @@ export function Home() {
   const isAdmin = useCan('admin');
   const isOperator = useCan('operator');
 
-  if (data.error) return <Page title="Overview"><ErrorBox error={data.error} /></Page>;
-  if (!data.data) return <Page title="Overview"><p class="muted">Loading…</p></Page>;
+  if (data.error)
+    return (
+      <Page title="Overview">
+        <ErrorBox error={data.error} />
+      </Page>
+    );
+  if (!data.data)
+    return (
+      <Page title="Overview">
+        <p class="muted">Loading…</p>
+      </Page>
+    );
   const { stats, jobs, runbookCount } = data.data;
 
   if (jobs.length === 0) {
@@ -51,23 +61,58 @@ export function Home() {
           <ol class="steps">
             <li>
               {runbookCount === 0 ? (
-                isAdmin ? <><a href="#/runbooks?new=1">Create a runbook</a>: a bash, Python, Node or PowerShell script.</> : <>Ask an admin to create a runbook.</>
+                isAdmin ? (
+                  <>
+                    <a href="#/runbooks?new=1">Create a runbook</a>: a bash, Python, Node or PowerShell script.
+                  </>
+                ) : (
+                  <>Ask an admin to create a runbook.</>
+                )
               ) : (
-                <><a href="#/runbooks">{runbookCount} runbook{runbookCount > 1 ? 's are' : ' is'} ready</a>.</>
+                <>
+                  <a href="#/runbooks">
+                    {runbookCount} runbook{runbookCount > 1 ? 's are' : ' is'} ready
+                  </a>
+                  .
+                </>
               )}
             </li>
-            <li>{isOperator ? <>Open it and press <b>Start</b>: its output appears here live.</> : <>An operator starts it; you watch its output live.</>}</li>
-            <li>{isAdmin ? <>Let others start it: a <a href="#/webhooks">webhook</a> or a <a href="#/schedules">schedule</a>.</> : <>Webhooks and schedules start runbooks on their own.</>}</li>
+            <li>
+              {isOperator ? (
+                <>
+                  Open it and press <b>Start</b>: its output appears here live.
+                </>
+              ) : (
+                <>An operator starts it; you watch its output live.</>
+              )}
+            </li>
+            <li>
+              {isAdmin ? (
+                <>
+                  Let others start it: a <a href="#/webhooks">webhook</a> or a <a href="#/schedules">schedule</a>.
+                </>
+              ) : (
+                <>Webhooks and schedules start runbooks on their own.</>
+              )}
+            </li>
           </ol>
-          <p class="muted">The same is available from the command line (<code>hookbook --help</code>) and the API (<code>/api/openapi.json</code>).</p>
+          <p class="muted">
+            The same is available from the command line (<code>hookbook --help</code>) and the API (<code>/api/openapi.json</code>).
+          </p>
         </Empty>
       </Page>
     );
   }
 
   const points = span === '24h' ? stats.hours.slice(-24) : stats.hours;
-  const slowest = stats.runbooks.filter((r) => r.p90Ms !== null).sort((a, b) => b.p90Ms! - a.p90Ms!).slice(0, 5);
-  const failing = stats.runbooks.filter((r) => r.Failed > 0).sort((a, b) => b.Failed - a.Failed || b.failureRate - a.failureRate).slice(0, 5);
+  const slowest = stats.runbooks
+    .filter((r) => r.p90Ms !== null)
+    .sort((a, b) => b.p90Ms! - a.p90Ms!)
+    .slice(0, 5);
+  const failing = stats.runbooks
+    .filter((r) => r.Failed > 0)
+    .sort((a, b) => b.Failed - a.Failed || b.failureRate - a.failureRate)
+    .slice(0, 5);
   const rbHref = (n: string) => `#/runbooks/${encodeURIComponent(n)}`;
   return (
     <Page
@@ -90,12 +135,28 @@ export function Home() {
       <div class="grid2">
         <div class="card">
           <h2>Slowest runbooks (90th percentile, 7 days)</h2>
-          {slowest.length ? <HBars label="slowest runbooks" rows={slowest.map((r) => ({ name: r.runbook, value: r.p90Ms!, href: rbHref(r.runbook) }))} format={duration} /> : <p class="muted">No timed jobs yet.</p>}
+          {slowest.length ? (
+            <HBars
+              label="slowest runbooks"
+              rows={slowest.map((r) => ({ name: r.runbook, value: r.p90Ms!, href: rbHref(r.runbook) }))}
+              format={duration}
+            />
+          ) : (
+            <p class="muted">No timed jobs yet.</p>
+          )}
         </div>
         <div class="card">
           <h2>Most failing runbooks (7 days)</h2>
           {failing.length ? (
-            <HBars label="most failing runbooks" rows={failing.map((r) => ({ name: r.runbook, value: r.Failed, href: `#/jobs?runbook=${encodeURIComponent(r.runbook)}&status=Failed` }))} format={(v) => `${v} failed`} />
+            <HBars
+              label="most failing runbooks"
+              rows={failing.map((r) => ({
+                name: r.runbook,
+                value: r.Failed,
+                href: `#/jobs?runbook=${encodeURIComponent(r.runbook)}&status=Failed`,
+              }))}
+              format={(v) => `${v} failed`}
+            />
           ) : (
             <p class="muted">No failures in 7 days.</p>
           )}
@@ -120,14 +181,26 @@ export function Home() {
             <tbody>
               {stats.runbooks.map((r) => (
                 <tr data-runbook={r.runbook}>
-                  <td><a href={rbHref(r.runbook)}>{r.runbook}</a></td>
-                  <td class="num" data-testid="stat-total">{r.total}</td>
+                  <td>
+                    <a href={rbHref(r.runbook)}>{r.runbook}</a>
+                  </td>
+                  <td class="num" data-testid="stat-total">
+                    {r.total}
+                  </td>
                   <td class="num">{r.Failed}</td>
                   <td class="num">{duration(r.p50Ms)}</td>
                   <td class="num">{duration(r.p90Ms)}</td>
                   <td class="num">{duration(r.p99Ms)}</td>
                   <td class="num">{duration(r.maxMs)}</td>
-                  <td>{r.last ? <a href={`#/jobs/${r.last.jobId}`}><Status status={r.last.status} /></a> : '–'}</td>
+                  <td>
+                    {r.last ? (
+                      <a href={`#/jobs/${r.last.jobId}`}>
+                        <Status status={r.last.status} />
+                      </a>
+                    ) : (
+                      '–'
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -137,13 +210,19 @@ export function Home() {
       </div>
       <div class="card">
         <h2>
-          Latest jobs <a class="small" href="#/jobs">all jobs →</a>
+          Latest jobs{' '}
+          <a class="small" href="#/jobs">
+            all jobs →
+          </a>
         </h2>
         <ul class="latest">
           {jobs.map((j) => (
             <li>
               <a href={`#/jobs/${j.jobId}`}>
-                <Status status={j.status} /> <b>{j.runbook}</b> <span class="muted">{shortId(j.jobId)} · {when(j.createdTime)}</span>
+                <Status status={j.status} /> <b>{j.runbook}</b>{' '}
+                <span class="muted">
+                  {shortId(j.jobId)} · {when(j.createdTime)}
+                </span>
               </a>
             </li>
           ))}

@@ -106,7 +106,14 @@ export function JobPage({ jobId }: { jobId: string }) {
     <Page
       title={j ? `${j.runbook} · job` : 'Job'}
       actions={
-        j && !ended && canStop ? <ConfirmButton label={stopping ? 'Stopping…' : 'Stop'} confirm="Stop this job" onConfirm={stop} disabled={stopping || j.status === 'Stopping'} /> : undefined
+        j && !ended && canStop ? (
+          <ConfirmButton
+            label={stopping ? 'Stopping…' : 'Stop'}
+            confirm="Stop this job"
+            onConfirm={stop}
+            disabled={stopping || j.status === 'Stopping'}
+          />
+        ) : undefined
       }
     >
       <ErrorBox error={job.error} />
@@ -118,7 +125,8 @@ export function JobPage({ jobId }: { jobId: string }) {
               <Status status={j.status} /> <code class="jobid">{j.jobId}</code>
             </div>
             <p>
-              Runbook <a href={`#/runbooks/${encodeURIComponent(j.runbook)}`}>{j.runbook}</a> version {j.runbookVersion} · started by <b>{j.startedBy}</b>
+              Runbook <a href={`#/runbooks/${encodeURIComponent(j.runbook)}`}>{j.runbook}</a> version {j.runbookVersion} · started by{' '}
+              <b>{j.startedBy}</b>
               {j.attempt > 1 && <> · attempt {j.attempt}</>}
             </p>
             <ol class="timeline" aria-label="Timeline">
@@ -167,7 +175,14 @@ export function JobPage({ jobId }: { jobId: string }) {
       <div class="card">
         <div class="stream-bar">
           <h2>
-            Output {live ? <span class="live" data-testid="live">● live</span> : <span class="muted small">ended</span>}
+            Output{' '}
+            {live ? (
+              <span class="live" data-testid="live">
+                ● live
+              </span>
+            ) : (
+              <span class="muted small">ended</span>
+            )}
           </h2>
           <div class="toggles" role="group" aria-label="Stream types">
             {STREAM_TYPES.map((t) => (
@@ -186,7 +201,13 @@ export function JobPage({ jobId }: { jobId: string }) {
               </label>
             ))}
           </div>
-          <input type="search" aria-label="Search the output" placeholder="Search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+          <input
+            type="search"
+            aria-label="Search the output"
+            placeholder="Search"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+          />
           <button type="button" onClick={download} disabled={records.length === 0}>
             Download
           </button>
@@ -205,7 +226,9 @@ export function JobPage({ jobId }: { jobId: string }) {
             atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
           }}
         >
-          {visible.length === 0 && <div class="muted">{records.length ? 'Nothing matches.' : live ? 'Waiting for output…' : 'No output.'}</div>}
+          {visible.length === 0 && (
+            <div class="muted">{records.length ? 'Nothing matches.' : live ? 'Waiting for output…' : 'No output.'}</div>
+          )}
           {visible.slice(-MAX_SHOWN).map((r) => (
             <div key={r.jobStreamId} class={`line t-${r.streamType}`}>
               <time dateTime={r.time}>{new Date(r.time).toTimeString().slice(0, 8)}</time>

@@ -106,7 +106,9 @@ export function Jobs({ query }: { query: URLSearchParams }) {
             {(runbooks.data?.value ?? []).map((r) => (
               <option value={r.name}>{r.name}</option>
             ))}
-            {filters.runbook && !runbooks.data?.value.some((r) => r.name === filters.runbook) && <option value={filters.runbook}>{filters.runbook}</option>}
+            {filters.runbook && !runbooks.data?.value.some((r) => r.name === filters.runbook) && (
+              <option value={filters.runbook}>{filters.runbook}</option>
+            )}
           </select>
         </label>
         <label>
@@ -120,11 +122,21 @@ export function Jobs({ query }: { query: URLSearchParams }) {
         </label>
         <label>
           Started by
-          <input name="startedBy" value={filters.startedBy ?? ''} placeholder="key id, webhook:…, schedule:…" onChange={(e) => set('startedBy', e.currentTarget.value.trim())} />
+          <input
+            name="startedBy"
+            value={filters.startedBy ?? ''}
+            placeholder="key id, webhook:…, schedule:…"
+            onChange={(e) => set('startedBy', e.currentTarget.value.trim())}
+          />
         </label>
         <label>
           From
-          <input name="from" type="datetime-local" value={toLocal(filters.from)} onChange={(e) => set('from', toIso(e.currentTarget.value))} />
+          <input
+            name="from"
+            type="datetime-local"
+            value={toLocal(filters.from)}
+            onChange={(e) => set('from', toIso(e.currentTarget.value))}
+          />
         </label>
         <label>
           To
@@ -139,7 +151,13 @@ export function Jobs({ query }: { query: URLSearchParams }) {
       <ErrorBox error={page.error} />
       {page.data && page.data.value.length === 0 && pageNo === 0 ? (
         <Empty>
-          {Object.keys(filters).length ? <p>No job matches these filters.</p> : <p>No jobs yet. Start one from a <a href="#/runbooks">runbook</a>.</p>}
+          {Object.keys(filters).length ? (
+            <p>No job matches these filters.</p>
+          ) : (
+            <p>
+              No jobs yet. Start one from a <a href="#/runbooks">runbook</a>.
+            </p>
+          )}
         </Empty>
       ) : (
         <div class="table-wrap">
@@ -175,7 +193,7 @@ export function Jobs({ query }: { query: URLSearchParams }) {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages" data-more={busy ? undefined : next ? "yes" : "no"}>
+      <nav class="pager" aria-label="Pages" data-more={busy ? undefined : next ? 'yes' : 'no'}>
         <button type="button" disabled={busy || pageNo === 0} onClick={() => setPageNo(pageNo - 1)}>
           ← Newer
         </button>

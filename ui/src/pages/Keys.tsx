@@ -19,13 +19,25 @@ export function Keys() {
   const [description, setDescription] = useState('');
   const [secret, setSecret] = useState<string>();
   const [error, setError] = useState<unknown>();
-  if (!isAdmin) return <Page title="API keys"><p class="muted">API keys are managed by admins.</p></Page>;
+  if (!isAdmin)
+    return (
+      <Page title="API keys">
+        <p class="muted">API keys are managed by admins.</p>
+      </Page>
+    );
   const create = async (e: Event) => {
     e.preventDefault();
     setError(undefined);
     try {
-      const runbooks = patterns.split(',').map((s) => s.trim()).filter(Boolean);
-      const k = await api<{ key: string }>('POST', '/api/v1/keys', { role, ...(runbooks.length ? { runbooks } : {}), ...(description ? { description } : {}) });
+      const runbooks = patterns
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const k = await api<{ key: string }>('POST', '/api/v1/keys', {
+        role,
+        ...(runbooks.length ? { runbooks } : {}),
+        ...(description ? { description } : {}),
+      });
       setSecret(k.key);
       setDescription('');
       list.reload();
@@ -49,7 +61,12 @@ export function Keys() {
           </label>
           <label>
             Runbooks (patterns, optional)
-            <input name="runbooks" value={patterns} onInput={(e) => setPatterns(e.currentTarget.value)} placeholder="e.g. root_*, backup-*" />
+            <input
+              name="runbooks"
+              value={patterns}
+              onInput={(e) => setPatterns(e.currentTarget.value)}
+              placeholder="e.g. root_*, backup-*"
+            />
           </label>
           <label>
             Description
@@ -78,7 +95,9 @@ export function Keys() {
           <tbody>
             {(list.data ?? []).map((k) => (
               <tr data-key={k.keyId}>
-                <td><code>{k.keyId}</code></td>
+                <td>
+                  <code>{k.keyId}</code>
+                </td>
                 <td>{k.role}</td>
                 <td>{k.runbooks?.join(', ') ?? 'all'}</td>
                 <td>{k.description ?? ''}</td>

@@ -21,7 +21,10 @@ export function RunbookPage({ name }: { name: string }) {
   const enc = encodeURIComponent(name);
   const rb = useAsync(async () => {
     const runbook = await get<Runbook>(`/api/v1/runbooks/${enc}`);
-    const [draft, published] = await Promise.all([runbook.source === 'api' ? contentOf(name, 'draft') : undefined, contentOf(name, 'published')]);
+    const [draft, published] = await Promise.all([
+      runbook.source === 'api' ? contentOf(name, 'draft') : undefined,
+      contentOf(name, 'published'),
+    ]);
     return { runbook, draft, published };
   }, [name]);
   const jobs = useAsync(() => get<{ value: Job[] }>(`/api/v1/jobs?runbook=${enc}&top=10`), [name]);
@@ -85,7 +88,13 @@ export function RunbookPage({ name }: { name: string }) {
       // Sent only when edited: otherwise the server keeps (or, for pwsh, derives) them.
       parameters = paramsText === paramsInitial.current ? undefined : JSON.parse(paramsText);
     } catch {
-      setError(new ApiError(0, 'Invalid parameters', 'The parameter definitions must be a JSON array such as [{"name":"Name","type":"string","mandatory":true}].'));
+      setError(
+        new ApiError(
+          0,
+          'Invalid parameters',
+          'The parameter definitions must be a JSON array such as [{"name":"Name","type":"string","mandatory":true}].',
+        ),
+      );
       return false;
     }
     try {
@@ -130,7 +139,11 @@ export function RunbookPage({ name }: { name: string }) {
                 <button type="button" onClick={saveDraft} disabled={saved}>
                   Save draft
                 </button>
-                <button type="button" class="primary" onClick={async () => ((saved || (await saveDraft())) ? (await rb.reload(), setDiffing(true)) : undefined)}>
+                <button
+                  type="button"
+                  class="primary"
+                  onClick={async () => (saved || (await saveDraft()) ? (await rb.reload(), setDiffing(true)) : undefined)}
+                >
                   Publish…
                 </button>
               </div>
@@ -162,9 +175,16 @@ export function RunbookPage({ name }: { name: string }) {
           {editable && (
             <details class="params-def">
               <summary>Parameter definitions (JSON)</summary>
-              <textarea aria-label="Parameter definitions" rows={8} value={paramsText} onInput={(e) => (setParamsText(e.currentTarget.value), setSaved(false))} spellcheck={false} />
+              <textarea
+                aria-label="Parameter definitions"
+                rows={8}
+                value={paramsText}
+                onInput={(e) => (setParamsText(e.currentTarget.value), setSaved(false))}
+                spellcheck={false}
+              />
               <p class="hint">
-                Each: <code>{'{"name","type":"string|int|bool|datetime|object|array","mandatory","default","secret","description"}'}</code>. PowerShell scripts may declare them in <code>param()</code> instead.
+                Each: <code>{'{"name","type":"string|int|bool|datetime|object|array","mandatory","default","secret","description"}'}</code>.
+                PowerShell scripts may declare them in <code>param()</code> instead.
               </p>
             </details>
           )}
@@ -182,7 +202,10 @@ export function RunbookPage({ name }: { name: string }) {
           </div>
           <div class="card">
             <h2>
-              Recent jobs <a class="small" href={`#/jobs?runbook=${enc}`}>all →</a>
+              Recent jobs{' '}
+              <a class="small" href={`#/jobs?runbook=${enc}`}>
+                all →
+              </a>
             </h2>
             <ErrorBox error={jobs.error} />
             {jobs.data?.value.length === 0 && <p class="muted">No jobs yet.</p>}
@@ -190,7 +213,10 @@ export function RunbookPage({ name }: { name: string }) {
               {jobs.data?.value.map((j) => (
                 <li>
                   <a href={`#/jobs/${j.jobId}`}>
-                    <Status status={j.status} /> <code>{shortId(j.jobId)}</code> <span class="muted">{when(j.createdTime)} · {jobDuration(j)}</span>
+                    <Status status={j.status} /> <code>{shortId(j.jobId)}</code>{' '}
+                    <span class="muted">
+                      {when(j.createdTime)} · {jobDuration(j)}
+                    </span>
                   </a>
                 </li>
               ))}

@@ -57,7 +57,14 @@ function NewRunbook({ onCancel }: { onCancel: () => void }) {
       <ErrorBox error={error} />
       <label>
         Name
-        <input name="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="e.g. restart-service" autoFocus />
+        <input
+          name="name"
+          required
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+          placeholder="e.g. restart-service"
+          autoFocus
+        />
       </label>
       <label>
         Type
@@ -102,7 +109,10 @@ export function Runbooks({ query }: { query: URLSearchParams }) {
       <ErrorBox error={data.error} />
       {data.data && data.data.runbooks.length === 0 && !creating && (
         <Empty>
-          <p>No runbooks yet. {isAdmin ? <a href="#/runbooks?new=1">Create the first one</a> : 'An admin can create one'}, or put scripts in the repository's runbooks/ folder.</p>
+          <p>
+            No runbooks yet. {isAdmin ? <a href="#/runbooks?new=1">Create the first one</a> : 'An admin can create one'}, or put scripts in
+            the repository's runbooks/ folder.
+          </p>
         </Empty>
       )}
       {data.data && data.data.runbooks.length > 0 && (
@@ -128,9 +138,20 @@ export function Runbooks({ query }: { query: URLSearchParams }) {
                       {r.description && <div class="muted small">{r.description}</div>}
                     </td>
                     <td>{r.type}</td>
-                    <td>{r.state}{r.source === 'repository' && <span class="muted small"> (repository)</span>}</td>
+                    <td>
+                      {r.state}
+                      {r.source === 'repository' && <span class="muted small"> (repository)</span>}
+                    </td>
                     <td class="num">{r.version || '–'}</td>
-                    <td>{last ? <a href={`#/jobs/${last.jobId}`}><Status status={last.status} /> <span class="muted small">{when(last.endTime)}</span></a> : <span class="muted">never</span>}</td>
+                    <td>
+                      {last ? (
+                        <a href={`#/jobs/${last.jobId}`}>
+                          <Status status={last.status} /> <span class="muted small">{when(last.endTime)}</span>
+                        </a>
+                      ) : (
+                        <span class="muted">never</span>
+                      )}
+                    </td>
                     <td>{when(r.lastModifiedTime)}</td>
                   </tr>
                 );

@@ -32,7 +32,8 @@ const zones = (): string[] => {
     return ['UTC'];
   }
 };
-const offsetText = (m: number) => `UTC${m < 0 ? '−' : '+'}${String(Math.floor(Math.abs(m) / 60)).padStart(2, '0')}:${String(Math.abs(m) % 60).padStart(2, '0')}`;
+const offsetText = (m: number) =>
+  `UTC${m < 0 ? '−' : '+'}${String(Math.floor(Math.abs(m) / 60)).padStart(2, '0')}:${String(Math.abs(m) % 60).padStart(2, '0')}`;
 
 function timingBody(mode: string, f: Record<string, string>): Record<string, unknown> {
   const b: Record<string, unknown> = { timeZone: f.timeZone || 'UTC' };
@@ -167,11 +168,19 @@ function CreateSchedule({ runbooks, onCreated }: { runbooks: Runbook[]; onCreate
             {preview?.occurrences.map((o) => (
               <li class={o.offsetChanged ? 'dst' : undefined}>
                 <code>{o.local.replace('T', ' ')}</code>
-                {o.offsetChanged && <span class="badge" title="the zone's UTC offset changes before this run">DST → {offsetText(o.offsetMinutes)}</span>}
+                {o.offsetChanged && (
+                  <span class="badge" title="the zone's UTC offset changes before this run">
+                    DST → {offsetText(o.offsetMinutes)}
+                  </span>
+                )}
               </li>
             ))}
           </ol>
-          {preview?.effectiveCron && <p class="hint">Runs on: <code>{preview.effectiveCron}</code></p>}
+          {preview?.effectiveCron && (
+            <p class="hint">
+              Runs on: <code>{preview.effectiveCron}</code>
+            </p>
+          )}
         </div>
       </div>
     </form>
@@ -194,9 +203,19 @@ export function Schedules() {
   };
   return (
     <Page title="Schedules">
-      {isAdmin && runbooks.data && (runbooks.data.length ? <CreateSchedule runbooks={runbooks.data} onCreated={list.reload} /> : <p class="muted">Publish a runbook first: a schedule starts a published runbook.</p>)}
+      {isAdmin &&
+        runbooks.data &&
+        (runbooks.data.length ? (
+          <CreateSchedule runbooks={runbooks.data} onCreated={list.reload} />
+        ) : (
+          <p class="muted">Publish a runbook first: a schedule starts a published runbook.</p>
+        ))}
       <ErrorBox error={list.error ?? error} />
-      {list.data?.length === 0 && <Empty><p>No schedules yet.</p></Empty>}
+      {list.data?.length === 0 && (
+        <Empty>
+          <p>No schedules yet.</p>
+        </Empty>
+      )}
       {!!list.data?.length && (
         <div class="table-wrap">
           <table data-testid="schedules-table">
@@ -215,8 +234,12 @@ export function Schedules() {
               {list.data.map((s) => (
                 <tr data-schedule={s.name}>
                   <td>{s.name}</td>
-                  <td><a href={`#/runbooks/${encodeURIComponent(s.runbook)}`}>{s.runbook}</a></td>
-                  <td><code>{s.effectiveCron ?? s.frequency}</code> <span class="muted small">{s.timeZone}</span></td>
+                  <td>
+                    <a href={`#/runbooks/${encodeURIComponent(s.runbook)}`}>{s.runbook}</a>
+                  </td>
+                  <td>
+                    <code>{s.effectiveCron ?? s.frequency}</code> <span class="muted small">{s.timeZone}</span>
+                  </td>
                   <td>{s.isExpired ? <span class="status s-Failed">expired</span> : when(s.nextRun)}</td>
                   <td>
                     {s.lastJobId ? <a href={`#/jobs/${s.lastJobId}`}>{when(s.lastRun)}</a> : when(s.lastRun)}
@@ -225,12 +248,33 @@ export function Schedules() {
                   <td>
                     {isAdmin ? (
                       <label class="switch">
-                        <input type="checkbox" checked={s.isEnabled} aria-label={`${s.name} enabled`} onChange={(e) => act(() => api('PATCH', `/api/v1/schedules/${encodeURIComponent(s.name)}`, { isEnabled: e.currentTarget.checked }))} />
+                        <input
+                          type="checkbox"
+                          checked={s.isEnabled}
+                          aria-label={`${s.name} enabled`}
+                          onChange={(e) =>
+                            act(() =>
+                              api('PATCH', `/api/v1/schedules/${encodeURIComponent(s.name)}`, { isEnabled: e.currentTarget.checked }),
+                            )
+                          }
+                        />
                         {s.isEnabled ? 'on' : 'off'}
                       </label>
-                    ) : s.isEnabled ? 'on' : 'off'}
+                    ) : s.isEnabled ? (
+                      'on'
+                    ) : (
+                      'off'
+                    )}
                   </td>
-                  <td>{isAdmin && <ConfirmButton label="Delete" confirm={`Delete ${s.name}`} onConfirm={() => act(() => api('DELETE', `/api/v1/schedules/${encodeURIComponent(s.name)}`))} />}</td>
+                  <td>
+                    {isAdmin && (
+                      <ConfirmButton
+                        label="Delete"
+                        confirm={`Delete ${s.name}`}
+                        onConfirm={() => act(() => api('DELETE', `/api/v1/schedules/${encodeURIComponent(s.name)}`))}
+                      />
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

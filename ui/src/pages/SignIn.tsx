@@ -37,8 +37,20 @@ export function SignIn({ entra, error, onSignedIn }: { entra: EntraConfig | null
       <ErrorBox error={problem ?? error} />
       <form onSubmit={submit}>
         <label for="apikey">API key</label>
-        <input id="apikey" name="apikey" type="password" autoComplete="off" spellcheck={false} placeholder="keyId:secret" value={key} onInput={(e) => setKey(e.currentTarget.value)} autoFocus />
-        <p class="hint">Held in this browser tab only (session storage), never in a link. Locally, the admin key is printed by <code>npm start</code>.</p>
+        <input
+          id="apikey"
+          name="apikey"
+          type="password"
+          autoComplete="off"
+          spellcheck={false}
+          placeholder="keyId:secret"
+          value={key}
+          onInput={(e) => setKey(e.currentTarget.value)}
+          autoFocus
+        />
+        <p class="hint">
+          Held in this browser tab only (session storage), never in a link. Locally, the admin key is printed by <code>npm start</code>.
+        </p>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

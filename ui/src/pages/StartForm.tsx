@@ -66,13 +66,29 @@ export function StartForm({ runbook, parameters }: { runbook: string; parameters
         const label = (
           <span>
             {p.name}
-            {p.mandatory && <span class="req" title="mandatory"> *</span>} <span class="muted small">{p.type}{p.secret ? ', secret' : ''}</span>
+            {p.mandatory && (
+              <span class="req" title="mandatory">
+                {' '}
+                *
+              </span>
+            )}{' '}
+            <span class="muted small">
+              {p.type}
+              {p.secret ? ', secret' : ''}
+            </span>
           </span>
         );
         if (p.type === 'bool') {
           return (
             <label class="check" for={id}>
-              <input id={id} name={p.name} type="checkbox" checked={values[p.name] === true} onChange={(e) => set(e.currentTarget.checked)} /> {label}
+              <input
+                id={id}
+                name={p.name}
+                type="checkbox"
+                checked={values[p.name] === true}
+                onChange={(e) => set(e.currentTarget.checked)}
+              />{' '}
+              {label}
             </label>
           );
         }
@@ -80,7 +96,15 @@ export function StartForm({ runbook, parameters }: { runbook: string; parameters
           <label for={id}>
             {label}
             {p.type === 'object' || p.type === 'array' ? (
-              <textarea id={id} name={p.name} rows={3} required={p.mandatory} value={String(values[p.name] ?? '')} onInput={(e) => set(e.currentTarget.value)} placeholder={p.type === 'array' ? '[ ]' : '{ }'} />
+              <textarea
+                id={id}
+                name={p.name}
+                rows={3}
+                required={p.mandatory}
+                value={String(values[p.name] ?? '')}
+                onInput={(e) => set(e.currentTarget.value)}
+                placeholder={p.type === 'array' ? '[ ]' : '{ }'}
+              />
             ) : (
               <input
                 id={id}

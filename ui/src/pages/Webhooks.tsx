@@ -60,7 +60,13 @@ function CreateWebhook({ runbooks, onCreated }: { runbooks: Runbook[]; onCreated
       </div>
       <label>
         Fixed parameters (JSON, optional)
-        <textarea name="parameters" rows={2} value={parameters} onInput={(e) => setParameters(e.currentTarget.value)} placeholder='{"Environment": "prod"}' />
+        <textarea
+          name="parameters"
+          rows={2}
+          value={parameters}
+          onInput={(e) => setParameters(e.currentTarget.value)}
+          placeholder='{"Environment": "prod"}'
+        />
       </label>
       <p class="hint">Signatures, parameter mapping, rate limits and Entra ID: see docs/webhooks.md (API or CLI).</p>
       <div class="buttons">
@@ -89,13 +95,28 @@ export function Webhooks() {
       setError(e);
     }
   };
-  if (!isAdmin) return <Page title="Webhooks"><ErrorBox error={list.error} /><p class="muted">Webhooks are managed by admins.</p></Page>;
+  if (!isAdmin)
+    return (
+      <Page title="Webhooks">
+        <ErrorBox error={list.error} />
+        <p class="muted">Webhooks are managed by admins.</p>
+      </Page>
+    );
   return (
     <Page title="Webhooks">
       {uri && <ShownOnce title="Webhook URL" value={uri} onDismiss={() => setUri(undefined)} />}
-      {runbooks.data && (runbooks.data.length ? <CreateWebhook runbooks={runbooks.data} onCreated={(u) => (setUri(u), list.reload())} /> : <p class="muted">Publish a runbook first: a webhook starts a published runbook.</p>)}
+      {runbooks.data &&
+        (runbooks.data.length ? (
+          <CreateWebhook runbooks={runbooks.data} onCreated={(u) => (setUri(u), list.reload())} />
+        ) : (
+          <p class="muted">Publish a runbook first: a webhook starts a published runbook.</p>
+        ))}
       <ErrorBox error={list.error ?? error} />
-      {list.data?.length === 0 && <Empty><p>No webhooks yet.</p></Empty>}
+      {list.data?.length === 0 && (
+        <Empty>
+          <p>No webhooks yet.</p>
+        </Empty>
+      )}
       {!!list.data?.length && (
         <div class="table-wrap">
           <table data-testid="webhooks-table">
@@ -113,10 +134,19 @@ export function Webhooks() {
               {list.data.map((w) => (
                 <tr data-webhook={w.name}>
                   <td>{w.name}</td>
-                  <td><a href={`#/runbooks/${encodeURIComponent(w.runbook)}`}>{w.runbook}</a></td>
+                  <td>
+                    <a href={`#/runbooks/${encodeURIComponent(w.runbook)}`}>{w.runbook}</a>
+                  </td>
                   <td>
                     <label class="switch">
-                      <input type="checkbox" checked={w.isEnabled} aria-label={`${w.name} enabled`} onChange={(e) => act(() => api('PATCH', `/api/v1/webhooks/${encodeURIComponent(w.name)}`, { isEnabled: e.currentTarget.checked }))} />
+                      <input
+                        type="checkbox"
+                        checked={w.isEnabled}
+                        aria-label={`${w.name} enabled`}
+                        onChange={(e) =>
+                          act(() => api('PATCH', `/api/v1/webhooks/${encodeURIComponent(w.name)}`, { isEnabled: e.currentTarget.checked }))
+                        }
+                      />
                       {w.isEnabled ? 'on' : 'off'}
                     </label>
                   </td>
@@ -124,8 +154,23 @@ export function Webhooks() {
                     {w.isExpired ? <span class="status s-Failed">expired</span> : when(w.expiryTime)}
                     {!w.isExpired && (
                       <span class="inline">
-                        <input type="date" aria-label={`new expiry of ${w.name}`} value={extend[w.name] ?? ''} onInput={(e) => setExtend({ ...extend, [w.name]: e.currentTarget.value })} />
-                        <button type="button" disabled={!extend[w.name]} onClick={() => act(() => api('PATCH', `/api/v1/webhooks/${encodeURIComponent(w.name)}`, { expiryTime: new Date(`${extend[w.name]}T00:00:00Z`).toISOString() }))}>
+                        <input
+                          type="date"
+                          aria-label={`new expiry of ${w.name}`}
+                          value={extend[w.name] ?? ''}
+                          onInput={(e) => setExtend({ ...extend, [w.name]: e.currentTarget.value })}
+                        />
+                        <button
+                          type="button"
+                          disabled={!extend[w.name]}
+                          onClick={() =>
+                            act(() =>
+                              api('PATCH', `/api/v1/webhooks/${encodeURIComponent(w.name)}`, {
+                                expiryTime: new Date(`${extend[w.name]}T00:00:00Z`).toISOString(),
+                              }),
+                            )
+                          }
+                        >
                           Set
                         </button>
                       </span>
@@ -133,7 +178,11 @@ export function Webhooks() {
                   </td>
                   <td>{when(w.lastInvokedTime)}</td>
                   <td>
-                    <ConfirmButton label="Delete" confirm={`Delete ${w.name}`} onConfirm={() => act(() => api('DELETE', `/api/v1/webhooks/${encodeURIComponent(w.name)}`))} />
+                    <ConfirmButton
+                      label="Delete"
+                      confirm={`Delete ${w.name}`}
+                      onConfirm={() => act(() => api('DELETE', `/api/v1/webhooks/${encodeURIComponent(w.name)}`))}
+                    />
                   </td>
                 </tr>
               ))}

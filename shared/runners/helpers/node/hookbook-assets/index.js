@@ -16,7 +16,8 @@ class AssetError extends Error {
 async function call(method, path, body) {
   const token = process.env.HOOKBOOK_JOB_TOKEN;
   const base = process.env.HOOKBOOK_URL;
-  if (!token || !base) throw new AssetError('no job token: run this inside a Hookbook job (HOOKBOOK_JOB_TOKEN and HOOKBOOK_URL are set there)');
+  if (!token || !base)
+    throw new AssetError('no job token: run this inside a Hookbook job (HOOKBOOK_JOB_TOKEN and HOOKBOOK_URL are set there)');
   const res = await fetch(`${base.replace(/\/+$/, '')}/api/v1/job/${path}`, {
     method,
     headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
