@@ -316,7 +316,11 @@ export function outcomeToFinal(o: ProcessOutcome, type: string, timeoutSeconds: 
     return { status: 'Stopped', statusDetails: `Stopped${stopRequestedBy ? ` by ${stopRequestedBy}` : ''}.` };
   }
   if (o.spawnError) {
-    const reason = `The runbook could not be started: ${o.spawnError}`;
+    // The common case deserves a sentence that says what to do: no pwsh on this worker.
+    const noPwsh = type === 'pwsh' && /ENOENT/.test(o.spawnError);
+    const reason = noPwsh
+      ? 'The runbook could not be started: PowerShell (pwsh) is not installed on this worker. Install it (docs/runbooks.md), set HOOKBOOK_PWSH_PATH, or run the runbook on a hybrid worker group that has pwsh (runOn).'
+      : `The runbook could not be started: ${o.spawnError}`;
     return { status: 'Failed', exception: reason, statusDetails: reason };
   }
   if (o.exception !== undefined) return { status: 'Failed', exception: o.exception, statusDetails: 'The runbook threw an exception.' };

@@ -71,6 +71,13 @@ describe('process outcome → final status', () => {
     });
     expect(outcomeToFinal({ ...base, exitCode: 3 }, 'bash', 10).exception).toContain('code 3');
   });
+  it('Failed with a sentence that says what to do when pwsh is not installed', () => {
+    const f = outcomeToFinal({ ...base, exitCode: null, spawnError: 'spawn pwsh ENOENT' }, 'pwsh', 10);
+    expect(f.status).toBe('Failed');
+    expect(f.exception).toContain('PowerShell (pwsh) is not installed on this worker');
+    expect(f.exception).toContain('HOOKBOOK_PWSH_PATH');
+    expect(outcomeToFinal({ ...base, exitCode: null, spawnError: 'spawn bash EACCES' }, 'bash', 10).exception).toContain('EACCES');
+  });
   it('Stopped with a reason after a timeout or a stop request', () => {
     const t = outcomeToFinal({ ...base, exitCode: null, signal: 'SIGTERM', killedBecause: 'timeout' }, 'bash', 5);
     expect(t.status).toBe('Stopped');
