@@ -5,7 +5,7 @@ import { prepareRun } from '../../shared/runners/runner';
 import { startProcess, type ProcessOutcome } from '../../shared/runners/process';
 import { StreamWriter } from '../../shared/jobs/streamWriter';
 import type { StreamRow } from '../../shared/store/streamStore';
-import { readJobFile } from '../../shared/runners/sandbox';
+import { readResultFile } from '../../shared/runners/sandbox';
 import { SecretMasker } from '../../shared/jobs/mask';
 import { helpersDir, type JobEnv } from '../../shared/assets/jobEnv';
 import { LeaseLost, ServiceError, withRetry, type WorkerClient } from './client';
@@ -138,7 +138,7 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
     let outcome: ProcessOutcome;
     try {
       outcome = await proc.done;
-      if (job.runbook.definition.type !== 'node') readResult(prepared.resultFile, prepared.uid, outcome);
+      if (job.runbook.definition.type !== 'node') readResultFile(prepared.resultFile, prepared.uid, outcome);
     } finally {
       clearTimeout(timeout);
       clearInterval(renewTimer);
@@ -213,16 +213,4 @@ function toOutcome(o: ProcessOutcome, masker: SecretMasker) {
     ...(o.killedBecause ? { killedBecause: o.killedBecause } : {}),
     ...(o.spawnError !== undefined ? { spawnError: text(o.spawnError, 4000) } : {}),
   };
-}
-
-/** bash/python3/pwsh runbooks return a value by writing JSON to HOOKBOOK_RESULT_FILE (only the job's own file). */
-function readResult(file: string, owner: number | undefined, outcome: ProcessOutcome): void {
-  const raw = readJobFile(file, owner)?.trim();
-  if (raw === undefined) return;
-  try {
-    outcome.result = JSON.parse(raw);
-  } catch {
-    outcome.result = raw;
-  }
-  outcome.hasResult = true;
 }

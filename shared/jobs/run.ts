@@ -6,7 +6,7 @@ import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { prepareRun } from '../runners/runner';
 import { startProcess, type ProcessOutcome } from '../runners/process';
-import { readJobFile } from '../runners/sandbox';
+import { readResultFile } from '../runners/sandbox';
 import { StreamWriter, withStreamLoss } from './streamWriter';
 import { acquireSlot, releaseSlot } from './concurrency';
 import type { RunbookVersion } from '../model/runbook';
@@ -292,18 +292,6 @@ async function execute(
     if (!(error instanceof LeaseLostError)) throw error;
     log.warn(`Job ${job.jobId}: ${error.message} Its outcome is left to that attempt.`);
   }
-}
-
-function readResultFile(file: string, owner: number | undefined, outcome: ProcessOutcome): void {
-  // Not followed through a link, and only the job's own file: see readJobFile.
-  const raw = readJobFile(file, owner)?.trim();
-  if (raw === undefined) return;
-  try {
-    outcome.result = JSON.parse(raw);
-  } catch {
-    outcome.result = raw;
-  }
-  outcome.hasResult = true;
 }
 
 /** Pure: how a finished process maps onto the job's final status, exception and result. */

@@ -397,6 +397,21 @@ export function readJobFile(file: string, owner: number | undefined): string | u
   }
 }
 
+/**
+ * bash/python3/pwsh runbooks return a value by writing JSON to HOOKBOOK_RESULT_FILE (text that is not
+ * JSON is kept as a string). Read through readJobFile: not followed through a link, only the job's own file.
+ */
+export function readResultFile(file: string, owner: number | undefined, outcome: { result?: unknown; hasResult: boolean }): void {
+  const raw = readJobFile(file, owner)?.trim();
+  if (raw === undefined) return;
+  try {
+    outcome.result = JSON.parse(raw);
+  } catch {
+    outcome.result = raw;
+  }
+  outcome.hasResult = true;
+}
+
 /** For tests: forget the decision. */
 export function resetSandbox(): void {
   policy = undefined;
