@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { settings } from '../config';
+import { runtimeFile } from '../runners/runtime';
 import { parseAssetRef, type RunbookAssets } from '../model/asset';
 import type { RunbookVersion } from '../model/runbook';
 import { SecretMasker } from '../jobs/mask';
@@ -35,9 +35,7 @@ const IDENTITY_SECRETS = ['IDENTITY_HEADER', 'MSI_SECRET', 'AZURE_CLIENT_SECRET'
 
 /** The runner's helper modules (bash command, python3/node modules, pwsh module); beside the compiled code or in the source tree. */
 export function helpersDir(): string {
-  const beside = join(__dirname, '..', 'runners', 'helpers');
-  if (existsSync(beside)) return beside;
-  return resolve(__dirname, '..', '..', '..', 'shared', 'runners', 'helpers');
+  return runtimeFile('helpers');
 }
 
 export function identityEnvNames(): string[] {

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { settings } from '../config';
+import { runtimeFile } from './runtime';
 
 /**
  * Where PowerShell is: `HOOKBOOK_PWSH_PATH` (a file), else `pwsh` on PATH, else the .NET global
@@ -56,9 +57,7 @@ function isExecutable(file: string): boolean {
   }
 }
 
-/** The PowerShell host script, beside this module (dist/) or in the source tree. */
+/** The PowerShell host script jobs run (runtime.ts: beside this module, or the staged copy). */
 export function pwshHost(): string {
-  const beside = join(__dirname, 'pwsh-host.ps1');
-  if (existsSync(beside)) return beside;
-  return resolve(__dirname, '..', '..', '..', 'shared', 'runners', 'pwsh-host.ps1');
+  return runtimeFile('pwsh-host.ps1');
 }

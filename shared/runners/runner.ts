@@ -1,11 +1,12 @@
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { settings } from '../config';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { RunbookVersion } from '../model/runbook';
 import type { ProcessSpec } from './process';
 import { toScript } from '../runbooks/pwshParams';
 import { findPwsh, pwshCommand, pwshHost } from './pwsh';
 import { openJobDir } from './sandbox';
+import { runbookFilesReachable, runtimeFile, runtimePwsh } from './runtime';
 import { applyJobEnv, type JobEnv } from '../assets/jobEnv';
 
 /**
@@ -22,9 +23,7 @@ const RESERVED = /^(PATH|HOME|SHELL|IFS|ENV|BASH_ENV|BASH_FUNC.*|CDPATH|PS[0-9]|
 const MAX_ENV_VALUE = 100 * 1024;
 
 function nodeHost(): string {
-  const beside = join(__dirname, 'node-host.cjs');
-  if (existsSync(beside)) return beside;
-  return resolve(__dirname, '..', '..', '..', 'shared', 'runners', 'node-host.cjs');
+  return runtimeFile('node-host.cjs');
 }
 
 /** A workflow refused now (published before the check existed) runs unconverted: PowerShell then says why. */
@@ -61,7 +60,8 @@ export function prepareRun(
   writeFileSync(paramsFile, json, { mode: 0o600 });
   const type = version.definition.type;
   const ext = { node: /^\s*export\s/m.test(version.content) ? '.mjs' : '.cjs', bash: '.sh', python3: '.py', pwsh: '.ps1' }[type];
-  let script = version.file;
+  // A repository runbook runs from its file, unless jobs cannot reach the runbooks folder (runtime.ts).
+  let script = runbookFilesReachable() ? version.file : undefined;
   // A PowerShell Workflow runs as the script it is (checked when it was published).
   const pwshScript = type === 'pwsh' ? convertedOrNot(version.content) : undefined;
   if (pwshScript?.workflow) {
@@ -116,7 +116,7 @@ export function prepareRun(
       if (process.env.DOTNET_ROOT) env.DOTNET_ROOT = process.env.DOTNET_ROOT;
       const found = findPwsh();
       // Not found: spawning `pwsh` fails and the job says why.
-      const { command, args } = found ? pwshCommand(found) : { command: 'pwsh', args: [] };
+      const { command, args } = found ? pwshCommand(runtimePwsh(found)) : { command: 'pwsh', args: [] };
       spec = {
         command,
         args: [...args, '-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()],

@@ -28,6 +28,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { settings } from '../config';
 import { makeHostNonDumpable } from './harden';
+import { findPwsh } from './pwsh';
+import { sourceRuntimeFile, stageRuntime } from './runtime';
 
 export type SandboxMode =
   /** A uid of its own per job (the default where the worker is root). */
@@ -162,7 +164,7 @@ export function decidePolicy(
 const systemProbe: Probe = {
   canRunAs(uid, gid) {
     // /bin/sh rather than node: the question is the uid, not whether node is reachable (that is
-    // warnAboutUnreadable's).
+    // reachForJobs').
     const [command, args] = existsSync('/bin/sh') ? ['/bin/sh', ['-c', 'exit 0']] : [process.execPath, ['-e', '']];
     const r = spawnSync(command, args, { uid, gid, stdio: 'ignore', timeout: 30_000 });
     return !r.error && r.status === 0;
@@ -214,17 +216,21 @@ export function jobSandbox(log: (line: string) => void = (l) => console.warn(l))
     systemProbe,
   );
   log(policy.message);
-  if (policy.mode !== 'none') warnAboutUnreadable(policy, log);
+  if (policy.mode !== 'none') reachForJobs(policy, log);
   return policy;
 }
 
-/** Files every job must read: said at start-up rather than discovered by a failing job. */
-function warnAboutUnreadable(p: SandboxPolicy, log: (line: string) => void): void {
+/**
+ * Files every job must read: checked at start-up rather than discovered by a failing job. What the
+ * job user cannot reach (the app in a folder closed to other users) is staged for jobs (runtime.ts).
+ */
+function reachForJobs(p: SandboxPolicy, log: (line: string) => void): void {
   const uid = p.mode === 'isolated' ? p.uids![0] : p.uid!;
-  const paths = [path.join(__dirname, 'node-host.cjs'), path.join(__dirname, 'helpers'), path.resolve(settings().runbooksDir)];
-  // PowerShell where a setting names it (docs/runbooks.md): jobs run it as themselves.
-  const pwsh = settings().pwshPath;
-  if (pwsh) paths.push(path.resolve(pwsh));
+  const runners = (['node-host.cjs', 'pwsh-host.ps1', 'helpers'] as const).map((n) => sourceRuntimeFile(n));
+  const runbooks = path.resolve(settings().runbooksDir);
+  // PowerShell as the runner finds it (a setting, PATH, ~/.dotnet/tools): jobs run it as themselves.
+  const pwsh = findPwsh();
+  const paths = [...runners, runbooks, ...(pwsh ? [pwsh] : [])];
   const script = `const fs=require('fs');for(const p of process.argv.slice(1)){try{fs.accessSync(p,fs.constants.R_OK)}catch(e){if(e.code!=='ENOENT')console.log(p)}}`;
   const r = spawnSync(process.execPath, ['-e', script, ...paths], { uid, gid: p.gid, encoding: 'utf8', timeout: 30_000 });
   if (r.error || r.status !== 0) {
@@ -233,11 +239,21 @@ function warnAboutUnreadable(p: SandboxPolicy, log: (line: string) => void): voi
     );
     return;
   }
-  const unreadable = (r.stdout ?? '').split('\n').filter(Boolean);
-  if (unreadable.length)
+  const unreadable = new Set((r.stdout ?? '').split('\n').filter(Boolean));
+  if (unreadable.size === 0) return;
+  const list = [...unreadable].join(', ');
+  try {
+    const said = stageRuntime({
+      runners: runners.some((f) => unreadable.has(f)),
+      runbooks: unreadable.has(runbooks),
+      ...(pwsh && unreadable.has(pwsh) ? { pwsh } : {}),
+    });
+    log(`Job isolation: the job user cannot reach ${list} (a folder on the way is closed to other users), so ${said.join('; ')}.`);
+  } catch (error) {
     log(
-      `Job isolation: the job user cannot read ${unreadable.join(', ')}; give every directory on the way o+x and the files o+r, or such runbooks fail.`,
+      `Job isolation: the job user cannot read ${list}, and copying them for jobs failed (${(error as Error).message}); give every directory on the way o+x and the files o+r, or such runbooks fail.`,
     );
+  }
 }
 
 let swept = false;

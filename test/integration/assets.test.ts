@@ -404,6 +404,28 @@ describe('secrets stay secret', () => {
   });
 });
 
+/**
+ * @azure/identity as one world-readable file: the job runs as another user (docs/security.md), who
+ * may not reach the repository's node_modules (a clone under /root), as a user's own modules would be.
+ */
+function identityBundle(): string {
+  const fromRoot = createRequire(join(repoRoot, 'package.json'));
+  const dir = mkdtempSync(join(tmpdir(), 'hookbook-identity-'));
+  chmodSync(dir, 0o755);
+  const outfile = join(dir, 'identity.cjs');
+  const esbuild = fromRoot('esbuild') as typeof import('esbuild');
+  esbuild.buildSync({
+    entryPoints: [fromRoot.resolve('@azure/identity')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile,
+    logLevel: 'silent',
+  });
+  chmodSync(outfile, 0o644);
+  return outfile;
+}
+
 describe('managed identity', () => {
   const script = 'echo "endpoint=${IDENTITY_ENDPOINT:-absent}"; echo "header=${IDENTITY_HEADER:+present}"; echo "$IDENTITY_HEADER"';
   it('identity: true passes the Function App identity environment (its header masked)', async () => {
@@ -412,7 +434,7 @@ describe('managed identity', () => {
     expect(output).toEqual([`endpoint=${identityUrl}`, 'header=present', '***']);
   });
   it("@azure/identity's DefaultAzureCredential gets a token from the identity endpoint inside the job", async () => {
-    const identityModule = createRequire(join(repoRoot, 'package.json')).resolve('@azure/identity');
+    const identityModule = identityBundle();
     const content = `module.exports = async (p, ctx) => {
       const { DefaultAzureCredential } = require(p.IdentityModule);
       const t = await new DefaultAzureCredential().getToken('https://management.azure.com/.default');

@@ -3,7 +3,7 @@
 // stop and time limit killing pwsh and its children, parameter values that stay data.
 // Without pwsh the whole file is skipped with a warning saying so (see test/support/pwsh.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, startHost, type RunningHost } from '../support/host';
@@ -14,6 +14,17 @@ import { createHook, invoke, jobOf } from './webhooks-support';
 
 const pwsh = testPwsh();
 const fixtures = join(repoRoot, 'test', 'fixtures');
+
+/**
+ * Jobs run as other users (docs/security.md) and may not reach into the repository (a clone under
+ * /root): the stand-in modules go to a world-readable copy, as a user's modules would be installed.
+ */
+function readableCopy(dir: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'hookbook-pwsh-modules-'));
+  cpSync(dir, copy, { recursive: true });
+  chmodSync(copy, 0o755);
+  return copy;
+}
 
 let host: RunningHost;
 let a: Api;
@@ -52,7 +63,7 @@ describe.skipIf(!pwsh)('PowerShell runbooks (real pwsh)', () => {
         HOOKBOOK_PWSH_PATH: pwsh!,
         HOOKBOOK_RUNBOOKS_DIR: join(fixtures, 'pwsh-runbooks'),
         HOOKBOOK_PASS_ENV: 'PSModulePath',
-        PSModulePath: join(fixtures, 'pwsh-modules'),
+        PSModulePath: readableCopy(join(fixtures, 'pwsh-modules')),
         HOOKBOOK_RUN_WAIT_SECONDS: '60',
         HOOKBOOK_STOP_GRACE_SECONDS: '2',
       },
