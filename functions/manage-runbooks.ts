@@ -4,6 +4,7 @@ import { readJson } from '../shared/http/body';
 import { json, text } from '../shared/http/respond';
 import { route } from '../shared/http/route';
 import { catalog } from '../shared/runbooks/catalog';
+import { withSecretDefaultsMasked } from '../shared/runbooks/parameters';
 import { CreateRunbookBody, Runbook, UpdateDraftBody } from '../shared/model/runbook';
 import { RunbookName } from '../shared/model/runbook';
 import { badRequest, notFound } from '../shared/http/errors';
@@ -23,7 +24,7 @@ route('runbooksCreate', {
     await authenticate(req, { need: 'admin' });
     const body = await readJson(req, CreateRunbookBody);
     const runbook = await catalog.create(body);
-    return json(201, runbook, { Location: `/api/v1/runbooks/${runbook.name}` });
+    return json(201, withSecretDefaultsMasked(runbook), { Location: `/api/v1/runbooks/${runbook.name}` });
   },
   doc: {
     path: '/api/v1/runbooks',
@@ -43,7 +44,7 @@ route('runbooksList', {
   route: 'api/v1/runbooks',
   handler: async (req) => {
     await authenticate(req, { need: 'reader' });
-    return json(200, { value: await catalog.list() });
+    return json(200, { value: (await catalog.list()).map(withSecretDefaultsMasked) });
   },
   doc: {
     path: '/api/v1/runbooks',
@@ -59,7 +60,7 @@ route('runbooksGet', {
   route: 'api/v1/runbooks/{name}',
   handler: async (req) => {
     await authenticate(req, { need: 'reader' });
-    return json(200, await catalog.require(name(req.params.name)));
+    return json(200, withSecretDefaultsMasked(await catalog.require(name(req.params.name))));
   },
   doc: {
     params: { name: RunbookNameParam },
@@ -100,7 +101,7 @@ route('runbooksDraft', {
   handler: async (req) => {
     await authenticate(req, { need: 'admin' });
     const body = await readJson(req, UpdateDraftBody);
-    return json(200, await catalog.updateDraft(name(req.params.name), body));
+    return json(200, withSecretDefaultsMasked(await catalog.updateDraft(name(req.params.name), body)));
   },
   doc: {
     params: { name: RunbookNameParam },
@@ -121,7 +122,7 @@ route('runbooksPublish', {
   route: 'api/v1/runbooks/{name}/publish',
   handler: async (req) => {
     await authenticate(req, { need: 'admin' });
-    return json(200, await catalog.publish(name(req.params.name)));
+    return json(200, withSecretDefaultsMasked(await catalog.publish(name(req.params.name))));
   },
   doc: {
     params: { name: RunbookNameParam },

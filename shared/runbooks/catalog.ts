@@ -8,7 +8,7 @@ import { runbookStore } from '../store/runbookStore';
 import { webhookStore } from '../store/webhookStore';
 import { scheduleStore } from '../store/scheduleStore';
 import { scanRepository, type RepositoryRunbook } from './repository';
-import { checkDefinitions } from './parameters';
+import { checkDefinitions, keepSecretDefaults } from './parameters';
 import { PwshSourceError, withPwshParameters } from './pwshParams';
 
 /** pwsh runbooks: parameters from param(), workflows refused with the construct and its line (400). */
@@ -146,6 +146,8 @@ export const catalog = {
     const { content, ...changes } = body;
     const base = stored.runbook.draft ?? RunbookDefinition.parse(stored.runbook);
     let draft = RunbookDefinition.parse({ ...base, ...changes });
+    // A client that sends back what it was shown sends `***` for a secret parameter's default: keep the stored one.
+    draft = { ...draft, parameters: keepSecretDefaults(draft.parameters, base.parameters) };
     // A pwsh draft re-reads its param() block unless this request declares the parameters.
     if (draft.type === 'pwsh' && changes.parameters === undefined) draft = { ...draft, parameters: [] };
     draft = pwshChecked(draft, content);

@@ -1,10 +1,27 @@
 import { z } from 'zod';
-import type { RunbookParameter } from '../model/runbook';
+import type { Runbook, RunbookParameter } from '../model/runbook';
 import { MAX_PARAMETERS } from '../model/runbook';
 import { badRequest, tooLarge } from '../errors';
 
 export const MAX_PARAMETER_BYTES = 512 * 1024;
 export const SECRET_MASK = '***';
+
+/** A runbook as the API shows it: a secret parameter's default is a secret, so it is shown as `***`. */
+export function withSecretDefaultsMasked(r: Runbook): Runbook {
+  const mask = (ps: RunbookParameter[]) => ps.map((p) => (p.secret && p.default !== undefined ? { ...p, default: SECRET_MASK } : p));
+  return { ...r, parameters: mask(r.parameters), ...(r.draft ? { draft: { ...r.draft, parameters: mask(r.draft.parameters) } } : {}) };
+}
+
+/** `***` sent back as a secret parameter's default keeps the default stored before (by name). */
+export function keepSecretDefaults(next: RunbookParameter[], previous: readonly RunbookParameter[]): RunbookParameter[] {
+  return next.map((p) => {
+    if (!p.secret || p.default !== SECRET_MASK) return p;
+    const before = previous.find((q) => q.name.toLowerCase() === p.name.toLowerCase());
+    if (before?.default === undefined || before.default === SECRET_MASK)
+      throw badRequest(`Parameter '${p.name}' is secret and has no stored default to keep; send its default instead of ${SECRET_MASK}.`);
+    return { ...p, default: before.default };
+  });
+}
 
 /**
  * Strings are converted to the declared type only when the caller could not send typed values

@@ -72,6 +72,35 @@ describe('runbooks', () => {
     expect((await a.call('GET', `/api/v1/runbooks/${name}`)).status).toBe(404);
   });
 
+  it("never shows a secret parameter's default; sending back *** keeps it, and jobs get the real default", async () => {
+    const name = uniqueName('secret-default');
+    const secret = 'S3cret-default-value';
+    const c = await a.call('POST', '/api/v1/runbooks', {
+      name,
+      type: 'bash',
+      content: 'echo "length=${#Token}"',
+      parameters: [{ name: 'Token', type: 'string', secret: true, default: secret }],
+    });
+    expect(c.status).toBe(201);
+    expect(c.text).not.toContain(secret);
+    expect(c.json.draft.parameters[0].default).toBe('***');
+    // A client that sends back what it was shown (the dashboard's editor, a generated client) keeps the default.
+    const d = await a.call('PUT', `/api/v1/runbooks/${name}/draft`, {
+      content: 'echo "length=${#Token}"',
+      parameters: c.json.draft.parameters,
+    });
+    expect(d.status, d.text).toBe(200);
+    expect((await a.call('POST', `/api/v1/runbooks/${name}/publish`)).status).toBe(200);
+    for (const r of [await a.call('GET', `/api/v1/runbooks/${name}`), await a.call('GET', '/api/v1/runbooks')]) {
+      expect(r.text).not.toContain(secret);
+    }
+    const started = await a.call('POST', '/api/v1/jobs', { runbook: name, parameters: {} });
+    expect(started.status).toBe(202);
+    await a.waitForStatus(started.json.jobId, ['Completed']);
+    const streams = (await a.call('GET', `/api/v1/jobs/${started.json.jobId}/streams`)).json.value as { streamText: string }[];
+    expect(streams.map((s) => s.streamText)).toEqual([`length=${secret.length}`]);
+  });
+
   it('deleting a runbook deletes its webhooks and schedules, as in Azure', async () => {
     const name = uniqueName('gone');
     await a.createRunbook({ name, type: 'bash', content: 'echo x' });
