@@ -6,25 +6,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: [
-      'dist/**',
-      'node_modules/**',
-      'runbooks/**',
-      '.tools/**',
-      '.hookbook/**',
-      '**/*.cjs',
-      '**/*.mjs',
-      '**/*.js',
-      'ui/**',
-      'test/e2e/dashboard*.test.ts',
-      'test/unit/dashboard-stats.test.ts',
-    ],
+    ignores: ['dist/**', 'node_modules/**', 'runbooks/**', '.tools/**', '.hookbook/**', '**/*.cjs', '**/*.mjs', '**/*.js'],
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.base],
     languageOptions: {
-      parserOptions: { project: ['./tsconfig.test.json'], tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        project: ['./tsconfig.test.json', './tsconfig.dashboard-tests.json', './ui/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
@@ -43,5 +34,11 @@ export default tseslint.config(
     // Tests read untyped JSON answers freely; the service code says what it holds.
     files: ['functions/**/*.ts', 'shared/**/*.ts', 'local/**/*.ts', 'cli/**/*.ts', 'client/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
+  },
+  {
+    // Preact ignores what an event handler returns, and the dashboard's async handlers catch their own
+    // errors (they show the API's problem detail): an async onClick is not a misused promise there.
+    files: ['ui/**/*.tsx'],
+    rules: { '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }] },
   },
 );

@@ -43,7 +43,6 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): { data?: T
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return { ...state, reload: useCallback(() => setTick((t) => t + 1), []) };
 }

@@ -39,7 +39,8 @@ export function JobPage({ jobId }: { jobId: string }) {
       batch = [];
       setRecords((r) => r.concat(add));
     };
-    followStreams(jobId, abort.signal, {
+    // followStreams reports failures through onError and does not reject.
+    void followStreams(jobId, abort.signal, {
       onEvent: (event, data) => {
         if (event === 'end') {
           setLive(false);
@@ -55,7 +56,6 @@ export function JobPage({ jobId }: { jobId: string }) {
       onError: (e) => (setStreamError(e), setLive(false)),
     }).finally(() => setLive(false));
     return () => abort.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [jobId]);
 
   const [shown, setShown] = useState<Set<string>>(() => new Set(['Output', 'Error', 'Warning', 'Verbose', 'Progress']));

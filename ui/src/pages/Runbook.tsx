@@ -69,7 +69,6 @@ export function RunbookPage({ name }: { name: string }) {
       cancelled = true;
       view?.destroy();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [initial, editable]);
 
   useEffect(() => {
@@ -77,7 +76,6 @@ export function RunbookPage({ name }: { name: string }) {
     diffHost.current.textContent = '';
     const v = editorMod.current.createDiff(diffHost.current, data.published ?? '', text ?? '', data.runbook.type);
     return () => v.destroy();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [diffing]);
 
   const saveDraft = async (): Promise<boolean> => {
@@ -142,7 +140,7 @@ export function RunbookPage({ name }: { name: string }) {
                 <button
                   type="button"
                   class="primary"
-                  onClick={async () => (saved || (await saveDraft()) ? (await rb.reload(), setDiffing(true)) : undefined)}
+                  onClick={async () => (saved || (await saveDraft()) ? (rb.reload(), setDiffing(true)) : undefined)}
                 >
                   Publish…
                 </button>
