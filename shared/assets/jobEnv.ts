@@ -1,6 +1,7 @@
 import { delimiter, join } from 'node:path';
 import { settings } from '../config';
 import { runtimeFile } from '../runners/runtime';
+import { jobSandbox } from '../runners/sandbox';
 import { parseAssetRef, type RunbookAssets } from '../model/asset';
 import type { RunbookVersion } from '../model/runbook';
 import { SecretMasker } from '../jobs/mask';
@@ -35,6 +36,8 @@ const IDENTITY_SECRETS = ['IDENTITY_HEADER', 'MSI_SECRET', 'AZURE_CLIENT_SECRET'
 
 /** The runner's helper modules (bash command, python3/node modules, pwsh module); beside the compiled code or in the source tree. */
 export function helpersDir(): string {
+  // The sandbox decides first: it may stage the helpers where jobs can read them (runtime.ts).
+  jobSandbox();
   return runtimeFile('helpers');
 }
 
