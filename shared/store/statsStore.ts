@@ -1,5 +1,6 @@
 import { odata } from '@azure/data-tables';
 import { table } from './clients';
+import { hasStatus } from './errors';
 
 /**
  * Table "jobstats": running totals kept as jobs end, so that the dashboard's charts cost the same
@@ -26,7 +27,6 @@ export interface HourRow {
 }
 
 const HOUR = 'hour';
-const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
 
 function toHour(e: Record<string, unknown>): HourRow {
   const [hour, runbook] = String(e.rowKey).split('|') as [string, string];
@@ -66,7 +66,7 @@ export const statsStore = {
         current = toHour(e);
         etag = e.etag;
       } catch (error) {
-        if (!isStatus(error, 404)) throw error;
+        if (!hasStatus(error, 404)) throw error;
       }
       const next = change(current);
       const entity = {
@@ -85,11 +85,25 @@ export const statsStore = {
         else await stats.createEntity(entity);
         return;
       } catch (error) {
-        if (isStatus(error, 412) || isStatus(error, 409)) continue; // someone else counted first: read again
+        if (hasStatus(error, 412) || hasStatus(error, 409)) continue; // someone else counted first: read again
         throw error;
       }
     }
     throw new Error(`jobstats row ${rowKey} kept changing under us`);
+  },
+
+  /** Deletes hour rows before `beforeHour` (retention), at most `max` a run; returns how many. */
+  async purgeHoursBefore(beforeHour: string, max = 1000): Promise<number> {
+    const stats = await table('jobstats');
+    const filter = odata`PartitionKey eq ${HOUR} and RowKey lt ${beforeHour}`;
+    let n = 0;
+    for await (const e of stats.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+      await stats.deleteEntity(e.partitionKey!, e.rowKey!).catch((error: unknown) => {
+        if (!hasStatus(error, 404)) throw error;
+      });
+      if (++n >= max) break;
+    }
+    return n;
   },
 
   /** Hour rows from `fromHour` (inclusive) on: one query, 1,000 rows per storage transaction. */

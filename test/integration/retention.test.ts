@@ -63,4 +63,18 @@ describe('retention', () => {
     expect((await streamStore.list(recent)).length).toBe(150);
     expect((await deleteExpiredJobs(now)).deleted).toBe(0);
   });
+
+  it("deletes the dashboard's hourly rollups older than the retention (at least the charts' 31 days)", async () => {
+    const { statsStore } = await import('../../shared/store/statsStore');
+    const { deleteExpiredJobs } = await import('../../shared/jobs/retention');
+    const now = Date.parse('2026-06-30T12:00:00Z');
+    const hourAgo = (days: number) => new Date(now - days * 86_400_000).toISOString().slice(0, 13);
+    for (const days of [40, 32, 29, 1])
+      await statsStore.updateHour(hourAgo(days), 'r', (row) => ({ ...row, Completed: row.Completed + 1 }));
+    const r = await deleteExpiredJobs(now);
+    expect(r.stats).toBe(2);
+    const left = (await statsStore.hoursSince('0000')).map((row) => row.hour);
+    expect(left).toEqual([hourAgo(29), hourAgo(1)]);
+    expect((await deleteExpiredJobs(now)).stats).toBe(0);
+  });
 });
