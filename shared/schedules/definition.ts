@@ -1,5 +1,5 @@
 import { badRequest } from '../errors';
-import { WEEK_DAYS, type ScheduleDefinition } from '../model/schedule';
+import { WEEK_DAYS, type CreateScheduleBody, type ScheduleDefinition } from '../model/schedule';
 import { cronProblem, nextOccurrence, type IntervalUnit, type Recurrence } from './recurrence';
 import { instantOfWallTime, timeZoneProblem, wallTimeOf } from './timezone';
 
@@ -33,6 +33,27 @@ export function parseDateTime(text: string, timeZone: string, field: string): nu
 }
 
 const MONTH_DAY = (d: number) => (d === -1 ? 'L' : String(d));
+
+/** The timing fields of a create (or preview) request, as a stored definition holds them. */
+export type TimingRequest = Pick<
+  CreateScheduleBody,
+  'cronExpression' | 'frequency' | 'interval' | 'weekDays' | 'monthDays' | 'monthlyOccurrences' | 'startTime' | 'expiryTime'
+>;
+
+/** A request's timing as a definition holds it: start and expiry as instants read in `timeZone`. */
+export function timingOf(body: TimingRequest, timeZone: string): Partial<ScheduleDefinition> {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    ...(body.cronExpression !== undefined ? { cronExpression: body.cronExpression.trim() } : {}),
+    ...(body.frequency !== undefined ? { frequency: body.frequency } : {}),
+    ...(body.interval !== undefined ? { interval: body.interval } : {}),
+    ...(body.weekDays !== undefined ? { weekDays: body.weekDays } : {}),
+    ...(body.monthDays !== undefined ? { monthDays: body.monthDays } : {}),
+    ...(body.monthlyOccurrences !== undefined ? { monthlyOccurrences: body.monthlyOccurrences } : {}),
+    ...(body.startTime !== undefined ? { startTime: iso(parseDateTime(body.startTime, timeZone, 'startTime')) } : {}),
+    ...(body.expiryTime !== undefined ? { expiryTime: iso(parseDateTime(body.expiryTime, timeZone, 'expiryTime')) } : {}),
+  };
+}
 
 /** The Recurrence a definition runs on, and the cron text shown as `effectiveCron`. */
 export function recurrenceOf(def: ScheduleDefinition): { recurrence: Recurrence; effectiveCron?: string } {

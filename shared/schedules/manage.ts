@@ -7,7 +7,7 @@ import type { CreateScheduleBody, ScheduleDefinition, ScheduleView, UpdateSchedu
 import { catalog } from '../runbooks/catalog';
 import { validateParameters } from '../runbooks/parameters';
 import { ScheduleConflictError, scheduleStore, type StoredSchedule } from '../store/scheduleStore';
-import { checkTiming, parseDateTime, recurrenceOf } from './definition';
+import { checkTiming, parseDateTime, recurrenceOf, timingOf } from './definition';
 import { nextOccurrence } from './recurrence';
 import { timeZoneProblem } from './timezone';
 import { checkRunOn } from '../workers/groups';
@@ -68,14 +68,7 @@ export async function createSchedule(body: CreateScheduleBody, principal: Princi
     name: body.name,
     runbook: runbook.name,
     ...(body.description !== undefined ? { description: body.description } : {}),
-    ...(body.cronExpression !== undefined ? { cronExpression: body.cronExpression.trim() } : {}),
-    ...(body.frequency !== undefined ? { frequency: body.frequency } : {}),
-    ...(body.interval !== undefined ? { interval: body.interval } : {}),
-    ...(body.weekDays !== undefined ? { weekDays: body.weekDays } : {}),
-    ...(body.monthDays !== undefined ? { monthDays: body.monthDays } : {}),
-    ...(body.monthlyOccurrences !== undefined ? { monthlyOccurrences: body.monthlyOccurrences } : {}),
-    ...(body.startTime !== undefined ? { startTime: iso(parseDateTime(body.startTime, timeZone, 'startTime')) } : {}),
-    ...(body.expiryTime !== undefined ? { expiryTime: iso(parseDateTime(body.expiryTime, timeZone, 'expiryTime')) } : {}),
+    ...timingOf(body, timeZone),
     timeZone,
     isEnabled: body.isEnabled ?? true,
     createdTime: iso(now),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CreateScheduleBody, type ScheduleDefinition } from '../model/schedule';
-import { checkTiming, parseDateTime, recurrenceOf } from './definition';
+import { checkTiming, recurrenceOf, timingOf } from './definition';
 import { occurrencesBetween } from './recurrence';
 import { isoInZone, offsetAt } from './timezone';
 
@@ -55,14 +55,7 @@ export function previewSchedule(body: PreviewScheduleBody, now = Date.now()): Sc
     id: 'preview',
     name: 'preview',
     runbook: 'preview',
-    ...(body.cronExpression !== undefined ? { cronExpression: body.cronExpression.trim() } : {}),
-    ...(body.frequency !== undefined ? { frequency: body.frequency } : {}),
-    ...(body.interval !== undefined ? { interval: body.interval } : {}),
-    ...(body.weekDays !== undefined ? { weekDays: body.weekDays } : {}),
-    ...(body.monthDays !== undefined ? { monthDays: body.monthDays } : {}),
-    ...(body.monthlyOccurrences !== undefined ? { monthlyOccurrences: body.monthlyOccurrences } : {}),
-    ...(body.startTime !== undefined ? { startTime: iso(parseDateTime(body.startTime, timeZone, 'startTime')) } : {}),
-    ...(body.expiryTime !== undefined ? { expiryTime: iso(parseDateTime(body.expiryTime, timeZone, 'expiryTime')) } : {}),
+    ...timingOf(body, timeZone),
     timeZone,
     isEnabled: true,
     createdTime: iso(now),
