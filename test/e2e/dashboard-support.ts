@@ -1,37 +1,19 @@
 // Shared by the dashboard's browser tests: Chromium (Debian's, through playwright-core), a signed-in
 // page, screenshots into docs/img, and API calls made beside the browser.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { expect } from 'vitest';
 import { http, repoRoot, type HttpResult } from '../support/host';
 
-export const CHROMIUM = process.env.HOOKBOOK_CHROMIUM ?? '/usr/bin/chromium';
 // Screenshots refresh the pictures in docs/ only when asked (HOOKBOOK_UPDATE_SCREENSHOTS=1), so that an
 // ordinary test run leaves the work tree clean; otherwise they go to the ignored test-results/.
 export const IMG =
   process.env.HOOKBOOK_UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs', 'img') : path.join(repoRoot, 'test-results', 'screenshots');
 
 export async function launch(): Promise<Browser> {
-  // Missing chromium is a failure, not a skip: these are the dashboard's only end-to-end tests.
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it with "apt-get install -y --no-install-recommends chromium" (or set HOOKBOOK_CHROMIUM).`,
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return launchChromium();
 }
 
 /** A fresh context (own sessionStorage) at 1280×720, signed in with `key`; CSP violations collected. */

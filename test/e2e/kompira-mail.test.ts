@@ -1,36 +1,17 @@
 // End to end, in a real browser (Debian's chromium driven by playwright-core): the notification
 // e-mail of seed 003 is rendered by POST /api/v1/kompira/mail, opened, its button clicked; the
 // browser lands on Kompira's answer `"/process/<jobId>"`, and that process completes.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { http, waitFor } from '../support/http';
 
-const CHROMIUM = process.env.HOOKBOOK_CHROMIUM ?? '/usr/bin/chromium';
 const url = inject('hookbookUrl');
 const admin = inject('hookbookAdminKey');
 let browser: Browser;
 
 beforeAll(async () => {
-  // Missing chromium is a failure, not a skip: this is the only test of the e-mail flow in a browser.
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it with "apt-get install -y --no-install-recommends chromium" (or set HOOKBOOK_CHROMIUM).`,
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
