@@ -66,7 +66,7 @@ check_reachable_by_others() {
     dir="$(dirname "$dir")"
   done
   if [ -n "$blocked" ]; then
-    warn "$blocked is not searchable by other users (chmod o+x it): runbooks run as an unprivileged user will not find $1"
+    warn "$blocked is not searchable by other users: jobs run as an unprivileged user cannot reach $1 there, so the host copies it to \$TMPDIR/hookbook-runtime at start-up (docs/security.md; chmod o+x $blocked avoids the copy)"
   fi
 }
 
