@@ -11,6 +11,13 @@
 // queue and tens to hundreds of ms with a few thousand messages waiting, so a burst drains slowest
 // exactly when the queue is deepest.
 //
+// In memory mode (MemoryExtentStore) every message body is an extent of its own, with a document in
+// the extent metadata collection, which has a binary index on `id`. The queue's garbage collector
+// deletes unreferenced extents one by one (deleteExtents -> deleteExtent -> findAndRemove), and each
+// removal rebuilds that index with a full sort: after a burst of thousands of messages the collector
+// held the queue process at 100 % CPU for ~25 s, and no receive or delete was answered meanwhile
+// (the drain stopped). The patch removes a collector run's extents in one pass.
+//
 // The patch keeps Azurite's data model, persistence and answers and replaces only the hot methods:
 // plain loops over the collection (microseconds for thousands of messages), a bounded top-k instead
 // of a full sort, and no binary indices on the messages collection (nothing else queries them by
@@ -154,5 +161,26 @@ if (Store && PATCHED_FOR.test(version) && process.env.HOOKBOOK_AZURITE_QUEUE_PAT
     doc.timeNextVisible = message.timeNextVisible.getTime();
     if (message.persistency !== undefined) doc.persistency = message.persistency;
     coll.update(doc);
+  };
+}
+
+let MemoryExtentStore;
+try {
+  MemoryExtentStore = require('azurite/dist/src/common/persistence/MemoryExtentStore.js').default;
+} catch {
+  MemoryExtentStore = undefined;
+}
+
+if (MemoryExtentStore && PATCHED_FOR.test(version) && process.env.HOOKBOOK_AZURITE_QUEUE_PATCH !== '0') {
+  const original = MemoryExtentStore.prototype.deleteExtents;
+  MemoryExtentStore.prototype.deleteExtents = async function (extents) {
+    const meta = this.metadataStore;
+    const coll = meta && meta.db && meta.EXTENTS_COLLECTION ? meta.db.getCollection(meta.EXTENTS_COLLECTION) : null;
+    if (!coll) return original.call(this, extents); // not the Loki metadata store this patch knows
+    const ids = new Set(extents);
+    for (const id of ids) this.chunks.delete(this.categoryName, id);
+    // One pass and one index rebuild for all of them, instead of one rebuild per extent.
+    if (ids.size > 0) coll.removeWhere((doc) => ids.has(doc.id));
+    return ids.size;
   };
 }
