@@ -302,9 +302,10 @@ export const jobStore = {
     const jobs = await table('jobs');
     const parts: string[] = [];
     if (after) parts.push(odata`RowKey gt ${after}`);
-    // Newer rows sort first: "created at or before `to`" is RowKey >= key(to + 1 ms).
-    if (q.to) parts.push(odata`RowKey ge ${rowKeyAtTime(q.to.getTime() + 1)}`);
-    if (q.from) parts.push(odata`RowKey lt ${rowKeyAtTime(q.from.getTime())}`);
+    // Newer rows sort first: "created at or before `to`" is RowKey > key(to), "at or after `from`"
+    // is RowKey < key(from − 1 ms).
+    if (q.to) parts.push(odata`RowKey gt ${rowKeyAtTime(q.to.getTime())}`);
+    if (q.from) parts.push(odata`RowKey lt ${rowKeyAtTime(q.from.getTime() - 1)}`);
     if (q.runbook) parts.push(odata`runbook eq ${q.runbook}`);
     if (q.status) parts.push(odata`status eq ${q.status}`);
     if (q.startedBy) parts.push(odata`startedBy eq ${q.startedBy}`);
@@ -385,9 +386,9 @@ export const jobStore = {
   /** Ids of up to `limit` ended jobs created before `createdBeforeMs`, oldest last (retention). */
   async endedIdsBefore(createdBeforeMs: number, limit: number): Promise<string[]> {
     const jobs = await table('jobs');
-    // Older jobs have larger (inverted) row keys: "created before" is RowKey > key(cutoff).
+    // Older jobs have larger (inverted) row keys: "created before" is RowKey > key(cutoff − 1 ms).
     const ended = TERMINAL_STATUSES.map((status) => odata`status eq ${status}`).join(' or ');
-    const filter = `${odata`RowKey gt ${rowKeyAtTime(createdBeforeMs)}`} and (${ended})`;
+    const filter = `${odata`RowKey gt ${rowKeyAtTime(createdBeforeMs - 1)}`} and (${ended})`;
     const partitions = await partitionsFor(jobs);
     // Each partition's first `limit` in row key order; merged, the first `limit` of all.
     const found = await Promise.all(

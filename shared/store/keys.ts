@@ -53,8 +53,15 @@ const invertHex = (s: string): string => s.replace(/[0-9a-f]/gi, (c) => (15 - pa
  */
 export const jobRowKey = (jobId: string): string => invertHex(jobId.toLowerCase());
 
-/** Row key bound for "created at `ms`": rows of newer jobs sort before it. */
-export const rowKeyAtTime = (ms: number): string => invertHex(Math.max(0, ms).toString(16).padStart(12, '0'));
+/**
+ * Row key bound at `ms`: rows of jobs created after `ms` sort before it, rows of jobs created in
+ * that millisecond or earlier after it. It has the id's dash after 8 digits: a bound without it
+ * compared '-' with a digit and misplaced the jobs of the same 65 s (2^16 ms) in time filters.
+ */
+export function rowKeyAtTime(ms: number): string {
+  const h = invertHex(Math.max(0, ms).toString(16).padStart(12, '0'));
+  return `${h.slice(0, 8)}-${h.slice(8)}`;
+}
 
 /** Table "streams" (partition = job id): attempt (2 digits) + sequence (8 digits), in write order. */
 export const streamRowKey = (attempt: number, seq: number): string => `${String(attempt).padStart(2, '0')}${String(seq).padStart(8, '0')}`;
