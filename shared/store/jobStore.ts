@@ -131,7 +131,7 @@ const byRowKey = (a: { rowKey?: string }, b: { rowKey?: string }): number => (a.
  * every partition. (Version 1 was the storage SDK's own token of the single partition.)
  */
 const ROW_KEY = /^[0-9a-f-]{36}$/;
-export const encodeListToken = (after: string): string => Buffer.from(JSON.stringify({ v: 2, after }), 'utf8').toString('base64url');
+const encodeListToken = (after: string): string => Buffer.from(JSON.stringify({ v: 2, after }), 'utf8').toString('base64url');
 function decodeListToken(token: string): string {
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('not base64url');
