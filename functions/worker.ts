@@ -3,6 +3,7 @@ import { JobMessage } from '../shared/model/job';
 import { JOB_QUEUE } from '../shared/store/jobQueue';
 import { runJob } from '../shared/jobs/run';
 import { ensureBootstrapKey } from '../shared/auth/keys';
+import { freezeSettings } from '../shared/config';
 
 /** The queue-triggered worker: one message, one job. Malformed messages are dropped with a log line. */
 export async function jobWorker(message: unknown, context: InvocationContext): Promise<void> {
@@ -26,6 +27,7 @@ app.storageQueue('jobWorker', { queueName: JOB_QUEUE, connection: 'AzureWebJobsS
 
 /** HOOKBOOK_BOOTSTRAP_KEY: ensure the admin key as soon as the app starts (and lazily on first use). */
 app.hook.appStart(async () => {
+  freezeSettings(); // the environment is fixed from here on (config.ts)
   try {
     await ensureBootstrapKey();
   } catch (error) {

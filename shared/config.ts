@@ -155,6 +155,23 @@ const schema = z.object(
 );
 
 let last: { fingerprint: string; value: Settings } | undefined;
+let frozen = false;
+
+/**
+ * A Functions host's environment does not change while it runs (Azure restarts the app when its
+ * settings change; the local host sets its environment before loading the functions). From here on
+ * settings() returns what it parsed last without reading the environment again: reading ~60
+ * variables costs ~20 µs a call, and a job's path calls it dozens of times. Tests do not freeze, so
+ * a test that changes a variable still sees the change.
+ */
+export function freezeSettings(): void {
+  try {
+    settings();
+    frozen = true;
+  } catch {
+    // A bad value: not frozen, so that every use says which setting is wrong.
+  }
+}
 
 /**
  * The settings from `env` (default: this process's environment), parsed and checked; a bad value
@@ -162,6 +179,7 @@ let last: { fingerprint: string; value: Settings } | undefined;
  * variable sees the change without resetting anything.
  */
 export function settings(env: Env = process.env): Settings {
+  if (frozen && last && env === process.env) return last.value;
   const input: Record<string, string | undefined> = {};
   for (const [key, s] of Object.entries(SETTINGS)) input[key] = env[s.env];
   const fingerprint = JSON.stringify(input);

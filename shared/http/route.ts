@@ -1,6 +1,10 @@
 import { app, type HttpMethod } from '@azure/functions';
+import { freezeSettings } from '../config';
 import { describe, type Operation } from '../openapi/registry';
 import { withErrors, problem, type ErrorFormatter, type Handler } from './respond';
+
+// In a Functions host the environment is fixed once the app starts: parse the settings once (config.ts).
+app.hook.appStart(() => freezeSettings());
 
 /**
  * Register one HTTP function (app.http, as deployed to Azure) and describe it in the OpenAPI

@@ -29,6 +29,8 @@ export interface RunObserver {
   streamsLost: boolean;
   final?: Final;
   finished: boolean;
+  /** Called once the outcome is recorded (or left to another attempt), before the job's clean-up. */
+  onFinish?: () => void;
 }
 
 export interface WorkerLog {
@@ -258,39 +260,45 @@ async function execute(
 
   let outcome: ProcessOutcome;
   try {
-    outcome = await proc.done;
-    if (version.definition.type !== 'node') readResultFile(prepared.resultFile, prepared.uid, outcome);
-  } finally {
-    clearTimeout(timeout);
-    lease.close();
-    jobEvents.off(`stop:${job.jobId}`, onStop);
-    await prepared.cleanup();
-  }
-  output.end();
-  await writer.close();
-  if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
+    try {
+      outcome = await proc.done;
+      if (version.definition.type !== 'node') readResultFile(prepared.resultFile, prepared.uid, outcome);
+    } finally {
+      clearTimeout(timeout);
+      lease.close();
+      jobEvents.off(`stop:${job.jobId}`, onStop);
+    }
+    output.end();
+    await writer.close();
+    if (writer.dropped) log.warn(`Job ${job.jobId}: ${writer.dropped} stream records over the cap were dropped.`);
 
-  if (outcome.killedBecause === 'lease' || lease.isLost) return; // the attempt that took over records the outcome
-  try {
-    const written = await finishJob(
-      job.jobId,
-      (now) => {
-        const final: Final = withStreamLoss(
-          {
-            ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)),
-            streamCount: writer.count,
-          },
-          writer,
-        );
-        if (observer) observer.final = final;
-        return final;
-      },
-      { from: lease.current, ...fence },
-    );
-    if (observer) observer.finished = written;
-  } catch (error) {
-    if (!(error instanceof LeaseLostError)) throw error;
-    log.warn(`Job ${job.jobId}: ${error.message} Its outcome is left to that attempt.`);
+    if (outcome.killedBecause === 'lease' || lease.isLost) return; // the attempt that took over records the outcome
+    try {
+      const written = await finishJob(
+        job.jobId,
+        (now) => {
+          const final: Final = withStreamLoss(
+            {
+              ...assets.masker.final(outcomeToFinal(outcome, version.definition.type, timeoutSeconds, now.stopRequestedBy)),
+              streamCount: writer.count,
+            },
+            writer,
+          );
+          if (observer) observer.final = final;
+          return final;
+        },
+        { from: lease.current, ...fence },
+      );
+      if (observer) observer.finished = written;
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      log.warn(`Job ${job.jobId}: ${error.message} Its outcome is left to that attempt.`);
+    }
+    observer?.onFinish?.();
+  } finally {
+    // After the outcome is recorded: what the runbook left running as its uid (sandbox.ts) ends
+    // now, and the directory goes. Not on the path of the answer a synchronous run is waiting for.
+    await prepared.cleanup();
   }
 }
 

@@ -40,6 +40,10 @@ export async function startAndWait(req: StartRequest, waitMs: number, log: Worke
   const deadline = Date.now() + waitMs;
   const here = runningHere < settings().runHereMax;
   const started = await startJob({ ...req, runHere: here });
+  void started.queued?.then((error) => {
+    if (error)
+      log.warn(`job ${started.jobId}: its fallback message could not be sent (${error.message.split('\n')[0]}); the sweeper stands in`);
+  });
   if (here && started.claim) {
     const observer: RunObserver = { streams: [], streamsLost: false, finished: false };
     runningHere++;
@@ -52,9 +56,12 @@ export async function startAndWait(req: StartRequest, waitMs: number, log: Worke
         return false;
       })
       .finally(() => runningHere--);
+    // The answer is ready once the outcome is recorded; the job's clean-up goes on after it.
+    const recorded = new Promise<true>((resolve) => (observer.onFinish = () => resolve(true)));
     let timer: NodeJS.Timeout | undefined;
     const ran = await Promise.race([
       running,
+      recorded,
       new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now())))),
     ]);
     clearTimeout(timer);

@@ -51,12 +51,20 @@ export interface StartedJob {
   created: boolean;
   /** With runHere: what the caller needs to claim the job without reading it (its ETag and fields). */
   claim?: JobClaim;
+  /**
+   * With runHere: the send of the delayed fallback message, in flight while the caller claims the
+   * job (one round trip less on a synchronous run's path); resolves to the error if it failed.
+   */
+  queued?: Promise<Error | undefined>;
 }
 
 /**
  * The one way a job comes to be: validate, record the job (status Queued), then put its id on the
  * queue. If the queue send fails the entity is removed again and the caller gets 503, so an
- * accepted job is always both recorded and queued.
+ * accepted job is always both recorded and queued. A job run here (runHere) is the exception: the
+ * caller claims and runs it at once, so its message (only the fallback should this instance die)
+ * is sent while the claim is made, and a failed send leaves the sweeper as the fallback
+ * (docs/job-lifecycle.md).
  */
 export async function startJob(req: StartRequest): Promise<StartedJob> {
   const runbook = await catalog.require(req.runbook);
@@ -111,10 +119,17 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     startedBy: req.startedBy,
     createdTime: now,
   };
+  if (runHere) {
+    const queued = jobQueue.send({ jobId }, settings().leaseSeconds).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
+    announce(job);
+    return { jobId, status: 'Queued', created: true, claim, queued };
+  }
   try {
     // Queue messages hold 64 KiB of base64: carry the claim only for small jobs.
     if (target.group) await jobQueue.send({ jobId }, 0, target.group);
-    else if (runHere) await jobQueue.send({ jobId }, settings().leaseSeconds);
     else await jobQueue.send(sealed.length <= MAX_CLAIM_PARAMETER_CHARS && outcome.etag ? { jobId, claim } : { jobId });
   } catch (error) {
     await jobStore.delete(jobId).catch(() => undefined);
@@ -127,7 +142,6 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     status: 'Queued',
     created: true,
     ...(target.waiting ? { statusDetails: target.waiting } : {}),
-    ...(runHere ? { claim } : {}),
   };
 }
 
