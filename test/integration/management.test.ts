@@ -248,6 +248,9 @@ describe('job listing', () => {
     const token = await a.call('GET', '/api/v1/jobs?continuationToken=abc');
     expect(token.status).toBe(400);
     expect(token.json.detail).toContain('continuationToken');
+    // Well-formed base64url, but not a token this service gave out (the row key is not one).
+    const forged = Buffer.from(JSON.stringify({ v: 2, after: "x' or true" })).toString('base64url');
+    expect((await a.call('GET', `/api/v1/jobs?continuationToken=${forged}`)).status).toBe(400);
   });
 
   it('unknown jobs are 404, bad start bodies 400', async () => {

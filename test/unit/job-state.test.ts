@@ -96,6 +96,10 @@ describe('job ids', () => {
     expect(jobIdTime(a)).toBe(1_000_000);
     expect(jobRowKey(b) < jobRowKey(a)).toBe(true);
     expect(jobRowKey(a) < rowKeyAtTime(1_000_000 - 1)).toBe(true);
+    expect(jobRowKey(a) > rowKeyAtTime(1_000_000)).toBe(true);
+    // The same 2^16 ms (the ids' first 8 digits are equal): the bound still falls between.
+    expect(jobRowKey(newJobId(1_000_001)) < rowKeyAtTime(1_000_000)).toBe(true);
+    expect(jobRowKey(newJobId(999_999)) > rowKeyAtTime(1_000_000)).toBe(true);
   });
   it('are deterministic for a seed and time', () => {
     expect(deterministicJobId('s', 5)).toBe(deterministicJobId('s', 5));
