@@ -81,7 +81,7 @@ describe("Azurite's in-memory extent store with the patch", () => {
   // As shipped each deletion rebuilt the extent index (a full sort), which after a burst held the
   // queue process for ~25 s; patched it is one pass. What must hold: exactly those extents go.
   it('deleteExtents removes exactly the extents named, in one pass, and the others stay readable', async () => {
-    const req = createRequire(import.meta.url);
+    const req = createRequire(__filename);
     req('../../local/azurite-queue-patch.cjs');
     const { default: MemoryExtentStore, MemoryExtentChunkStore } = req('azurite/dist/src/common/persistence/MemoryExtentStore.js');
     const { default: LokiExtentMetadataStore } = req('azurite/dist/src/common/persistence/LokiExtentMetadataStore.js');
