@@ -14,6 +14,8 @@ type Env = Record<string, string | undefined>;
 /** An empty value counts as unset (app settings cannot always be removed, only emptied). */
 const unset = (v: unknown) => (v === '' ? undefined : v);
 const int = (fallback: number) => z.preprocess((v) => (v === undefined || v === '' ? fallback : Number(v)), z.number().int().nonnegative());
+const intIn = (fallback: number, min: number, max: number) =>
+  z.preprocess((v) => (v === undefined || v === '' ? fallback : Number(v)), z.number().int().min(min).max(max));
 const text = (fallback: string) => z.preprocess(unset, z.string().trim().default(fallback));
 const optionalText = () => z.preprocess(unset, z.string().trim().optional());
 const flag = (fallback: boolean) =>
@@ -64,6 +66,11 @@ export const SETTINGS = {
   ),
   leaseSeconds: setting('HOOKBOOK_LEASE_SECONDS', int(60), 'heartbeat lease of a running job'),
   orphanSeconds: setting('HOOKBOOK_ORPHAN_SECONDS', int(300), 'a `Queued` job whose message was sent this long ago is queued again'),
+  jobQueues: setting(
+    'HOOKBOOK_JOB_QUEUES',
+    intIn(1, 1, 16),
+    "cloud job queues (1–16): `jobs`, `jobs-1`, …, a job's chosen by a hash of its id; each has its own worker function",
+  ),
   sweepDays: setting('HOOKBOOK_SWEEP_DAYS', int(7), 'the sweeper looks at jobs created this many days back'),
   stopGraceSeconds: setting('HOOKBOOK_STOP_GRACE_SECONDS', int(10), 'SIGTERM → SIGKILL grace when stopping a job'),
   concurrencyRetrySeconds: setting('HOOKBOOK_CONCURRENCY_RETRY_SECONDS', int(5), 'how soon a job over `maxConcurrency` asks again'),

@@ -1,5 +1,7 @@
 import type { JobMessage } from '../model/job';
+import { settings } from '../config';
 import { queue } from './clients';
+import { jobQueueIndex } from './keys';
 
 /**
  * Queue "jobs": one small message per job, `{"jobId":"..."}`, base64-encoded because the
@@ -8,12 +10,25 @@ import { queue } from './clients';
  */
 export const JOB_QUEUE = 'jobs';
 
+/**
+ * HOOKBOOK_JOB_QUEUES = N cloud job queues: queue 0 is `jobs` (the name from before there were
+ * several, so its messages and deployments keep working), queue i ≥ 1 is `jobs-<i>`. A digit
+ * follows `jobs-`, so no name meets a group's `jobs-g-<group>` or a poison queue (`<name>-poison`).
+ */
+export const jobQueueName = (i: number): string => (i === 0 ? JOB_QUEUE : `${JOB_QUEUE}-${i}`);
+/** The cloud job queues of this deployment, `jobs` first (each has its worker and poison function). */
+export const jobQueueNames = (n: number = settings().jobQueues): string[] => Array.from({ length: n }, (_, i) => jobQueueName(i));
+
 export const encodeMessage = (m: JobMessage): string => Buffer.from(JSON.stringify(m), 'utf8').toString('base64');
 
 /** A hybrid worker group's queue (docs/hybrid-workers.md); group names keep to queue-name rules. */
 export const groupQueueName = (group: string): string => `${JOB_QUEUE}-g-${group}`;
-/** The queue of a job that runs on `runOn` (undefined or 'cloud': the cloud worker's queue). */
-export const queueFor = (runOn?: string): string => (!runOn || runOn === 'cloud' ? JOB_QUEUE : groupQueueName(runOn));
+/**
+ * The queue of job `jobId` when it runs on `runOn`: its group's queue, or for the cloud (undefined
+ * or 'cloud') the one of the N cloud queues its id hashes to (shared/store/keys.ts, jobQueueIndex).
+ */
+export const queueFor = (jobId: string, runOn?: string): string =>
+  !runOn || runOn === 'cloud' ? jobQueueName(jobQueueIndex(jobId, settings().jobQueues)) : groupQueueName(runOn);
 
 export interface ReceivedMessage {
   messageId: string;
@@ -23,9 +38,9 @@ export interface ReceivedMessage {
 }
 
 export const jobQueue = {
-  /** Send `m` to the queue of `runOn` (default: the cloud worker's). */
+  /** Send `m` to its job's queue for `runOn` (default: the cloud queue its id hashes to). */
   async send(m: JobMessage, delaySeconds = 0, runOn?: string): Promise<void> {
-    const name = queueFor(runOn);
+    const name = queueFor(m.jobId, runOn);
     const q = await queue(name);
     await q.sendMessage(encodeMessage(m), { visibilityTimeout: delaySeconds || undefined, messageTimeToLive: -1 });
     // A host may listen to wake its queue listener at once (the local host does; see docs/local-host.md).

@@ -20,13 +20,23 @@ export const JOB_SHARD_PARTITIONS: readonly string[] = Array.from({ length: JOB_
 export const LAYOUT_PARTITION = 'layout';
 export const JOBS_LAYOUT_ROW = 'jobs';
 
-/** FNV-1a (32 bit) of the lower-cased id, mod JOB_SHARDS: stable across processes and versions. */
-export function jobShard(jobId: string): number {
+/** FNV-1a (32 bit) of the lower-cased id: stable across processes and versions. */
+function jobHash(jobId: string): number {
   const id = jobId.toLowerCase();
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  return h % JOB_SHARDS;
+  return h;
 }
+
+/** The job's shard: its hash mod JOB_SHARDS (the hash's low 3 bits). */
+export const jobShard = (jobId: string): number => jobHash(jobId) % JOB_SHARDS;
+
+/**
+ * The job's queue index of `queues` (HOOKBOOK_JOB_QUEUES, shared/store/jobQueue.ts): the same hash
+ * without the bits the shard uses, mod `queues`, so that each queue's jobs still spread over all
+ * eight partitions. Derived from the id alone: any process finds a job's queue.
+ */
+export const jobQueueIndex = (jobId: string, queues: number): number => Math.floor(jobHash(jobId) / JOB_SHARDS) % Math.max(1, queues);
 
 const V7 = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-/i;
 
