@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { settings } from '../shared/config';
 import { JobMessage } from '../shared/model/job';
-import { JOB_QUEUE } from '../shared/store/jobQueue';
+import { jobQueueNames } from '../shared/store/jobQueue';
 import { sweepJobs } from '../shared/jobs/sweep';
 import { deleteExpiredJobs } from '../shared/jobs/retention';
 import { failPoisonedJob } from '../shared/jobs/poison';
@@ -34,4 +34,10 @@ export async function jobPoison(message: unknown, context: InvocationContext): P
 const { sweeperCron, retentionCron } = settings(); // fixed at registration, like any trigger's schedule
 app.timer('jobSweeper', { schedule: sweeperCron, runOnStartup: false, handler: jobSweeper });
 app.timer('jobRetention', { schedule: retentionCron, runOnStartup: false, handler: jobRetention });
-app.storageQueue('jobPoison', { queueName: `${JOB_QUEUE}-poison`, connection: 'AzureWebJobsStorage', handler: jobPoison });
+// One per cloud job queue: `jobPoison` on `jobs-poison`, `jobPoison-<i>` on `jobs-<i>-poison`.
+for (const [i, name] of jobQueueNames(settings().jobQueues).entries())
+  app.storageQueue(i === 0 ? 'jobPoison' : `jobPoison-${i}`, {
+    queueName: `${name}-poison`,
+    connection: 'AzureWebJobsStorage',
+    handler: jobPoison,
+  });
