@@ -77,6 +77,11 @@ param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+@description('Cloud job queues (HOOKBOOK_JOB_QUEUES): `jobs`, `jobs-1`, … `jobs-<n-1>`, each with its worker function and poison queue. One queue carries ~1,000 jobs/s (docs/deploy.md, "Several job queues").')
+@minValue(1)
+@maxValue(16)
+param jobQueues int = 1
+
 @description('Log Analytics retention (days).')
 param logRetentionDays int = 30
 
@@ -104,11 +109,11 @@ var roles = {
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
 // keyStore, webhookStore, dedupeStore, schedules, assetStore, health, workerStore). The app also creates them
 // if missing; a hybrid worker group's queue (jobs-g-<group>) is created by the app on first use.
-var queueNames = [
-  'jobs'
-  'jobs-poison'
+// The cloud job queues: `jobs`, then `jobs-<i>` (shared/store/jobQueue.ts, jobQueueName), each with its poison queue.
+var jobQueueNames = [for i in range(0, jobQueues): i == 0 ? 'jobs' : 'jobs-${i}']
+var queueNames = concat(jobQueueNames, map(jobQueueNames, q => '${q}-poison'), [
   'hookbook-health'
-]
+])
 var tableNames = [
   'jobs'
   'jobparams'
@@ -352,6 +357,7 @@ var baseSettings = [
   { name: 'HOOKBOOK_SWEEPER_CRON', value: '15 * * * * *' }
   { name: 'HOOKBOOK_RETENTION_CRON', value: '0 17 * * * *' }
   { name: 'HOOKBOOK_FOLLOW_MAX_SECONDS', value: '200' }
+  { name: 'HOOKBOOK_JOB_QUEUES', value: string(jobQueues) }
 ]
 // The secret's URI is built from names rather than read from the conditional resource, which may not exist.
 var bootstrapSetting = empty(bootstrapKey)

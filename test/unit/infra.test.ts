@@ -163,7 +163,14 @@ describe('infra/main.bicep', () => {
   });
 
   it('creates the queues and tables the job core uses', () => {
-    expect(arrayVar('queueNames').sort()).toEqual(['hookbook-health', 'jobs', 'jobs-poison']);
+    // The cloud job queues, one per HOOKBOOK_JOB_QUEUES (the jobQueues parameter): `jobs`, then
+    // `jobs-<i>`, as shared/store/jobQueue.ts names them, and each one's poison queue.
+    expect(varBlock('jobQueueNames')).toContain("[for i in range(0, jobQueues): i == 0 ? 'jobs' : 'jobs-${i}']");
+    expect(varBlock('queueNames')).toMatch(
+      /concat\(jobQueueNames, map\(jobQueueNames, q => '\$\{q\}-poison'\), \[\s*'hookbook-health'\s*\]\)/,
+    );
+    expect(setting('HOOKBOOK_JOB_QUEUES')).toBe('string(jobQueues)');
+    expect(bicep).toMatch(/@minValue\(1\)\n@maxValue\(16\)\nparam jobQueues int = 1\n/);
     expect(arrayVar('tableNames').sort()).toEqual(
       [
         'assetaudit',
@@ -185,7 +192,9 @@ describe('infra/main.bicep', () => {
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
     expect(resource('tables')).toContain("'Microsoft.Storage/storageAccounts/tableServices/tables@");
     // The worker listens on the queue the bicep creates.
-    expect(readFileSync(path.join(root, 'shared', 'store', 'jobQueue.ts'), 'utf8')).toMatch(/JOB_QUEUE = 'jobs'/);
+    const jobQueue = readFileSync(path.join(root, 'shared', 'store', 'jobQueue.ts'), 'utf8');
+    expect(jobQueue).toMatch(/JOB_QUEUE = 'jobs'/);
+    expect(jobQueue).toContain('(i === 0 ? JOB_QUEUE : `${JOB_QUEUE}-${i}`)');
   });
 
   it('reaches storage by identity only, with the three data roles', () => {
