@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/host';
 import { api, uniqueName, type Api } from '../support/api';
 import { waitFor } from '../support/http';
@@ -21,18 +21,23 @@ const NO_WORKER = readdirSync(path.join(root, 'functions'))
 const QUEUES = ['jobs', 'jobs-1', 'jobs-2'];
 const terminal = ['Completed', 'Failed', 'Stopped'];
 
-const cleanups: (() => Promise<unknown>)[] = [];
+// The storage lives through the suite; each test's hosts end with it (a host left running would
+// take the next test's messages).
+let storage: RunningAzurite | undefined;
+const hosts: RunningHost[] = [];
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.kill().catch(() => undefined)));
+});
 afterAll(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
+  await storage?.stop();
 });
 
-let storage: RunningAzurite;
 async function host(env: Record<string, string>): Promise<RunningHost> {
-  const h = await startHost({ storage: 'external', connectionString: storage.connectionString, env });
-  cleanups.push(() => h.kill());
+  const h = await startHost({ storage: 'external', connectionString: storage!.connectionString, env });
+  hosts.push(h);
   return h;
 }
-const queueClient = (name: string) => new QueueClient(storage.connectionString, name);
+const queueClient = (name: string) => new QueueClient(storage!.connectionString, name);
 /** The job ids of the visible messages of a queue (a peek takes nothing; at most 32). */
 async function peekJobIds(name: string): Promise<string[]> {
   const q = queueClient(name);
@@ -57,7 +62,6 @@ describe('several job queues (HOOKBOOK_JOB_QUEUES=3)', () => {
 
   it('sends each job to the queue its id hashes to, spread over all three', async () => {
     storage = await startAzurite({});
-    cleanups.push(() => storage.stop());
     const h = await host({ HOOKBOOK_JOB_QUEUES: '3', HOOKBOOK_FUNCTIONS_GLOB: NO_WORKER });
     adminKey = h.adminKey;
     // The poison handlers are registered per queue (the workers are not loaded here).
@@ -114,7 +118,7 @@ describe('several job queues (HOOKBOOK_JOB_QUEUES=3)', () => {
 
   it('a poisoned message on jobs-2 fails its job with the reason, as on jobs', async () => {
     const h = await host({ HOOKBOOK_JOB_QUEUES: '3', HOOKBOOK_BOOTSTRAP_KEY: adminKey, HOOKBOOK_ORPHAN_SECONDS: '600' });
-    process.env.AzureWebJobsStorage = storage.connectionString;
+    process.env.AzureWebJobsStorage = storage!.connectionString;
     vi.resetModules(); // the core caches its settings and clients per module instance: start afresh
     const { jobStore } = await import('../../shared/store/jobStore');
     const { newJobId } = await import('../../shared/jobs/ids');
