@@ -63,7 +63,11 @@ export const SETTINGS = {
     'job time limit unless the runbook sets `timeoutSeconds`',
   ),
   leaseSeconds: setting('HOOKBOOK_LEASE_SECONDS', int(60), 'heartbeat lease of a running job'),
-  orphanSeconds: setting('HOOKBOOK_ORPHAN_SECONDS', int(300), 'a `Queued` job whose message was sent this long ago is queued again'),
+  orphanSeconds: setting(
+    'HOOKBOOK_ORPHAN_SECONDS',
+    int(300),
+    'a `Queued` job whose message was sent this long ago is queued again, unless its queue still holds older messages',
+  ),
   sweepDays: setting('HOOKBOOK_SWEEP_DAYS', int(7), 'the sweeper looks at jobs created this many days back'),
   stopGraceSeconds: setting('HOOKBOOK_STOP_GRACE_SECONDS', int(10), 'SIGTERM → SIGKILL grace when stopping a job'),
   concurrencyRetrySeconds: setting('HOOKBOOK_CONCURRENCY_RETRY_SECONDS', int(5), 'how soon a job over `maxConcurrency` asks again'),
