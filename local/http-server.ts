@@ -167,6 +167,20 @@ async function writeResponse(req: http.IncomingMessage, res: http.ServerResponse
   if (typeof result !== 'object')
     throw new Error('The HTTP response must be an object with optional properties "body", "status", "headers", and "cookies".');
   const init = result as HttpResponseInit;
+  const plain = plainBody(result, init);
+  if (plain) {
+    // The common answer (a status, a few headers, a text or bytes body) written as the library's
+    // HttpResponse would write it, without building a fetch Response and reading it back: that
+    // round trip through web streams was a tenth of the host's CPU per webhook call.
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
+    if (typeof init.body === 'string' && !('content-type' in headers)) headers['content-type'] = 'text/plain;charset=UTF-8';
+    headers['content-length'] = String(plain.length);
+    const status = init.status ?? 200;
+    res.writeHead(status, headers);
+    res.end(head ? undefined : plain);
+    return status;
+  }
   const streaming = result instanceof HttpResponse || isStreamBody(init.body);
   // Let the library convert the body (string, Buffer, jsonBody, stream...) exactly as it does in Azure.
   const response = result instanceof HttpResponse ? result : new HttpResponse(init);
@@ -197,6 +211,24 @@ async function writeResponse(req: http.IncomingMessage, res: http.ServerResponse
   });
   void req;
   return response.status;
+}
+
+/**
+ * The body of a response init that needs none of the library's conversions (no HttpResponse, no
+ * jsonBody, no cookies, a plain object of string headers, a string or bytes body), as bytes; else
+ * undefined.
+ */
+function plainBody(result: unknown, init: HttpResponseInit): Buffer | undefined {
+  if (result instanceof HttpResponse || init.jsonBody !== undefined || init.cookies?.length) return undefined;
+  if (init.status !== undefined && (typeof init.status !== 'number' || [101, 204, 205, 304].includes(init.status))) return undefined;
+  const headers = init.headers;
+  if (headers !== undefined && (typeof headers !== 'object' || Object.getPrototypeOf(headers) !== Object.prototype)) return undefined;
+  if (headers && !Object.values(headers).every((v) => typeof v === 'string')) return undefined;
+  const body = init.body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (Buffer.isBuffer(body)) return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return undefined;
 }
 
 function serializeCookie(c: NonNullable<HttpResponseInit['cookies']>[number]): string {

@@ -15,7 +15,7 @@ export const storageCounter = {
   requests: 0,
   byMethod: {} as Record<string, number>,
   /** When the benchmark sets it: every request with its duration (for a time breakdown). */
-  timings: undefined as undefined | Array<{ method: string; url: string; ms: number }>,
+  timings: undefined as undefined | Array<{ method: string; url: string; ms: number; startMs: number }>,
 };
 const countingPolicy: PipelinePolicy = {
   name: 'hookbookStorageCounter',
@@ -27,7 +27,7 @@ const countingPolicy: PipelinePolicy = {
     try {
       return await next(request);
     } finally {
-      storageCounter.timings?.push({ method: request.method, url: request.url, ms: performance.now() - t0 });
+      storageCounter.timings?.push({ method: request.method, url: request.url, ms: performance.now() - t0, startMs: t0 });
     }
   },
 };

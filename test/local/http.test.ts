@@ -68,6 +68,18 @@ describe('bodies', () => {
     expect(r.headers.get('x-fixture')).toBe('yes');
     expect(r.headers.get('set-cookie')).toMatch(/^a=b;.*HttpOnly/);
   });
+  it('writes a plain text or bytes answer as the library would: default content type, length, status', async () => {
+    const t = await call(host.url, 'api/plain/text');
+    expect(t.status).toBe(202);
+    expect(t.text).toBe('héllo');
+    expect(t.headers.get('content-type')).toBe('text/plain;charset=UTF-8');
+    expect(t.headers.get('content-length')).toBe(String(Buffer.byteLength('héllo')));
+    expect(t.headers.get('x-mixed-case')).toBe('kept');
+    const b = await call(host.url, 'api/plain/bytes');
+    expect(b.status).toBe(200);
+    expect(b.headers.get('content-type')).toBe('application/octet-stream');
+    expect(b.headers.get('content-length')).toBe('4');
+  });
   it('turns a throwing handler into a 500 with a generic body, and keeps serving', async () => {
     const r = await call(host.url, 'api/throws');
     expect(r.status).toBe(500);
