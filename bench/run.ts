@@ -21,7 +21,7 @@
 //  6. Synchronous run (RealmJoin `run`): where the time goes in process (scenarios/run-breakdown.ts),
 //     and the concurrency curve against the machine floor, run here and through the queue
 //     (scenarios/run-curve.ts).
-// BENCH_ONLY=breakdown,run,burst runs only those and prints their raw figures (bench/settings.ts).
+// BENCH_ONLY=breakdown,ingest,run,burst runs only those and prints their raw figures (bench/settings.ts).
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
 import { writeFileSync } from 'node:fs';
@@ -59,6 +59,14 @@ async function main(): Promise<void> {
       try {
         await transactions(az.connectionString); // also loads the core against this Azurite
         partial.runBreakdown = await runBreakdown(QUICK ? 10 : 40);
+      } finally {
+        await az.stop();
+      }
+    }
+    if (want('ingest')) {
+      const az = await startAzurite({ inMemory: true });
+      try {
+        partial.ingest = await ingestVersusCeiling(await ceilingOp(az.connectionString));
       } finally {
         await az.stop();
       }

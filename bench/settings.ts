@@ -13,7 +13,7 @@ export const log = (s: string): void => {
   process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${s}\n`);
 };
 
-/** BENCH_ONLY=burst,run,breakdown: only those scenarios, raw figures printed as JSON (for working on one). */
+/** BENCH_ONLY=burst,run,breakdown,ingest: only those scenarios, raw figures printed as JSON (for working on one). */
 export const ONLY = process.env.BENCH_ONLY;
 export const want = (part: string): boolean => !ONLY || ONLY.split(',').includes(part);
 /** How many webhook jobs the big burst sends. */

@@ -14,6 +14,8 @@ import { failPoisonedJob } from '../shared/jobs/poison';
 export async function jobSweeper(_timer: Timer, context: InvocationContext): Promise<void> {
   const r = await sweepJobs();
   if (r.requeued.length) context.log(`Sweeper re-queued ${r.requeued.length} job(s): ${r.requeued.join(', ')}`);
+  // One line per sweep, not per job: during a backlog this is thousands of jobs.
+  if (r.waiting) context.log(`Sweeper left ${r.waiting} job(s) past the orphan age alone: their queue has older messages still waiting.`);
 }
 
 export async function jobRetention(_timer: Timer, context: InvocationContext): Promise<void> {

@@ -65,7 +65,11 @@ export const SETTINGS = {
     'job time limit unless the runbook sets `timeoutSeconds`',
   ),
   leaseSeconds: setting('HOOKBOOK_LEASE_SECONDS', int(60), 'heartbeat lease of a running job'),
-  orphanSeconds: setting('HOOKBOOK_ORPHAN_SECONDS', int(300), 'a `Queued` job whose message was sent this long ago is queued again'),
+  orphanSeconds: setting(
+    'HOOKBOOK_ORPHAN_SECONDS',
+    int(300),
+    'a `Queued` job whose message was sent this long ago is queued again, unless its queue still holds older messages',
+  ),
   jobQueues: setting(
     'HOOKBOOK_JOB_QUEUES',
     intIn(1, 1, 16),

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAzurite } from '../../local/azurite';
-import { benchHost } from '../host';
+import { benchHost, post } from '../host';
 import { load, mean, r1, type Load } from '../measure';
 import { log, PHASE_MS } from '../settings';
 
@@ -47,20 +47,9 @@ export async function runCurve(mode: 'here' | 'queue'): Promise<RunCurve> {
   const floor = await startFloor();
   try {
     await c.runbook('sync', 'bash', 'echo hello');
-    const runOp = async () => {
-      const res = await fetch(`${c.host.url}/api/external/runbook/sync/run`, {
-        method: 'POST',
-        body: '{}',
-        headers: { ...c.api.authHeaders, 'content-type': 'application/json' },
-      });
-      await res.arrayBuffer();
-      return res.status === 200;
-    };
-    const floorOp = async () => {
-      const res = await fetch(floor.url, { method: 'POST', body: '{}' });
-      await res.arrayBuffer();
-      return res.status === 200;
-    };
+    // The same load generator as every load loop (bench/host.ts `post`), for the run and the floor.
+    const runOp = async () => (await post(`${c.host.url}/api/external/runbook/sync/run`, '{}', c.api.authHeaders)).status === 200;
+    const floorOp = async () => (await post(floor.url, '{}')).status === 200;
     const points = [];
     for (const n of [1, 8, 32]) {
       const runs: Load[] = [];

@@ -15,7 +15,7 @@ export const storageCounter = {
   requests: 0,
   byMethod: {} as Record<string, number>,
   /** When the benchmark sets it: every request with its duration (for a time breakdown). */
-  timings: undefined as undefined | Array<{ method: string; url: string; ms: number }>,
+  timings: undefined as undefined | Array<{ method: string; url: string; ms: number; startMs: number }>,
 };
 const countingPolicy: PipelinePolicy = {
   name: 'hookbookStorageCounter',
@@ -27,7 +27,7 @@ const countingPolicy: PipelinePolicy = {
     try {
       return await next(request);
     } finally {
-      storageCounter.timings?.push({ method: request.method, url: request.url, ms: performance.now() - t0 });
+      storageCounter.timings?.push({ method: request.method, url: request.url, ms: performance.now() - t0, startMs: t0 });
     }
   },
 };
@@ -93,8 +93,11 @@ export async function table(base: string): Promise<TableClient> {
   return client;
 }
 
-/** A queue client for `name`, creating the queue once per process. */
-export async function queue(name: string): Promise<QueueClient> {
+/**
+ * A queue client for `name`, creating the queue once per process (`create: false`: only the client,
+ * for a read that answers "empty" when the queue does not exist yet).
+ */
+export async function queue(name: string, { create = true }: { create?: boolean } = {}): Promise<QueueClient> {
   let client = queues.get(name);
   if (!client) {
     const c = connection();
@@ -112,6 +115,7 @@ export async function queue(name: string): Promise<QueueClient> {
     ).storageClientContext?.pipeline?.addPolicy(countingPolicy);
     queues.set(name, client);
   }
+  if (!create) return client;
   await ensureOnce(`queue:${name}`, async () => {
     await client!.createIfNotExists();
   });

@@ -47,6 +47,28 @@ export const jobQueue = {
     if (!delaySeconds) process.emit('hookbook:queue-sent' as never, name as never);
   },
 
+  /**
+   * When the oldest message still waiting at the front of queue `name` (a job's: queueFor) was
+   * inserted, in ms (storage's clock); undefined when none is visible or the queue
+   * does not exist yet. One peek (it takes nothing) of up to 32 visible messages, of which only
+   * those never received count: a message handed back (a failed attempt, a hybrid worker that
+   * cannot run its type, a host that released its prefetched batch) keeps its old insertion time
+   * but went back in line when it became visible again, so its age says nothing about how far the
+   * queue has drained. Messages out of sight (taken by a worker, sent with a delay) are not seen.
+   */
+  async oldestVisible(name: string): Promise<number | undefined> {
+    const q = await queue(name, { create: false });
+    let peeked;
+    try {
+      peeked = (await q.peekMessages({ numberOfMessages: 32 })).peekedMessageItems;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined; // no such queue yet: nothing waits in it
+      throw error;
+    }
+    const times = peeked.filter((m) => m.dequeueCount === 0 && m.insertedOn).map((m) => m.insertedOn.getTime());
+    return times.length ? Math.min(...times) : undefined;
+  },
+
   /** Take one message of a group's queue out of sight for `visibilitySeconds` (hybrid workers' poll). */
   async receive(group: string, visibilitySeconds: number): Promise<ReceivedMessage | undefined> {
     const q = await queue(groupQueueName(group));

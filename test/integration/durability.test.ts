@@ -274,6 +274,41 @@ describe('orphans and caps', () => {
     expect(h.output()).toMatch(/re-queued/);
   }, 120_000);
 
+  it('a job whose message still waits in its queue is not re-queued by the sweeper; the host logs it once per sweep', async () => {
+    const s = await storage();
+    const h = await host(s.connectionString);
+    process.env.AzureWebJobsStorage = s.connectionString;
+    vi.resetModules(); // the core caches its settings and clients per module instance: start afresh
+    const { jobStore } = await import('../../shared/store/jobStore');
+    const { jobQueue, groupQueueName } = await import('../../shared/store/jobQueue');
+    const { newJobId } = await import('../../shared/jobs/ids');
+    const { QueueClient } = await import('@azure/storage-queue');
+    // A group no worker polls: its job's message waits, as in a backlog the workers cannot keep up with.
+    const group = 'sweep-idle';
+    const jobId = newJobId();
+    const t = new Date().toISOString();
+    await jobStore.create({
+      jobId,
+      runbook: 'root_restart_process',
+      runbookVersion: 1,
+      parameters: '{}',
+      status: 'Queued',
+      startedBy: 'test',
+      createdTime: t,
+      lastModifiedTime: t,
+      lastQueuedTime: t,
+      attempt: 0,
+      runOn: group,
+    });
+    await jobQueue.send({ jobId }, 0, group);
+    // Past the orphan age (3 s) the sweeper (every second) sees the job and leaves it alone.
+    await waitFor(() => /Sweeper left 1 job\(s\) past the orphan age alone/.test(h.output()), 'the waiting job to be logged', 30_000);
+    const q = new QueueClient(s.connectionString, groupQueueName(group));
+    expect((await q.peekMessages({ numberOfMessages: 32 })).peekedMessageItems).toHaveLength(1);
+    expect((await jobStore.get(jobId))!.value.lastQueuedTime).toBe(t);
+    expect(h.output()).not.toMatch(new RegExp(`re-queued.*${jobId}`));
+  }, 120_000);
+
   it('a poisoned message fails its job with the reason; a message for a missing job is dropped with a log line', async () => {
     const s = await storage();
     const h = await host(s.connectionString, { HOOKBOOK_ORPHAN_SECONDS: '600' });
