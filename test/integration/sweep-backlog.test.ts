@@ -137,6 +137,35 @@ describe('sweeper and a backlog', () => {
     expect(await sweepJobs(later())).toEqual({ requeued: [lost], waiting: 0 });
   });
 
+  it('several job queues: a backlog holds only the jobs of its own queue', async () => {
+    const { sweepJobs, queueFor } = await core();
+    const { jobQueueIndex } = await import('../../shared/store/keys');
+    process.env.HOOKBOOK_JOB_QUEUES = '3';
+    try {
+      // A backlog on jobs-1 only, then one lost job of each queue.
+      const { jobQueue, newJobId } = await core();
+      let ahead = newJobId();
+      while (jobQueueIndex(ahead, 3) !== 1) ahead = newJobId();
+      queues.add(queueFor(ahead));
+      await jobQueue.send({ jobId: ahead }, 0);
+      const lost = new Map<number, string>();
+      while (lost.size < 3) {
+        const id = await queuedJob();
+        const i = jobQueueIndex(id, 3);
+        if (lost.has(i)) await (await core()).jobStore.delete(id);
+        else lost.set(i, id);
+      }
+      const r = await sweepJobs(later());
+      expect(r.waiting).toBe(1); // jobs-1's, behind the backlog
+      expect(r.requeued.sort()).toEqual([lost.get(0)!, lost.get(2)!].sort());
+      expect(await jobIdsIn('jobs')).toEqual([lost.get(0)]);
+      expect(await jobIdsIn('jobs-1')).toEqual([ahead]);
+      expect(await jobIdsIn('jobs-2')).toEqual([lost.get(2)]);
+    } finally {
+      delete process.env.HOOKBOOK_JOB_QUEUES;
+    }
+  });
+
   it('hybrid groups: a job whose message waits in its group queue stays; a lost one (queue never created) is re-queued there', async () => {
     const { sweepJobs, groupQueueName } = await core();
     // No worker of the group polls: its job's message just waits (re-queueing added a copy a minute).
