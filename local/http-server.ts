@@ -4,10 +4,11 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
+import { HttpRequest, HttpResponse, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 import type { Registration } from './functions-core';
 import { createContext, invoke } from './invoke';
 import { logLine, redactUrl, shortId } from './log';
+import { NativeRequest } from './native-request';
 import { compileRoute, matchRoute, sortRoutes, type CompiledRoute } from './routes';
 import { resolveAppSettings } from './settings';
 
@@ -95,15 +96,23 @@ async function handle(
   const tag = `[${shortId(context.invocationId)}]`;
   let status: number | string = 'failed';
   try {
-    const request = new HttpRequest({
-      method: method === 'HEAD' && !match.route.methods.has('HEAD') ? 'GET' : method,
-      url: `http://${req.headers.host ?? 'localhost'}${rawUrl}`,
+    const asMethod = method === 'HEAD' && !match.route.methods.has('HEAD') ? 'GET' : method;
+    const url = `http://${req.headers.host ?? 'localhost'}${rawUrl}`;
+    const headers = withClientAddress(flattenHeaders(req.headers), req.socket.remoteAddress);
+    const init: HttpRequestInit & { nativeRequest?: unknown } = {
+      method: asMethod,
+      url,
       body: { bytes: body },
-      headers: withClientAddress(flattenHeaders(req.headers), req.socket.remoteAddress),
+      headers,
       // query is left out on purpose: the library then parses it from the URL, which keeps
       // repeated keys (?a=1&a=2) that a Record<string,string> would lose.
       params: match.params,
-    });
+      // The library reads everything through its nativeRequest (the field its own streaming mode
+      // fills; not in its public types): a light one over the bytes read above
+      // (native-request.ts). Were a later version to ignore it, the fields above build its own.
+      nativeRequest: new NativeRequest(url, asMethod, headers, asMethod === 'GET' || asMethod === 'HEAD' ? undefined : body),
+    };
+    const request = new HttpRequest(init);
     const result = await invoke(reg, request, context);
     status = await writeResponse(req, res, result, method === 'HEAD');
   } catch (err) {
