@@ -43,6 +43,16 @@ export function vmRssMb(pid: number): number {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms; NaN where /proc cannot say. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 export function childPids(pid: number): number[] {
   const out: number[] = [];
   try {

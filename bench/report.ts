@@ -4,6 +4,7 @@ import { r1, type Load } from './measure';
 import type { Burst } from './scenarios/burst';
 import type { DashboardBench } from './scenarios/dashboard';
 import type { EndToEnd } from './scenarios/end-to-end';
+import type { IngestVersusCeiling } from './scenarios/ingest';
 import type { Latency } from './scenarios/latency';
 import type { PwshStart } from './scenarios/pwsh-start';
 import type { RunBreakdown } from './scenarios/run-breakdown';
@@ -18,6 +19,8 @@ export interface Results {
   ingest: Load[];
   /** Median of the paired (same-moment) ingest/ceiling ratios, per concurrency. */
   ingestRatio: number[];
+  /** CPU per request while each ran (scenarios/ingest.ts). */
+  ingestCpu: IngestVersusCeiling['cpu'];
   transactions: { viaApi: TxCount[]; viaWebhook: TxCount[]; repository: TxCount };
   latency: Latency[];
   pwshStart?: PwshStart;
@@ -29,6 +32,8 @@ export interface Results {
   runBreakdown: RunBreakdown;
   runCurve: RunCurve[];
 }
+
+const r2 = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '?' : x.toFixed(2));
 
 export function report(r: Results): string {
   const rows: string[][] = [['figure', 'value', 'target', '']];
@@ -48,6 +53,14 @@ export function report(r: Results): string {
       g.concurrency === 16 ? '>= 70% of ceiling' : '',
       g.concurrency === 16 ? mark(ratio >= 0.7) : '',
     ]);
+    const cpu = r.ingestCpu[i];
+    if (cpu)
+      rows.push([
+        `  CPU per request, c=${g.concurrency}`,
+        `ingest: host ${r2(cpu.ingest.host)} ms, Azurite ${r2(cpu.ingest.azurite)} ms, load loop ${r2(cpu.ingest.client)} ms; ceiling: its storage clients ${r2(cpu.ceiling.client)} ms`,
+        '',
+        '',
+      ]);
   }
   for (const l of r.latency) {
     const target = l.runbook === 'lat-bash' && l.mode === 'idle' ? 'p50 <= 250 ms' : '';

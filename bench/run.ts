@@ -145,6 +145,7 @@ async function main(): Promise<void> {
       ceiling: vs.ceiling,
       ingest: vs.ingest,
       ingestRatio: vs.ratios,
+      ingestCpu: vs.cpu,
       transactions: tx,
       latency: lat,
       endToEnd: e2e,
