@@ -33,7 +33,7 @@ export interface RunCurve {
 
 /**
  * POST /api/external/runbook/{name}/run at concurrency 1, 8 and 32 against a full host on disk
- * storage, alternating with the floor server (run, floor, run, floor per concurrency). `queue`:
+ * storage, alternating with the floor server (run, floor four times per concurrency: the mean of four 2 s rounds each, so that a 2-core machine's noise of a few per cent does not decide the c=8 against c=32 comparison). `queue`:
  * the same with HOOKBOOK_RUN_HERE_MAX=0 (every job through the queue and the worker), for comparison.
  */
 export async function runCurve(mode: 'here' | 'queue'): Promise<RunCurve> {
@@ -54,7 +54,7 @@ export async function runCurve(mode: 'here' | 'queue'): Promise<RunCurve> {
     for (const n of [1, 8, 32]) {
       const runs: Load[] = [];
       const floors: Load[] = [];
-      for (let round = 0; round < 2; round++) {
+      for (let round = 0; round < 4; round++) {
         runs.push(await load(n, PHASE_MS / 2, runOp));
         floors.push(await load(n, PHASE_MS / 2, floorOp));
       }

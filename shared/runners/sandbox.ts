@@ -363,7 +363,7 @@ export function openJobDir(p: SandboxPolicy = jobSandbox()): JobDir {
       gid,
       seal: () => chownTree(dir, uid, gid),
       release: async () => {
-        killUid(uid);
+        await endUid(uid);
         await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       },
     };
@@ -380,10 +380,35 @@ function chownTree(dir: string, uid: number, gid: number): void {
   }
 }
 
-/** A job's processes that left its process group (setsid, double fork) end with the job too. */
-function killUid(uid: number): void {
+/**
+ * A job's processes that left its process group (setsid, double fork) end with the job too: every
+ * process whose real uid is the job's is killed before its uid is given back. Finding them reads
+ * /proc/<pid>/status of every process on the machine, which costs more the more jobs run at once;
+ * so the uids released within ENDING_WINDOW_MS share one pass over /proc.
+ */
+const ENDING_WINDOW_MS = 50;
+let ending: { uids: Set<number>; done: Promise<void> } | undefined;
+
+function endUid(uid: number): Promise<void> {
+  if (!ending) {
+    const uids = new Set<number>();
+    const done = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        ending = undefined;
+        killUids(uids);
+        resolve();
+      }, ENDING_WINDOW_MS),
+    );
+    ending = { uids, done };
+  }
+  ending.uids.add(uid);
+  return ending.done;
+}
+
+function killUids(uids: Set<number>): void {
   for (const pid of procPids()) {
-    if (realUid(pid) !== uid) continue;
+    const uid = realUid(pid);
+    if (uid === undefined || !uids.has(uid)) continue;
     try {
       process.kill(Number(pid), 'SIGKILL');
     } catch {
