@@ -188,6 +188,35 @@ describe.skipIf(!isRoot)('jobs isolated from the host and from each other (host 
     expect(JSON.stringify(job)).not.toContain(readFileSync(keyFile, 'utf8').trim());
   });
 
+  it("a job's processes that left its process group end with it, and only the job's", async () => {
+    // setsid puts the sleepers in sessions of their own: the process-group kill at the job's end
+    // does not reach them; the uid sweep does. Two jobs end at once (one /proc pass for both).
+    const name = await a.createRunbook({
+      name: uniqueName('escape'),
+      type: 'bash',
+      content: 'setsid sleep 300 < /dev/null > /dev/null 2>&1 &\necho "pid=$!"',
+    });
+    const started = await Promise.all([0, 1].map(() => a.call('POST', '/api/v1/jobs', { runbook: name, parameters: {} })));
+    const pids: number[] = [];
+    for (const r of started) {
+      const job = await a.waitForStatus(r.json.jobId, ['Completed', 'Failed'], 60_000);
+      expect(job.status).toBe('Completed');
+      pids.push(Number(/pid=(\d+)/.exec(await outputOf(a, job.jobId))?.[1]));
+    }
+    const bystander = spawnSync('sh', ['-c', 'setsid sleep 300 < /dev/null > /dev/null 2>&1 & echo $!'], { encoding: 'utf8' });
+    const mine = Number(bystander.stdout.trim());
+    const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    try {
+      for (const pid of pids) {
+        expect(pid).toBeGreaterThan(0);
+        await waitFor(() => !alive(pid), `the escaped sleeper ${pid} to be gone`, 10_000, 50);
+      }
+      expect(alive(mine)).toBe(true); // the host's own user's processes are not touched
+    } finally {
+      process.kill(mine, 'SIGKILL');
+    }
+  });
+
   it('the host made the data directory private, and the job directories are gone', () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(statSync(path.join(dataDir, 'azurite-key')).mode & 0o777).toBe(0o600);
