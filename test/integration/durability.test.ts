@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { jobSharedDir, startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/host';
 import { api, uniqueName } from '../support/api';
 import { waitFor } from '../support/http';
+import { queuedRecord } from '../support/records';
 
 // A short sweeper period and orphan age so that recovery happens within seconds. The lease stays
 // at its default except where a test needs a dead worker noticed quickly: on a busy machine a
@@ -254,19 +255,9 @@ describe('orphans and caps', () => {
     const { jobStore } = await import('../../shared/store/jobStore');
     const { newJobId } = await import('../../shared/jobs/ids');
     const jobId = newJobId();
-    const t = new Date(Date.now() - 10_000).toISOString();
-    await jobStore.create({
-      jobId,
-      runbook: 'root_restart_process',
-      runbookVersion: 1,
-      parameters: '{"service":"orphan"}',
-      status: 'Queued',
-      startedBy: 'test',
-      createdTime: t,
-      lastModifiedTime: t,
-      lastQueuedTime: t,
-      attempt: 0,
-    });
+    await jobStore.create(
+      queuedRecord(jobId, 'root_restart_process', { parameters: '{"service":"orphan"}' }, new Date(Date.now() - 10_000)),
+    );
     const a = api(h.url, h.adminKey);
     const job = await a.waitForStatus(jobId, terminal, 60_000);
     expect(job.status).toBe('Completed');
@@ -286,26 +277,14 @@ describe('orphans and caps', () => {
     // A group no worker polls: its job's message waits, as in a backlog the workers cannot keep up with.
     const group = 'sweep-idle';
     const jobId = newJobId();
-    const t = new Date().toISOString();
-    await jobStore.create({
-      jobId,
-      runbook: 'root_restart_process',
-      runbookVersion: 1,
-      parameters: '{}',
-      status: 'Queued',
-      startedBy: 'test',
-      createdTime: t,
-      lastModifiedTime: t,
-      lastQueuedTime: t,
-      attempt: 0,
-      runOn: group,
-    });
+    const record = queuedRecord(jobId, 'root_restart_process', { runOn: group });
+    await jobStore.create(record);
     await jobQueue.send({ jobId }, 0, group);
     // Past the orphan age (3 s) the sweeper (every second) sees the job and leaves it alone.
     await waitFor(() => /Sweeper left 1 job\(s\) past the orphan age alone/.test(h.output()), 'the waiting job to be logged', 30_000);
     const q = new QueueClient(s.connectionString, groupQueueName(group));
     expect((await q.peekMessages({ numberOfMessages: 32 })).peekedMessageItems).toHaveLength(1);
-    expect((await jobStore.get(jobId))!.value.lastQueuedTime).toBe(t);
+    expect((await jobStore.get(jobId))!.value.lastQueuedTime).toBe(record.lastQueuedTime);
     expect(h.output()).not.toMatch(new RegExp(`re-queued.*${jobId}`));
   }, 120_000);
 
@@ -320,19 +299,7 @@ describe('orphans and caps', () => {
     const send = (queue: string, jobId: string) =>
       new QueueClient(s.connectionString, queue).sendMessage(Buffer.from(JSON.stringify({ jobId })).toString('base64'));
     const jobId = newJobId();
-    const t = new Date().toISOString();
-    await jobStore.create({
-      jobId,
-      runbook: 'root_restart_process',
-      runbookVersion: 1,
-      parameters: '{}',
-      status: 'Queued',
-      startedBy: 'test',
-      createdTime: t,
-      lastModifiedTime: t,
-      lastQueuedTime: t,
-      attempt: 0,
-    });
+    await jobStore.create(queuedRecord(jobId, 'root_restart_process'));
     // What the host does after maxDequeueCount failures: the body lands in jobs-poison.
     await new QueueClient(s.connectionString, 'jobs-poison').createIfNotExists();
     await send('jobs-poison', jobId);

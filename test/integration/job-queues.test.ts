@@ -11,6 +11,7 @@ import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '
 import { api, uniqueName, type Api } from '../support/api';
 import { waitFor } from '../support/http';
 import { jobQueueIndex } from '../../shared/store/keys';
+import { queuedRecord } from '../support/records';
 
 const root = path.resolve(__dirname, '../..');
 // Every function but the queue-triggered workers: jobs stay in their queues, to be looked at.
@@ -124,19 +125,7 @@ describe('several job queues (HOOKBOOK_JOB_QUEUES=3)', () => {
     const { newJobId } = await import('../../shared/jobs/ids');
     let jobId = newJobId();
     while (jobQueueIndex(jobId, 3) !== 2) jobId = newJobId(); // a job of queue jobs-2
-    const t = new Date().toISOString();
-    await jobStore.create({
-      jobId,
-      runbook,
-      runbookVersion: 1,
-      parameters: '{"I":0}',
-      status: 'Queued',
-      startedBy: 'test',
-      createdTime: t,
-      lastModifiedTime: t,
-      lastQueuedTime: t,
-      attempt: 0,
-    });
+    await jobStore.create(queuedRecord(jobId, runbook, { parameters: '{"I":0}' }));
     // What the host does after maxDequeueCount failures on jobs-2: the body lands in jobs-2-poison.
     const poison = queueClient('jobs-2-poison');
     await poison.createIfNotExists();

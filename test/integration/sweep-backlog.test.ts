@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../support/host';
+import { queuedRecord } from '../support/records';
 
 let s: RunningAzurite;
 beforeAll(async () => {
@@ -45,20 +46,10 @@ afterEach(async () => {
 async function queuedJob(opts: { queuedMs?: number; runOn?: string; send?: boolean } = {}): Promise<string> {
   const { jobStore, jobQueue, queueFor, newJobId } = await core();
   const jobId = newJobId();
-  const t = new Date(opts.queuedMs ?? Date.now()).toISOString();
-  await jobStore.create({
-    jobId,
-    runbook: 'sweep-backlog-none', // no such runbook: a hybrid job's waiting reason is left as it is
-    runbookVersion: 1,
-    parameters: '{}',
-    status: 'Queued',
-    startedBy: 'test',
-    createdTime: t,
-    lastModifiedTime: t,
-    lastQueuedTime: t,
-    attempt: 0,
-    ...(opts.runOn ? { runOn: opts.runOn } : {}),
-  });
+  // No such runbook: a hybrid job's waiting reason is left as it is.
+  await jobStore.create(
+    queuedRecord(jobId, 'sweep-backlog-none', opts.runOn ? { runOn: opts.runOn } : {}, new Date(opts.queuedMs ?? Date.now())),
+  );
   created.push(jobId);
   queues.add(queueFor(jobId, opts.runOn));
   if (opts.send) await jobQueue.send({ jobId }, 0, opts.runOn);

@@ -29,22 +29,44 @@ export function Status({ status }: { status: string }) {
   return <span class={`status s-${status}`}>{status}</span>;
 }
 
-/** Load something; `reload` again; errors kept for ErrorBox. */
+/**
+ * Load something; `reload` again; errors kept for ErrorBox. A reload asked for while a load is in
+ * flight waits for it and then runs once: a periodic refresh must not restart a slow load over and
+ * over (on a busy server the page would never finish loading), and a reload after a change must
+ * still read after it.
+ */
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): { data?: T; error?: unknown; loading: boolean; reload: () => void } {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
+  const inFlight = useRef(false);
+  const again = useRef(false);
   useEffect(() => {
     let live = true;
+    inFlight.current = true;
     setState((s) => ({ ...s, loading: true }));
+    const settle = (next: { data?: T; error?: unknown; loading: boolean }) => {
+      if (!live) return;
+      inFlight.current = false;
+      setState(next);
+      if (again.current) {
+        again.current = false;
+        setTick((t) => t + 1);
+      }
+    };
     load().then(
-      (data) => live && setState({ data, loading: false }),
-      (error) => live && setState({ error, loading: false }),
+      (data) => settle({ data, loading: false }),
+      (error) => settle({ error, loading: false }),
     );
     return () => {
       live = false;
+      inFlight.current = false;
     };
   }, [...deps, tick]);
-  return { ...state, reload: useCallback(() => setTick((t) => t + 1), []) };
+  const reload = useCallback(() => {
+    if (inFlight.current) again.current = true;
+    else setTick((t) => t + 1);
+  }, []);
+  return { ...state, reload };
 }
 
 /** Run `f` every `ms` while the tab is visible. */
