@@ -8,6 +8,7 @@ import path from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import type { Job } from '../../client';
 import { startAzurite } from '../../local/azurite';
+import { jobQueueNames } from '../../shared/store/jobQueue';
 import { benchHost, postHook, type BenchHost } from '../host';
 import { vmRssMb } from '../machine';
 import { r1, sleep } from '../measure';
@@ -60,10 +61,13 @@ interface Drain {
  * from the bench's own queue client; per-interval throughput comes from the jobs' own end times
  * afterwards (so the bench's reads are not in the way while it drains).
  */
-async function drain(c: BenchHost, q: QueueClient, runbook: string, jobs: number): Promise<Drain> {
+async function drain(c: BenchHost, queues: QueueClient[], runbook: string, jobs: number): Promise<Drain> {
   await c.runbook(runbook, 'bash', 'echo hello');
   const uri = await c.webhook(runbook, runbook);
-  const depth = async () => (await q.getProperties()).approximateMessagesCount ?? 0;
+  const depth = async () => {
+    const counts = await Promise.all(queues.map(async (q) => (await q.getProperties()).approximateMessagesCount ?? 0));
+    return counts.reduce((a, b) => a + b, 0);
+  };
   const samples: Array<{ t: number; waiting: number }> = [];
   let next = 0;
   const t0 = Date.now();
@@ -124,7 +128,8 @@ export async function burst(storage: 'disk' | 'memory', jobs: number): Promise<B
   const az = await startAzurite({ inMemory: storage === 'memory', dataDir });
   const c = await benchHost({ storage: 'external', connectionString: az.connectionString, env: { HOOKBOOK_LOG_TRANSITIONS: 'false' } });
   try {
-    const q = new QueueClient(az.connectionString, 'jobs');
+    // Every job queue the host listens to (HOOKBOOK_JOB_QUEUES, inherited from this environment).
+    const q = jobQueueNames(Number(process.env.HOOKBOOK_JOB_QUEUES ?? 1)).map((name) => new QueueClient(az.connectionString, name));
     const azuriteMb = () => az.pids.reduce((sum, pid) => sum + vmRssMb(pid), 0);
     const rssBefore = azuriteMb();
     const steady = await drain(c, q, 'steady', QUICK ? 100 : 200);
