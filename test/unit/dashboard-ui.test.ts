@@ -1,8 +1,8 @@
-// The dashboard's pure parts: the SSE parser it reads live output with, the PKCE helpers of its
+// The dashboard's pure parts: the SSE parser it reads live output with (client/sse-parser.ts, shared with the API client), the PKCE helpers of its
 // Entra ID sign-in, the start form's value conversion, and what functions/ui.ts tells the browser.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SseParser } from '../../ui/src/lib/sse';
+import { SseParser } from '../../client/sse-parser';
 import { authorizeUrl, challengeOf, randomVerifier, tokenRequest, type EntraConfig } from '../../ui/src/lib/pkce';
 import { contentSecurityPolicy, uiConfig } from '../../functions/ui';
 
@@ -12,7 +12,7 @@ describe('SseParser', () => {
     const text =
       'retry: 1000\r\n: following\r\n\r\nid: r1\r\nevent: Output\r\ndata: {"a":1}\r\n\r\nid: r2\nevent: end\ndata: {"status":"Completed"}\n\n';
     const events = [];
-    for (let i = 0; i < text.length; i += 3) events.push(...p.feed(text.slice(i, i + 3)));
+    for (let i = 0; i < text.length; i += 3) events.push(...p.push(text.slice(i, i + 3)));
     expect(events).toEqual([
       { id: 'r1', event: 'Output', data: '{"a":1}' },
       { id: 'r2', event: 'end', data: '{"status":"Completed"}' },
@@ -21,13 +21,13 @@ describe('SseParser', () => {
   });
 
   it('joins multi-line data and defaults the event name', () => {
-    expect(new SseParser().feed('data: one\ndata: two\n\n')).toEqual([{ event: 'message', data: 'one\ntwo' }]);
+    expect(new SseParser().push('data: one\ndata: two\n\n')).toEqual([{ event: 'message', data: 'one\ntwo' }]);
   });
 
   it('waits for the LF of a CRLF split across chunks', () => {
     const p = new SseParser();
-    expect(p.feed('data: x\r')).toEqual([]);
-    expect(p.feed('\n\r\n')).toEqual([{ event: 'message', data: 'x' }]);
+    expect(p.push('data: x\r')).toEqual([]);
+    expect(p.push('\n\r\n')).toEqual([{ event: 'message', data: 'x' }]);
   });
 });
 

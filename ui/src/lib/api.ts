@@ -1,5 +1,5 @@
 import { authorizationHeader, type Credential } from './auth';
-import { SseParser } from './sse';
+import { SseParser } from '../../../client/sse-parser';
 
 /** An answer of the API that was not a success: its problem+json `detail` is what people read. */
 export class ApiError extends Error {
@@ -95,7 +95,7 @@ export async function followStreams(jobId: string, signal: AbortSignal, h: Follo
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        for (const e of parser.feed(value)) {
+        for (const e of parser.push(value)) {
           let data: unknown = e.data;
           try {
             data = JSON.parse(e.data);
