@@ -69,30 +69,14 @@ export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim, ob
     if (isTerminal(job.status)) return;
     const decision = decide(job, leaseMs, Date.now(), maxRetries);
     try {
-      switch (decision.kind) {
-        case 'stop-before-run':
-          await finishJob(
-            jobId,
-            { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` },
-            { from: held },
-          );
-          return;
-        case 'busy':
-          // A duplicate message while another worker holds a live lease: that worker finishes the
-          // job; if it dies, the sweeper re-queues the job once the heartbeat is stale.
-          log.log(`Job ${jobId} is running elsewhere (fresh heartbeat); duplicate message dropped.`);
-          return;
-        case 'lost-fail':
-          await finishJob(jobId, { status: 'Failed', exception: decision.reason, statusDetails: decision.reason }, { from: held });
-          if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId);
-          return;
-        case 'lost-retry':
-          retryReason = decision.reason;
-          break;
-        case 'run':
-          retryReason = undefined;
-          break;
+      if (decision.kind === 'busy') {
+        // A duplicate message while another worker holds a live lease: that worker finishes the
+        // job; if it dies, the sweeper re-queues the job once the heartbeat is stale.
+        log.log(`Job ${jobId} is running elsewhere (fresh heartbeat); duplicate message dropped.`);
+        return;
       }
+      if (await endWithoutRunning(decision, held, maxConcurrency)) return;
+      retryReason = decision.kind === 'lost-retry' ? decision.reason : undefined;
       if (!version) {
         const reason = `Runbook '${job.runbook}' version ${job.runbookVersion} no longer exists.`;
         await finishJob(jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: held });
@@ -163,6 +147,29 @@ type Decision =
   | { kind: 'busy' }
   | { kind: 'lost-retry'; reason: string }
   | { kind: 'lost-fail'; reason: string };
+
+/**
+ * Carries out a decision that ends the job without running it (stopped before it ran, lost too
+ * often); true when it did. The cloud worker and the hybrid workers' claim share it.
+ */
+export async function endWithoutRunning(
+  decision: Decision,
+  held: Versioned<JobRecord>,
+  maxConcurrency: number | undefined,
+): Promise<boolean> {
+  const job = held.value;
+  if (decision.kind === 'stop-before-run') {
+    const statusDetails = `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.`;
+    await finishJob(job.jobId, { status: 'Stopped', statusDetails }, { from: held });
+    return true;
+  }
+  if (decision.kind === 'lost-fail') {
+    await finishJob(job.jobId, { status: 'Failed', exception: decision.reason, statusDetails: decision.reason }, { from: held });
+    if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, job.jobId);
+    return true;
+  }
+  return false;
+}
 
 /** Pure: what a worker holding a message should do with the job as it is now. */
 export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxRetries = 2): Decision {

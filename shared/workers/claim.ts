@@ -7,7 +7,7 @@ import { catalog } from '../runbooks/catalog';
 import { jobStore } from '../store/jobStore';
 import { groupQueueName, jobQueue, type ReceivedMessage } from '../store/jobQueue';
 import { acquireSlot, releaseSlot } from '../jobs/concurrency';
-import { decide } from '../jobs/run';
+import { decide, endWithoutRunning } from '../jobs/run';
 import { finishJob } from '../jobs/finish';
 import { TransitionError } from '../jobs/state';
 import { transition, LeaseLostError } from '../jobs/transition';
@@ -86,27 +86,10 @@ async function tryClaim(p: Poller, m: ReceivedMessage): Promise<WorkerJob | unde
   const decision = decide(job, leaseMs, Date.now(), maxRetries);
   let retryReason: string | undefined;
   try {
-    switch (decision.kind) {
-      case 'stop-before-run':
-        await finishJob(
-          jobId,
-          { status: 'Stopped', statusDetails: `Stopped before it ran${job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : ''}.` },
-          { from: held },
-        );
-        return drop(p, m);
-      case 'busy':
-        return drop(p, m); // a live lease elsewhere; if that worker dies the sweeper queues the job again
-      case 'lost-fail':
-        await finishJob(jobId, { status: 'Failed', exception: decision.reason, statusDetails: decision.reason }, { from: held });
-        if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId);
-        return drop(p, m);
-      case 'lost-retry':
-        // A worker that handed the job back on shutdown said so; otherwise it was lost.
-        retryReason = job.statusDetails?.startsWith('Handed back') ? job.statusDetails : decision.reason;
-        break;
-      case 'run':
-        break;
-    }
+    if (decision.kind === 'busy') return drop(p, m); // a live lease elsewhere; if that worker dies the sweeper queues the job again
+    if (await endWithoutRunning(decision, held, maxConcurrency)) return drop(p, m);
+    // A worker that handed the job back on shutdown said so; otherwise it was lost.
+    if (decision.kind === 'lost-retry') retryReason = job.statusDetails?.startsWith('Handed back') ? job.statusDetails : decision.reason;
     if (!version) {
       const reason = `Runbook '${job.runbook}' version ${job.runbookVersion} no longer exists.`;
       await finishJob(jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: held });
