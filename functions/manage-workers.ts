@@ -14,7 +14,8 @@ import {
   WorkerInfo,
 } from '../shared/model/workerGroup';
 import { workerStore } from '../shared/store/workerStore';
-import { createGroup, deleteGroup, groupView, requireGroup } from '../shared/workers/groups';
+import { createGroup, groupView, requireGroup } from '../shared/workers/groups';
+import { deleteGroup } from '../shared/workers/deleteGroup';
 
 /**
  * Management API: hybrid worker groups (docs/hybrid-workers.md), their workers as they last said
@@ -100,7 +101,7 @@ route('workerGroupsDelete', {
   doc: {
     params: { group: GroupParam },
     path: '/api/v1/workerGroups/{group}',
-    summary: 'Delete a hybrid worker group (its registration keys are revoked)',
+    summary: 'Delete a hybrid worker group (its registration keys are revoked; its jobs that have not ended fail)',
     tag: 'workers',
     role: 'admin',
     responses: { 204: { description: 'deleted' } },

@@ -56,7 +56,10 @@ route('workerPoll', {
   handler: async (req) => {
     const group = await groupOf(req);
     const body = await readJson(req, PollBody);
-    const job = await pollForJob({ group, workerId: `${group}/${body.name}`, capabilities: body.capabilities }, body.waitSeconds);
+    const job = await pollForJob(
+      { group, name: body.name, workerId: `${group}/${body.name}`, capabilities: body.capabilities },
+      body.waitSeconds,
+    );
     return job ? json(200, job) : { status: 204 };
   },
 });

@@ -56,7 +56,7 @@ export class WorkerClient {
   }
 
   /** POST `path` with a JSON body; 2xx → the reply, 409 → LeaseLost, 5xx/429/network → Unreachable, other 4xx → ServiceError. */
-  post(path: string, body: unknown, timeoutMs = 30_000): Promise<Reply> {
+  post(path: string, body: unknown, timeoutMs = 30_000, signal?: AbortSignal): Promise<Reply> {
     const url = new URL(path, this.base);
     const data = Buffer.from(JSON.stringify(body));
     const lib = url.protocol === 'https:' ? https : http;
@@ -73,6 +73,7 @@ export class WorkerClient {
             'X-Hookbook-Worker': this.cfg.name,
           },
           timeout: timeoutMs,
+          ...(signal ? { signal } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];

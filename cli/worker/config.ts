@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { RunbookType } from '../../shared/model/runbook';
+import { defaultStateDir } from './orphans';
 
 /**
  * `hookbook worker` options: flags, else HOOKBOOK_WORKER_* environment variables, else a JSON
@@ -22,6 +23,8 @@ export interface WorkerConfig {
   pins: string[];
   /** Seconds running jobs may take to finish after SIGTERM before they are handed back. */
   drainSeconds: number;
+  /** Where the worker keeps the list of runbook processes it runs (cli/worker/orphans.ts). */
+  stateDir: string;
 }
 
 export const WORKER_USAGE = `hookbook worker — run a hybrid worker (docs/hybrid-workers.md)
@@ -37,7 +40,9 @@ Usage: hookbook worker --url <service> --group <name> --key <keyId:secret> [opti
   --ca <file.pem>         trust this CA for the service's certificate (besides the system's)
   --pin <sha256>          accept only a certificate with this SHA-256 fingerprint (repeatable)
   --drain-seconds <n>     on SIGTERM, wait this long for running jobs, then hand them back (default 60)
-  --config <file.json>    the same settings as JSON: {"url","group","key","name","concurrency","types","ca","pins","drainSeconds"}
+  --state-dir <dir>       where the worker records its runbook processes, to end them after a crash
+                          (default: $STATE_DIRECTORY from systemd, else ~/.hookbook/worker)
+  --config <file.json>    the same settings as JSON: {"url","group","key","name","concurrency","types","ca","pins","drainSeconds","stateDir"}
 `;
 
 const OPTIONS = {
@@ -50,6 +55,7 @@ const OPTIONS = {
   ca: { type: 'string' },
   pin: { type: 'string', multiple: true },
   'drain-seconds': { type: 'string' },
+  'state-dir': { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -117,5 +123,6 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv): WorkerC
     .map((p) => p.trim().toUpperCase())
     .filter(Boolean);
   const name = (pick('name', 'HOOKBOOK_WORKER_NAME', 'name') ?? hostname()).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
-  return { url, group, key, name, concurrency, types, ca: pick('ca', 'HOOKBOOK_WORKER_CA', 'ca'), pins, drainSeconds };
+  const stateDir = pick('state-dir', 'HOOKBOOK_WORKER_STATE_DIR', 'stateDir') ?? defaultStateDir(env);
+  return { url, group, key, name, concurrency, types, ca: pick('ca', 'HOOKBOOK_WORKER_CA', 'ca'), pins, drainSeconds, stateDir };
 }

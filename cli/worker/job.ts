@@ -8,7 +8,7 @@ import type { StreamRow } from '../../shared/store/streamStore';
 import { readResultFile } from '../../shared/runners/sandbox';
 import { SecretMasker } from '../../shared/jobs/mask';
 import { helpersDir, type JobEnv } from '../../shared/assets/jobEnv';
-import { LeaseLost, ServiceError, withRetry, type WorkerClient } from './client';
+import { LeaseLost, ServiceError, sleep, withRetry, type WorkerClient } from './client';
 
 /**
  * One claimed job on a hybrid worker: run it with the cloud worker's runner (prepareRun,
@@ -29,6 +29,8 @@ export interface Log {
 export interface RunningJob {
   jobId: string;
   attempt: number;
+  /** The runbook's pid (and process group id); undefined when it could not be started. */
+  pid?: number;
   done: Promise<void>;
   /** Stop the process and hand the job back to the service (shutdown). */
   handBack(reason: string): void;
@@ -36,7 +38,17 @@ export interface RunningJob {
 
 const MAX_TEXT = 32_000;
 
-export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: string, log: Log): RunningJob {
+/** How long a runbook ended by a signal the worker did not send waits for the worker's own shutdown signal. */
+const FOREIGN_SIGNAL_WAIT_MS = 1500;
+
+export function runClaimedJob(
+  job: WorkerJob,
+  client: WorkerClient,
+  serviceUrl: string,
+  log: Log,
+  shutdown: { draining: () => boolean; told: () => Promise<void> } = { draining: () => false, told: async () => undefined },
+): RunningJob {
+  const shuttingDown = shutdown.draining;
   const leaseMs = job.limits.leaseSeconds * 1000;
   const graceMs = job.limits.stopGraceSeconds * 1000;
   const path = (verb: string) => `jobs/${job.jobId}/${verb}`;
@@ -144,6 +156,18 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
       clearInterval(renewTimer);
       await prepared.cleanup();
     }
+    // A service manager that signals every process of the worker's group or cgroup at once
+    // (systemd's KillMode=control-group, a Ctrl+C to a console) ends the runbook too: that is the
+    // worker's shutdown, not the runbook's failure, so the job is handed back, not failed. The
+    // worker may hear its own signal a moment after the runbook's exit is seen.
+    if (current() === 'running' && foreignStop(outcome)) {
+      const deadline = Date.now() + FOREIGN_SIGNAL_WAIT_MS;
+      while (!shuttingDown() && Date.now() < deadline) await sleep(50);
+      if (shuttingDown() && current() === 'running') {
+        state = 'handback';
+        handBackReason = `the runbook process was ended by ${outcome.signal} while the worker was shutting down`;
+      }
+    }
     output.end();
     collecting = current() === 'running';
     await writer.close();
@@ -152,6 +176,8 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
     try {
       if (end === 'expired' || end === 'handback') {
         const reason = end === 'handback' ? handBackReason : 'the worker lost the service for longer than its lease';
+        // Only once the service knows this worker drains: the job must not come back to it.
+        if (end === 'handback') await shutdown.told();
         await withRetry(() => client.post(path('release'), { attempt: job.attempt, reason }), keepTrying);
         log(`${tag}: handed back (${reason}).`);
         return;
@@ -173,6 +199,7 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
   return {
     jobId: job.jobId,
     attempt: job.attempt,
+    pid: proc.pid,
     done,
     handBack(reason) {
       if (state !== 'running') return;
@@ -182,6 +209,9 @@ export function runClaimedJob(job: WorkerJob, client: WorkerClient, serviceUrl: 
     },
   };
 }
+
+/** Ended by a stop signal the worker did not send (it sends only through proc.kill, which records why). */
+const foreignStop = (o: ProcessOutcome) => !o.killedBecause && (o.signal === 'SIGTERM' || o.signal === 'SIGINT' || o.signal === 'SIGHUP');
 
 function toWire(r: StreamRow) {
   return {

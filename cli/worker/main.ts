@@ -4,6 +4,7 @@ import { detectCapabilities } from './capabilities';
 import { parseWorkerArgs, UsageError, WORKER_USAGE, type WorkerConfig } from './config';
 import { LeaseLost, ServiceError, sleep, withRetry, WorkerClient } from './client';
 import { runClaimedJob, type RunningJob } from './job';
+import { ProcessLedger } from './orphans';
 
 /**
  * `hookbook worker`: a hybrid worker. `concurrency` loops each long-poll the group's queue through
@@ -12,6 +13,8 @@ import { runClaimedJob, type RunningJob } from './job';
  * for --drain-seconds, hand the rest back, exit 0. A second signal hands back at once.
  */
 const VERSION = '0.1.0';
+/** How long the service may hold a poll open (it caps this with HOOKBOOK_WORKER_POLL_SECONDS). */
+const POLL_WAIT_SECONDS = 20;
 
 export async function workerMain(
   argv: string[],
@@ -36,7 +39,14 @@ class Worker {
   private readonly client: WorkerClient;
   private readonly capabilities;
   private readonly running = new Map<string, RunningJob>();
+  /** The runbook processes it runs, on disk: a restart after SIGKILL ends those left behind. */
+  private readonly ledger: ProcessLedger;
   private draining = false;
+  /** Poll loops still going (a draining worker tells the service until they have ended). */
+  private loops = 0;
+  private readonly abortPolls = new AbortController();
+  /** Settles once the service heard (or could not be told) that this worker is draining. */
+  private drainTold: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly cfg: WorkerConfig,
@@ -44,6 +54,7 @@ class Worker {
   ) {
     this.client = new WorkerClient(cfg);
     this.capabilities = detectCapabilities(cfg.types);
+    this.ledger = new ProcessLedger(cfg.stateDir, cfg.group, cfg.name, log);
   }
 
   private hello() {
@@ -55,6 +66,8 @@ class Worker {
       capabilities: this.capabilities,
       concurrency: this.cfg.concurrency,
       runningJobs: [...this.running.keys()],
+      // While draining, every hello says so: the service hands this worker no job any more.
+      ...(this.draining ? { draining: true } : {}),
     });
   }
 
@@ -63,6 +76,7 @@ class Worker {
       this.log('no runbook type to offer (see --types); exiting.');
       return 3;
     }
+    this.ledger.endLeftovers();
     let helloSeconds = 15;
     try {
       const r = await withRetry(
@@ -91,6 +105,8 @@ class Worker {
     };
     process.on('SIGTERM', signals);
     process.on('SIGINT', signals);
+    // Windows service wrappers stop a console program with Ctrl+C (SIGINT) or Ctrl+Break (SIGBREAK).
+    if (process.platform === 'win32') process.on('SIGBREAK', signals);
 
     await Promise.all(Array.from({ length: this.cfg.concurrency }, (_, i) => this.loop(i)));
     // Drained: running jobs got --drain-seconds to finish, then were handed back.
@@ -98,6 +114,7 @@ class Worker {
     await this.hello().catch(() => undefined); // tell the service this worker holds nothing now
     process.off('SIGTERM', signals);
     process.off('SIGINT', signals);
+    process.off('SIGBREAK', signals);
     this.client.close();
     this.log('stopped.');
     return 0;
@@ -107,19 +124,44 @@ class Worker {
     if (this.draining) return;
     this.draining = true;
     this.log(`${why}: no new jobs; ${this.running.size} running job(s) get ${this.cfg.drainSeconds} s to finish, then are handed back.`);
+    // Tell the service first: its open polls for this worker then end without claiming, so a job
+    // handed back below cannot come back to this worker. The polls are not aborted: a job claimed
+    // just before the service heard it comes back on that poll's answer and is handed back at once
+    // (runOne), where an aborted poll would strand it for a lease.
+    this.drainTold = withRetry(
+      () => this.hello(),
+      () => this.loops > 0,
+    ).then(
+      () => undefined,
+      (e: Error) => this.log(`could not tell the service this worker is draining (${e.message}).`),
+    );
     setTimeout(() => this.handBackAll('worker shutting down'), this.cfg.drainSeconds * 1000).unref();
+    // A service that does not know the flag (or cannot be reached) still ends each poll within its wait.
+    setTimeout(() => this.abortPolls.abort(), (POLL_WAIT_SECONDS + 10) * 1000).unref();
   }
 
   private handBackAll(reason: string) {
-    for (const j of this.running.values()) j.handBack(reason);
+    void this.drainTold.then(() => {
+      for (const j of this.running.values()) j.handBack(reason);
+    });
   }
 
   private async loop(slot: number): Promise<void> {
+    this.loops++;
+    try {
+      await this.polls(slot);
+    } finally {
+      this.loops--;
+    }
+  }
+
+  private async polls(slot: number): Promise<void> {
     let backoff = 250;
     while (!this.draining) {
       let reply;
       try {
-        reply = await this.client.post('poll', { name: this.cfg.name, capabilities: this.capabilities, waitSeconds: 20 }, 60_000);
+        const body = { name: this.cfg.name, capabilities: this.capabilities, waitSeconds: POLL_WAIT_SECONDS };
+        reply = await this.client.post('poll', body, 60_000, this.abortPolls.signal);
         backoff = 250;
       } catch (error) {
         if (error instanceof ServiceError && (error.status === 401 || error.status === 403)) {
@@ -127,6 +169,7 @@ class Worker {
           this.shutdown('the registration key was refused');
           break;
         }
+        if (this.draining) break;
         if (!(error instanceof LeaseLost)) this.log(`poll failed (${(error as Error).message}); retrying in ${backoff} ms.`);
         await sleep(backoff);
         backoff = Math.min(10_000, backoff * 2);
@@ -156,17 +199,20 @@ class Worker {
     }
     const job = parsed.data;
     if (this.draining) {
-      // Claimed by a poll that was already under way when the shutdown began.
+      // Claimed by a poll that was already under way before the service heard of the shutdown.
+      this.log(`job ${job.jobId} attempt ${job.attempt} came on a poll under way when the shutdown began: handed back at once.`);
       await this.client.post(`jobs/${job.jobId}/release`, { attempt: job.attempt, reason: 'worker shutting down' }).catch(() => undefined);
       return;
     }
     this.log(`slot ${slot}: running job ${job.jobId} attempt ${job.attempt} (${job.runbook.name}, ${job.runbook.definition.type}).`);
-    const running = runClaimedJob(job, this.client, this.cfg.url, this.log);
+    const running = runClaimedJob(job, this.client, this.cfg.url, this.log, { draining: () => this.draining, told: () => this.drainTold });
     this.running.set(job.jobId, running);
+    this.ledger.add(job.jobId, running.pid);
     try {
       await running.done;
     } finally {
       this.running.delete(job.jobId);
+      this.ledger.remove(job.jobId);
     }
   }
 }

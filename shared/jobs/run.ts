@@ -178,7 +178,8 @@ export function decide(job: JobRecord, leaseMs: number, nowMs = Date.now(), maxR
     if (nowMs - ms(job.heartbeat) < leaseMs) return { kind: 'busy' };
     if (job.status === 'Stopping') return { kind: 'stop-before-run' };
     const reason = `The worker running attempt ${job.attempt} was lost (no heartbeat for ${Math.round((nowMs - ms(job.heartbeat)) / 1000)} s).`;
-    return job.attempt <= maxRetries
+    // Hand-backs on shutdown are attempts too, but not losses.
+    return job.attempt - (job.handBacks ?? 0) <= maxRetries
       ? { kind: 'lost-retry', reason }
       : { kind: 'lost-fail', reason: `${reason} No retries left: worker lost.` };
   }

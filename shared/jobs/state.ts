@@ -5,11 +5,12 @@ import { DomainError } from '../errors';
  * The job life cycle (docs/job-lifecycle.md). A terminal status is never left.
  *   New → Queued → Running → Completed | Failed | Stopping → Stopped
  *   Queued → Stopped (stopped before it ran); Running → Running (a new attempt after the worker was lost)
+ *   Running → Queued (a hybrid worker handed the job back on shutdown: it waits for the next claim)
  */
 const NEXT: Record<JobStatus, readonly JobStatus[]> = {
   New: ['Queued', 'Running', 'Failed', 'Stopping', 'Stopped'],
   Queued: ['Running', 'Failed', 'Stopping', 'Stopped'],
-  Running: ['Completed', 'Failed', 'Stopping', 'Stopped', 'Running'],
+  Running: ['Completed', 'Failed', 'Stopping', 'Stopped', 'Running', 'Queued'],
   Stopping: ['Stopped', 'Completed', 'Failed'],
   Completed: [],
   Failed: [],

@@ -27,6 +27,11 @@ export interface JobRecord {
   attempt: number;
   heartbeat?: string;
   worker?: string;
+  /**
+   * Attempts a hybrid worker handed back on shutdown (counted in `attempt` too). They are not
+   * losses: `retryOnWorkerLoss` counts only attempt − handBacks.
+   */
+  handBacks?: number;
   stopRequestedBy?: string;
   lastQueuedTime?: string;
   streamCount?: number;

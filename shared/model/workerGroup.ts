@@ -30,6 +30,8 @@ export const WorkerInfo = z.object({
   lastSeen: z.string(),
   /** Job ids it holds (as it last reported them). */
   runningJobs: z.array(z.string()),
+  /** It is shutting down (SIGTERM): the service hands it no job any more. */
+  draining: z.boolean().optional(),
 });
 export type WorkerInfo = z.infer<typeof WorkerInfo>;
 
@@ -53,6 +55,8 @@ export const HelloBody = z
     capabilities: z.array(RunbookType).max(8),
     concurrency: z.number().int().min(1).max(256),
     runningJobs: z.array(z.string().uuid()).max(256).default([]),
+    /** Sent first thing on SIGTERM: from then on no poll of this worker claims a job. */
+    draining: z.boolean().optional(),
   })
   .strict();
 export type HelloBody = z.infer<typeof HelloBody>;

@@ -10,6 +10,7 @@ import { scheduleStore } from '../store/scheduleStore';
 import { scanRepository, type RepositoryRunbook } from './repository';
 import { checkDefinitions, keepSecretDefaults } from './parameters';
 import { PwshSourceError, withPwshParameters } from './pwshParams';
+import { checkRunOn } from '../workers/groups';
 
 /** pwsh runbooks: parameters from param(), workflows refused with the construct and its line (400). */
 function pwshChecked<T extends RunbookDefinition>(definition: T, content: string): T {
@@ -118,6 +119,7 @@ export const catalog = {
     const { name, content, path, ...def } = body;
     const definition = pwshChecked(RunbookDefinition.parse(def), content);
     checkDefinitions(definition.parameters);
+    await checkRunOn(definition.runOn);
     if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' exists in the repository; choose another name.`);
     const finalPath = path ?? defaultPathFor(name);
     if (await catalog.byPath(finalPath)) throw conflict(`Another runbook already has the path '${finalPath}'.`);
@@ -152,6 +154,7 @@ export const catalog = {
     if (draft.type === 'pwsh' && changes.parameters === undefined) draft = { ...draft, parameters: [] };
     draft = pwshChecked(draft, content);
     checkDefinitions(draft.parameters);
+    if (changes.runOn !== undefined) await checkRunOn(changes.runOn);
     const runbook: Runbook = { ...stored.runbook, state: 'Edit', draft, lastModifiedTime: now() };
     await runbookStore.replace(runbook, content, stored.etag);
     forget(name);

@@ -71,16 +71,25 @@ export const jobQueue = {
 
   /** Take one message of a group's queue out of sight for `visibilitySeconds` (hybrid workers' poll). */
   async receive(group: string, visibilitySeconds: number): Promise<ReceivedMessage | undefined> {
+    return (await jobQueue.receiveSome(group, 1, visibilitySeconds))[0];
+  },
+
+  /** Take up to `count` (≤ 32) messages of a group's queue out of sight (a poll looking past jobs it cannot run). */
+  async receiveSome(group: string, count: number, visibilitySeconds: number): Promise<ReceivedMessage[]> {
     const q = await queue(groupQueueName(group));
-    const r = await q.receiveMessages({ numberOfMessages: 1, visibilityTimeout: visibilitySeconds });
-    const m = r.receivedMessageItems[0];
-    if (!m) return undefined;
-    return {
+    const r = await q.receiveMessages({ numberOfMessages: count, visibilityTimeout: visibilitySeconds });
+    return r.receivedMessageItems.map((m) => ({
       messageId: m.messageId,
       popReceipt: m.popReceipt,
       dequeueCount: m.dequeueCount,
       text: Buffer.from(m.messageText, 'base64').toString('utf8'),
-    };
+    }));
+  },
+
+  /** Make a received message visible again at once (for another worker of the group). */
+  async release(group: string, m: ReceivedMessage): Promise<void> {
+    const q = await queue(groupQueueName(group));
+    await q.updateMessage(m.messageId, m.popReceipt, undefined, 0).catch(() => undefined); // gone or taken: nothing to give back
   },
 
   async remove(group: string, m: ReceivedMessage): Promise<void> {

@@ -187,6 +187,7 @@ const FIELDS: (keyof JobRecord)[] = [
   'attempt',
   'heartbeat',
   'worker',
+  'handBacks',
   'stopRequestedBy',
   'lastQueuedTime',
   'streamCount',

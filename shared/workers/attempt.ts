@@ -13,7 +13,8 @@ import { releaseSlot } from '../jobs/concurrency';
 import { emitStreams } from '../jobs/events';
 import { finishJob } from '../jobs/finish';
 import { outcomeToFinal } from '../jobs/run';
-import { LeaseLostError } from '../jobs/transition';
+import { LeaseLostError, transition } from '../jobs/transition';
+import { TransitionError } from '../jobs/state';
 
 /**
  * What a hybrid worker may do with the job it holds, each write fenced by the attempt it claimed:
@@ -87,19 +88,45 @@ export async function finishAttempt(jobId: string, group: string, body: OutcomeB
 }
 
 /**
- * Hand the job back (the worker is shutting down and could not finish it): its lease is marked
- * expired and the job queued again for the group, so that the next poll runs it as a new attempt
- * (counted against retryOnWorkerLoss like a lost worker).
+ * Hand the job back (its worker is shutting down and could not finish it): the job is `Queued`
+ * again at once, its message back on the group's queue, and the next claim runs it as a new
+ * attempt. A hand-back is not a loss: it is counted in `handBacks`, which `retryOnWorkerLoss`
+ * leaves out (shared/jobs/run.ts, decide). A job whose stop was asked for meanwhile ends Stopped.
  */
 export async function releaseAttempt(jobId: string, group: string, attempt: number, workerId: string, reason?: string): Promise<void> {
   const found = await held(jobId, group, attempt);
-  const expired = new Date(Date.now() - settings().leaseSeconds * 1000 - 1000).toISOString();
-  const statusDetails = `Handed back by worker ${workerId}${reason ? ` (${reason})` : ''}; it runs again as a new attempt.`;
-  await jobStore.update(jobId, { heartbeat: expired, statusDetails }, found.etag).catch((error) => {
-    if (error instanceof ConcurrencyError) throw new LeaseLostError(jobId, attempt, attempt);
-    throw error;
-  });
-  const version = await catalog.version(found.value.runbook, found.value.runbookVersion);
-  if (version?.definition.maxConcurrency) await releaseSlot(found.value.runbook, version.definition.maxConcurrency, jobId);
-  await jobQueue.send({ jobId }, 0, group);
+  const job = found.value;
+  const version = await catalog.version(job.runbook, job.runbookVersion);
+  await handBack(found, `Handed back by worker ${workerId}${reason ? ` (${reason})` : ''}; it runs again as a new attempt.`);
+  if (version?.definition.maxConcurrency) await releaseSlot(job.runbook, version.definition.maxConcurrency, jobId);
+}
+
+/** Move a held attempt back to Queued (or Stopped, when a stop was asked for) and queue it again. */
+export async function handBack(found: Versioned<JobRecord>, statusDetails: string): Promise<void> {
+  const fence = found.value.attempt;
+  for (let tries = 0; ; tries++) {
+    const job = found.value;
+    if (job.status === 'Stopping') {
+      const by = job.stopRequestedBy ? ` by ${job.stopRequestedBy}` : '';
+      const stopped = `Stopped${by} while its worker was shutting down.`;
+      await finishJob(job.jobId, { status: 'Stopped', statusDetails: stopped }, { from: found, fence });
+      return;
+    }
+    try {
+      await transition(
+        job.jobId,
+        'Queued',
+        (now) => ({ statusDetails, handBacks: (now.handBacks ?? 0) + 1, lastQueuedTime: new Date().toISOString() }),
+        { from: found, fence },
+      );
+      break;
+    } catch (error) {
+      // A stop request came in meanwhile: read it again and end it Stopped.
+      if (!(error instanceof TransitionError) || tries >= 2) throw error;
+      const again = await jobStore.get(job.jobId);
+      if (!again) return;
+      found = again;
+    }
+  }
+  await jobQueue.send({ jobId: found.value.jobId }, 0, found.value.runOn);
 }

@@ -13,6 +13,9 @@ import { TransitionError } from '../jobs/state';
 import { transition, LeaseLostError } from '../jobs/transition';
 import { unsealParameters } from '../jobs/parameters';
 import { identityEnvNames, prepareJobAssets, type JobAssets } from '../assets/jobEnv';
+import { workerStore } from '../store/workerStore';
+import { handBack } from './attempt';
+import { DRAINING_EVENT, whyNotRunnable } from './groups';
 
 /**
  * A hybrid worker's poll: take the next job of its group's queue that it can run, and claim it
@@ -24,51 +27,121 @@ import { identityEnvNames, prepareJobAssets, type JobAssets } from '../assets/jo
 
 /** A received message stays out of sight this long: time to claim it, or for another worker to see it after. */
 const VISIBILITY_SECONDS = 10;
+/** How many messages a poll looks at past one it cannot run (another type at the front of the queue). */
+const LOOK_PAST = 16;
+/** How old a poll's answer to "is this worker draining, does its group exist" may be before a claim. */
+const GATE_MS = 2000;
 
 export interface Poller {
   group: string;
+  /** The worker's name in the group (its row: hello, draining). */
+  name: string;
   /** `<group>/<worker name>`: recorded as the job's worker. */
   workerId: string;
   capabilities: readonly RunbookType[];
 }
 
+/**
+ * Whether a poll may still claim for its worker: not once the worker said it is draining (SIGTERM)
+ * nor once its group is deleted. Read at most every GATE_MS while the poll waits, and again, fresh,
+ * right after each claim: a claim that raced the drain or the delete is undone at once.
+ */
+class ClaimGate {
+  private checkedAt = 0;
+  private why: 'draining' | 'deleted' | undefined;
+  constructor(private readonly p: Poller) {}
+
+  drainingNow(): void {
+    this.why = 'draining';
+  }
+
+  async closed(fresh = false): Promise<'draining' | 'deleted' | undefined> {
+    if (this.why || (!fresh && Date.now() - this.checkedAt < GATE_MS)) return this.why;
+    const [group, worker] = await Promise.all([workerStore.getGroup(this.p.group), workerStore.getWorker(this.p.group, this.p.name)]);
+    this.checkedAt = Date.now();
+    this.why = !group ? 'deleted' : worker?.draining ? 'draining' : undefined;
+    return this.why;
+  }
+}
+
 export async function pollForJob(p: Poller, waitSeconds: number, signal?: AbortSignal): Promise<WorkerJob | undefined> {
   const deadline = Date.now() + Math.min(waitSeconds, settings().workerPollSeconds) * 1000;
+  const gate = new ClaimGate(p);
+  const seen: Seen = { incapable: new Set(), reasons: new Map() };
   let idleMs = 100;
   for (;;) {
+    if (signal?.aborted || (await gate.closed())) return undefined;
     const m = await jobQueue.receive(p.group, VISIBILITY_SECONDS);
     if (m) {
-      idleMs = 100;
-      const job = await tryClaim(p, m);
+      const r = await tryClaim(p, m, gate, seen);
+      if (r && r !== 'incapable') return r;
+      if (r !== 'incapable') {
+        idleMs = 100;
+        continue;
+      }
+      // A job of a type this worker cannot run is at the front: it went back at once for a worker
+      // that can; look past it for one this worker can run.
+      const job = await lookPast(p, gate, seen);
       if (job) return job;
-      continue;
     }
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return undefined;
-    await wake(groupQueueName(p.group), Math.min(idleMs, left), signal);
+    await wake(groupQueueName(p.group), p.workerId, Math.min(idleMs, left), gate, signal);
     idleMs = Math.min(1000, idleMs * 2);
   }
 }
 
-/** Resolve after `ms`, or at once when this process sends to `queueName` (the local host, one instance). */
-function wake(queueName: string, ms: number, signal?: AbortSignal): Promise<void> {
+interface Seen {
+  /** Messages of jobs this worker cannot run, seen in this poll: handed back unread. */
+  incapable: Set<string>;
+  /** Why a job of a type waits (whyNotRunnable), asked once per poll. */
+  reasons: Map<string, Promise<string | undefined>>;
+}
+
+async function lookPast(p: Poller, gate: ClaimGate, seen: Seen): Promise<WorkerJob | undefined> {
+  const batch = await jobQueue.receiveSome(p.group, LOOK_PAST, VISIBILITY_SECONDS);
+  let found: WorkerJob | undefined;
+  for (const m of batch) {
+    if (found || seen.incapable.has(m.messageId)) {
+      await jobQueue.release(p.group, m);
+      continue;
+    }
+    const r = await tryClaim(p, m, gate, seen);
+    if (r && r !== 'incapable') found = r;
+  }
+  return found;
+}
+
+/** Resolve after `ms`, or at once when this process sends to `queueName` or hears the worker is draining. */
+function wake(queueName: string, workerId: string, ms: number, gate: ClaimGate, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       process.off('hookbook:queue-sent' as never, onSent as never);
+      process.off(DRAINING_EVENT as never, onDraining as never);
       signal?.removeEventListener('abort', done);
       resolve();
     };
     const onSent = (name: string) => {
       if (name === queueName) done();
     };
+    const onDraining = (id: string) => {
+      if (id !== workerId) return;
+      gate.drainingNow();
+      done();
+    };
     const timer = setTimeout(done, ms);
     process.on('hookbook:queue-sent' as never, onSent as never);
+    process.on(DRAINING_EVENT as never, onDraining as never);
     signal?.addEventListener('abort', done);
   });
 }
 
-async function tryClaim(p: Poller, m: ReceivedMessage): Promise<WorkerJob | undefined> {
+async function tryClaim(p: Poller, m: ReceivedMessage, gate: ClaimGate, seen: Seen): Promise<WorkerJob | 'incapable' | undefined> {
+  if (seen.incapable.has(m.messageId)) {
+    await jobQueue.release(p.group, m);
+    return 'incapable';
+  }
   const parsed = JobMessage.safeParse(safeJson(m.text));
   if (!parsed.success) return drop(p, m);
   const jobId = parsed.data.jobId;
@@ -76,8 +149,17 @@ async function tryClaim(p: Poller, m: ReceivedMessage): Promise<WorkerJob | unde
   // Not this group's job (or none): a worker never sees another group's work.
   if (!held || held.value.runOn !== p.group || isTerminal(held.value.status)) return drop(p, m);
   const version = await catalog.version(held.value.runbook, held.value.runbookVersion);
-  // Another worker of the group may be able to run it; the message comes back after VISIBILITY_SECONDS.
-  if (version && !p.capabilities.includes(version.definition.type)) return undefined;
+  if (version && !p.capabilities.includes(version.definition.type)) {
+    // Back at once for a worker of the group that can run it; the job says why it waits when none can.
+    await jobQueue.release(p.group, m);
+    seen.incapable.add(m.messageId);
+    await sayWhyItWaits(p.group, version.definition.type, held, seen);
+    return 'incapable';
+  }
+  if (await gate.closed()) {
+    await jobQueue.release(p.group, m); // for another worker, at once
+    return undefined;
+  }
   const s = settings();
   const leaseMs = s.leaseSeconds * 1000;
   const maxRetries = version?.definition.retryOnWorkerLoss ?? 2;
@@ -88,8 +170,9 @@ async function tryClaim(p: Poller, m: ReceivedMessage): Promise<WorkerJob | unde
   try {
     if (decision.kind === 'busy') return drop(p, m); // a live lease elsewhere; if that worker dies the sweeper queues the job again
     if (await endWithoutRunning(decision, held, maxConcurrency)) return drop(p, m);
-    // A worker that handed the job back on shutdown said so; otherwise it was lost.
-    if (decision.kind === 'lost-retry') retryReason = job.statusDetails?.startsWith('Handed back') ? job.statusDetails : decision.reason;
+    // A worker that handed the job back on shutdown said so (the job is Queued again); a lost one did not.
+    if (decision.kind === 'lost-retry') retryReason = decision.reason;
+    else if (job.statusDetails?.startsWith('Handed back')) retryReason = job.statusDetails;
     if (!version) {
       const reason = `Runbook '${job.runbook}' version ${job.runbookVersion} no longer exists.`;
       await finishJob(jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: held });
@@ -113,6 +196,19 @@ async function tryClaim(p: Poller, m: ReceivedMessage): Promise<WorkerJob | unde
     throw error;
   }
   await jobQueue.remove(p.group, m);
+  // The worker began draining, or its group was deleted, while this claim was made: undo it now.
+  const closed = await gate.closed(true);
+  if (closed === 'draining') {
+    await handBack(held, `Handed back at once: worker ${p.workerId} was shutting down when its poll claimed the job.`);
+    if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId);
+    return undefined;
+  }
+  if (closed === 'deleted') {
+    const reason = `The worker group '${p.group}' was deleted.`;
+    await finishJob(jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: held, fence: held.value.attempt });
+    if (maxConcurrency) await releaseSlot(job.runbook, maxConcurrency, jobId);
+    return undefined;
+  }
   const claimed = held.value;
   let parameters: Record<string, unknown>;
   try {
@@ -167,4 +263,14 @@ function safeJson(s: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A Queued job of `type` no live worker of the group can run says so (the sweeper refreshes it too). */
+async function sayWhyItWaits(group: string, type: RunbookType, found: Versioned<JobRecord>, seen: Seen): Promise<void> {
+  if (!seen.reasons.has(type)) seen.reasons.set(type, whyNotRunnable(group, type));
+  const reason = await seen.reasons.get(type);
+  const job = found.value;
+  if (!reason || job.status !== 'Queued' || job.statusDetails === reason) return;
+  if (job.statusDetails && !job.statusDetails.startsWith('Waiting:')) return; // a hand-back note stays
+  await jobStore.update(job.jobId, { statusDetails: reason }, found.etag).catch(() => undefined);
 }

@@ -4,7 +4,6 @@ import { isCloud } from '../model/runOn';
 import type { RunbookType } from '../model/runbook';
 import type { WorkerGroup, WorkerInfo, HelloBody } from '../model/workerGroup';
 import { workerStore } from '../store/workerStore';
-import { revokeRegistrationKey } from '../auth/workerKeys';
 
 /** Worker groups as the management API sees them, and which of their workers are live. */
 
@@ -12,6 +11,9 @@ export interface WorkerView extends WorkerInfo {
   /** Heard from (hello) within HOOKBOOK_WORKER_STALE_SECONDS. */
   live: boolean;
 }
+
+/** Emitted (in-process) when a worker says it is draining: its open polls on this instance end at once. */
+export const DRAINING_EVENT = 'hookbook:worker-draining';
 
 export const isLive = (w: WorkerInfo, nowMs = Date.now()): boolean =>
   nowMs - Date.parse(w.lastSeen) <= settings().workerStaleSeconds * 1000;
@@ -34,21 +36,11 @@ export async function groupView(g: WorkerGroup): Promise<WorkerGroup & { workers
   return { ...g, workers };
 }
 
-/**
- * Delete a group: its registration keys first (its workers are locked out at once), then its
- * worker rows, then the group. Jobs already queued for it stay Queued (with a reason) until a
- * group of that name exists again or they are stopped; its queue is kept for the same reason.
- */
-export async function deleteGroup(name: string): Promise<void> {
-  await requireGroup(name);
-  for (const k of await workerStore.listKeys(name)) await revokeRegistrationKey(k.keyId);
-  for (const w of await workerStore.listWorkers(name)) await workerStore.deleteWorker(name, w.name);
-  await workerStore.deleteGroup(name);
-}
-
 /** A worker's hello (at start and every 15 s): who it is, what it can run, what it holds. */
 export async function hello(group: string, body: HelloBody): Promise<void> {
   await workerStore.putWorker(group, { ...body, lastSeen: new Date().toISOString() });
+  // Its polls open on this instance end now; on other instances they see the flag before any claim.
+  if (body.draining) process.emit(DRAINING_EVENT as never, `${group}/${body.name}` as never);
 }
 
 /**

@@ -7,6 +7,7 @@ import { waitFor } from './http';
 
 export interface RunningWorker {
   name: string;
+  pid: number;
   output(): string;
   /** Resolves once `re` appears in the worker's output. */
   waitForOutput(re: RegExp, timeoutMs?: number): Promise<void>;
@@ -23,6 +24,8 @@ export function startWorker(opts: {
   concurrency?: number;
   types?: string;
   env?: Record<string, string>;
+  /** --drain-seconds (default 5). */
+  drainSeconds?: number;
 }): RunningWorker {
   const args = [
     path.join(repoRoot, 'cli', 'bin.cjs'),
@@ -34,7 +37,7 @@ export function startWorker(opts: {
     '--name',
     opts.name,
     '--drain-seconds',
-    '5',
+    String(opts.drainSeconds ?? 5),
   ];
   if (opts.concurrency) args.push('--concurrency', String(opts.concurrency));
   if (opts.types) args.push('--types', opts.types);
@@ -53,6 +56,7 @@ export function startWorker(opts: {
   );
   return {
     name: opts.name,
+    pid: child.pid!,
     output: () => out,
     waitForOutput: (re, timeoutMs = 60_000) =>
       waitFor(() => re.test(out), `worker ${opts.name} to print ${re}\n--- output ---\n${out}`, timeoutMs, 100).then(() => undefined),

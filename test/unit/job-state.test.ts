@@ -21,6 +21,8 @@ describe('job state machine', () => {
     expect(canMove('Queued', 'Completed')).toBe(false);
     expect(canMove('Running', 'Running')).toBe(true); // a new attempt after the worker was lost
     expect(canMove('Stopping', 'Running')).toBe(false);
+    expect(canMove('Running', 'Queued')).toBe(true); // handed back by a hybrid worker shutting down
+    expect(canMove('Stopping', 'Queued')).toBe(false);
   });
 });
 
@@ -51,6 +53,11 @@ describe('worker decision', () => {
     const d = decide(job({ status: 'Running', attempt: 3, heartbeat: '2026-01-01T00:00:00Z' }), 60_000, now, 2);
     expect(d.kind).toBe('lost-fail');
     expect(d.kind === 'lost-fail' && d.reason).toContain('worker lost');
+  });
+  it('does not count hand-backs (a hybrid worker shutting down) as lost attempts', () => {
+    const lost = { status: 'Running' as const, heartbeat: '2026-01-01T00:00:00Z' };
+    expect(decide(job({ ...lost, attempt: 3, handBacks: 2 }), 60_000, now, 1).kind).toBe('lost-retry');
+    expect(decide(job({ ...lost, attempt: 3, handBacks: 1 }), 60_000, now, 1).kind).toBe('lost-fail');
   });
 });
 

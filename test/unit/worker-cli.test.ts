@@ -90,6 +90,7 @@ describe('the worker authenticates the service over TLS', () => {
       name: 'w',
       concurrency: 1,
       pins: [],
+      stateDir: '/tmp',
       drainSeconds: 1,
       ...extra,
     });
