@@ -1,4 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
+import { z } from 'zod';
 import { authenticateWorker } from '../shared/auth/workerKeys';
 import { settings } from '../shared/config';
 import { readJson } from '../shared/http/body';
@@ -6,7 +7,7 @@ import { notFound } from '../shared/http/errors';
 import { json } from '../shared/http/respond';
 import { route } from '../shared/http/route';
 import { isJobId } from '../shared/jobs/ids';
-import { GroupName, HelloBody, LeaseBody, OutcomeBody, PollBody, ReleaseBody, StreamsBody } from '../shared/model/workerGroup';
+import { GroupName, HelloBody, LeaseBody, OutcomeBody, PollBody, ReleaseBody, StreamsBody, WorkerJob } from '../shared/model/workerGroup';
 import { hello } from '../shared/workers/groups';
 import { pollForJob } from '../shared/workers/claim';
 import { finishAttempt, releaseAttempt, renewLease, writeStreams } from '../shared/workers/attempt';
@@ -15,9 +16,22 @@ import { finishAttempt, releaseAttempt, renewLease, writeStreams } from '../shar
  * The worker routes: what `hookbook worker` calls (docs/hybrid-workers.md). Authenticated only by
  * a registration key of the group in the path; they reach only that group's queue and the jobs a
  * worker of it holds, each write fenced by the attempt it claimed (409 once the lease was lost).
- * Not part of the management API's OpenAPI document: their only client is the worker.
+ * Described in /api/openapi.json under the tag `worker-routes`, with the registration key as the
+ * credential (Bearer, or Basic with keyId:secret).
  */
 const BASE = 'api/worker/v1/groups/{group}';
+const PATH = '/api/worker/v1/groups/{group}';
+
+/** What every worker route shares in the OpenAPI document. */
+const common = {
+  tag: 'worker-routes',
+  security: ['bearer', 'basic'],
+  description: 'Authenticated by a registration key of the group in the path (`Authorization: Bearer <keyId>:<secret>`).',
+};
+const jobParams = { group: GroupName.describe('the worker group'), jobId: z.string().uuid().describe('a job the worker holds') };
+const forbidden = { description: "an API key, or another group's registration key" };
+const lost = { description: 'the job carries another attempt now (the lease was taken over) or has ended: nothing was written' };
+const notHeld = { description: 'no such job in this worker group' };
 
 async function groupOf(req: HttpRequest): Promise<string> {
   const parsed = GroupName.safeParse(req.params.group);
@@ -48,6 +62,20 @@ route('workerHello', {
       helloSeconds: Math.max(5, Math.floor(s.workerStaleSeconds / 4)),
     });
   },
+  doc: {
+    ...common,
+    params: { group: GroupName.describe('the worker group') },
+    path: `${PATH}/hello`,
+    summary: "A worker's hello: who it is, what it runs and holds, whether it drains; answers the timings",
+    body: HelloBody,
+    responses: {
+      200: {
+        description: 'the timings the worker keeps to',
+        schema: z.object({ leaseSeconds: z.number().int(), pollSeconds: z.number().int(), helloSeconds: z.number().int() }),
+      },
+      403: forbidden,
+    },
+  },
 });
 
 route('workerPoll', {
@@ -62,6 +90,18 @@ route('workerPoll', {
     );
     return job ? json(200, job) : { status: 204 };
   },
+  doc: {
+    ...common,
+    params: { group: GroupName.describe('the worker group') },
+    path: `${PATH}/poll`,
+    summary: 'Wait (long-poll) for a job of the group this worker can run, and claim it',
+    body: PollBody,
+    responses: {
+      200: { description: 'a claimed job: everything the worker needs to run it; `attempt` is its fencing token', schema: WorkerJob },
+      204: { description: 'no job within the wait (or the worker drains, or its group is gone)' },
+      403: forbidden,
+    },
+  },
 });
 
 route('workerStreams', {
@@ -71,6 +111,14 @@ route('workerStreams', {
     const group = await groupOf(req);
     await writeStreams(jobIdOf(req), group, await readJson(req, StreamsBody, { limit: 4 * 1024 * 1024 }));
     return { status: 204 };
+  },
+  doc: {
+    ...common,
+    params: jobParams,
+    path: `${PATH}/jobs/{jobId}/streams`,
+    summary: 'Append a batch of stream records of the attempt the worker holds (idempotent on retry)',
+    body: StreamsBody,
+    responses: { 204: { description: 'stored' }, 403: forbidden, 404: notHeld, 409: lost },
   },
 });
 
@@ -82,6 +130,14 @@ route('workerLease', {
     const body = await readJson(req, LeaseBody);
     return json(200, await renewLease(jobIdOf(req), group, body.attempt));
   },
+  doc: {
+    ...common,
+    params: jobParams,
+    path: `${PATH}/jobs/{jobId}/lease`,
+    summary: "Renew the attempt's lease (heartbeat); says whether a stop was asked for",
+    body: LeaseBody,
+    responses: { 200: { description: 'renewed', schema: z.object({ stop: z.boolean() }) }, 403: forbidden, 404: notHeld, 409: lost },
+  },
 });
 
 route('workerFinish', {
@@ -90,6 +146,19 @@ route('workerFinish', {
   handler: async (req) => {
     const group = await groupOf(req);
     return json(200, await finishAttempt(jobIdOf(req), group, await readJson(req, OutcomeBody, { limit: 1024 * 1024 })));
+  },
+  doc: {
+    ...common,
+    params: jobParams,
+    path: `${PATH}/jobs/{jobId}/finish`,
+    summary: 'Record how the attempt ended (mapped as for the cloud worker)',
+    body: OutcomeBody,
+    responses: {
+      200: { description: 'the status the job ended with', schema: z.object({ status: z.string() }) },
+      403: forbidden,
+      404: notHeld,
+      409: lost,
+    },
   },
 });
 
@@ -101,5 +170,13 @@ route('workerRelease', {
     const body = await readJson(req, ReleaseBody);
     await releaseAttempt(jobIdOf(req), group, body.attempt, workerIdOf(group, req), body.reason);
     return { status: 204 };
+  },
+  doc: {
+    ...common,
+    params: jobParams,
+    path: `${PATH}/jobs/{jobId}/release`,
+    summary: 'Hand the attempt back (the worker shuts down): the job is Queued again; not counted as a lost attempt',
+    body: ReleaseBody,
+    responses: { 204: { description: 'handed back' }, 403: forbidden, 404: notHeld, 409: lost },
   },
 });

@@ -248,6 +248,6 @@ const TAGS: Record<string, string> = {
   schedules: 'Management API: schedules',
   service: 'The service itself',
   webhooks: 'Azure Automation webhooks: invoke, and manage (admin)',
-  workers:
-    'Management API: hybrid worker groups, their workers and registration keys (the worker routes themselves are not part of this document)',
+  workers: 'Management API: hybrid worker groups, their workers and registration keys',
+  'worker-routes': "What `hookbook worker` calls (docs/hybrid-workers.md): a group's registration key, never an API key",
 };

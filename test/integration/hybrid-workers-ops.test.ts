@@ -8,11 +8,13 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../local/settings';
-import { startHost, type RunningHost } from '../support/host';
+import { QueueClient } from '@azure/storage-queue';
+import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/host';
 import { api, uniqueName, type Api } from '../support/api';
 import { waitFor } from '../support/http';
 import { startWorker } from '../support/worker';
 
+let storage: RunningAzurite;
 let host: RunningHost;
 let admin: Api;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -21,7 +23,10 @@ const dir = mkdtempSync(join(tmpdir(), 'hookbook-hybrid-ops-'));
 chmodSync(dir, 0o777);
 
 beforeAll(async () => {
+  storage = await startAzurite();
   host = await startHost({
+    storage: 'external',
+    connectionString: storage.connectionString,
     env: {
       HOOKBOOK_LEASE_SECONDS: '6',
       HOOKBOOK_SWEEPER_CRON: '*/1 * * * * *',
@@ -36,6 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
   await host?.kill();
+  await storage?.stop();
 });
 
 async function group(): Promise<{ name: string; key: string }> {
@@ -272,6 +278,15 @@ describe('hybrid workers under real operations', { timeout: 400_000 }, () => {
         200,
       );
     for (const id of ids) expect((await job(id)).status).toBe('Queued');
+    // Their messages stay in sight for another worker: the node-only worker's polls give each back
+    // at once instead of hiding it for the visibility timeout (10 s) on every look.
+    const q = new QueueClient(storage.connectionString, `jobs-g-${g.name}`);
+    let visible = 0;
+    for (let i = 0; i < 20; i++) {
+      if ((await q.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length > 0) visible++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(visible).toBeGreaterThanOrEqual(10);
     // A bash-capable worker joins: the node-only worker's four polls no longer keep the messages
     // from it (before, each sighting hid a message for 10 s, so five jobs took minutes).
     await worker(g, 'basher', { concurrency: 1, types: 'bash' });
