@@ -3,7 +3,7 @@
 // against the response the document declares for it, with a JSON Schema 2020-12 validator (OpenAPI
 // 3.1's schema dialect). Each operation must be seen succeeding and, when it declares 4xx answers,
 // failing too; a 4xx must be declared by its own status, not left to `default`.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it, inject } from 'vitest';
@@ -540,6 +540,45 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect(preview.status, preview.text).toBe(200);
     expect(preview.json.occurrences).toHaveLength(3);
     expect((await call('POST', '/api/v1/schedules/preview', { cronExpression: '0 9 31 2 *' })).status).toBe(400);
+  });
+
+  it('hybrid worker routes (a registration key, never an API key)', async () => {
+    const group = uniqueName('oaw').toLowerCase();
+    expect((await call('POST', '/api/v1/workerGroups', { name: group })).status).toBe(201);
+    const w = { key: (await call('POST', `/api/v1/workerGroups/${group}/keys`, {})).json.key as string };
+    const base = `/api/worker/v1/groups/${group}`;
+    const hello = { name: 'oa', host: 'h', version: '1', capabilities: ['bash'], concurrency: 1 };
+    expect((await call('POST', `${base}/hello`, hello, w)).status).toBe(200);
+    expect((await call('POST', `${base}/hello`, { ...hello, name: '' }, w)).status).toBe(400);
+    expect((await call('POST', `${base}/hello`, hello)).status).toBe(403); // the admin's API key
+    const runbook = uniqueName('oaw');
+    await a.createRunbook({ name: runbook, type: 'bash', runOn: group, content: 'echo hi\n' });
+    const poll = { name: 'oa', capabilities: ['bash'], waitSeconds: 5 };
+    const claim = async () => {
+      expect((await call('POST', '/api/v1/jobs', { runbook })).status).toBe(202);
+      const r = await call('POST', `${base}/poll`, poll, w);
+      expect(r.status, r.text).toBe(200);
+      return r.json as { jobId: string; attempt: number };
+    };
+    const job = await claim();
+    expect((await call('POST', `${base}/poll`, { ...poll, waitSeconds: 0 }, w)).status).toBe(204);
+    expect((await call('POST', `${base}/poll`, { name: 'oa' }, w)).status).toBe(400);
+    const at = `${base}/jobs/${job.jobId}`;
+    const records = [{ seq: 0, time: new Date().toISOString(), streamType: 'Output', summary: 'hi', streamText: 'hi' }];
+    expect((await call('POST', `${at}/streams`, { attempt: job.attempt, records }, w)).status).toBe(204);
+    expect((await call('POST', `${at}/streams`, { attempt: job.attempt + 1, records }, w)).status).toBe(409);
+    const lease = await call('POST', `${at}/lease`, { attempt: job.attempt }, w);
+    expect(lease.json).toEqual({ stop: false });
+    expect((await call('POST', `${base}/jobs/${randomUUID()}/lease`, { attempt: 1 }, w)).status).toBe(404);
+    const outcome = { exitCode: 0, signal: null, hasResult: false };
+    const finish = await call('POST', `${at}/finish`, { attempt: job.attempt, streamCount: 1, outcome }, w);
+    expect(finish.json).toEqual({ status: 'Completed' });
+    expect((await call('POST', `${at}/finish`, { attempt: job.attempt, streamCount: 1, outcome }, w)).status).toBe(409);
+    const other = await claim();
+    const release = (attempt: number) => call('POST', `${base}/jobs/${other.jobId}/release`, { attempt, reason: 'conformance' }, w);
+    expect((await release(other.attempt)).status).toBe(204);
+    expect((await release(other.attempt)).status).toBe(409);
+    expect((await call('POST', `/api/v1/jobs/${other.jobId}/stop`)).status).toBeLessThan(300);
   });
 
   it('covered every operation: each seen succeeding, and failing where it declares a 4xx', () => {
