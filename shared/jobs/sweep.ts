@@ -89,7 +89,15 @@ export async function sweepJobs(nowMs = Date.now()): Promise<SweepReport> {
       }
       try {
         // Mark first (ETag): of two sweepers only one re-queues a job.
-        await jobStore.update(jobId, { lastQueuedTime: new Date(nowMs).toISOString() }, found.etag);
+        // A hybrid job whose worker went silent says so until a worker of its group takes it
+        // again (its claim clears the sentence); it stays Running: the worker may only be slow.
+        const lost =
+          !waiting && job.runOn
+            ? {
+                statusDetails: `Waiting: the worker running attempt ${job.attempt} sent no heartbeat for ${Math.round((nowMs - Date.parse(job.heartbeat ?? job.lastModifiedTime)) / 1000)} s; a worker of group '${job.runOn}' retries it or fails it "worker lost".`,
+              }
+            : {};
+        await jobStore.update(jobId, { lastQueuedTime: new Date(nowMs).toISOString(), ...lost }, found.etag);
       } catch (error) {
         if (error instanceof ConcurrencyError) continue;
         throw error;

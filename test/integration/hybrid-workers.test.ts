@@ -324,6 +324,16 @@ describe('hybrid workers', { timeout: 300_000 }, () => {
     const orphan = Number(readFileSync(pidFile, 'utf8').trim());
     cleanups.push(async () => process.kill(-orphan, 'SIGKILL'));
     await first.kill();
+    // Between the attempts the job says what it waits for.
+    await waitFor(
+      async () =>
+        /^Waiting: the worker running attempt 1 sent no heartbeat/.test(
+          (await admin.call('GET', `/api/v1/jobs/${jobId}`)).json.statusDetails ?? '',
+        ),
+      'the job to say its worker went silent',
+      60_000,
+      250,
+    );
 
     worker({ url: host.url, group: g.name, key: g.key, name: 'rescuer', types: 'bash' });
     const job = await admin.waitForStatus(jobId, ['Completed', 'Failed'], 120_000);
