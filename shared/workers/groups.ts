@@ -49,7 +49,8 @@ export async function hello(group: string, body: HelloBody): Promise<void> {
  */
 export async function whyNotRunnable(group: string, type: RunbookType): Promise<string | undefined> {
   if (!(await workerStore.getGroup(group))) return `Waiting: there is no worker group '${group}'.`;
-  const live = (await workerStore.listWorkers(group)).filter((w) => isLive(w));
+  // A worker shutting down takes no job: it does not count.
+  const live = (await workerStore.listWorkers(group)).filter((w) => isLive(w) && !w.draining);
   if (live.length === 0) return `Waiting: no live worker in group '${group}'; the job runs when one polls.`;
   if (live.some((w) => w.capabilities.includes(type))) return undefined;
   const have = live.map((w) => `${w.name} [${w.capabilities.join(', ') || 'none'}]`).join('; ');
