@@ -83,6 +83,46 @@ function Write-Progress {
     } }
 }
 
+# A warm process (shared/runners/warmPool.ts) starts before its job exists, already as the job's uid
+# and in its directory: it loads what every runbook needs, then waits for exactly one job on stdin,
+# "<byte length>\n" and {"env":{...}}, the job's environment, which replaces its own. Whatever
+# follows on stdin is the runbook's, as in a cold start. Stdin ending first means no job: exit.
+if ($env:HOOKBOOK_WARM -eq '1') {
+  # What every job does first, done now with its records sent nowhere: most of a trivial job's time
+  # after pwsh's own start is compiling and loading these paths for the first time.
+  $__hookbookSent = $__hookbookChannel
+  $__hookbookChannel = [IO.StreamWriter]::new([IO.Stream]::Null)
+  $null = [Management.Automation.Language.Parser]::ParseFile($PSCommandPath, [ref]$null, [ref]$null)
+  $__hookbookWarm = [Management.Automation.Language.Parser]::ParseInput(
+    'param([string]$Name, [hashtable]$Data) Write-Output "warm $Name"; Write-Warning w; [pscustomobject]@{ a = 1 }', [ref]$null, [ref]$null)
+  $__hookbookArgs = @{ Name = 'x'; Data = (ConvertFrom-Json -InputObject '{"a":{"b":[1,"2"]}}' -AsHashtable -DateKind String -Depth 1024) }
+  $null = ConvertFrom-Json -InputObject '{"a":{"b":[1,"2"]}}' -DateKind String -Depth 1024
+  & $__hookbookWarm.GetScriptBlock() @__hookbookArgs *>&1 | ForEach-Object { __HookbookRecord $_ }
+  $__hookbookChannel = $__hookbookSent
+  Remove-Variable __hookbookSent, __hookbookWarm, __hookbookArgs
+  $__hookbookIn = [IO.FileStream]::new([Microsoft.Win32.SafeHandles.SafeFileHandle]::new([IntPtr]0, $false), [IO.FileAccess]::Read, 1)
+  $__hookbookLength = 0
+  while ($true) {
+    $b = $__hookbookIn.ReadByte()
+    if ($b -lt 0) { exit 0 }
+    if ($b -eq 10) { break }
+    $__hookbookLength = $__hookbookLength * 10 + ($b - 48)
+  }
+  $__hookbookBytes = [byte[]]::new($__hookbookLength)
+  $read = 0
+  while ($read -lt $__hookbookLength) {
+    $n = $__hookbookIn.Read($__hookbookBytes, $read, $__hookbookLength - $read)
+    if ($n -le 0) { exit 0 }
+    $read += $n
+  }
+  $__hookbookEnv = (ConvertFrom-Json -InputObject ([Text.Encoding]::UTF8.GetString($__hookbookBytes)) -AsHashtable).env
+  foreach ($name in @([Environment]::GetEnvironmentVariables().Keys)) {
+    if (-not $__hookbookEnv.ContainsKey($name)) { [Environment]::SetEnvironmentVariable($name, $null) }
+  }
+  foreach ($e in $__hookbookEnv.GetEnumerator()) { [Environment]::SetEnvironmentVariable($e.Key, $e.Value) }
+  Remove-Variable __hookbookIn, __hookbookLength, __hookbookBytes, __hookbookEnv, b, read, n, name, e -ErrorAction Ignore
+}
+
 try {
   $__hookbookParameters = @{}
   $__hookbookJson = [IO.File]::ReadAllText($env:HOOKBOOK_PARAMETERS_FILE)
