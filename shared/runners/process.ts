@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { classifyLine, LineSplitter } from './classify';
 import type { StreamType } from '../model/job';
@@ -44,6 +45,22 @@ export interface ProcessOutcome {
   lost?: string;
 }
 
+/** Where one process's time went (ms, performance.now()), for the bench (`npm run bench`, scenario spawn). */
+export interface ProcessTimes {
+  /** startProcess called. */
+  asked: number;
+  /** The process exists (its pid is known here): launching it took spawned − asked. */
+  spawned?: number;
+  exited?: number;
+  /** Every pipe closed after the exit: the last of its output read. */
+  streamsClosed?: number;
+  /** Served by a warm process (warmPool.ts). */
+  warm: boolean;
+}
+
+/** Emits 'times' (ProcessTimes) as each process ends, when anyone listens (the bench). */
+export const processTimes = new EventEmitter();
+
 export interface RunningProcess {
   pid?: number;
   done: Promise<ProcessOutcome>;
@@ -61,6 +78,8 @@ export interface RunningProcess {
 export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => void): RunningProcess {
   const { warm, ...rest } = spec;
   const child: Launched = warm ? warm.handOver(spec) : launch({ ...rest, stdin: spec.stdin ?? '' });
+  const times: ProcessTimes = { asked: performance.now(), warm: warm !== undefined };
+  if (child.pid !== undefined) times.spawned = times.asked;
   const outcome: ProcessOutcome = { exitCode: null, signal: null, hasResult: false };
   let killTimer: NodeJS.Timeout | undefined;
 
@@ -112,6 +131,7 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
   // A stop asked for before the spawner said which pid the process got is delivered once it has.
   let pendingSignal: NodeJS.Signals | undefined;
   child.on('spawn', (pid: number) => {
+    times.spawned ??= performance.now();
     if (pendingSignal) killGroup(pid, pendingSignal);
   });
   const signalGroup = (signal: NodeJS.Signals) => {
@@ -135,10 +155,13 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
     child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => {
       outcome.exitCode = code;
       outcome.signal = signal;
+      times.exited = performance.now();
       if (killTimer) clearTimeout(killTimer);
       const settle = setTimeout(() => resolve(outcome), 2000);
       void streamsDone.then(() => {
         clearTimeout(settle);
+        times.streamsClosed = performance.now();
+        if (processTimes.listenerCount('times') > 0) processTimes.emit('times', times);
         resolve(outcome);
       });
     });
