@@ -77,9 +77,10 @@ export interface RunningProcess {
  */
 export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => void): RunningProcess {
   const { warm, ...rest } = spec;
-  const child: Launched = warm ? warm.handOver(spec) : launch({ ...rest, stdin: spec.stdin ?? '' });
   const times: ProcessTimes = { asked: performance.now(), warm: warm !== undefined };
-  if (child.pid !== undefined) times.spawned = times.asked;
+  const child: Launched = warm ? warm.handOver(spec) : launch({ ...rest, stdin: spec.stdin ?? '' });
+  // Spawned here (synchronously) or warm: the pid is known now.
+  if (child.pid !== undefined) times.spawned = performance.now();
   const outcome: ProcessOutcome = { exitCode: null, signal: null, hasResult: false };
   let killTimer: NodeJS.Timeout | undefined;
 

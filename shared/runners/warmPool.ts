@@ -42,8 +42,9 @@ let refilling = false;
  * undefined when none is ready (the job starts cold, as before). Asks for a refill either way.
  */
 export function takeWarm(line: CommandLine): { box: JobDir; process: WarmProcess } | undefined {
-  const size = settings().pwshWarm;
-  if (size === 0) return undefined;
+  const s = settings();
+  // .NET reads its own settings once, at start: a job that is passed some must start with them.
+  if (s.pwshWarm === 0 || s.passEnv.some((name) => /^(DOTNET_|COMPlus_|CORECLR_)/i.test(name))) return undefined;
   const key = keyOf(line);
   let entry: Entry | undefined;
   for (const e of [...pool]) {
