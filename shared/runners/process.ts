@@ -15,7 +15,9 @@ export interface ProcessRecord {
 export type ControlMessage =
   | { kind: 'record'; streamType: StreamType; text: string; value?: unknown }
   | { kind: 'result'; value: unknown }
-  | { kind: 'exception'; message: string };
+  | { kind: 'exception'; message: string }
+  /** The host is done (pwsh-host.ps1): the job ended with this code; the process's own shutdown is not waited for. */
+  | { kind: 'end'; exitCode: number };
 
 export interface ProcessSpec {
   command: string;
@@ -118,6 +120,10 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
         outcome.result = m.value;
         outcome.hasResult = true;
       } else if (m.kind === 'exception') outcome.exception = String(m.message);
+      else if (m.kind === 'end' && Number.isInteger(m.exitCode)) {
+        ended = m.exitCode;
+        signalGroup('SIGKILL');
+      }
     };
     control.on('data', (c: Buffer) => splitter.push(c).forEach(handle));
     control.on('close', () => {
@@ -129,6 +135,8 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
 
   const streamsDone = Promise.all([pipeLines(child.stdout, 'stdout'), pipeLines(child.stderr, 'stderr'), controlDone]);
 
+  // The exit code the host reported with its 'end' message, before its process was ended.
+  let ended: number | undefined;
   // A stop asked for before the spawner said which pid the process got is delivered once it has.
   let pendingSignal: NodeJS.Signals | undefined;
   child.on('spawn', (pid: number) => {
@@ -154,8 +162,8 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
       resolve(outcome);
     });
     child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => {
-      outcome.exitCode = code;
-      outcome.signal = signal;
+      outcome.exitCode = ended ?? code;
+      outcome.signal = ended === undefined ? signal : null;
       times.exited = performance.now();
       if (killTimer) clearTimeout(killTimer);
       const settle = setTimeout(() => resolve(outcome), 2000);

@@ -73,6 +73,17 @@ describe('job processes are started by the spawner', () => {
     expect(outcome).toMatchObject({ exitCode: 0, hasResult: true, result: { a: 1 } });
   });
 
+  it("a host's 'end' message ends the job with its code, without waiting for the process's own shutdown", async () => {
+    const records: ProcessRecord[] = [];
+    const proc = startProcess({ ...sh(`sleep 300 & echo $!; echo '{"kind":"end","exitCode":4}' >&3; wait`), control: true }, (r) =>
+      records.push(r),
+    );
+    const outcome = await proc.done;
+    expect(outcome).toMatchObject({ exitCode: 4, signal: null });
+    const sleeper = Number(records[0]!.text);
+    await until(() => stat(sleeper) === undefined);
+  });
+
   it('stop reaches the whole process group, grandchildren included', async () => {
     const records: ProcessRecord[] = [];
     const proc = startProcess(sh('sleep 300 & echo $!; wait'), (r) => records.push(r));

@@ -23,7 +23,7 @@ $stdin = [Console]::In.ReadToEnd()
   job = $env:HOOKBOOK_JOB_ID; warmVar = "$env:HOOKBOOK_WARM"; dir = "$PWD"; home = $env:HOME
   uid = (Get-Content /proc/self/status | Where-Object { $_ -like 'Uid:*' }) -replace '\\s+', ' '
   pid = $PID; started = [DateTimeOffset]::new([Diagnostics.Process]::GetCurrentProcess().StartTime).ToUnixTimeMilliseconds()
-  name = $Name; stdin = $stdin; leftover = (Test-Path (Join-Path $HOME 'left-by-previous.txt'))
+  name = $Name; stdin = $stdin; leftover = (Test-Path (Join-Path $HOME 'left-by-previous.txt')); modulePath = $env:PSModulePath
 } | ConvertTo-Json -Compress | Set-Content $env:HOOKBOOK_RESULT_FILE
 Set-Content (Join-Path $HOME 'left-by-previous.txt') 'x'
 Write-Output done`;
@@ -39,11 +39,15 @@ interface Seen {
   name: string;
   stdin: string;
   leftover: boolean;
+  modulePath: string;
 }
+
+// As the asset helpers are handed to a job (shared/assets/jobEnv.ts): a module folder of its own.
+const HELPERS = { set: {}, prepend: { PSModulePath: '/opt/hookbook-helpers/pwsh' }, unset: [] };
 
 async function run(jobId: string, type: 'pwsh' | 'bash' = 'pwsh', content = REPORT) {
   const preparedAt = Date.now();
-  const prepared = prepareRun(version(type, content), { Name: `n-${jobId}` }, { jobId, attempt: 1 });
+  const prepared = prepareRun(version(type, content), { Name: `n-${jobId}` }, { jobId, attempt: 1 }, HELPERS);
   const records: ProcessRecord[] = [];
   const proc = startProcess(prepared.spec, (r) => records.push(r));
   const outcome = await proc.done;
@@ -86,6 +90,9 @@ describe.skipIf(!pwsh)('PowerShell started warm', () => {
     expect(s1.started).toBeLessThan(first.preparedAt);
     expect(s1).toMatchObject({ job: 'job-warm-1', warmVar: '', dir: first.dir, home: first.dir, name: 'n-job-warm-1', leftover: false });
     expect(JSON.parse(s1.stdin)).toEqual({ Name: 'n-job-warm-1' });
+    // What pwsh makes of the environment at start-up is what a cold job sees: its own module folders, then the job's.
+    expect(s1.modulePath.replaceAll(first.dir, '~')).toBe(cold.seen.modulePath.replaceAll(cold.dir, '~'));
+    expect(s1.modulePath).toMatch(/\/Modules:\/opt\/hookbook-helpers\/pwsh$/);
     if (first.prepared.uid !== undefined) {
       expect(s1.uid.split(' ').slice(1, 4)).toEqual([String(first.prepared.uid), String(first.prepared.uid), String(first.prepared.uid)]);
     }
