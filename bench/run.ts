@@ -22,7 +22,7 @@
 //     and the concurrency curve against the machine floor, run here and through the queue
 //     (scenarios/run-curve.ts).
 //  7. What a job's process costs: the time split per runbook type, the spawner on/off against the floor,
-//     pwsh with and without the warm pool (scenarios/spawn.ts; BENCH_ONLY=spawn).
+//     pwsh with and without the warm pool (scenarios/spawn.ts; BENCH_ONLY=spawn,pwsh-warm).
 // BENCH_ONLY=breakdown,ingest,run,burst,spawn runs only those and prints their raw figures (bench/settings.ts).
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
@@ -84,8 +84,8 @@ async function main(): Promise<void> {
         await az.stop();
       }
       partial.ratesAtC1 = await ratesAtC1();
-      partial.pwshWarm = await pwshWarm();
     }
+    if (want('pwsh-warm')) partial.pwshWarm = await pwshWarm();
     if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
     if (want('burst')) {
       const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;

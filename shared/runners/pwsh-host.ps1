@@ -104,6 +104,8 @@ if ($env:HOOKBOOK_WARM -eq '1') {
   & $__hookbookWarm.GetScriptBlock() @__hookbookArgs *>&1 | ForEach-Object { __HookbookRecord $_ }
   $__hookbookChannel = $__hookbookSent
   Remove-Variable __hookbookSent, __hookbookWarm, __hookbookArgs
+  # Says "warmed up" to the pool (shared/runners/warmPool.ts), which prefers a ready process.
+  [IO.File]::WriteAllText([IO.Path]::Combine($PWD.ProviderPath, '.hookbook-warm-ready'), '')
   $__hookbookIn = [IO.FileStream]::new([Microsoft.Win32.SafeHandles.SafeFileHandle]::new([IntPtr]0, $false), [IO.FileAccess]::Read, 1)
   $__hookbookLength = 0
   while ($true) {
@@ -119,6 +121,7 @@ if ($env:HOOKBOOK_WARM -eq '1') {
     if ($n -le 0) { exit 0 }
     $read += $n
   }
+  [IO.File]::Delete([IO.Path]::Combine($PWD.ProviderPath, '.hookbook-warm-ready'))
   $__hookbookEnv = (ConvertFrom-Json -InputObject ([Text.Encoding]::UTF8.GetString($__hookbookBytes)) -AsHashtable).env
   foreach ($name in @([Environment]::GetEnvironmentVariables().Keys)) {
     if (-not $__hookbookEnv.ContainsKey($name)) { [Environment]::SetEnvironmentVariable($name, $null) }

@@ -11,7 +11,8 @@
 // environment) passes from one job to another. HOOKBOOK_PWSH_WARM warm processes are kept (0: off);
 // the pool fills after the first pwsh job of this process (a worker that never runs PowerShell never
 // pays the ~100 MB each costs) and refills in the background as jobs take them.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { settings } from '../config';
 import type { ProcessSpec } from './process';
 import { hostPath, pwshBaseEnv } from './pwsh';
@@ -35,11 +36,11 @@ type CommandLine = { command: string; args: string[] };
 
 const pool: Entry[] = [];
 let exitHook = false;
-let refilling = false;
+let refillTimer: NodeJS.Timeout | undefined;
 
 /**
  * A warm process started with exactly `line`, with the directory and uid that are now the job's;
- * undefined when none is ready (the job starts cold, as before). Asks for a refill either way.
+ * undefined when there is none (the job starts cold, as before). Asks for a refill either way.
  */
 export function takeWarm(line: CommandLine): { box: JobDir; process: WarmProcess } | undefined {
   const s = settings();
@@ -54,14 +55,19 @@ export function takeWarm(line: CommandLine): { box: JobDir; process: WarmProcess
       void discard(e);
       continue;
     }
-    entry = e;
-    break;
+    // A ready one first; else one still starting (its job waits for less of the start-up).
+    if (!entry || (!isReady(entry) && isReady(e))) entry = e;
   }
+  const ready = entry !== undefined && isReady(entry);
   if (entry) {
     entry.taken = true;
     pool.splice(pool.indexOf(entry), 1);
   }
-  scheduleRefill(line);
+  // Jobs arriving faster than warm processes get ready (a burst): another one started now would only
+  // add its warm-up to the CPU the burst needs, and would not be ready sooner than a cold start. So the
+  // pool refills at once after a job took a ready process, and otherwise once a second passes without
+  // such a take.
+  scheduleRefill(line, ready ? 0 : BURST_PAUSE_MS);
   if (!entry) return undefined;
   const launched = entry.launched;
   return {
@@ -80,19 +86,27 @@ function keyOf(line: CommandLine): string {
   return JSON.stringify([line.command, ...line.args]);
 }
 
+const BURST_PAUSE_MS = 1000;
+/** Written by pwsh-host.ps1 into its directory once warmed up (and removed when its job arrives). */
+const READY_FILE = '.hookbook-warm-ready';
+
+function isReady(entry: Entry): boolean {
+  return existsSync(join(entry.box.dir, READY_FILE));
+}
+
 /** In the background: starting a process must not hold up the job that asked, or any other. */
-function scheduleRefill(line: CommandLine): void {
-  if (refilling) return;
-  refilling = true;
-  setImmediate(() => {
-    refilling = false;
+function scheduleRefill(line: CommandLine, delayMs: number): void {
+  if (refillTimer) clearTimeout(refillTimer);
+  refillTimer = setTimeout(() => {
+    refillTimer = undefined;
     try {
       while (pool.length < settings().pwshWarm) pool.push(startWarm(line));
     } catch (error) {
       // No free uid or directory now: jobs start cold, and the next one asks again.
       console.warn(`PowerShell warm pool: could not start a process: ${(error as Error).message}`);
     }
-  });
+  }, delayMs);
+  refillTimer.unref();
 }
 
 function startWarm(line: CommandLine): Entry {

@@ -2,7 +2,9 @@
 // already in the directory and as the uid that job gets, with the job's own environment, parameters and
 // stdin; nothing passes between jobs; HOOKBOOK_PWSH_WARM=0 turns it off; other runbook types never use
 // it. Real pwsh, real processes (the runner in this process, as the worker calls it).
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunbookVersion } from '../../shared/model/runbook';
 import { startProcess, type ProcessRecord } from '../../shared/runners/process';
@@ -24,6 +26,7 @@ $stdin = [Console]::In.ReadToEnd()
   uid = (Get-Content /proc/self/status | Where-Object { $_ -like 'Uid:*' }) -replace '\\s+', ' '
   pid = $PID; started = [DateTimeOffset]::new([Diagnostics.Process]::GetCurrentProcess().StartTime).ToUnixTimeMilliseconds()
   name = $Name; stdin = $stdin; leftover = (Test-Path (Join-Path $HOME 'left-by-previous.txt')); modulePath = $env:PSModulePath
+  readyMark = (Test-Path (Join-Path $HOME '.hookbook-warm-ready'))
 } | ConvertTo-Json -Compress | Set-Content $env:HOOKBOOK_RESULT_FILE
 Set-Content (Join-Path $HOME 'left-by-previous.txt') 'x'
 Write-Output done`;
@@ -40,6 +43,7 @@ interface Seen {
   stdin: string;
   leftover: boolean;
   modulePath: string;
+  readyMark: boolean;
 }
 
 // As the asset helpers are handed to a job (shared/assets/jobEnv.ts): a module folder of its own.
@@ -79,8 +83,10 @@ describe.skipIf(!pwsh)('PowerShell started warm', () => {
     const cold = await run('job-cold');
     expect(cold.warm).toBe(false); // the first pwsh job of a process starts the pool
     await untilWarm(1);
-    // Give the warm process time to be fully started, so "started before" says something.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Until it says it is warmed up (pwsh-host.ps1 writes this into its directory; the job's hand-over removes it).
+    const jobsRoot = join(tmpdir(), 'hookbook-jobs');
+    const readyFile = () => readdirSync(jobsRoot).some((d) => existsSync(join(jobsRoot, d, '.hookbook-warm-ready')));
+    if (process.geteuid?.() === 0) for (let i = 0; i < 2400 && !readyFile(); i++) await new Promise((r) => setTimeout(r, 25));
 
     const first = await run('job-warm-1');
     expect(first.warm).toBe(true);
@@ -88,7 +94,15 @@ describe.skipIf(!pwsh)('PowerShell started warm', () => {
     expect(first.records.map((r) => r.text)).toEqual(['done']);
     const s1 = first.seen;
     expect(s1.started).toBeLessThan(first.preparedAt);
-    expect(s1).toMatchObject({ job: 'job-warm-1', warmVar: '', dir: first.dir, home: first.dir, name: 'n-job-warm-1', leftover: false });
+    expect(s1).toMatchObject({
+      job: 'job-warm-1',
+      warmVar: '',
+      dir: first.dir,
+      home: first.dir,
+      name: 'n-job-warm-1',
+      leftover: false,
+      readyMark: false,
+    });
     expect(JSON.parse(s1.stdin)).toEqual({ Name: 'n-job-warm-1' });
     // What pwsh makes of the environment at start-up is what a cold job sees: its own module folders, then the job's.
     expect(s1.modulePath.replaceAll(first.dir, '~')).toBe(cold.seen.modulePath.replaceAll(cold.dir, '~'));
