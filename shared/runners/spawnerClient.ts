@@ -21,6 +21,8 @@ export interface LaunchSpec {
   control?: boolean;
   uid?: number;
   gid?: number;
+  /** Waiting for a job (warmPool.ts): does not keep the worker's event loop alive until `foreground()`. */
+  background?: boolean;
 }
 
 /**
@@ -34,6 +36,8 @@ export interface Launched extends EventEmitter {
   /** fd 3, when asked for. */
   control?: Readable;
   writeStdin(text: string, end: boolean): void;
+  /** A background process now runs a job: it keeps the worker alive like any job. */
+  foreground(): void;
 }
 
 export function launch(spec: LaunchSpec): Launched {
@@ -66,6 +70,7 @@ function direct(spec: LaunchSpec): Launched {
       if (end) child.stdin?.end(text);
       else child.stdin?.write(text);
     },
+    foreground() {},
   });
   child.stdin?.on('error', () => undefined); // the runbook may not read its stdin
   if (spec.stdin !== undefined) child.stdin?.end(spec.stdin);
@@ -83,6 +88,7 @@ interface Remote {
   handle: Launched;
   streams: Map<number, PassThrough>;
   exited: boolean;
+  background: boolean;
 }
 
 interface Spawner {
@@ -135,7 +141,7 @@ function ensureSpawner(): Spawner {
 /** The spawner keeps the worker alive only while it runs jobs. */
 function idle(s: Spawner): void {
   const channel = s.child.channel as { ref?(): void; unref?(): void } | undefined | null;
-  if (s.remotes.size === 0) {
+  if ([...s.remotes.values()].every((r) => r.background)) {
     s.child.unref();
     channel?.unref?.();
   } else {
@@ -144,7 +150,7 @@ function idle(s: Spawner): void {
   }
 }
 
-function viaSpawner(spec: LaunchSpec): Launched {
+function viaSpawner({ background, ...spec }: LaunchSpec): Launched {
   const s = ensureSpawner();
   const id = nextId++;
   const streams = new Map<number, PassThrough>([
@@ -160,8 +166,13 @@ function viaSpawner(spec: LaunchSpec): Launched {
     writeStdin(text: string, end: boolean) {
       if (s.child.connected) s.child.send(['stdin', id, text, end]);
     },
+    foreground() {
+      const remote = s.remotes.get(id);
+      if (remote) remote.background = false;
+      idle(s);
+    },
   });
-  s.remotes.set(id, { handle, streams, exited: false });
+  s.remotes.set(id, { handle, streams, exited: false, background: background === true });
   idle(s);
   s.child.send(['start', id, spec]);
   return handle;

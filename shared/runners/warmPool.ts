@@ -44,8 +44,10 @@ let refillTimer: NodeJS.Timeout | undefined;
  */
 export function takeWarm(line: CommandLine): { box: JobDir; process: WarmProcess } | undefined {
   const s = settings();
-  // .NET reads its own settings once, at start: a job that is passed some must start with them.
-  if (s.pwshWarm === 0 || s.passEnv.some((name) => /^(DOTNET_|COMPlus_|CORECLR_)/i.test(name))) return undefined;
+  // .NET reads its own settings once, at start: a job that is passed some must start with them. And
+  // only through the spawner: a waiting process must not keep the worker alive (a draining hybrid
+  // worker exits when its jobs are done), which the worker's own pipes to it would.
+  if (s.pwshWarm === 0 || !s.spawner || s.passEnv.some((name) => /^(DOTNET_|COMPlus_|CORECLR_)/i.test(name))) return undefined;
   const key = keyOf(line);
   let entry: Entry | undefined;
   for (const e of [...pool]) {
@@ -75,6 +77,7 @@ export function takeWarm(line: CommandLine): { box: JobDir; process: WarmProcess
     process: {
       handOver(spec) {
         const job = Buffer.from(JSON.stringify({ env: spec.env }), 'utf8');
+        launched.foreground();
         launched.writeStdin(`${job.length}\n${job.toString('utf8')}${spec.stdin ?? ''}`, true);
         return launched;
       },
@@ -125,7 +128,7 @@ function startWarm(line: CommandLine): Entry {
     ...pwshBaseEnv(),
     HOOKBOOK_WARM: '1',
   };
-  const launched = launch({ ...line, cwd: box.dir, env, control: true, uid: box.uid, gid: box.gid });
+  const launched = launch({ ...line, cwd: box.dir, env, control: true, uid: box.uid, gid: box.gid, background: true });
   const entry: Entry = { key: keyOf(line), box, launched, ended: false, taken: false };
   const ended = () => {
     if (entry.ended) return;

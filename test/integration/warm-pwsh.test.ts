@@ -2,15 +2,17 @@
 // already in the directory and as the uid that job gets, with the job's own environment, parameters and
 // stdin; nothing passes between jobs; HOOKBOOK_PWSH_WARM=0 turns it off; other runbook types never use
 // it. Real pwsh, real processes (the runner in this process, as the worker calls it).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { RunbookVersion } from '../../shared/model/runbook';
 import { startProcess, type ProcessRecord } from '../../shared/runners/process';
 import { prepareRun } from '../../shared/runners/runner';
 import { readResultFile } from '../../shared/runners/sandbox';
 import { drainWarmPool, warmCount } from '../../shared/runners/warmPool';
+import { repoRoot } from '../support/host';
 import { testPwsh } from '../support/pwsh';
 
 const pwsh = testPwsh();
@@ -159,6 +161,36 @@ describe.skipIf(!pwsh)('PowerShell started warm', () => {
     expect(b.records.map((r) => r.text)).toEqual(['ok']);
     await new Promise((r) => setImmediate(r));
     expect(warmCount()).toBe(0);
+  }, 120_000);
+
+  it('a waiting warm process does not keep the worker alive: a worker whose jobs are done exits, and its warm pwsh with it', async () => {
+    const script = join(mkdtempSync(join(tmpdir(), 'warm-exit-')), 'worker.ts');
+    const runners = join(repoRoot, 'shared', 'runners');
+    writeFileSync(
+      script,
+      `import { prepareRun } from ${JSON.stringify(join(runners, 'runner'))};
+import { startProcess } from ${JSON.stringify(join(runners, 'process'))};
+import { warmCount } from ${JSON.stringify(join(runners, 'warmPool'))};
+(async () => {
+  const v = { name: 'w', version: 1, content: 'Write-Output ok', definition: { type: 'pwsh' } } as never;
+  const p = prepareRun(v, {}, { jobId: 'job-exit', attempt: 1 });
+  await startProcess(p.spec, () => undefined).done;
+  await p.cleanup();
+  while (warmCount() < 1) await new Promise((r) => setTimeout(r, 25));
+  console.log('warm ' + warmCount());
+})();
+`,
+    );
+    const child = spawn(process.execPath, [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script], {
+      env: { ...process.env, HOOKBOOK_PWSH_WARM: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    onTestFinished(() => void child.kill('SIGKILL')); // a worker that hangs (the failure) must not outlive the test
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(out).toContain('warm 1');
+    expect(code).toBe(0);
   }, 120_000);
 
   it('other runbook types neither take nor start warm PowerShell', async () => {
