@@ -21,7 +21,9 @@
 //  6. Synchronous run (RealmJoin `run`): where the time goes in process (scenarios/run-breakdown.ts),
 //     and the concurrency curve against the machine floor, run here and through the queue
 //     (scenarios/run-curve.ts).
-// BENCH_ONLY=breakdown,ingest,run,burst runs only those and prints their raw figures (bench/settings.ts).
+//  7. What a job's process costs: the time split per runbook type, the spawner on/off against the floor,
+//     pwsh with and without the warm pool (scenarios/spawn.ts; BENCH_ONLY=spawn,pwsh-warm).
+// BENCH_ONLY=breakdown,ingest,run,burst,spawn runs only those and prints their raw figures (bench/settings.ts).
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
 import { writeFileSync } from 'node:fs';
@@ -42,6 +44,7 @@ import { bareStart } from './scenarios/pwsh-start';
 import { runBreakdown, type RunBreakdown } from './scenarios/run-breakdown';
 import { runCurve } from './scenarios/run-curve';
 import { linesPerSecond } from './scenarios/stream-lines';
+import { jobSplit, pwshWarm, ratesAtC1 } from './scenarios/spawn';
 import { transactions } from './scenarios/transactions';
 import { BURST_JOBS, elapsedSeconds, log, ONLY, QUICK, repoRoot, want } from './settings';
 
@@ -71,6 +74,18 @@ async function main(): Promise<void> {
         await az.stop();
       }
     }
+    if (want('spawn')) {
+      // Issue 27: where a job's time goes, the spawner on/off against the floor, pwsh warm on/off.
+      const az = await startAzurite({ inMemory: true });
+      try {
+        await transactions(az.connectionString);
+        partial.jobSplit = await jobSplit(QUICK ? 10 : 30);
+      } finally {
+        await az.stop();
+      }
+      partial.ratesAtC1 = await ratesAtC1();
+    }
+    if (want('pwsh-warm')) partial.pwshWarm = await pwshWarm();
     if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
     if (want('burst')) {
       const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;

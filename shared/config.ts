@@ -156,6 +156,16 @@ export const SETTINGS = {
     int(10),
     'failed authentications per minute per client (and key id) before 429; 0 = off',
   ),
+  spawner: setting(
+    'HOOKBOOK_SPAWNER',
+    flag(true),
+    '`false`: the worker spawns jobs itself instead of through its small spawner process (docs/performance.md)',
+  ),
+  pwshWarm: setting(
+    'HOOKBOOK_PWSH_WARM',
+    intIn(1, 0, 16),
+    'pwsh processes kept started ahead of demand, each for one job (0: off; docs/performance.md)',
+  ),
 };
 
 type Definitions = typeof SETTINGS;

@@ -327,6 +327,7 @@ export function outcomeToFinal(o: ProcessOutcome, type: string, timeoutSeconds: 
       : `The runbook could not be started: ${o.spawnError}`;
     return { status: 'Failed', exception: reason, statusDetails: reason };
   }
+  if (o.lost !== undefined) return { status: 'Failed', exception: o.lost, statusDetails: "The job's process was lost." };
   if (o.exception !== undefined) return { status: 'Failed', exception: o.exception, statusDetails: 'The runbook threw an exception.' };
   if (o.exitCode === 0) {
     const result = o.hasResult ? o.result : type === 'node' ? null : 0;

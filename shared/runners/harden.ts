@@ -11,16 +11,22 @@ interface NativeAddon {
   isDumpable(): boolean;
 }
 
-function loadAddon(): NativeAddon | undefined {
+/** The built addon, when there is one (the spawner loads it too: spawnerClient.ts). */
+export function nativeAddonFile(): string | undefined {
   for (const up of [
     ['..', '..'],
     ['..', '..', '..'],
   ]) {
     const file = path.join(__dirname, ...up, 'native', 'build', 'Release', 'hookbook_native.node');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (existsSync(file)) return require(file) as NativeAddon;
+    if (existsSync(file)) return file;
   }
   return undefined;
+}
+
+function loadAddon(): NativeAddon | undefined {
+  const file = nativeAddonFile();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return file ? (require(file) as NativeAddon) : undefined;
 }
 
 let done = false;

@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import { classifyLine, LineSplitter } from './classify';
 import type { StreamType } from '../model/job';
+import { killGroup, launch, type Launched } from './spawnerClient';
+import type { WarmProcess } from './warmPool';
 
 export interface ProcessRecord {
   streamType: StreamType;
@@ -13,7 +15,9 @@ export interface ProcessRecord {
 export type ControlMessage =
   | { kind: 'record'; streamType: StreamType; text: string; value?: unknown }
   | { kind: 'result'; value: unknown }
-  | { kind: 'exception'; message: string };
+  | { kind: 'exception'; message: string }
+  /** The host is done (pwsh-host.ps1): the job ended with this code; the process's own shutdown is not waited for. */
+  | { kind: 'end'; exitCode: number };
 
 export interface ProcessSpec {
   command: string;
@@ -26,6 +30,8 @@ export interface ProcessSpec {
   /** Run as this user and group (sandbox.ts); supplementary groups are cleared by libuv. */
   uid?: number;
   gid?: number;
+  /** Already started ahead of the job, in the job's directory and as its uid (warmPool.ts): handed the job now. */
+  warm?: WarmProcess;
 }
 
 export interface ProcessOutcome {
@@ -37,7 +43,25 @@ export interface ProcessOutcome {
   lastError?: string;
   killedBecause?: 'stop' | 'timeout' | 'lease';
   spawnError?: string;
+  /** The process could no longer be watched (its spawner died) and was ended: the job fails with this. */
+  lost?: string;
 }
+
+/** Where one process's time went (ms, performance.now()), for the bench (`npm run bench`, scenario spawn). */
+export interface ProcessTimes {
+  /** startProcess called. */
+  asked: number;
+  /** The process exists (its pid is known here): launching it took spawned − asked. */
+  spawned?: number;
+  exited?: number;
+  /** Every pipe closed after the exit: the last of its output read. */
+  streamsClosed?: number;
+  /** Served by a warm process (warmPool.ts). */
+  warm: boolean;
+}
+
+/** Emits 'times' (ProcessTimes) as each process ends, when anyone listens (the bench). */
+export const processTimes = new EventEmitter();
 
 export interface RunningProcess {
   pid?: number;
@@ -46,33 +70,23 @@ export interface RunningProcess {
   kill(reason: 'stop' | 'timeout' | 'lease', graceMs: number): void;
 }
 
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    /* already gone */
-  }
-}
-
 /**
  * Runs a runbook as its own process group (detached), so that stopping it reaches every
  * grandchild too. Arguments are passed as an array and parameters as data (stdin, environment,
- * file): nothing a caller sends is ever interpolated into a command line.
+ * file): nothing a caller sends is ever interpolated into a command line. The process is spawned by
+ * the spawner (spawnerClient.ts) or taken warm from the pool (warmPool.ts); stopping it is signalling
+ * its group from here either way.
  */
 export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => void): RunningProcess {
-  const child = spawn(spec.command, spec.args, {
-    cwd: spec.cwd,
-    env: spec.env,
-    detached: true,
-    ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
-    stdio: ['pipe', 'pipe', 'pipe', ...(spec.control ? (['pipe'] as const) : [])],
-  });
+  const { warm, ...rest } = spec;
+  const times: ProcessTimes = { asked: performance.now(), warm: warm !== undefined };
+  const child: Launched = warm ? warm.handOver(spec) : launch({ ...rest, stdin: spec.stdin ?? '' });
+  // Spawned here (synchronously) or warm: the pid is known now.
+  if (child.pid !== undefined) times.spawned = performance.now();
   const outcome: ProcessOutcome = { exitCode: null, signal: null, hasResult: false };
   let killTimer: NodeJS.Timeout | undefined;
 
-  const pipeLines = (stream: Readable | null, source: 'stdout' | 'stderr') => {
-    if (!stream) return Promise.resolve();
+  const pipeLines = (stream: Readable, source: 'stdout' | 'stderr') => {
     const splitter = new LineSplitter();
     const emit = (line: string) => {
       const r = classifyLine(line, source);
@@ -89,7 +103,7 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
     });
   };
 
-  const control = child.stdio[3] as Readable | undefined;
+  const control = child.control;
   const controlDone = new Promise<void>((resolve) => {
     if (!control) return resolve();
     const splitter = new LineSplitter();
@@ -106,6 +120,10 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
         outcome.result = m.value;
         outcome.hasResult = true;
       } else if (m.kind === 'exception') outcome.exception = String(m.message);
+      else if (m.kind === 'end' && Number.isInteger(m.exitCode)) {
+        ended = m.exitCode;
+        signalGroup('SIGKILL');
+      }
     };
     control.on('data', (c: Buffer) => splitter.push(c).forEach(handle));
     control.on('close', () => {
@@ -115,39 +133,59 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
     control.on('error', () => resolve());
   });
 
-  const stdin = child.stdin as Writable | null;
-  stdin?.on('error', () => undefined); // the runbook may not read its stdin
-  stdin?.end(spec.stdin ?? '');
-
   const streamsDone = Promise.all([pipeLines(child.stdout, 'stdout'), pipeLines(child.stderr, 'stderr'), controlDone]);
 
+  // The exit code the host reported with its 'end' message, before its process was ended.
+  let ended: number | undefined;
+  // A stop asked for before the spawner said which pid the process got is delivered once it has.
+  let pendingSignal: NodeJS.Signals | undefined;
+  child.on('spawn', (pid: number) => {
+    times.spawned ??= performance.now();
+    if (pendingSignal) killGroup(pid, pendingSignal);
+  });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child.pid) killGroup(child.pid, signal);
+    else pendingSignal = signal;
+  };
+
   const done = new Promise<ProcessOutcome>((resolve) => {
-    child.on('error', (error) => {
+    child.on('error', (error: Error) => {
       outcome.spawnError = error.message;
+      if (killTimer) clearTimeout(killTimer);
       resolve(outcome);
     });
-    child.on('exit', (code, signal) => {
-      outcome.exitCode = code;
-      outcome.signal = signal;
-      // The runbook is over; background processes it left behind are not part of the job.
-      killGroup(child.pid, 'SIGKILL');
+    child.on('lost', (reason: string) => {
+      outcome.lost = reason;
+      // Said as the exception too: a hybrid worker reports its outcome's fields, and this one it knows.
+      outcome.exception ??= reason;
+      if (killTimer) clearTimeout(killTimer);
+      resolve(outcome);
+    });
+    child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+      outcome.exitCode = ended ?? code;
+      outcome.signal = ended === undefined ? signal : null;
+      times.exited = performance.now();
       if (killTimer) clearTimeout(killTimer);
       const settle = setTimeout(() => resolve(outcome), 2000);
       void streamsDone.then(() => {
         clearTimeout(settle);
+        times.streamsClosed = performance.now();
+        if (processTimes.listenerCount('times') > 0) processTimes.emit('times', times);
         resolve(outcome);
       });
     });
   });
 
   return {
-    pid: child.pid,
+    get pid() {
+      return child.pid;
+    },
     done,
     kill(reason, graceMs) {
       if (outcome.killedBecause) return;
       outcome.killedBecause = reason;
-      killGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
+      signalGroup('SIGTERM');
+      killTimer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
     },
   };
 }

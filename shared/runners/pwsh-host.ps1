@@ -9,6 +9,8 @@
 #   Write-Information and Write-Host go to Output, as in Azure Automation.
 # - A terminating error (throw) is sent as {"kind":"exception","message":...} and the host exits 1;
 #   `exit N` in the runbook ends this process with code N.
+# - When the runbook has run, the last line is {"kind":"end","exitCode":N}: the worker takes the job as
+#   ended with N and ends the process group, rather than waiting the ~0.2 s .NET takes to shut down.
 #
 # This file is read by the job's own (unprivileged) user: it must stay world-readable and must not
 # depend on $HOME or a profile (pwsh runs with -NoProfile).
@@ -83,6 +85,53 @@ function Write-Progress {
     } }
 }
 
+# A warm process (shared/runners/warmPool.ts) starts before its job exists, already as the job's uid
+# and in its directory: it loads what every runbook needs, then waits for exactly one job on stdin,
+# "<byte length>\n" and {"env":{...}}, the job's environment, which replaces its own. Whatever
+# follows on stdin is the runbook's, as in a cold start. Stdin ending first means no job: exit.
+if ($env:HOOKBOOK_WARM -eq '1') {
+  # What pwsh made of an unset PSModulePath at start-up (its own module folders).
+  $__hookbookModulePath = $env:PSModulePath
+  # What every job does first, done now with its records sent nowhere: most of a trivial job's time
+  # after pwsh's own start is compiling and loading these paths for the first time.
+  $__hookbookSent = $__hookbookChannel
+  $__hookbookChannel = [IO.StreamWriter]::new([IO.Stream]::Null)
+  $null = [Management.Automation.Language.Parser]::ParseFile($PSCommandPath, [ref]$null, [ref]$null)
+  $__hookbookWarm = [Management.Automation.Language.Parser]::ParseInput(
+    'param([string]$Name, [hashtable]$Data) Write-Output "warm $Name"; Write-Warning w; [pscustomobject]@{ a = 1 }', [ref]$null, [ref]$null)
+  $__hookbookArgs = @{ Name = 'x'; Data = (ConvertFrom-Json -InputObject '{"a":{"b":[1,"2"]}}' -AsHashtable -DateKind String -Depth 1024) }
+  $null = ConvertFrom-Json -InputObject '{"a":{"b":[1,"2"]}}' -DateKind String -Depth 1024
+  & $__hookbookWarm.GetScriptBlock() @__hookbookArgs *>&1 | ForEach-Object { __HookbookRecord $_ }
+  $__hookbookChannel = $__hookbookSent
+  Remove-Variable __hookbookSent, __hookbookWarm, __hookbookArgs
+  # Says "warmed up" to the pool (shared/runners/warmPool.ts), which prefers a ready process.
+  [IO.File]::WriteAllText([IO.Path]::Combine($PWD.ProviderPath, '.hookbook-warm-ready'), '')
+  $__hookbookIn = [IO.FileStream]::new([Microsoft.Win32.SafeHandles.SafeFileHandle]::new([IntPtr]0, $false), [IO.FileAccess]::Read, 1)
+  $__hookbookLength = 0
+  while ($true) {
+    $b = $__hookbookIn.ReadByte()
+    if ($b -lt 0) { exit 0 }
+    if ($b -eq 10) { break }
+    $__hookbookLength = $__hookbookLength * 10 + ($b - 48)
+  }
+  $__hookbookBytes = [byte[]]::new($__hookbookLength)
+  $read = 0
+  while ($read -lt $__hookbookLength) {
+    $n = $__hookbookIn.Read($__hookbookBytes, $read, $__hookbookLength - $read)
+    if ($n -le 0) { exit 0 }
+    $read += $n
+  }
+  [IO.File]::Delete([IO.Path]::Combine($PWD.ProviderPath, '.hookbook-warm-ready'))
+  $__hookbookEnv = (ConvertFrom-Json -InputObject ([Text.Encoding]::UTF8.GetString($__hookbookBytes)) -AsHashtable).env
+  foreach ($name in @([Environment]::GetEnvironmentVariables().Keys)) {
+    if (-not $__hookbookEnv.ContainsKey($name)) { [Environment]::SetEnvironmentVariable($name, $null) }
+  }
+  foreach ($e in $__hookbookEnv.GetEnumerator()) { [Environment]::SetEnvironmentVariable($e.Key, $e.Value) }
+  # As pwsh does at start-up: its own module folders first, then the job's (the asset helpers).
+  $env:PSModulePath = (@($__hookbookModulePath, $__hookbookEnv['PSModulePath']) | Where-Object { $_ }) -join [IO.Path]::PathSeparator
+  Remove-Variable __hookbookIn, __hookbookLength, __hookbookBytes, __hookbookEnv, __hookbookModulePath, b, read, n, name, e -ErrorAction Ignore
+}
+
 try {
   $__hookbookParameters = @{}
   $__hookbookJson = [IO.File]::ReadAllText($env:HOOKBOOK_PARAMETERS_FILE)
@@ -118,6 +167,8 @@ try {
     $message = "$($_.TargetObject)"
   }
   __HookbookSend @{ kind = 'exception'; message = $message }
+  __HookbookSend @{ kind = 'end'; exitCode = 1 }
   exit 1
 }
+__HookbookSend @{ kind = 'end'; exitCode = 0 }
 exit 0

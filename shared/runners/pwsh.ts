@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { settings } from '../config';
-import { runtimeFile } from './runtime';
+import { runtimeFile, runtimePwsh } from './runtime';
 
 /**
  * Where PowerShell is: `HOOKBOOK_PWSH_PATH` (a file), else `pwsh` on PATH, else the .NET global
@@ -60,4 +60,29 @@ function isExecutable(file: string): boolean {
 /** The PowerShell host script jobs run (runtime.ts: beside this module, or the staged copy). */
 export function pwshHost(): string {
   return runtimeFile('pwsh-host.ps1');
+}
+
+/**
+ * The command line of a pwsh job, in one place for the runner and the warm pool (warmPool.ts), so a
+ * warm process is exactly what a cold start would have run. Not found: spawning `pwsh` fails and the
+ * job says why.
+ */
+export function pwshJobCommand(): { command: string; args: string[] } {
+  const found = findPwsh();
+  const { command, args } = found ? pwshCommand(runtimePwsh(found)) : { command: 'pwsh', args: [] };
+  return { command, args: [...args, '-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()] };
+}
+
+/** The environment pwsh itself needs, the same for a warm process and the job it serves. */
+export function pwshBaseEnv(): Record<string, string> {
+  return {
+    POWERSHELL_TELEMETRY_OPTOUT: '1',
+    POWERSHELL_UPDATECHECK: 'Off',
+    ...(process.env.DOTNET_ROOT ? { DOTNET_ROOT: process.env.DOTNET_ROOT } : {}),
+  };
+}
+
+/** The host's PATH (not a setting), for the processes the worker starts before a job's environment exists. */
+export function hostPath(): string {
+  return process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
 }

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { RunbookVersion } from '../model/runbook';
 import type { ProcessSpec } from './process';
 import { toScript } from '../runbooks/pwshParams';
-import { findPwsh, pwshCommand, pwshHost } from './pwsh';
+import { pwshBaseEnv, pwshJobCommand } from './pwsh';
+import { takeWarm } from './warmPool';
 import { openJobDir } from './sandbox';
-import { runbookFilesReachable, runtimeFile, runtimePwsh } from './runtime';
+import { runbookFilesReachable, runtimeFile } from './runtime';
 import { applyJobEnv, type JobEnv } from '../assets/jobEnv';
 
 /**
@@ -52,13 +53,17 @@ export function prepareRun(
   /** Job token, asset helpers on the search paths, identity (shared/assets/jobEnv.ts). */
   jobEnv?: JobEnv,
 ): PreparedRun {
+  const type = version.definition.type;
+  // PowerShell is started ahead of demand (warmPool.ts): a warm process comes with the uid and the
+  // directory it was started in, which become this job's; otherwise both are claimed now.
+  const pwshLine = type === 'pwsh' ? pwshJobCommand() : undefined;
+  const warm = pwshLine ? takeWarm(pwshLine) : undefined;
   // Private to the job: its own uid where the worker is root (sandbox.ts, docs/security.md).
-  const box = openJobDir();
+  const box = warm?.box ?? openJobDir();
   const dir = box.dir;
   const json = JSON.stringify(parameters);
   const paramsFile = join(dir, 'parameters.json');
   writeFileSync(paramsFile, json, { mode: 0o600 });
-  const type = version.definition.type;
   const ext = { node: /^\s*export\s/m.test(version.content) ? '.mjs' : '.cjs', bash: '.sh', python3: '.py', pwsh: '.ps1' }[type];
   // A repository runbook runs from its file, unless jobs cannot reach the runbooks folder (runtime.ts).
   let script = runbookFilesReachable() ? version.file : undefined;
@@ -111,20 +116,8 @@ export function prepareRun(
     case 'pwsh': {
       env.HOOKBOOK_SCRIPT = script;
       if (version.definition.logVerbose) env.HOOKBOOK_LOG_VERBOSE = '1';
-      env.POWERSHELL_TELEMETRY_OPTOUT = '1';
-      env.POWERSHELL_UPDATECHECK = 'Off';
-      if (process.env.DOTNET_ROOT) env.DOTNET_ROOT = process.env.DOTNET_ROOT;
-      const found = findPwsh();
-      // Not found: spawning `pwsh` fails and the job says why.
-      const { command, args } = found ? pwshCommand(runtimePwsh(found)) : { command: 'pwsh', args: [] };
-      spec = {
-        command,
-        args: [...args, '-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()],
-        cwd: dir,
-        env,
-        stdin: json,
-        control: true,
-      };
+      Object.assign(env, pwshBaseEnv());
+      spec = { ...pwshLine!, cwd: dir, env, stdin: json, control: true, ...(warm ? { warm: warm.process } : {}) };
       break;
     }
   }

@@ -12,7 +12,8 @@ import { basename, dirname, join, resolve } from 'node:path';
  * repository runbook is then written into the job's own directory like an API runbook.
  */
 
-export type RuntimeFile = 'node-host.cjs' | 'pwsh-host.ps1' | 'helpers';
+/** spawner.cjs runs as the worker's own user (spawnerClient.ts): never staged for jobs. */
+export type RuntimeFile = 'node-host.cjs' | 'pwsh-host.ps1' | 'helpers' | 'spawner.cjs';
 
 let stagedRunners: string | undefined;
 const stagedPwsh = new Map<string, string>();
