@@ -15,6 +15,10 @@ import { RunbookPage } from './pages/Runbook';
 import { Webhooks } from './pages/Webhooks';
 import { Schedules } from './pages/Schedules';
 import { Keys } from './pages/Keys';
+import { Assets } from './pages/Assets';
+import { AssetPage } from './pages/Asset';
+import { isKindPath } from './pages/assetFields';
+import { Workers } from './pages/Workers';
 
 type Theme = 'auto' | 'light' | 'dark';
 // The theme is a preference, not a secret: localStorage is fine for it (never for the key).
@@ -72,7 +76,7 @@ function App() {
     );
   }
 
-  const [first = '', second] = route.parts;
+  const [first = '', second, third] = route.parts;
   let page;
   if (first === '' || first === 'home') page = <Home />;
   else if (first === 'jobs' && second) page = <JobPage jobId={second} />;
@@ -82,6 +86,9 @@ function App() {
   else if (first === 'webhooks') page = <Webhooks />;
   else if (first === 'schedules') page = <Schedules />;
   else if (first === 'keys') page = <Keys />;
+  else if (first === 'assets' && isKindPath(second ?? 'variables') && third) page = <AssetPage kind={second as never} name={third} />;
+  else if (first === 'assets' && isKindPath(second ?? 'variables')) page = <Assets kind={(second ?? 'variables') as never} />;
+  else if (first === 'workers') page = <Workers />;
   else page = <ErrorBox error={new ApiError(404, 'Not Found', `There is no page '${route.parts.join('/')}' here.`)} />;
 
   const nav = [
@@ -90,6 +97,8 @@ function App() {
     ['runbooks', 'Runbooks'],
     ...(me.role === 'admin' ? [['webhooks', 'Webhooks']] : []),
     ['schedules', 'Schedules'],
+    ['assets', 'Assets'],
+    ['workers', 'Workers'],
     ...(me.role === 'admin' ? [['keys', 'API keys']] : []),
   ];
   return (

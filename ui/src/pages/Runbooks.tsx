@@ -13,6 +13,13 @@ export interface RunbookParameter {
   description?: string;
   secret: boolean;
 }
+export interface RunbookAssets {
+  variables: string[];
+  credentials: string[];
+  connections: string[];
+  writeVariables: string[];
+  env: Record<string, string>;
+}
 export interface Runbook {
   name: string;
   path: string;
@@ -25,7 +32,9 @@ export interface Runbook {
   createdTime: string;
   lastModifiedTime: string;
   publishedTime?: string;
-  draft?: { type: string; parameters: RunbookParameter[]; description: string };
+  draft?: { type: string; parameters: RunbookParameter[]; description: string; assets?: RunbookAssets };
+  assets?: RunbookAssets;
+  runOn?: string;
   timeoutSeconds?: number;
   maxConcurrency?: number;
 }
