@@ -17,9 +17,12 @@ let csp: string[];
 let call: ReturnType<typeof apiCaller>;
 /** Every response body the page received (SSE bodies included once they end). */
 const bodies: Promise<string>[] = [];
+/** Uncaught errors in the page: a render that throws leaves a blank screen. */
+const pageErrors: string[] = [];
 
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Zq9!`;
 const NEW_GREETING = 'hello from the page';
+const TOKEN = `tok-${Math.random().toString(36).slice(2)}-secret`;
 
 async function publish(name: string, content: string, extra: Record<string, unknown>): Promise<void> {
   const created = await call('POST', '/api/v1/runbooks', { name, type: 'bash', content, ...extra });
@@ -53,6 +56,7 @@ beforeAll(async () => {
   browser = await launch();
   ({ page, cspViolations: csp } = await signedIn(browser, host.url, host.adminKey));
   page.on('response', (r) => bodies.push(r.text().catch(() => '')));
+  page.on('pageerror', (e) => pageErrors.push(String(e.stack ?? e)));
   await publish(
     'uses-credential',
     [
@@ -177,7 +181,47 @@ describe('dashboard: assets', () => {
     await form.locator('button[type=submit]').click();
     await page.locator('tr[data-asset=retries]').waitFor();
     expect((await call('GET', '/api/v1/assets/variables/retries')).json).toMatchObject({ type: 'int', value: 3 });
+
+    // An encrypted one: typed twice, listed without its value.
+    await form.locator('input[name=name]').fill('api-token');
+    await form.locator('select[name=type]').selectOption('string');
+    await form.locator('input[name=encrypted]').check();
+    await form.locator('#new-variable-value').fill(TOKEN);
+    await form.locator('#new-variable-value-repeat').fill(TOKEN);
+    await form.locator('button[type=submit]').click();
+    await page.locator('tr[data-asset=api-token]').getByText('encrypted').waitFor();
+    expect((await call('GET', '/api/v1/assets/variables/api-token')).json).toMatchObject({ encrypted: true });
+    expect(await form.locator('#new-variable-value').inputValue()).toBe('');
+    await page.click('summary:has-text("New variable")');
     await shot(page, 'assets');
+    expect(await page.content()).not.toContain(TOKEN);
+  });
+
+  it('creates a connection with its secret field write-only', async () => {
+    expect(pageErrors).toEqual([]);
+    await page.goto(`${host.url}/ui/#/assets/connections`);
+    const form = page.locator('form[aria-label="New connection"]');
+    await form.locator('input[name=name]').fill('graph-app');
+    await form.locator('select[name=connectionType]').selectOption('EntraApp');
+    await form.locator('#field-TenantId').fill('contoso.onmicrosoft.com');
+    await form.locator('#field-ClientId').fill('11111111-2222-3333-4444-555555555555');
+    await form.locator('#field-ClientSecret').fill(TOKEN);
+    await form.locator('#field-ClientSecret-repeat').fill(TOKEN);
+    await form.locator('button[type=submit]').click();
+    const row = page.locator('tr[data-asset=graph-app]');
+    await row.getByText('ClientSecret (secret)').waitFor();
+    const got = (await call('GET', '/api/v1/assets/connections/graph-app')).json;
+    expect(got).toMatchObject({
+      connectionType: 'EntraApp',
+      secretFields: ['ClientSecret'],
+      fields: { TenantId: 'contoso.onmicrosoft.com' },
+    });
+    await row.getByRole('link', { name: 'graph-app' }).click();
+    await page.locator('[data-testid=asset-facts]').getByText('secret: never shown').waitFor();
+    const edit = page.locator('form[aria-label="Edit graph-app"]');
+    expect(await edit.locator('#edit-field-ClientSecret').inputValue()).toBe('');
+    expect(await edit.locator('#edit-field-TenantId').inputValue()).toBe('contoso.onmicrosoft.com');
+    expect(await page.content()).not.toContain(TOKEN);
   });
 
   it('schedules a runbook with a mandatory parameter from the generated fields', async () => {
@@ -195,5 +239,6 @@ describe('dashboard: assets', () => {
     expect(s.status, s.text).toBe(200);
     expect(s.json.parameters).toEqual({ Name: 'Ada' });
     expect(csp).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });

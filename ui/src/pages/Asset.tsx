@@ -243,7 +243,9 @@ const ACTION: Record<AuditRow['action'], string> = {
 export function AssetPage({ kind, name }: { kind: KindPath; name: string }) {
   const isAdmin = useCan('admin');
   const spec = KINDS[kind];
-  const asset = useAsync(() => get<Asset>(assetPath(kind, name)), [kind, name]);
+  // Tagged with what it is: while another asset loads, the last one must not be drawn as this one.
+  const loaded = useAsync(async () => ({ kind, name, value: await get<Asset>(assetPath(kind, name)) }), [kind, name]);
+  const asset = { ...loaded, data: loaded.data?.kind === kind && loaded.data.name === name ? loaded.data.value : undefined };
   const runbooks = useAsync(async () => (await get<{ value: Runbook[] }>('/api/v1/runbooks')).value, []);
   const audit = useAsync(
     async () => (await get<{ value: AuditRow[] }>(`/api/v1/assets/audit?kind=${spec.kind}&name=${encodeURIComponent(name)}&top=100`)).value,

@@ -56,7 +56,6 @@ function VariableForm({ onCreated }: { onCreated: (name: string) => void }) {
   };
   return (
     <form class="card form" onSubmit={submit} aria-label="New variable">
-      <h2>New variable</h2>
       <ErrorBox error={error} />
       <div class="row">
         <label>
@@ -118,7 +117,6 @@ function CredentialForm({ onCreated }: { onCreated: (name: string) => void }) {
   };
   return (
     <form class="card form" onSubmit={submit} aria-label="New credential">
-      <h2>New credential</h2>
       <ErrorBox error={error} />
       <div class="row">
         <label>
@@ -191,7 +189,6 @@ function ConnectionForm({ onCreated }: { onCreated: (name: string) => void }) {
   };
   return (
     <form class="card form" onSubmit={submit} aria-label="New connection">
-      <h2>New connection</h2>
       <ErrorBox error={error} />
       <div class="row">
         <label>
@@ -316,7 +313,10 @@ function summary(kind: KindPath, a: Asset) {
 export function Assets({ kind }: { kind: KindPath }) {
   const isAdmin = useCan('admin');
   const spec = KINDS[kind];
-  const list = useAsync(async () => (await get<{ value: Asset[] }>(assetPath(kind))).value, [kind]);
+  // Tagged with its kind: while another kind loads, the last list is still there and must not be
+  // drawn as this kind's.
+  const loaded = useAsync(async () => ({ kind, value: (await get<{ value: Asset[] }>(assetPath(kind))).value }), [kind]);
+  const list = { ...loaded, data: loaded.data?.kind === kind ? loaded.data.value : undefined };
   const runbooks = useAsync(async () => (await get<{ value: Runbook[] }>('/api/v1/runbooks')).value, []);
   // Another admin, or a job writing a variable, changes assets: read them again while the page is open.
   useInterval(() => (list.reload(), runbooks.reload()), 5000);

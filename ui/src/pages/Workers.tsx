@@ -151,12 +151,13 @@ function Keys({ group, waiting }: { group: string; waiting: number }) {
 function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: Job[]; now: number; onDeleted: () => void }) {
   const isAdmin = useCan('admin');
   const [error, setError] = useState<unknown>();
+  const [asking, setAsking] = useState(false);
   const live = group.workers.filter((w) => w.live);
   const gone = group.workers.filter((w) => !w.live);
   const running = live.reduce((n, w) => n + w.runningJobs.length, 0);
   const capacity = live.reduce((n, w) => n + w.concurrency, 0);
   const consequence =
-    `Delete group ${group.name}: its registration keys are revoked and its ${live.length} live worker(s) locked out at once; ` +
+    `Deleting ${group.name}: its registration keys are revoked and its ${live.length} live worker(s) locked out at once; ` +
     `their ${running} running job(s) are killed and handed back after their lease (retried elsewhere if the runbook allows); ` +
     `the ${waiting.length} job(s) waiting stay Queued until a group named ${group.name} exists again or they are stopped.`;
   return (
@@ -169,12 +170,24 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
             {live.length} live worker(s), {running} of {capacity} slot(s) busy, {waiting.length} job(s) waiting
           </span>
         </div>
-        {isAdmin && (
+        {isAdmin && !asking && (
           <div class="actions">
-            <ConfirmButton
-              label="Delete group"
-              confirm="Delete it"
-              onConfirm={async () => {
+            <button type="button" class="danger" onClick={() => setAsking(true)}>
+              Delete group
+            </button>
+          </div>
+        )}
+      </header>
+      {asking && (
+        <div class="once" role="alert" data-testid="delete-consequence">
+          <p>{consequence}</p>
+          <span class="confirm">
+            <button
+              type="button"
+              class="danger"
+              autoFocus
+              onClick={async () => {
+                setAsking(false);
                 setError(undefined);
                 try {
                   await api('DELETE', `/api/v1/workerGroups/${group.name}`);
@@ -183,14 +196,14 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
                   setError(e);
                 }
               }}
-            />
-          </div>
-        )}
-      </header>
-      {isAdmin && (
-        <p class="hint" data-testid="delete-consequence">
-          {consequence}
-        </p>
+            >
+              Delete {group.name}
+            </button>
+            <button type="button" onClick={() => setAsking(false)}>
+              Cancel
+            </button>
+          </span>
+        </div>
       )}
       <ErrorBox error={error} />
       <h3>Workers</h3>
@@ -306,7 +319,6 @@ function NewGroup({ onCreated }: { onCreated: () => void }) {
         }
       }}
     >
-      <h2>New worker group</h2>
       <ErrorBox error={error} />
       <div class="row">
         <label>
@@ -339,6 +351,7 @@ export function Workers() {
   // Queued jobs name their group in runOn; the newest 500 are plenty to say what waits.
   const queued = useAsync(async () => (await get<{ value: Job[] }>('/api/v1/jobs?status=Queued&top=500')).value, []);
   const [now, setNow] = useState(Date.now());
+  const [open, setOpen] = useState<boolean>();
   useInterval(() => (groups.reload(), queued.reload(), setNow(Date.now())), 3000);
   return (
     <Page title="Hybrid workers">
@@ -346,7 +359,16 @@ export function Workers() {
         Groups of <code>hookbook worker</code> processes on your own machines; a runbook or a start with <code>runOn</code> set to a group
         runs there (docs/hybrid-workers.md).
       </p>
-      {isAdmin && <NewGroup onCreated={groups.reload} />}
+      {isAdmin && (
+        <details
+          class="create"
+          open={open ?? groups.data?.length === 0}
+          onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
+        >
+          <summary>New worker group</summary>
+          <NewGroup onCreated={() => (setOpen(false), groups.reload())} />
+        </details>
+      )}
       <ErrorBox error={groups.error ?? queued.error} />
       {groups.data?.length === 0 && (
         <Empty>
