@@ -15,10 +15,17 @@ import { RunbookPage } from './pages/Runbook';
 import { Webhooks } from './pages/Webhooks';
 import { Schedules } from './pages/Schedules';
 import { Keys } from './pages/Keys';
-import { Assets } from './pages/Assets';
-import { AssetPage } from './pages/Asset';
-import { isKindPath } from './pages/assetFields';
-import { Workers } from './pages/Workers';
+import type { KindPath } from './pages/assetFields';
+
+type Operations = typeof import('./pages/operations');
+/** A page from the chunk of the assets and workers pages, fetched the first time one is opened. */
+function Later({ render }: { render: (m: Operations) => preact.JSX.Element }) {
+  const [mod, setMod] = useState<Operations>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => void import('./pages/operations').then(setMod, setError), []);
+  if (error) return <ErrorBox error={error} />;
+  return mod ? render(mod) : <p class="muted">Loading…</p>;
+}
 
 type Theme = 'auto' | 'light' | 'dark';
 // The theme is a preference, not a secret: localStorage is fine for it (never for the key).
@@ -86,9 +93,10 @@ function App() {
   else if (first === 'webhooks') page = <Webhooks />;
   else if (first === 'schedules') page = <Schedules />;
   else if (first === 'keys') page = <Keys />;
-  else if (first === 'assets' && isKindPath(second ?? 'variables') && third) page = <AssetPage kind={second as never} name={third} />;
-  else if (first === 'assets' && isKindPath(second ?? 'variables')) page = <Assets kind={(second ?? 'variables') as never} />;
-  else if (first === 'workers') page = <Workers />;
+  else if (first === 'assets' && ['variables', 'credentials', 'connections'].includes(second ?? 'variables')) {
+    const kind = (second ?? 'variables') as KindPath;
+    page = <Later render={(m) => (third ? <m.AssetPage kind={kind} name={third} /> : <m.Assets kind={kind} />)} />;
+  } else if (first === 'workers') page = <Later render={(m) => <m.Workers />} />;
   else page = <ErrorBox error={new ApiError(404, 'Not Found', `There is no page '${route.parts.join('/')}' here.`)} />;
 
   const nav = [

@@ -233,8 +233,8 @@ function Facts({ kind, asset }: { kind: KindPath; asset: Asset }) {
 }
 
 const ACTION: Record<AuditRow['action'], string> = {
-  read: 'read by a job',
-  write: 'written by a job',
+  read: 'read',
+  write: 'written',
   create: 'created',
   update: 'changed',
   delete: 'deleted',
@@ -307,51 +307,48 @@ export function AssetPage({ kind, name }: { kind: KindPath; name: string }) {
                 </ul>
               )}
             </section>
+            <section class="card" aria-labelledby="audit-h">
+              <h2 id="audit-h">Audit trail</h2>
+              <ErrorBox error={audit.error} />
+              {audit.data?.length === 0 && <Empty>Nothing recorded yet.</Empty>}
+              {!!audit.data?.length && (
+                <div class="table-wrap">
+                  <table data-testid="asset-audit">
+                    <thead>
+                      <tr>
+                        <th>When</th>
+                        <th>What</th>
+                        <th>By</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {audit.data.map((r) => (
+                        <tr data-action={r.action}>
+                          <td>{when(r.time)}</td>
+                          <td>{ACTION[r.action]}</td>
+                          <td>
+                            {r.jobId ? (
+                              <>
+                                job{' '}
+                                <a href={`#/jobs/${r.jobId}`} title={r.jobId}>
+                                  {shortId(r.jobId)}
+                                </a>
+                                {r.runbook && <span class="muted small"> of {r.runbook}</span>}
+                              </>
+                            ) : (
+                              <code>{r.by}</code>
+                            )}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </section>
           </div>
         </div>
       )}
-      <section aria-labelledby="audit-h">
-        <h2 id="audit-h">Audit trail</h2>
-        <ErrorBox error={audit.error} />
-        {audit.data?.length === 0 && <Empty>Nothing recorded yet.</Empty>}
-        {!!audit.data?.length && (
-          <div class="table-wrap">
-            <table data-testid="asset-audit">
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>What</th>
-                  <th>By</th>
-                  <th>Job</th>
-                </tr>
-              </thead>
-              <tbody>
-                {audit.data.map((r) => (
-                  <tr data-action={r.action}>
-                    <td>{when(r.time)}</td>
-                    <td>{ACTION[r.action]}</td>
-                    <td>
-                      <code>{r.by}</code>
-                    </td>
-                    <td>
-                      {r.jobId ? (
-                        <>
-                          <a href={`#/jobs/${r.jobId}`} title={r.jobId}>
-                            {shortId(r.jobId)}
-                          </a>
-                          {r.runbook && <span class="muted small"> {r.runbook}</span>}
-                        </>
-                      ) : (
-                        ''
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
     </Page>
   );
 }

@@ -87,11 +87,13 @@ function CreateSchedule({ runbooks, onCreated }: { runbooks: Runbook[]; onCreate
       const parameters = collectParameters(parametersOf(f.runbook!), values);
       await api('POST', '/api/v1/schedules', { name: f.name, runbook: f.runbook, parameters, ...timingBody(mode, f) });
       setF({ ...f, name: '' });
-      // Secret values are not kept in the page once sent.
       setValues(initialValues(parametersOf(f.runbook!)));
       onCreated();
     } catch (err) {
       setError(err);
+      // Secret values are not kept in the page once sent, taken or not: typed again if refused.
+      const secret = parametersOf(f.runbook!).filter((p) => p.secret);
+      setValues((v) => ({ ...v, ...Object.fromEntries(secret.map((p) => [p.name, ''])) }));
     }
   };
   return (

@@ -209,8 +209,8 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
       <h3>Workers</h3>
       {live.length === 0 ? (
         <p class="muted" data-testid="no-workers">
-          No live worker{gone.length ? ` (${gone.length} not heard from lately)` : ''}. Create a registration key and start{' '}
-          <code>hookbook worker</code> with it.
+          No live worker{gone.length ? ` (${gone.length} not heard from lately)` : ''}. {isAdmin ? 'Create' : 'An admin creates'} a
+          registration key; <code>hookbook worker</code> started with it joins the group.
         </p>
       ) : (
         <div class="table-wrap">

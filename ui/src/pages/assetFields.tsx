@@ -10,7 +10,6 @@ export const KINDS = {
   connections: { kind: 'connection', title: 'Connections', one: 'connection' },
 } as const;
 export type KindPath = keyof typeof KINDS;
-export const isKindPath = (s: string | undefined | null): s is KindPath => !!s && s in KINDS;
 
 interface Meta {
   name: string;
@@ -111,8 +110,10 @@ export function SecretInput({
   return (
     <div class="secret-pair">
       <label for={id}>
-        {label}
-        {required && <span class="req"> *</span>} <span class="muted small">secret</span>
+        <span>
+          {label}
+          {required && <span class="req"> *</span>} <span class="muted small">secret</span>
+        </span>
         <input
           id={id}
           name={id}
