@@ -222,6 +222,13 @@ describe('dashboard: assets', () => {
     expect(await edit.locator('#edit-field-ClientSecret').inputValue()).toBe('');
     expect(await edit.locator('#edit-field-TenantId').inputValue()).toBe('contoso.onmicrosoft.com');
     expect(await page.content()).not.toContain(TOKEN);
+
+    // Deleted from its page, after asking once more.
+    await page.click('button:has-text("Delete")');
+    await page.click('button:has-text("Delete connection graph-app")');
+    await page.waitForURL(/#\/assets\/connections$/);
+    await page.getByText('No connections yet').waitFor();
+    expect((await call('GET', '/api/v1/assets/connections/graph-app')).status).toBe(404);
   });
 
   it('schedules a runbook with a mandatory parameter from the generated fields', async () => {
@@ -234,7 +241,8 @@ describe('dashboard: assets', () => {
     expect(await name.getAttribute('required')).not.toBeNull();
     await name.fill('Ada');
     await form.locator('button[type=submit]').click();
-    await page.locator('tr[data-schedule=daily-hi]').waitFor();
+    await page.locator('tr[data-schedule=daily-hi], form[aria-label="New schedule"] .error').first().waitFor();
+    if (await form.locator('.error').count()) throw new Error(`the dashboard says: ${await form.locator('.error').innerText()}`);
     const s = await call('GET', '/api/v1/schedules/daily-hi');
     expect(s.status, s.text).toBe(200);
     expect(s.json.parameters).toEqual({ Name: 'Ada' });
