@@ -130,6 +130,18 @@ describe('dashboard: hybrid workers', () => {
     } finally {
       await context.close();
     }
+    // On a phone: nothing wider than the screen but the tables' own scrollers.
+    const phone = await signedIn(browser, host.url, host.adminKey, { viewport: { width: 390, height: 844 } });
+    try {
+      for (const at of ['#/workers', '#/assets/credentials', '#/assets/credentials/svc']) {
+        await phone.page.goto(`${host.url}/ui/${at}`);
+        await phone.page.locator('h1').waitFor();
+        await phone.page.locator('section[data-group], tr[data-asset], [data-testid=asset-facts]').first().waitFor();
+        expect(await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), at).toBeLessThanOrEqual(0);
+      }
+    } finally {
+      await phone.context.close();
+    }
   });
 
   it('says what happens to the jobs before a group is deleted', async () => {

@@ -15,7 +15,7 @@ import { RunbookPage } from './pages/Runbook';
 import { Webhooks } from './pages/Webhooks';
 import { Schedules } from './pages/Schedules';
 import { Keys } from './pages/Keys';
-import type { KindPath } from './pages/assetFields';
+import type { KindPath } from './lib/assets';
 
 type Operations = typeof import('./pages/operations');
 /** A page from the chunk of the assets and workers pages, fetched the first time one is opened. */

@@ -4,16 +4,15 @@ import { shortId, when } from '../lib/format';
 import { navigate } from '../lib/router';
 import { ConfirmButton, Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
 import type { Runbook } from './Runbooks';
+import { SecretInput, ValueInput } from './assetFields';
 import {
   assetPath,
   checkSecret,
   declaredBy,
   KINDS,
   NO_SECRET,
-  SecretInput,
   valueText,
   variableValue,
-  ValueInput,
   type Asset,
   type AuditRow,
   type Connection,
@@ -21,7 +20,7 @@ import {
   type KindPath,
   type SecretEntry,
   type Variable,
-} from './assetFields';
+} from '../lib/assets';
 
 /**
  * One asset: what it is (never a secret value), the form that changes it (admins; a secret field

@@ -3,6 +3,7 @@ import { api, get } from '../lib/api';
 import { when } from '../lib/format';
 import { Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
 import type { Runbook } from './Runbooks';
+import { SecretInput, ValueInput } from './assetFields';
 import {
   assetPath,
   checkSecret,
@@ -10,9 +11,7 @@ import {
   declaredBy,
   KINDS,
   NO_SECRET,
-  SecretInput,
   variableValue,
-  ValueInput,
   type Asset,
   type Connection,
   type Credential,
@@ -20,7 +19,7 @@ import {
   type SecretEntry,
   type Variable,
   type VariableType,
-} from './assetFields';
+} from '../lib/assets';
 
 /**
  * Shared assets (docs/assets.md): the list of one kind, which runbooks declare each, and the form

@@ -4,6 +4,7 @@ import { when } from '../lib/format';
 import { navigate } from '../lib/router';
 import { Empty, ErrorBox, Page, Status, useAsync, useCan } from '../components';
 import type { Stats } from './Home';
+import type { RunbookAssets } from '../lib/assets';
 
 export interface RunbookParameter {
   name: string;
@@ -12,13 +13,6 @@ export interface RunbookParameter {
   default?: unknown;
   description?: string;
   secret: boolean;
-}
-export interface RunbookAssets {
-  variables: string[];
-  credentials: string[];
-  connections: string[];
-  writeVariables: string[];
-  env: Record<string, string>;
 }
 export interface Runbook {
   name: string;
