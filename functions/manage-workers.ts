@@ -19,7 +19,8 @@ import { deleteGroup } from '../shared/workers/deleteGroup';
 
 /**
  * Management API: hybrid worker groups (docs/hybrid-workers.md), their workers as they last said
- * hello, and their registration keys (the secret in the create response only). Admin only.
+ * hello, and their registration keys (the secret in the create response only). Admin only, but
+ * for reading the groups and their workers (reader: the dashboard shows them to everyone).
  */
 const GroupParam = GroupName.describe('a worker group name');
 const KeyIdParam = z
@@ -60,7 +61,7 @@ route('workerGroupsList', {
   methods: ['GET'],
   route: 'api/v1/workerGroups',
   handler: async (req) => {
-    await authenticate(req, { need: 'admin' });
+    await authenticate(req, { need: 'reader' });
     const groups = await workerStore.listGroups();
     return json(200, { value: await Promise.all(groups.map(groupView)) });
   },
@@ -68,7 +69,7 @@ route('workerGroupsList', {
     path: '/api/v1/workerGroups',
     summary: 'List hybrid worker groups with their workers',
     tag: 'workers',
-    role: 'admin',
+    role: 'reader',
     responses: { 200: { description: 'the groups', schema: z.object({ value: z.array(GroupWithWorkers) }) } },
   },
 });
@@ -77,7 +78,7 @@ route('workerGroupsGet', {
   methods: ['GET'],
   route: 'api/v1/workerGroups/{group}',
   handler: async (req) => {
-    await authenticate(req, { need: 'admin' });
+    await authenticate(req, { need: 'reader' });
     return json(200, await groupView(await requireGroup(groupParam(req.params.group))));
   },
   doc: {
@@ -85,7 +86,7 @@ route('workerGroupsGet', {
     path: '/api/v1/workerGroups/{group}',
     summary: 'Get a hybrid worker group with its workers',
     tag: 'workers',
-    role: 'admin',
+    role: 'reader',
     responses: { 200: { description: 'the group', schema: GroupWithWorkers } },
   },
 });

@@ -515,7 +515,10 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect((await call('POST', '/api/v1/workerGroups', { name })).status).toBe(409);
     expect((await call('POST', '/api/v1/workerGroups', { name: 'Not A Name' })).status).toBe(400);
     expect((await call('GET', '/api/v1/workerGroups')).status).toBe(200);
-    expect((await call('GET', '/api/v1/workerGroups', undefined, { key: readerKey })).status).toBe(403);
+    // Readers see groups and workers (the dashboard's page); keys and changes stay admin's.
+    expect((await call('GET', '/api/v1/workerGroups', undefined, { key: readerKey })).status).toBe(200);
+    expect((await call('GET', '/api/v1/workerGroups', undefined, { key: null })).status).toBe(401);
+    expect((await call('GET', `/api/v1/workerGroups/${name}/keys`, undefined, { key: readerKey })).status).toBe(403);
     expect((await call('GET', `/api/v1/workerGroups/${name}`)).status).toBe(200);
     expect((await call('GET', `/api/v1/workerGroups/${name}-none`)).status).toBe(404);
     const key = await call('POST', `/api/v1/workerGroups/${name}/keys`, { description: 'conformance' });

@@ -1,10 +1,20 @@
 // The dashboard's pure parts: the SSE parser it reads live output with (client/sse-parser.ts, shared with the API client), the PKCE helpers of its
-// Entra ID sign-in, the start form's value conversion, and what functions/ui.ts tells the browser.
+// Entra ID sign-in, the start form's value conversion, what functions/ui.ts tells the browser, and the assets pages' values,
+// secret checks and declarations (ui/src/lib/assets.ts).
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SseParser } from '../../client/sse-parser';
 import { authorizeUrl, challengeOf, randomVerifier, tokenRequest, type EntraConfig } from '../../ui/src/lib/pkce';
 import { contentSecurityPolicy, uiConfig } from '../../functions/ui';
+import {
+  checkSecret,
+  CONNECTION_TYPES as PAGE_CONNECTION_TYPES,
+  declaredBy,
+  variableValue,
+  type DeclaringRunbook,
+  type RunbookAssets,
+} from '../../ui/src/lib/assets';
+import { CONNECTION_TYPES } from '../../shared/model/asset';
 
 describe('SseParser', () => {
   it('parses events split anywhere, with CRLF, comments and ids', () => {
@@ -89,5 +99,61 @@ describe('functions/ui settings', () => {
     expect(on).toContain("connect-src 'self' https://login.microsoftonline.com;");
     expect(contentSecurityPolicy({}, 'n0nce')).toContain("style-src 'self' 'nonce-n0nce'");
     expect(contentSecurityPolicy({})).toMatch(/script-src 'self';/);
+  });
+});
+
+describe('the assets pages (ui/src/lib/assets.ts)', () => {
+  it("offers the API's connection types with their fields and secret fields", () => {
+    expect(PAGE_CONNECTION_TYPES).toEqual(CONNECTION_TYPES);
+  });
+
+  it('sends a typed value, or the text as typed so that the API answers with its own sentence', () => {
+    expect(variableValue('int', ' 42 ', 'n')).toBe(42);
+    expect(variableValue('int', 'three', 'n')).toBe('three');
+    expect(variableValue('bool', 'true', 'b')).toBe(true);
+    expect(variableValue('string', '007', 's')).toBe('007');
+    expect(variableValue('object', '{"a":[1]}', 'o')).toEqual({ a: [1] });
+    // A string would pass as JSON: text that is not JSON is stopped here, in the API's words.
+    expect(() => variableValue('object', 'not json', 'o')).toThrow("variable 'o' is of type object: the value must be JSON.");
+  });
+
+  it('takes a secret only when typed the same twice', () => {
+    expect(checkSecret('the password', { value: 'a1', repeat: 'a1' }, true)).toBe('a1');
+    expect(checkSecret('the password', { value: '', repeat: '' }, false)).toBeUndefined();
+    expect(() => checkSecret('the password', { value: 'a1', repeat: 'a2' }, true)).toThrow('differ');
+    expect(() => checkSecret('the password', { value: '', repeat: '' }, true)).toThrow('required');
+  });
+
+  it('finds the runbooks that declare an asset, in any case, as read, write or env, published or draft only', () => {
+    const assets = (a: Partial<RunbookAssets>): RunbookAssets => ({
+      variables: [],
+      credentials: [],
+      connections: [],
+      writeVariables: [],
+      env: {},
+      ...a,
+    });
+    const rb = (name: string, version: number, a?: RunbookAssets, draft?: RunbookAssets): DeclaringRunbook => ({
+      name,
+      version,
+      assets: a,
+      draft: draft && { assets: draft },
+    });
+    const runbooks = [
+      rb('reads', 1, assets({ credentials: ['SVC'] })),
+      rb('env', 2, assets({ env: { PW: 'credential/svc/password' } })),
+      rb('other-kind', 1, assets({ variables: ['svc'] })),
+      rb('draft', 0, undefined, assets({ credentials: ['svc'] })),
+      rb('none', 1),
+    ];
+    expect(declaredBy(runbooks, 'credential', 'svc')).toEqual([
+      { runbook: 'reads', uses: ['reads'], draftOnly: false },
+      { runbook: 'env', uses: ['env PW (password)'], draftOnly: false },
+      { runbook: 'draft', uses: ['reads'], draftOnly: true },
+    ]);
+    expect(declaredBy([rb('w', 1, assets({ variables: ['x'], writeVariables: ['X'] }))], 'variable', 'x')[0]!.uses).toEqual([
+      'reads',
+      'writes',
+    ]);
   });
 });

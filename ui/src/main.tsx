@@ -15,6 +15,17 @@ import { RunbookPage } from './pages/Runbook';
 import { Webhooks } from './pages/Webhooks';
 import { Schedules } from './pages/Schedules';
 import { Keys } from './pages/Keys';
+import type { KindPath } from './lib/assets';
+
+type Operations = typeof import('./pages/operations');
+/** A page from the chunk of the assets and workers pages, fetched the first time one is opened. */
+function Later({ render }: { render: (m: Operations) => preact.JSX.Element }) {
+  const [mod, setMod] = useState<Operations>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => void import('./pages/operations').then(setMod, setError), []);
+  if (error) return <ErrorBox error={error} />;
+  return mod ? render(mod) : <p class="muted">Loading…</p>;
+}
 
 type Theme = 'auto' | 'light' | 'dark';
 // The theme is a preference, not a secret: localStorage is fine for it (never for the key).
@@ -72,7 +83,7 @@ function App() {
     );
   }
 
-  const [first = '', second] = route.parts;
+  const [first = '', second, third] = route.parts;
   let page;
   if (first === '' || first === 'home') page = <Home />;
   else if (first === 'jobs' && second) page = <JobPage jobId={second} />;
@@ -82,6 +93,10 @@ function App() {
   else if (first === 'webhooks') page = <Webhooks />;
   else if (first === 'schedules') page = <Schedules />;
   else if (first === 'keys') page = <Keys />;
+  else if (first === 'assets' && ['variables', 'credentials', 'connections'].includes(second ?? 'variables')) {
+    const kind = (second ?? 'variables') as KindPath;
+    page = <Later render={(m) => (third ? <m.AssetPage kind={kind} name={third} /> : <m.Assets kind={kind} />)} />;
+  } else if (first === 'workers') page = <Later render={(m) => <m.Workers />} />;
   else page = <ErrorBox error={new ApiError(404, 'Not Found', `There is no page '${route.parts.join('/')}' here.`)} />;
 
   const nav = [
@@ -90,6 +105,8 @@ function App() {
     ['runbooks', 'Runbooks'],
     ...(me.role === 'admin' ? [['webhooks', 'Webhooks']] : []),
     ['schedules', 'Schedules'],
+    ['assets', 'Assets'],
+    ['workers', 'Workers'],
     ...(me.role === 'admin' ? [['keys', 'API keys']] : []),
   ];
   return (

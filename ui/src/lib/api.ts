@@ -1,17 +1,9 @@
 import { authorizationHeader, type Credential } from './auth';
 import { SseParser } from '../../../client/sse-parser';
+import { ApiError } from './apiError';
 
-/** An answer of the API that was not a success: its problem+json `detail` is what people read. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail: string,
-  ) {
-    super(detail);
-    this.name = 'ApiError';
-  }
-}
+// Its own file so that DOM-free code (ui/src/lib/assets.ts, tested under Node) can throw it.
+export { ApiError };
 
 let credential: Credential | undefined;
 let onUnauthorized: () => void = () => {};

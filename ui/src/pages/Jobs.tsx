@@ -19,6 +19,8 @@ export interface Job {
   endTime?: string;
   lastModifiedTime: string;
   attempt: number;
+  /** The hybrid worker group it runs on (absent: the cloud worker). */
+  runOn?: string;
 }
 interface JobPage {
   value: Job[];

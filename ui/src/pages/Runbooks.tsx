@@ -4,6 +4,7 @@ import { when } from '../lib/format';
 import { navigate } from '../lib/router';
 import { Empty, ErrorBox, Page, Status, useAsync, useCan } from '../components';
 import type { Stats } from './Home';
+import type { RunbookAssets } from '../lib/assets';
 
 export interface RunbookParameter {
   name: string;
@@ -25,7 +26,9 @@ export interface Runbook {
   createdTime: string;
   lastModifiedTime: string;
   publishedTime?: string;
-  draft?: { type: string; parameters: RunbookParameter[]; description: string };
+  draft?: { type: string; parameters: RunbookParameter[]; description: string; assets?: RunbookAssets };
+  assets?: RunbookAssets;
+  runOn?: string;
   timeoutSeconds?: number;
   maxConcurrency?: number;
 }

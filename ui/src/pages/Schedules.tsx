@@ -3,6 +3,7 @@ import { api, get } from '../lib/api';
 import { when } from '../lib/format';
 import { ConfirmButton, Empty, ErrorBox, Page, useAsync, useCan } from '../components';
 import type { Runbook } from './Runbooks';
+import { collectParameters, initialValues, ParameterFields, type ParameterValues } from './StartForm';
 
 interface Schedule {
   name: string;
@@ -59,6 +60,10 @@ function CreateSchedule({ runbooks, onCreated }: { runbooks: Runbook[]; onCreate
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
     expiry: '',
   });
+  const parametersOf = (name: string) => runbooks.find((r) => r.name === name)?.parameters ?? [];
+  // The same generated fields as the runbook's Start form, fresh for each runbook chosen.
+  const [values, setValues] = useState<ParameterValues>(() => initialValues(parametersOf(f.runbook!)));
+  useEffect(() => setValues(initialValues(parametersOf(f.runbook!))), [f.runbook]);
   const [preview, setPreview] = useState<Preview>();
   const [previewError, setPreviewError] = useState<unknown>();
   const [error, setError] = useState<unknown>();
@@ -79,11 +84,16 @@ function CreateSchedule({ runbooks, onCreated }: { runbooks: Runbook[]; onCreate
     e.preventDefault();
     setError(undefined);
     try {
-      await api('POST', '/api/v1/schedules', { name: f.name, runbook: f.runbook, ...timingBody(mode, f) });
+      const parameters = collectParameters(parametersOf(f.runbook!), values);
+      await api('POST', '/api/v1/schedules', { name: f.name, runbook: f.runbook, parameters, ...timingBody(mode, f) });
       setF({ ...f, name: '' });
+      setValues(initialValues(parametersOf(f.runbook!)));
       onCreated();
     } catch (err) {
       setError(err);
+      // Secret values are not kept in the page once sent, taken or not: typed again if refused.
+      const secret = parametersOf(f.runbook!).filter((p) => p.secret);
+      setValues((v) => ({ ...v, ...Object.fromEntries(secret.map((p) => [p.name, ''])) }));
     }
   };
   return (
@@ -154,6 +164,10 @@ function CreateSchedule({ runbooks, onCreated }: { runbooks: Runbook[]; onCreate
               <input name="expiry" type="datetime-local" value={f.expiry} onInput={set('expiry')} />
             </label>
           </div>
+          <fieldset class="params" aria-label="Parameters">
+            <legend>Parameters of {f.runbook}</legend>
+            <ParameterFields parameters={parametersOf(f.runbook!)} values={values} onChange={setValues} />
+          </fieldset>
           <div class="buttons">
             <button type="submit" class="primary">
               Create schedule

@@ -31,38 +31,41 @@ export function fieldValue(p: RunbookParameter, raw: string | boolean): unknown 
   }
 }
 
-/** A form generated from the runbook's declared parameters; Start opens the new job live. */
-export function StartForm({ runbook, parameters }: { runbook: string; parameters: RunbookParameter[] }) {
-  const [values, setValues] = useState<Record<string, string | boolean>>(() =>
-    Object.fromEntries(parameters.map((p) => [p.name, p.type === 'bool' ? p.default === true : p.secret ? '' : show(p.default)])),
-  );
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(undefined);
-    setBusy(true);
-    try {
-      const params: Record<string, unknown> = {};
-      for (const p of parameters) {
-        const v = fieldValue(p, values[p.name] ?? '');
-        if (v !== undefined && !(p.type === 'bool' && v === false && p.default === undefined && !p.mandatory)) params[p.name] = v;
-      }
-      const r = await api<{ jobId: string }>('POST', '/api/v1/jobs', { runbook, parameters: params });
-      navigate(`/jobs/${r.jobId}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+export type ParameterValues = Record<string, string | boolean>;
+
+/** The fields' first values: defaults filled in, secret ones left empty (never put back into a form). */
+export const initialValues = (parameters: RunbookParameter[]): ParameterValues =>
+  Object.fromEntries(parameters.map((p) => [p.name, p.type === 'bool' ? p.default === true : p.secret ? '' : show(p.default)]));
+
+/** The parameters to send, typed; a field left empty is left out (the runbook's default applies). */
+export function collectParameters(parameters: RunbookParameter[], values: ParameterValues): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const p of parameters) {
+    const v = fieldValue(p, values[p.name] ?? '');
+    if (v !== undefined && !(p.type === 'bool' && v === false && p.default === undefined && !p.mandatory)) params[p.name] = v;
+  }
+  return params;
+}
+
+/**
+ * The fields generated from a runbook's declared parameters (types, mandatory `*`, secret ones
+ * masked): the runbook's Start form and the New schedule form use the same ones.
+ */
+export function ParameterFields({
+  parameters,
+  values,
+  onChange,
+}: {
+  parameters: RunbookParameter[];
+  values: ParameterValues;
+  onChange: (values: ParameterValues) => void;
+}) {
   return (
-    <form class="form" onSubmit={submit} aria-label="Start">
-      <ErrorBox error={error} />
+    <>
       {parameters.length === 0 && <p class="muted">This runbook takes no parameters.</p>}
       {parameters.map((p) => {
         const id = `param-${p.name}`;
-        const set = (v: string | boolean) => setValues({ ...values, [p.name]: v });
+        const set = (v: string | boolean) => onChange({ ...values, [p.name]: v });
         const label = (
           <span>
             {p.name}
@@ -122,6 +125,32 @@ export function StartForm({ runbook, parameters }: { runbook: string; parameters
           </label>
         );
       })}
+    </>
+  );
+}
+
+/** A form generated from the runbook's declared parameters; Start opens the new job live. */
+export function StartForm({ runbook, parameters }: { runbook: string; parameters: RunbookParameter[] }) {
+  const [values, setValues] = useState<ParameterValues>(() => initialValues(parameters));
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    try {
+      const r = await api<{ jobId: string }>('POST', '/api/v1/jobs', { runbook, parameters: collectParameters(parameters, values) });
+      navigate(`/jobs/${r.jobId}`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="form" onSubmit={submit} aria-label="Start">
+      <ErrorBox error={error} />
+      <ParameterFields parameters={parameters} values={values} onChange={setValues} />
       <div class="buttons">
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Starting…' : 'Start'}
