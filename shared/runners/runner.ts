@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { RunbookVersion } from '../model/runbook';
 import type { ProcessSpec } from './process';
 import { toScript } from '../runbooks/pwshParams';
-import { findPwsh, pwshCommand, pwshHost } from './pwsh';
+import { pwshCommand, pwshHost } from './pwsh';
+import { interpreterFor } from './interpreters';
 import { openJobDir } from './sandbox';
-import { runbookFilesReachable, runtimeFile, runtimePwsh } from './runtime';
+import { runbookFilesReachable, runtimeFile } from './runtime';
 import { applyJobEnv, type JobEnv } from '../assets/jobEnv';
 
 /**
@@ -52,13 +53,15 @@ export function prepareRun(
   /** Job token, asset helpers on the search paths, identity (shared/assets/jobEnv.ts). */
   jobEnv?: JobEnv,
 ): PreparedRun {
+  const type = version.definition.type;
+  // The program that runs this type, one the job's user can run; else a sentence saying what to do.
+  const interpreter = interpreterFor(type);
   // Private to the job: its own uid where the worker is root (sandbox.ts, docs/security.md).
   const box = openJobDir();
   const dir = box.dir;
   const json = JSON.stringify(parameters);
   const paramsFile = join(dir, 'parameters.json');
   writeFileSync(paramsFile, json, { mode: 0o600 });
-  const type = version.definition.type;
   const ext = { node: /^\s*export\s/m.test(version.content) ? '.mjs' : '.cjs', bash: '.sh', python3: '.py', pwsh: '.ps1' }[type];
   // A repository runbook runs from its file, unless jobs cannot reach the runbooks folder (runtime.ts).
   let script = runbookFilesReachable() ? version.file : undefined;
@@ -100,13 +103,13 @@ export function prepareRun(
   let spec: ProcessSpec;
   switch (type) {
     case 'node':
-      spec = { command: process.execPath, args: [nodeHost(), script], cwd: dir, env, stdin: json, control: true };
+      spec = { command: interpreter, args: [nodeHost(), script], cwd: dir, env, stdin: json, control: true };
       break;
     case 'bash':
-      spec = { command: 'bash', args: [script], cwd: dir, env, stdin: json };
+      spec = { command: interpreter, args: [script], cwd: dir, env, stdin: json };
       break;
     case 'python3':
-      spec = { command: 'python3', args: ['-u', script], cwd: dir, env, stdin: json };
+      spec = { command: interpreter, args: ['-u', script], cwd: dir, env, stdin: json };
       break;
     case 'pwsh': {
       env.HOOKBOOK_SCRIPT = script;
@@ -114,9 +117,7 @@ export function prepareRun(
       env.POWERSHELL_TELEMETRY_OPTOUT = '1';
       env.POWERSHELL_UPDATECHECK = 'Off';
       if (process.env.DOTNET_ROOT) env.DOTNET_ROOT = process.env.DOTNET_ROOT;
-      const found = findPwsh();
-      // Not found: spawning `pwsh` fails and the job says why.
-      const { command, args } = found ? pwshCommand(runtimePwsh(found)) : { command: 'pwsh', args: [] };
+      const { command, args } = pwshCommand(interpreter);
       spec = {
         command,
         args: [...args, '-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()],
