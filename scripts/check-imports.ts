@@ -28,6 +28,7 @@ const MAY_READ_ENV = [
   'shared/runners/runner.ts',
   'shared/runners/pwsh.ts',
   'shared/runners/interpreters.ts',
+  'shared/runbooks/syntax.ts',
   'shared/assets/jobEnv.ts',
 ];
 

@@ -65,6 +65,46 @@ describe('the first hour', () => {
     expect(job.exception).not.toMatch(/spawn|EACCES|ENOENT/);
   }, 90_000);
 
+  it('a script its parser refuses is refused when saved or published: 400 with the line and the message', async () => {
+    const broken: Array<[string, string, RegExp]> = [
+      ['bash', 'echo start\nif then\n', /bash syntax error at line 2: syntax error near unexpected token `then'/],
+      ['python3', 'x = 1\ndef f(:\n    pass\n', /python3 syntax error at line 2: /],
+      ['node', 'module.exports = async () => {\n  return (1;\n};\n', /node syntax error at line 2: SyntaxError: /],
+      ...(pwsh
+        ? ([
+            [
+              'pwsh',
+              'param([string]$Name)\nforeach ($x in 1..3) {{\n  Write-Output $x\n}\n',
+              /pwsh syntax error at line \d: Missing closing '}'/,
+            ],
+          ] as Array<[string, string, RegExp]>)
+        : []),
+    ];
+    for (const [type, content, expected] of broken) {
+      const name = uniqueName(`first-syntax-${type}`);
+      const created = await a.call('POST', '/api/v1/runbooks', { name, type, content });
+      expect(created.status, `${type}: ${created.text}`).toBe(400);
+      expect(created.json.message ?? created.text, type).toMatch(expected);
+      // A valid first draft, then a broken one: the save is refused and the good draft stays.
+      const good = { bash: 'echo ok\n', python3: 'print("ok")\n', node: 'module.exports = async () => "ok";\n', pwsh: 'Write-Output ok\n' }[
+        type
+      ]!;
+      expect((await a.call('POST', '/api/v1/runbooks', { name, type, content: good })).status).toBe(201);
+      const update = await a.call('PUT', `/api/v1/runbooks/${name}/draft`, { content });
+      expect(update.status, `${type}: ${update.text}`).toBe(400);
+      expect(update.json.message ?? update.text, type).toMatch(expected);
+      expect((await a.call('GET', `/api/v1/runbooks/${name}/content?version=draft`)).text).toBe(good);
+      expect((await a.call('POST', `/api/v1/runbooks/${name}/publish`)).status).toBe(200);
+    }
+  }, 120_000);
+
+  it("repository runbooks have a real modified time (their file's), not Jan 1970", async () => {
+    const list = (await a.call('GET', '/api/v1/runbooks')).json.value as Array<{ source: string; lastModifiedTime: string; name: string }>;
+    const repo = list.filter((r) => r.source === 'repository');
+    expect(repo.length).toBeGreaterThan(0);
+    for (const r of repo) expect(new Date(r.lastModifiedTime).getUTCFullYear(), r.name).toBeGreaterThan(2000);
+  });
+
   it('the banner says first the API, the dashboard, the admin key and the data; routes only when verbose', () => {
     const out = host.output();
     const banner = out.slice(out.indexOf('Hookbook is running at'));
