@@ -21,7 +21,7 @@
 //  6. Synchronous run (RealmJoin `run`): where the time goes in process (scenarios/run-breakdown.ts),
 //     and the concurrency curve against the machine floor, run here and through the queue
 //     (scenarios/run-curve.ts).
-// BENCH_ONLY=breakdown,ingest,run,burst runs only those and prints their raw figures (bench/settings.ts).
+// BENCH_ONLY=breakdown,ingest,run,burst,cli runs only those and prints their raw figures (bench/settings.ts).
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
 import { writeFileSync } from 'node:fs';
@@ -39,6 +39,7 @@ import { ingestVersusCeiling, type IngestVersusCeiling } from './scenarios/inges
 import { latency, type Latency } from './scenarios/latency';
 import { rssOf } from './scenarios/rss';
 import { bareStart } from './scenarios/pwsh-start';
+import { cliStart } from './scenarios/cli-start';
 import { runBreakdown, type RunBreakdown } from './scenarios/run-breakdown';
 import { runCurve } from './scenarios/run-curve';
 import { linesPerSecond } from './scenarios/stream-lines';
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
         await az.stop();
       }
     }
+    if (want('cli')) partial.cliStart = cliStart(repoRoot, QUICK ? 5 : 15);
     if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
     if (want('burst')) {
       const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;
@@ -144,9 +146,12 @@ async function main(): Promise<void> {
     loads.end = loadavg();
     const pwshStart = pwsh ? bareStart(pwsh, QUICK ? 3 : 8) : undefined;
     if (pwshStart) log(`pwsh -NoProfile -Command exit: p50 ${r1(pwshStart.p50ms)} ms`);
+    const cli = cliStart(repoRoot, QUICK ? 5 : 15);
+    log(`hookbook --help: p50 ${r1(cli.p50ms)} ms (node -e 0: ${r1(cli.nodeFloorP50ms)} ms, ratio ${cli.ratio.toFixed(2)})`);
     hosted = {
       machine: { ...machine, loadavg: loads },
       pwshStart,
+      cliStart: cli,
       ceiling: vs.ceiling,
       ingest: vs.ingest,
       ingestRatio: vs.ratios,

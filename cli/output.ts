@@ -1,6 +1,5 @@
 /** How the CLI writes: colours, tables, stream records, durations, and --json. */
 import type { Job, StreamRecord } from '../client';
-import { stringify as stringifyYaml } from 'yaml';
 import type { Values } from './args';
 import { CliError } from './errors';
 
@@ -70,6 +69,8 @@ export const printer =
   (value: unknown, text: () => string): void => {
     const format = outputFormat(v);
     if (format === 'json') io.out.write(`${JSON.stringify(value, null, 2)}\n`);
-    else if (format === 'yaml') io.out.write(stringifyYaml(value ?? null));
+    // Loaded only when asked for: the yaml package alone takes longer to load than the rest of the CLI.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    else if (format === 'yaml') io.out.write((require('yaml') as typeof import('yaml')).stringify(value ?? null));
     else io.out.write(text());
   };
