@@ -2,10 +2,11 @@
 // where `npm test` put it though PATH has none, a job whose interpreter is missing failing with a
 // sentence that says what to do, and the start-up banner that says first where things are.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHost, type RunningHost } from '../support/host';
+import { repoRoot, startHost, type RunningHost } from '../support/host';
 import { api, uniqueName, type Api } from '../support/api';
 import { testPwsh } from '../support/pwsh';
 
@@ -104,6 +105,102 @@ describe('the first hour', () => {
     expect(repo.length).toBeGreaterThan(0);
     for (const r of repo) expect(new Date(r.lastModifiedTime).getUTCFullYear(), r.name).toBeGreaterThan(2000);
   });
+
+  it('asset names: what the docs allow (a leading "_" or ".", any letter) is accepted; "/" and ".." are not', async () => {
+    const tag = uniqueName('n').slice(2);
+    for (const name of [`_Internal${tag}`, `.hidden${tag}`, `Müller${tag}`, `東京${tag}`]) {
+      const r = await a.call('POST', '/api/v1/assets/variables', { name, value: 'v' });
+      expect(r.status, `${name}: ${r.text}`).toBe(201);
+      const got = await a.call('GET', `/api/v1/assets/variables/${encodeURIComponent(name)}`);
+      expect(got.json).toMatchObject({ name, value: 'v' });
+    }
+    for (const name of ['..', '-dash', 'trailing ', 'a/b']) {
+      const r = await a.call('POST', '/api/v1/assets/variables', { name, value: 'v' });
+      expect(r.status, name).toBe(400);
+    }
+  });
+
+  it('asset values: one limit (32768 characters), everything under it stored, over it 400 with one message', async () => {
+    const tag = uniqueName('v');
+    for (const [i, len] of [24_000, 26_000, 32_768].entries()) {
+      const v = await a.call('POST', '/api/v1/assets/variables', { name: `${tag}-${i}`, value: 'x'.repeat(len), encrypted: true });
+      expect(v.status, `encrypted variable of ${len}: ${v.text}`).toBe(201);
+      const c = await a.call('POST', '/api/v1/assets/credentials', { name: `${tag}-c${i}`, userName: 'u', password: 'é'.repeat(len) });
+      expect(c.status, `password of ${len}: ${c.text}`).toBe(201);
+      expect((await a.call('PATCH', `/api/v1/assets/credentials/${tag}-c${i}`, { password: 'p'.repeat(len) })).status).toBe(200);
+    }
+    const tooLong = [
+      await a.call('POST', '/api/v1/assets/variables', { name: `${tag}-x`, value: 'x'.repeat(32_769), encrypted: true }),
+      await a.call('POST', '/api/v1/assets/variables', { name: `${tag}-y`, value: 'x'.repeat(60_000) }),
+      await a.call('POST', '/api/v1/assets/credentials', { name: `${tag}-z`, userName: 'u', password: 'x'.repeat(32_769) }),
+      await a.call('POST', '/api/v1/assets/connections', {
+        name: `${tag}-w`,
+        connectionType: 'BasicAuth',
+        fields: { UserName: 'u', Password: 'x'.repeat(20_000), Url: 'y'.repeat(20_000) },
+      }),
+    ];
+    for (const r of tooLong) {
+      expect(r.status, r.text).toBe(400);
+      expect(r.text).toContain("is longer than 32768 characters, the limit of an asset's value");
+    }
+  });
+
+  it("the asset audit's kind is accepted singular and plural; an EntraApp connection needs its ClientSecret", async () => {
+    const name = uniqueName('audited');
+    expect((await a.call('POST', '/api/v1/assets/variables', { name, value: 'v' })).status).toBe(201);
+    for (const kind of ['variable', 'variables', 'Variables']) {
+      const r = await a.call('GET', `/api/v1/assets/audit?kind=${kind}&name=${name}`);
+      expect(r.status, `${kind}: ${r.text}`).toBe(200);
+      expect(r.json.value).toMatchObject([{ kind: 'variable', name, action: 'create' }]);
+    }
+    const noSecret = await a.call('POST', '/api/v1/assets/connections', {
+      name: uniqueName('graph'),
+      connectionType: 'EntraApp',
+      fields: { TenantId: 't', ClientId: 'c' },
+    });
+    expect(noSecret.status).toBe(400);
+    expect(noSecret.text).toContain("type EntraApp needs the field 'ClientSecret'");
+  });
+
+  it("a node runbook's console.log and ctx.output lines come out in the order it wrote them", async () => {
+    const name = await a.createRunbook({
+      name: uniqueName('first-order'),
+      type: 'node',
+      content:
+        'module.exports = async (p, ctx) => {\n' +
+        '  for (let i = 0; i < 50; i++) { console.log(`log ${i}`); ctx.output(`out ${i}`); }\n' +
+        '  console.log("VERBOSE: detail"); console.error("oops");\n' +
+        '};\n',
+    });
+    const s = await a.call('POST', '/api/v1/jobs', { runbook: name });
+    const job = await a.waitForStatus(s.json.jobId, ['Completed', 'Failed', 'Stopped'], 60_000);
+    expect(job.status).toBe('Completed');
+    const streams = (await a.call('GET', `/api/v1/jobs/${job.jobId}/streams`)).json.value as Array<{
+      streamType: string;
+      streamText: string;
+    }>;
+    const expected = Array.from({ length: 50 }, (_, i) => [`log ${i}`, `out ${i}`]).flat();
+    expect(streams.filter((r) => r.streamType === 'Output').map((r) => r.streamText)).toEqual(expected);
+    expect(streams.slice(-2)).toMatchObject([
+      { streamType: 'Verbose', streamText: 'detail' },
+      { streamType: 'Error', streamText: 'oops' },
+    ]);
+  }, 90_000);
+
+  it("the README's start, then status: the example waits until the job has ended", async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf('# start: returns as soon as the job is queued'));
+    const lines = block.slice(0, block.indexOf('/output/text')).split('\n').slice(0, -1).join('\n');
+    expect(lines).toContain('until curl');
+    const r = spawnSync('bash', ['-c', `set -e\n${lines}\necho "JOB=$JOB"`], {
+      env: { ...process.env, H: host.url, K: host.adminKey },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    // The status answers are bare words without a newline: the last one, right before JOB=, is Completed.
+    expect(r.stdout.trim()).toMatch(/Completed\n?JOB=[0-9a-f-]{36}$/);
+  }, 150_000);
 
   it('the banner says first the API, the dashboard, the admin key and the data; routes only when verbose', () => {
     const out = host.output();
