@@ -6,6 +6,7 @@ import type { DashboardBench } from './scenarios/dashboard';
 import type { EndToEnd } from './scenarios/end-to-end';
 import type { IngestVersusCeiling } from './scenarios/ingest';
 import type { Latency } from './scenarios/latency';
+import type { CliStart } from './scenarios/cli-start';
 import type { PwshStart } from './scenarios/pwsh-start';
 import type { RunBreakdown } from './scenarios/run-breakdown';
 import type { RunCurve } from './scenarios/run-curve';
@@ -24,6 +25,7 @@ export interface Results {
   transactions: { viaApi: TxCount[]; viaWebhook: TxCount[]; repository: TxCount };
   latency: Latency[];
   pwshStart?: PwshStart;
+  cliStart?: CliStart;
   endToEnd: EndToEnd;
   streamLines: StreamLines;
   dashboard?: DashboardBench;
@@ -80,6 +82,13 @@ export function report(r: Results): string {
       '',
     ]);
   else rows.push(['latency, pwsh', 'NOT MEASURED: pwsh not found', '', '']);
+  if (r.cliStart)
+    rows.push([
+      `CLI start (hookbook --help, n=${r.cliStart.samples})`,
+      `p50 ${r1(r.cliStart.p50ms)} ms = ${r2(r.cliStart.ratio)} x node -e 0 (${r1(r.cliStart.nodeFloorP50ms)} ms)`,
+      '< 500 ms',
+      mark(r.cliStart.p50ms < 500),
+    ]);
   const e = r.endToEnd;
   rows.push([
     `end to end, ${e.jobs} webhook jobs at c=${e.concurrency}`,

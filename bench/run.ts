@@ -23,7 +23,8 @@
 //     (scenarios/run-curve.ts).
 //  7. What a job's process costs: the time split per runbook type, the spawner on/off against the floor,
 //     pwsh with and without the warm pool (scenarios/spawn.ts; BENCH_ONLY=spawn,pwsh-warm).
-// BENCH_ONLY=breakdown,ingest,run,burst,spawn runs only those and prints their raw figures (bench/settings.ts).
+//  8. The CLI's start time (scenarios/cli.ts; BENCH_ONLY=cli).
+// BENCH_ONLY=breakdown,ingest,run,burst,spawn,cli runs only those and prints their raw figures (bench/settings.ts).
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
 import { writeFileSync } from 'node:fs';
@@ -41,6 +42,7 @@ import { ingestVersusCeiling, type IngestVersusCeiling } from './scenarios/inges
 import { latency, type Latency } from './scenarios/latency';
 import { rssOf } from './scenarios/rss';
 import { bareStart } from './scenarios/pwsh-start';
+import { cliStart } from './scenarios/cli-start';
 import { runBreakdown, type RunBreakdown } from './scenarios/run-breakdown';
 import { runCurve } from './scenarios/run-curve';
 import { linesPerSecond } from './scenarios/stream-lines';
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
       partial.ratesAtC1 = await ratesAtC1();
     }
     if (want('pwsh-warm')) partial.pwshWarm = await pwshWarm();
+    if (want('cli')) partial.cliStart = cliStart(repoRoot, QUICK ? 5 : 15);
     if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
     if (want('burst')) {
       const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;
@@ -159,9 +162,12 @@ async function main(): Promise<void> {
     loads.end = loadavg();
     const pwshStart = pwsh ? bareStart(pwsh, QUICK ? 3 : 8) : undefined;
     if (pwshStart) log(`pwsh -NoProfile -Command exit: p50 ${r1(pwshStart.p50ms)} ms`);
+    const cli = cliStart(repoRoot, QUICK ? 5 : 15);
+    log(`hookbook --help: p50 ${r1(cli.p50ms)} ms (node -e 0: ${r1(cli.nodeFloorP50ms)} ms, ratio ${cli.ratio.toFixed(2)})`);
     hosted = {
       machine: { ...machine, loadavg: loads },
       pwshStart,
+      cliStart: cli,
       ceiling: vs.ceiling,
       ingest: vs.ingest,
       ingestRatio: vs.ratios,

@@ -1,11 +1,14 @@
 /** How the CLI writes: colours, tables, stream records, durations, and --json. */
 import type { Job, StreamRecord } from '../client';
 import type { Values } from './args';
+import { CliError } from './errors';
 
 export interface Io {
   out: NodeJS.WritableStream & { isTTY?: boolean };
   err: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** Where secrets are read from (a prompt on a terminal, else the piped text): cli/prompt.ts. */
+  in?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
 }
 
 const COLORS: Record<string, string> = {
@@ -50,9 +53,24 @@ export function duration(job: Pick<Job, 'startTime' | 'endTime'>): string {
   return `${((end - Date.parse(job.startTime)) / 1000).toFixed(1)} s`;
 }
 
-/** Writes `value` as JSON with --json, else the text. */
+export type OutputFormat = 'json' | 'table' | 'yaml';
+
+/** `--output json|table|yaml` (`--json` is `--output json`); table, the text for people, by default. */
+export function outputFormat(v: Values): OutputFormat {
+  if (v.json) return 'json';
+  const o = (v.output ?? 'table').toLowerCase();
+  if (o === 'json' || o === 'table' || o === 'yaml') return o;
+  throw new CliError(`--output must be json, table or yaml, not '${v.output}'.`);
+}
+
+/** Writes `value` as JSON or YAML when asked, else the text. */
 export const printer =
   (v: Values, io: Io) =>
   (value: unknown, text: () => string): void => {
-    io.out.write(v.json ? `${JSON.stringify(value, null, 2)}\n` : text());
+    const format = outputFormat(v);
+    if (format === 'json') io.out.write(`${JSON.stringify(value, null, 2)}\n`);
+    // Loaded only when asked for: the yaml package alone takes longer to load than the rest of the CLI.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    else if (format === 'yaml') io.out.write((require('yaml') as typeof import('yaml')).stringify(value ?? null));
+    else io.out.write(text());
   };

@@ -30,20 +30,23 @@ export function readJsonArg(raw: string, what: string): unknown {
 
 export const isObject = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 
-/** `-p Name=value` typed by the runbook's declaration: strings as they are, the rest as JSON. */
-export function coerceParameter(value: string, type: string | undefined): unknown {
+/** Types whose value on the command line is JSON: a value that does not parse is a mistake to name here. */
+const JSON_TYPES = new Set(['object', 'array', 'hashtable', 'pscustomobject']);
+
+/**
+ * `-p Name=value` typed by the runbook's declaration: strings as they are, the rest as JSON. A value
+ * meant as JSON (an object or array type, or text that opens with `{` or `[`) that does not parse is
+ * refused with the JSON error, instead of being sent as a string the service then calls the wrong type.
+ */
+export function coerceParameter(value: string, type: string | undefined, name = ''): unknown {
   if (type === 'string' || type === 'datetime') return value;
-  if (type === undefined) {
-    try {
-      const v: unknown = JSON.parse(value);
-      return typeof v === 'object' || typeof v === 'number' || typeof v === 'boolean' ? v : value;
-    } catch {
-      return value;
-    }
-  }
+  const meantAsJson = JSON_TYPES.has(String(type).toLowerCase()) || /^\s*[[{]/.test(value);
   try {
-    return JSON.parse(value) as unknown;
-  } catch {
+    const v: unknown = JSON.parse(value);
+    if (type === undefined) return typeof v === 'object' || typeof v === 'number' || typeof v === 'boolean' ? v : value;
+    return v;
+  } catch (error) {
+    if (meantAsJson) throw new CliError(`-p ${name ? `${name}=` : ''}${value}: the value is not valid JSON (${(error as Error).message}).`);
     return value; // the service names the parameter and the expected type
   }
 }
@@ -66,7 +69,7 @@ export async function buildParameters(api: HookbookClient, runbook: string, v: V
     params ??= {};
     for (const raw of v.param) {
       const [name, value] = splitAssignment(raw);
-      params[name] = coerceParameter(value, declared[name.toLowerCase()]);
+      params[name] = coerceParameter(value, declared[name.toLowerCase()], name);
     }
   }
   return params;

@@ -188,9 +188,12 @@ for (const k of KINDS) {
   });
 }
 
+/** The audit's `kind`: singular as stored, or plural as in the routes (`variables`, ...). */
+const AuditKind = z.preprocess((k) => (typeof k === 'string' ? k.toLowerCase().replace(/s$/, '') : k), AssetKind);
+
 const AuditQuery = z
   .object({
-    kind: AssetKind.optional(),
+    kind: AuditKind.optional(),
     name: AssetName.optional(),
     jobId: z.string().max(64).optional(),
     top: z.coerce.number().int().min(1).max(1000).default(100),
@@ -205,7 +208,8 @@ route('assetsAudit', {
     const parsed = AuditQuery.safeParse(Object.fromEntries(req.query.entries()));
     if (!parsed.success)
       throw badRequest(parsed.error.issues.map((i) => `query '${i.path.join('.') || i.message}': ${i.message}`).join('; '));
-    if (parsed.data.name && !parsed.data.kind) throw badRequest("query 'name' needs 'kind' (variable, credential or connection).");
+    if (parsed.data.name && !parsed.data.kind)
+      throw badRequest("query 'name' needs 'kind' (variable, credential or connection; plural too).");
     return json(200, { value: await assetAuditStore.list(parsed.data) });
   }),
   doc: {
@@ -214,7 +218,10 @@ route('assetsAudit', {
     tag: 'assets',
     role: 'reader',
     query: {
-      kind: { schema: AssetKind },
+      kind: {
+        schema: z.enum(['variable', 'credential', 'connection', 'variables', 'credentials', 'connections']),
+        description: 'singular or plural',
+      },
       name: { schema: AssetName, description: 'with kind' },
       jobId: { schema: z.string() },
       top: { schema: z.number().int().min(1).max(1000), description: 'at most this many rows (default 100)' },

@@ -12,8 +12,10 @@ import { SUPPORTED_OUTPUTS } from './output-bindings';
 import { nudge, QueuePoller } from './queue-poller';
 import { azuriteAccountKey, protectLocalFiles } from './protect';
 import { jobSandbox } from '../shared/runners/sandbox';
+import { describeInterpreters } from '../shared/runners/interpreters';
 import { loadLocalSettings, readHostConfig, repoRoot } from './settings';
 import { TimerRunner } from './timers';
+import { existsSync } from 'node:fs';
 
 type Storage = 'disk' | 'memory' | 'external';
 
@@ -41,7 +43,9 @@ function saveIntervalMs(): number | undefined {
 }
 
 async function main(): Promise<void> {
-  loadLocalSettings();
+  const keyFromEnv = process.env.HOOKBOOK_BOOTSTRAP_KEY !== undefined;
+  const settingsFile = loadLocalSettings();
+  const keySource = keyFromEnv ? 'the environment' : settingsFile && path.relative(repoRoot, settingsFile);
   const host = readHostConfig();
   const storage = storageMode();
   // Installed first: nothing may require @azure/functions' app API before the stand-in exists.
@@ -81,6 +85,8 @@ async function main(): Promise<void> {
   // Said once at start-up: who jobs run as, or why they cannot be isolated here. Also makes this
   // process non-dumpable. After the settings are complete (settings() is read once).
   jobSandbox((l) => logLine('host', l));
+  // Which program runs each runbook type, or that one is missing and what to do (checked as the job user).
+  for (const line of describeInterpreters()) logLine('host', line);
 
   const files = findFunctionFiles(process.env.HOOKBOOK_FUNCTIONS_GLOB ?? 'functions/*.ts');
   if (files.length === 0) logLine('host', 'warning:', `no function files match ${process.env.HOOKBOOK_FUNCTIONS_GLOB ?? 'functions/*.ts'}`);
@@ -98,32 +104,64 @@ async function main(): Promise<void> {
   state.pollers.forEach((p) => p.start());
   state.timers.forEach((t) => t.start());
 
+  const base = `http://localhost:${realPort}`;
+  const prefix = host.routePrefix ? `/${host.routePrefix}` : '';
+  // First what a newcomer needs (docs/local-host.md); the full route list only when asked for.
   const lines = [
-    `Hookbook is running at http://localhost:${realPort}  (storage: ${storage})`,
-    started
-      ? `Azurite: queue 127.0.0.1:${started.queuePort}, table 127.0.0.1:${started.tablePort}`
-      : 'Storage: AzureWebJobsStorage (external)',
-    `Functions (${registry.functions.length}):`,
-    ...[...routes]
-      .sort((a, b) => a.template.localeCompare(b.template))
-      .map((r) => `  ${r.target.name}: [${[...r.methods].join(',')}] http://localhost:${realPort}/${r.template}`),
-    ...state.pollers.map((p, i) => `  ${byType('queuetrigger')[i].name}: queue ${p.queueName}`),
-    ...state.timers.map(
-      (t, i) => `  ${byType('timertrigger')[i].name}: timer "${t.schedule}" (next ${t.nextOccurrence()?.toISOString() ?? 'never'})`,
-    ),
+    `Hookbook is running at ${base}  (storage: ${storage})`,
+    `  API:        ${base}${prefix}/api/v1  (OpenAPI: ${base}${prefix}/api/openapi.json)`,
+    `  Dashboard:  ${dashboardLine(`${base}${prefix}/ui/`)}`,
+    `  Admin key:  ${adminKeyLine(keySource)}`,
+    `  Data:       ${dataLine(storage, dataDir, started)}`,
     ...tryIt(realPort),
   ];
+  if (verbose()) {
+    lines.push(
+      `Functions (${registry.functions.length}):`,
+      ...[...routes]
+        .sort((a, b) => a.template.localeCompare(b.template))
+        .map((r) => `  ${r.target.name}: [${[...r.methods].join(',')}] ${base}/${r.template}`),
+      ...state.pollers.map((p, i) => `  ${byType('queuetrigger')[i].name}: queue ${p.queueName}`),
+      ...state.timers.map(
+        (t, i) => `  ${byType('timertrigger')[i].name}: timer "${t.schedule}" (next ${t.nextOccurrence()?.toISOString() ?? 'never'})`,
+      ),
+    );
+  } else {
+    lines.push(`${registry.functions.length} functions loaded; \`npm start -- --verbose\` (or HOOKBOOK_VERBOSE=1) lists every route.`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** `npm start -- --verbose` or HOOKBOOK_VERBOSE=1: the route list too. */
+function verbose(): boolean {
+  return process.argv.includes('--verbose') || /^(1|true|yes|on)$/i.test(process.env.HOOKBOOK_VERBOSE ?? '');
+}
+
+function dashboardLine(url: string): string {
+  // Where functions/ui.ts looks (not imported here: it registers a route when loaded).
+  const dir = process.env.HOOKBOOK_UI_DIR || path.join(repoRoot, 'dist', 'ui');
+  return existsSync(path.join(dir, 'index.html')) ? url : `${url}  (not built yet: npm run build:ui, which npm start runs)`;
+}
+
+/** Where HOOKBOOK_BOOTSTRAP_KEY came from: the environment, or the settings file loaded. */
+function adminKeyLine(source: string | undefined): string {
+  const keyId = (process.env.HOOKBOOK_BOOTSTRAP_KEY ?? '').split(':')[0];
+  if (!keyId) return 'none: set HOOKBOOK_BOOTSTRAP_KEY=<keyId>:<secret> in local.settings.json or the environment (README)';
+  return `key id "${keyId}"; the key is HOOKBOOK_BOOTSTRAP_KEY (<keyId>:<secret>) in ${source ?? 'the environment'} (the secret is not printed)`;
+}
+
+function dataLine(storage: Storage, dataDir: string, started: Azurite | undefined): string {
+  const azurite = started ? `Azurite: queue 127.0.0.1:${started.queuePort}, table 127.0.0.1:${started.tablePort}` : '';
+  if (storage === 'disk') return `${dataDir}  (${azurite}; HOOKBOOK_DATA_DIR moves it)`;
+  if (storage === 'memory') return `in memory, gone when the host stops  (${azurite})`;
+  return 'the storage account of AzureWebJobsStorage (external)';
 }
 
 /** A first call to make. The bootstrap key's secret is never printed: only where it is set. */
 function tryIt(port: number): string[] {
   const keyId = (process.env.HOOKBOOK_BOOTSTRAP_KEY ?? '').split(':')[0];
-  if (!keyId) return ['No admin key: set HOOKBOOK_BOOTSTRAP_KEY=<keyId>:<secret> (see README).'];
-  return [
-    `Admin key: ${keyId}:<secret from HOOKBOOK_BOOTSTRAP_KEY / local.settings.json>. Try:`,
-    `  curl -u ${keyId}:<secret> -d '{"UserName":"someone@contoso.com"}' http://localhost:${port}/api/external/runbook/rjgit-user_security_revoke-or-restore-access/run`,
-  ];
+  if (!keyId) return [];
+  return [`Try:  curl -u ${keyId}:<secret> http://localhost:${port}/api/v1/runbooks`];
 }
 
 function warnAboutUnsupported(): void {

@@ -23,7 +23,14 @@ const STORAGE_SDK = /^@azure\/(data-tables|storage-queue|storage-blob|storage-fi
 const MAY_USE_STORAGE_SDK = ['shared/store/', 'local/', 'test/', 'bench/'];
 const STORE_MAY_IMPORT = ['shared/store/', 'shared/model/', 'shared/config.ts', 'shared/errors.ts'];
 const APP_DIRS = ['functions/', 'shared/'];
-const MAY_READ_ENV = ['shared/config.ts', 'shared/runners/runner.ts', 'shared/runners/pwsh.ts', 'shared/assets/jobEnv.ts'];
+const MAY_READ_ENV = [
+  'shared/config.ts',
+  'shared/runners/runner.ts',
+  'shared/runners/pwsh.ts',
+  'shared/runners/interpreters.ts',
+  'shared/runbooks/syntax.ts',
+  'shared/assets/jobEnv.ts',
+];
 
 function files(dir: string): string[] {
   const abs = path.join(root, dir);

@@ -151,6 +151,7 @@ export const SETTINGS = {
   ),
   statsFlushSeconds: setting('HOOKBOOK_STATS_FLUSH_SECONDS', int(5), 'how often an instance writes the job counts behind /api/v1/stats'),
   pwshPath: setting('HOOKBOOK_PWSH_PATH', optionalText(), 'the PowerShell 7 executable for pwsh runbooks (default: pwsh on PATH)'),
+  python3Path: setting('HOOKBOOK_PYTHON3_PATH', optionalText(), 'the Python 3 executable for python3 runbooks (default: python3 on PATH)'),
   authFailureLimit: setting(
     'HOOKBOOK_AUTH_FAILURE_LIMIT',
     int(10),

@@ -2,7 +2,7 @@
 import { ApiError, type HookbookClient, type Job, type JobEnd, type StreamRecord } from '../../client';
 import type { Command } from '../context';
 import { CliError, exitFor } from '../errors';
-import { duration, formatRecord, paint, useColor } from '../output';
+import { duration, formatRecord, outputFormat, paint, printer, useColor } from '../output';
 import { Progress } from '../progress';
 
 /** Follows the job's records until it ends; returns the `end` event's data. */
@@ -23,11 +23,12 @@ export async function follow(
 /** Shows the job's output live (a spinner on a TTY) and exits with the job's status. */
 export async function runAndFollow(jobId: string, { v, api, io }: Command): Promise<number> {
   const color = useColor(v, io);
-  if (v.json) {
+  if (outputFormat(v) !== 'table') {
+    // --output json|yaml: one document once the job has ended.
     const records: StreamRecord[] = [];
     await follow(api, jobId, undefined, (r) => records.push(r));
     const job = await api.jobs.get(jobId);
-    io.out.write(`${JSON.stringify({ job, streams: records }, null, 2)}\n`);
+    printer(v, io)({ job, streams: records }, () => '');
     return exitFor(job.status);
   }
   const tty = Boolean(io.err.isTTY);

@@ -22,7 +22,11 @@ export const jobs: Group = {
   },
 
   async list({ v, api, io }) {
-    const page = await api.jobs.list({ runbook: v.runbook, status: v.status, top: v.top });
+    const query = { runbook: v.runbook, status: v.status, startedBy: v['started-by'], from: v.from, to: v.to, top: v.top };
+    const page = await api.call<Awaited<ReturnType<typeof api.jobs.list>>>(
+      'GET',
+      `/api/v1/jobs?${new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => !!e[1]))}`,
+    );
     printer(v, io)(
       page,
       () =>
@@ -65,8 +69,7 @@ export const jobs: Group = {
     const id = need(pos, 0, 'job id');
     if (!v.follow) {
       const { value } = await api.jobs.streams(id, v.types);
-      if (v.json) io.out.write(`${JSON.stringify(value, null, 2)}\n`);
-      else for (const r of value) io.out.write(`${formatRecord(r, color)}\n`);
+      printer(v, io)(value, () => value.map((r) => `${formatRecord(r, color)}\n`).join(''));
       return EXIT.ok;
     }
     const end = await follow(api, id, v.types, (r) => io.out.write(v.json ? `${JSON.stringify(r)}\n` : `${formatRecord(r, color)}\n`));

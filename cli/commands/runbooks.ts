@@ -1,9 +1,21 @@
-/** hookbook runbooks list|get|create|publish */
+/** hookbook runbooks list|get|create|update|diff|publish|delete */
 import { ApiError, type CreateRunbookInput, type Runbook } from '../../client';
 import { need, type Group } from '../context';
 import { CliError, EXIT } from '../errors';
 import { printer, table } from '../output';
 import { isObject, parseDeclaration, readFileOr, readJsonArg } from '../parameters';
+import { lineDiff } from '../diff';
+import type { HookbookClient } from '../../client';
+
+/** The published content, or '' when there is none yet (a runbook never published). */
+async function publishedContent(api: HookbookClient, name: string): Promise<string> {
+  try {
+    return await api.runbooks.content(name, 'published');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return '';
+    throw error;
+  }
+}
 
 export const runbooks: Group = {
   async list({ v, api, io }) {
@@ -64,6 +76,52 @@ export const runbooks: Group = {
   async publish({ pos, v, api, io }) {
     const rb = await api.runbooks.publish(need(pos, 0, 'runbook name'));
     printer(v, io)(rb, () => `Runbook ${rb.name} published as version ${rb.version}.\n`);
+    return EXIT.ok;
+  },
+
+  /** Saves a new draft from a file, shows what changed against the published version, publishes with --publish. */
+  async update({ pos, v, api, io }) {
+    const name = need(pos, 0, 'runbook name');
+    if (!v.file) throw new CliError('runbooks update needs --file <script>.');
+    const content = readFileOr(v.file, '--file');
+    const body: Record<string, unknown> = { content };
+    if (v.description) body.description = v.description;
+    if (v.declare?.length) body.parameters = v.declare.map(parseDeclaration);
+    let rb = await api.call<Runbook>('PUT', `/api/v1/runbooks/${encodeURIComponent(name)}/draft`, body);
+    const before = await publishedContent(api, name);
+    if (v.publish) rb = await api.runbooks.publish(name);
+    printer(v, io)(
+      rb,
+      () =>
+        lineDiff(before, content, [`${name} (published${before ? '' : ': none yet'})`, `${name} (draft)`]) +
+        (v.publish
+          ? `Runbook ${rb.name} published as version ${rb.version}.\n`
+          : `Draft saved; publish it with: hookbook runbooks publish ${name}\n`),
+    );
+    return EXIT.ok;
+  },
+
+  async diff({ pos, v, api, io }) {
+    const name = need(pos, 0, 'runbook name');
+    const [draft, published] = await Promise.all([
+      api.runbooks.content(name, 'draft').catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 404) return undefined;
+        throw error;
+      }),
+      publishedContent(api, name),
+    ]);
+    if (draft === undefined) {
+      printer(v, io)({ name, draft: null, published }, () => `Runbook ${name} has no draft: the published version is current.\n`);
+      return EXIT.ok;
+    }
+    printer(v, io)({ name, draft, published }, () => lineDiff(published, draft, [`${name} (published)`, `${name} (draft)`]));
+    return EXIT.ok;
+  },
+
+  async delete({ pos, v, api, io }) {
+    const name = need(pos, 0, 'runbook name');
+    await api.call<undefined>('DELETE', `/api/v1/runbooks/${encodeURIComponent(name)}`);
+    printer(v, io)({ name, deleted: true }, () => `Runbook ${name} deleted (with its webhooks and schedules).\n`);
     return EXIT.ok;
   },
 };

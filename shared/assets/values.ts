@@ -1,5 +1,5 @@
 import { badRequest } from '../http/errors';
-import { CONNECTION_TYPES, type VariableType } from '../model/asset';
+import { CONNECTION_TYPES, MAX_VALUE_CHARS, TOO_LONG, type VariableType } from '../model/asset';
 
 /** A variable's value checked against its type; datetimes are kept as ISO 8601 strings. */
 export function checkVariableValue(type: VariableType, value: unknown, name: string): unknown {
@@ -8,7 +8,7 @@ export function checkVariableValue(type: VariableType, value: unknown, name: str
   switch (type) {
     case 'string':
       if (typeof value !== 'string') throw wrong('a string');
-      if (value.length > 32 * 1024) throw badRequest(`variable '${name}': the value is longer than 32768 characters.`);
+      if (value.length > MAX_VALUE_CHARS) throw badRequest(`variable '${name}': the value ${TOO_LONG}.`);
       return value;
     case 'int':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw wrong('an integer');
@@ -23,7 +23,7 @@ export function checkVariableValue(type: VariableType, value: unknown, name: str
     case 'object': {
       const json = JSON.stringify(value);
       if (json === undefined) throw wrong('JSON');
-      if (json.length > 32 * 1024) throw badRequest(`variable '${name}': the value is longer than 32768 characters as JSON.`);
+      if (json.length > MAX_VALUE_CHARS) throw badRequest(`variable '${name}': the value as JSON ${TOO_LONG}.`);
       return value;
     }
   }
@@ -47,6 +47,12 @@ export function connectionSecretFields(
   if (unknown.length)
     throw badRequest(
       `connection '${name}': type ${connectionType} has no field ${unknown.map((f) => `'${f}'`).join(', ')} (fields: ${known.fields.join(', ')}).`,
+    );
+  // A connection without what its type needs (an Entra app without its secret) is of no use to a job.
+  const missing = known.required.filter((f) => fields[f] === undefined || fields[f] === '');
+  if (missing.length)
+    throw badRequest(
+      `connection '${name}': type ${connectionType} needs the field${missing.length > 1 ? 's' : ''} ${missing.map((f) => `'${f}'`).join(', ')} (fields: ${known.fields.join(', ')}).`,
     );
   return known.secret;
 }

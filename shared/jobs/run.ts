@@ -5,6 +5,7 @@ import type { JobRecord, Versioned } from '../model/jobRecord';
 import { jobStore } from '../store/jobStore';
 import { jobQueue } from '../store/jobQueue';
 import { prepareRun } from '../runners/runner';
+import { InterpreterUnavailable } from '../runners/interpreters';
 import { startProcess, type ProcessOutcome } from '../runners/process';
 import { readResultFile } from '../runners/sandbox';
 import { StreamWriter, withStreamLoss } from './streamWriter';
@@ -244,7 +245,7 @@ async function execute(
     prepared = prepareRun(version, parameters, job, assets.env);
   } catch (error) {
     // No private directory or job user could be had (sandbox.ts): say so, do not leave it Running.
-    const reason = `The job could not be prepared: ${(error as Error).message}`;
+    const reason = error instanceof InterpreterUnavailable ? error.message : `The job could not be prepared: ${(error as Error).message}`;
     log.error(`Job ${job.jobId}: ${reason}`);
     await writer.close();
     await finishJob(job.jobId, { status: 'Failed', exception: reason, statusDetails: reason }, { from: claimed, ...fence });

@@ -7,12 +7,17 @@ import { z } from 'zod';
  * job (with its job token) reads a secret.
  */
 
-/** Asset names: letters, digits, " ", ".", "_", "-"; no "/" so that `kind/name/field` references stay unambiguous. */
+/**
+ * Asset names (docs/assets.md): letters of any script (`Müller`), digits, " ", ".", "_", "-"; they may
+ * start with "_" or "." (`_Internal`, `.hidden`) but not with "-" or " ", nor end with " ", and are
+ * not "." or ".." (a path segment). No "/" so that `kind/name/field` references stay unambiguous, and
+ * nothing a Table row key refuses.
+ */
 export const AssetName = z
   .string()
   .regex(
-    /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,126}[A-Za-z0-9_.-])?$/,
-    'must start with a letter or digit and hold only letters, digits, " ", ".", "_" and "-" (at most 128, no trailing space)',
+    /^(?!\.{1,2}$)[\p{L}\p{N}_.](?:[\p{L}\p{N} ._-]{0,126}[\p{L}\p{N}_.-])?$/u,
+    'must hold only letters, digits, " ", ".", "_" and "-", start with a letter, digit, "_" or ".", not end with a space, and be at most 128 characters (not "." or "..")',
   );
 
 export const AssetKind = z.enum(['variable', 'credential', 'connection']);
@@ -56,15 +61,34 @@ export type Connection = z.infer<typeof Connection>;
  * Known connection types and their fields (Azure Automation's built-in types plus an Entra app with
  * a client secret). `Custom` takes any fields; its body names the secret ones.
  */
-export const CONNECTION_TYPES: Record<string, { fields: string[]; secret: string[] }> = {
-  AzureServicePrincipal: { fields: ['ApplicationId', 'TenantId', 'CertificateThumbprint', 'SubscriptionId'], secret: [] },
-  EntraApp: { fields: ['TenantId', 'ClientId', 'ClientSecret'], secret: ['ClientSecret'] },
-  BasicAuth: { fields: ['Url', 'UserName', 'Password'], secret: ['Password'] },
+export const CONNECTION_TYPES: Record<string, { fields: string[]; secret: string[]; required: string[] }> = {
+  AzureServicePrincipal: {
+    fields: ['ApplicationId', 'TenantId', 'CertificateThumbprint', 'SubscriptionId'],
+    secret: [],
+    required: ['ApplicationId', 'TenantId', 'CertificateThumbprint', 'SubscriptionId'],
+  },
+  EntraApp: {
+    fields: ['TenantId', 'ClientId', 'ClientSecret'],
+    secret: ['ClientSecret'],
+    required: ['TenantId', 'ClientId', 'ClientSecret'],
+  },
+  BasicAuth: { fields: ['Url', 'UserName', 'Password'], secret: ['Password'], required: ['UserName', 'Password'] },
 };
 
-const MAX_VALUE_CHARS = 32 * 1024;
+/**
+ * The one limit on an asset's value (docs/assets.md): a variable's value (as JSON for an object), a
+ * password, a connection's fields together, each at most this many characters; longer is 400 with
+ * TOO_LONG. Every accepted value is stored (shared/store/assetStore.ts splits long rows).
+ */
+export const MAX_VALUE_CHARS = 32 * 1024;
+export const TOO_LONG = `is longer than ${MAX_VALUE_CHARS} characters, the limit of an asset's value`;
 const FieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'field names must be identifiers (letters, digits, "_")');
-const FieldValue = z.union([z.string().max(MAX_VALUE_CHARS), z.number(), z.boolean()]);
+const FieldValue = z.union([z.string().max(MAX_VALUE_CHARS, TOO_LONG), z.number(), z.boolean()]);
+const fieldsLength = (f: Record<string, unknown>) => Object.values(f).reduce<number>((n, v) => n + String(v).length, 0);
+const Fields = z
+  .record(FieldName, FieldValue)
+  .refine((f) => Object.keys(f).length <= 32, 'at most 32 fields')
+  .refine((f) => fieldsLength(f) <= MAX_VALUE_CHARS, `together ${TOO_LONG}`);
 
 export const CreateVariableBody = z
   .object({
@@ -81,14 +105,14 @@ export const CreateCredentialBody = z
   .object({
     name: AssetName,
     userName: z.string().min(1).max(1024),
-    password: z.string().min(1).max(MAX_VALUE_CHARS),
+    password: z.string().min(1).max(MAX_VALUE_CHARS, TOO_LONG),
     description: z.string().max(1024).optional(),
   })
   .strict();
 export const UpdateCredentialBody = z
   .object({
     userName: z.string().min(1).max(1024).optional(),
-    password: z.string().min(1).max(MAX_VALUE_CHARS).optional(),
+    password: z.string().min(1).max(MAX_VALUE_CHARS, TOO_LONG).optional(),
     description: z.string().max(1024).optional(),
   })
   .strict();
@@ -97,16 +121,14 @@ export const CreateConnectionBody = z
   .object({
     name: AssetName,
     connectionType: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an identifier'),
-    fields: z.record(FieldName, FieldValue).refine((f) => Object.keys(f).length <= 32, 'at most 32 fields'),
+    fields: Fields,
     /** For `Custom` (or any type not listed): which fields are secret. */
     secretFields: z.array(FieldName).max(32).optional(),
     description: z.string().max(1024).optional(),
   })
   .strict();
 /** Fields given replace those stored one by one; a secret field left out keeps its value. */
-export const UpdateConnectionBody = z
-  .object({ fields: z.record(FieldName, FieldValue).optional(), description: z.string().max(1024).optional() })
-  .strict();
+export const UpdateConnectionBody = z.object({ fields: Fields.optional(), description: z.string().max(1024).optional() }).strict();
 
 /** One audit row: a job read or wrote an asset, or someone changed it. */
 export const AssetAudit = z.object({

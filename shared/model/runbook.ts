@@ -114,8 +114,16 @@ export const CreateRunbookBody = RunbookDefinition.extend({
   path: RunbookPath.optional(),
 }).strict();
 
+/**
+ * A new draft: the content, and any definition fields to change. Fields left out keep their value
+ * (the definition's defaults must not apply here: a draft saved without `parameters` would lose them).
+ */
 export const UpdateDraftBody = RunbookDefinition.partial()
-  .extend({ content: z.string().min(1).max(MAX_CONTENT_CHARS) })
+  .extend({
+    parameters: z.array(RunbookParameter).max(MAX_PARAMETERS).optional(),
+    description: z.string().max(4096).optional(),
+    content: z.string().min(1).max(MAX_CONTENT_CHARS),
+  })
   .strict();
 
 /** Default slash path for a name: `a_b_c` → `/a/b/c` (a leading `xxx-` prefix such as `rjgit-` is dropped). */

@@ -11,6 +11,7 @@ import { scanRepository, type RepositoryRunbook } from './repository';
 import { checkDefinitions, keepSecretDefaults } from './parameters';
 import { PwshSourceError, withPwshParameters } from './pwshParams';
 import { checkRunOn } from '../workers/groups';
+import { checkSyntax } from './syntax';
 
 /** pwsh runbooks: parameters from param(), workflows refused with the construct and its line (400). */
 function pwshChecked<T extends RunbookDefinition>(definition: T, content: string): T {
@@ -20,6 +21,12 @@ function pwshChecked<T extends RunbookDefinition>(definition: T, content: string
     if (error instanceof PwshSourceError) throw badRequest(`content: ${error.message}.`);
     throw error;
   }
+}
+
+/** A script its own parser refuses is refused here, with the line and the parser's message (400). */
+async function syntaxChecked(type: RunbookDefinition['type'], content: string): Promise<void> {
+  const problem = await checkSyntax(type, content);
+  if (problem) throw badRequest(`content: ${type} syntax error${problem.line ? ` at line ${problem.line}` : ''}: ${problem.message}`);
 }
 
 /**
@@ -120,6 +127,7 @@ export const catalog = {
     const definition = pwshChecked(RunbookDefinition.parse(def), content);
     checkDefinitions(definition.parameters);
     await checkRunOn(definition.runOn);
+    await syntaxChecked(definition.type, content);
     if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' exists in the repository; choose another name.`);
     const finalPath = path ?? defaultPathFor(name);
     if (await catalog.byPath(finalPath)) throw conflict(`Another runbook already has the path '${finalPath}'.`);
@@ -155,6 +163,7 @@ export const catalog = {
     draft = pwshChecked(draft, content);
     checkDefinitions(draft.parameters);
     if (changes.runOn !== undefined) await checkRunOn(changes.runOn);
+    await syntaxChecked(draft.type, content);
     const runbook: Runbook = { ...stored.runbook, state: 'Edit', draft, lastModifiedTime: now() };
     await runbookStore.replace(runbook, content, stored.etag);
     forget(name);
@@ -171,6 +180,7 @@ export const catalog = {
     }
     const version = stored.runbook.version + 1;
     const definition = pwshChecked(stored.runbook.draft, stored.draftContent);
+    await syntaxChecked(definition.type, stored.draftContent);
     await runbookStore.putVersion({ name, version, definition, content: stored.draftContent });
     const t = now();
     const { draft: _published, ...rest } = stored.runbook;

@@ -36,7 +36,8 @@ export function headerManifest(source: string): unknown | undefined {
   return JSON.parse(body);
 }
 
-export function scanRepository(dir: string, prefix: string, now = new Date(0).toISOString()): RepositoryScan {
+/** `now`: one time for every runbook (tests); by default each runbook's is its file's (or manifest's) mtime. */
+export function scanRepository(dir: string, prefix: string, now?: string): RepositoryScan {
   const root = resolve(dir);
   const out: RepositoryScan = { runbooks: [], problems: [] };
   if (!existsSync(root)) return out;
@@ -62,9 +63,11 @@ export function scanRepository(dir: string, prefix: string, now = new Date(0).to
   return out;
 }
 
-function load(file: string, segments: string[], stem: string, type: RunbookType, prefix: string, now: string): RepositoryRunbook {
+function load(file: string, segments: string[], stem: string, type: RunbookType, prefix: string, at?: string): RepositoryRunbook {
   const content = readFileSync(file, 'utf8');
   const sidecar = file.slice(0, -extname(file).length) + '.json';
+  // When the deployment last changed it: shown as the runbook's modified time (not the epoch).
+  const now = at ?? new Date(Math.max(statSync(file).mtimeMs, existsSync(sidecar) ? statSync(sidecar).mtimeMs : 0)).toISOString();
   const raw = existsSync(sidecar) ? JSON.parse(readFileSync(sidecar, 'utf8')) : (headerManifest(content) ?? {});
   const parsed = Manifest.safeParse(raw);
   if (!parsed.success) throw new Error(describeZodError(parsed.error, 'manifest'));

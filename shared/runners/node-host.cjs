@@ -4,6 +4,7 @@
 // JSON lines on fd 3. Plain console output still goes to stdout/stderr (Output/Error streams).
 const fs = require('fs');
 const { pathToFileURL } = require('url');
+const util = require('util');
 
 const send = (m) => {
   try {
@@ -46,7 +47,37 @@ async function loadRunbook(file) {
   return unwrapped;
 }
 
+/**
+ * console.* goes through fd 3 too, so that its lines and ctx.output's records keep the order they
+ * were written in (two pipes read separately do not). The lines are classified as stdout and stderr
+ * lines are (classify.ts: the PowerShell host's prefixes on log/info; warn/error are Error).
+ */
+const PREFIXES = [
+  ['VERBOSE: ', 'Verbose'],
+  ['WARNING: ', 'Warning'],
+  ['DEBUG: ', 'Debug'],
+  ['PROGRESS: ', 'Progress'],
+];
+
+function consoleLines(source) {
+  return (...args) => {
+    for (const line of util.format(...args).split('\n')) {
+      const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+      const prefixed = source === 'stdout' ? PREFIXES.find(([p]) => text.startsWith(p)) : undefined;
+      if (prefixed) send({ kind: 'record', streamType: prefixed[1], text: text.slice(prefixed[0].length) });
+      else send({ kind: 'record', streamType: source === 'stderr' ? 'Error' : 'Output', text });
+    }
+  };
+}
+
+function routeConsole() {
+  console.log = console.info = consoleLines('stdout');
+  console.debug = consoleLines('stdout');
+  console.warn = console.error = consoleLines('stderr');
+}
+
 async function main() {
+  routeConsole();
   const file = process.argv[2];
   const input = fs.readFileSync(0, 'utf8');
   const params = input.trim() ? JSON.parse(input) : {};

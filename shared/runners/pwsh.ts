@@ -1,24 +1,14 @@
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { settings } from '../config';
-import { runtimeFile, runtimePwsh } from './runtime';
+import { interpreterCandidates, interpreterFor } from './interpreters';
+import { runtimeFile } from './runtime';
 
 /**
- * Where PowerShell is: `HOOKBOOK_PWSH_PATH` (a file), else `pwsh` on PATH, else the .NET global
- * tool folder (`~/.dotnet/tools`, where `dotnet tool install --global PowerShell` puts it).
- * Undefined when none is found; the job then fails with a reason saying so.
+ * Where PowerShell is, as the service itself can run it (interpreters.ts: `HOOKBOOK_PWSH_PATH`, else
+ * `pwsh` on PATH, the repository's .tools/pwsh, `~/.dotnet/tools`). Undefined when none is found.
  */
 export function findPwsh(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const configured = settings(env).pwshPath;
-  if (configured) return isExecutable(configured) ? resolve(configured) : undefined;
-  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
-  dirs.push(join(env.HOME || homedir(), '.dotnet', 'tools'));
-  for (const dir of dirs) {
-    const candidate = join(dir, 'pwsh');
-    if (isExecutable(candidate)) return resolve(candidate);
-  }
-  return undefined;
+  return interpreterCandidates('pwsh', env).paths.find(isExecutable);
 }
 
 /**
@@ -64,12 +54,12 @@ export function pwshHost(): string {
 
 /**
  * The command line of a pwsh job, in one place for the runner and the warm pool (warmPool.ts), so a
- * warm process is exactly what a cold start would have run. Not found: spawning `pwsh` fails and the
- * job says why.
+ * warm process is exactly what a cold start would have run.
  */
 export function pwshJobCommand(): { command: string; args: string[] } {
-  const found = findPwsh();
-  const { command, args } = found ? pwshCommand(runtimePwsh(found)) : { command: 'pwsh', args: [] };
+  // The pwsh the job user can run (interpreters.ts; a staged copy where the original is closed to it).
+  // None: InterpreterUnavailable, the sentence the job fails with.
+  const { command, args } = pwshCommand(interpreterFor('pwsh'));
   return { command, args: [...args, '-NoLogo', '-NoProfile', '-NonInteractive', '-File', pwshHost()] };
 }
 

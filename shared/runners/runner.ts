@@ -6,6 +6,7 @@ import type { ProcessSpec } from './process';
 import { toScript } from '../runbooks/pwshParams';
 import { pwshBaseEnv, pwshJobCommand } from './pwsh';
 import { takeWarm } from './warmPool';
+import { interpreterFor } from './interpreters';
 import { openJobDir } from './sandbox';
 import { runbookFilesReachable, runtimeFile } from './runtime';
 import { applyJobEnv, type JobEnv } from '../assets/jobEnv';
@@ -54,9 +55,11 @@ export function prepareRun(
   jobEnv?: JobEnv,
 ): PreparedRun {
   const type = version.definition.type;
-  // PowerShell is started ahead of demand (warmPool.ts): a warm process comes with the uid and the
-  // directory it was started in, which become this job's; otherwise both are claimed now.
+  // The program that runs this type, one the job's user can run; else a sentence saying what to do
+  // (interpreters.ts). PowerShell is started ahead of demand (warmPool.ts): a warm process comes with
+  // the uid and the directory it was started in, which become this job's; otherwise both are claimed now.
   const pwshLine = type === 'pwsh' ? pwshJobCommand() : undefined;
+  const interpreter = pwshLine ? pwshLine.command : interpreterFor(type);
   const warm = pwshLine ? takeWarm(pwshLine) : undefined;
   // Private to the job: its own uid where the worker is root (sandbox.ts, docs/security.md).
   const box = warm?.box ?? openJobDir();
@@ -105,13 +108,13 @@ export function prepareRun(
   let spec: ProcessSpec;
   switch (type) {
     case 'node':
-      spec = { command: process.execPath, args: [nodeHost(), script], cwd: dir, env, stdin: json, control: true };
+      spec = { command: interpreter, args: [nodeHost(), script], cwd: dir, env, stdin: json, control: true };
       break;
     case 'bash':
-      spec = { command: 'bash', args: [script], cwd: dir, env, stdin: json };
+      spec = { command: interpreter, args: [script], cwd: dir, env, stdin: json };
       break;
     case 'python3':
-      spec = { command: 'python3', args: ['-u', script], cwd: dir, env, stdin: json };
+      spec = { command: interpreter, args: ['-u', script], cwd: dir, env, stdin: json };
       break;
     case 'pwsh': {
       env.HOOKBOOK_SCRIPT = script;

@@ -28,7 +28,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { settings } from '../config';
 import { makeHostNonDumpable } from './harden';
-import { findPwsh } from './pwsh';
 import { sourceRuntimeFile, stageRuntime } from './runtime';
 
 export type SandboxMode =
@@ -228,9 +227,8 @@ function reachForJobs(p: SandboxPolicy, log: (line: string) => void): void {
   const uid = p.mode === 'isolated' ? p.uids![0] : p.uid!;
   const runners = (['node-host.cjs', 'pwsh-host.ps1', 'helpers'] as const).map((n) => sourceRuntimeFile(n));
   const runbooks = path.resolve(settings().runbooksDir);
-  // PowerShell as the runner finds it (a setting, PATH, ~/.dotnet/tools): jobs run it as themselves.
-  const pwsh = findPwsh();
-  const paths = [...runners, runbooks, ...(pwsh ? [pwsh] : [])];
+  // The interpreters (pwsh, python3, ...) are checked, and staged when need be, by interpreters.ts.
+  const paths = [...runners, runbooks];
   const script = `const fs=require('fs');for(const p of process.argv.slice(1)){try{fs.accessSync(p,fs.constants.R_OK)}catch(e){if(e.code!=='ENOENT')console.log(p)}}`;
   const r = spawnSync(process.execPath, ['-e', script, ...paths], { uid, gid: p.gid, encoding: 'utf8', timeout: 30_000 });
   if (r.error || r.status !== 0) {
@@ -246,7 +244,6 @@ function reachForJobs(p: SandboxPolicy, log: (line: string) => void): void {
     const said = stageRuntime({
       runners: runners.some((f) => unreadable.has(f)),
       runbooks: unreadable.has(runbooks),
-      ...(pwsh && unreadable.has(pwsh) ? { pwsh } : {}),
     });
     log(`Job isolation: the job user cannot reach ${list} (a folder on the way is closed to other users), so ${said.join('; ')}.`);
   } catch (error) {

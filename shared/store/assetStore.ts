@@ -3,6 +3,7 @@ import { odata } from '@azure/data-tables';
 import { AssetAudit, type AssetKind } from '../model/asset';
 import { table } from './clients';
 import { hasStatus } from './errors';
+import { joinProperty, splitProperty } from './chunks';
 
 /**
  * Table "assets": partition = kind, row key = the name in lower case (names compare without regard
@@ -13,6 +14,23 @@ import { hasStatus } from './errors';
  * partition lists newest first.
  */
 const rowKey = (name: string) => name.toLowerCase();
+
+/**
+ * The row: `json` and `sealed` split over numbered properties when longer than a Table property holds
+ * (chunks.ts), so that every value the API accepts (up to MAX_VALUE_CHARS, encrypted and base64'd) is
+ * stored, instead of storage refusing some of them with 413.
+ */
+function row(
+  kind: AssetKind,
+  name: string,
+  meta: object,
+  sealed: string | undefined,
+): Record<string, unknown> & { partitionKey: string; rowKey: string } {
+  const e: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: kind, rowKey: rowKey(name) };
+  splitProperty('json', JSON.stringify(meta), e);
+  if (sealed) splitProperty('sealed', sealed, e);
+  return e;
+}
 
 export class AssetChangedError extends Error {
   constructor(kind: string, name: string) {
@@ -32,7 +50,7 @@ export const assetStore = {
   async create(kind: AssetKind, name: string, meta: object, sealed?: string): Promise<boolean> {
     const t = await table('assets');
     try {
-      await t.createEntity({ partitionKey: kind, rowKey: rowKey(name), json: JSON.stringify(meta), ...(sealed ? { sealed } : {}) });
+      await t.createEntity(row(kind, name, meta, sealed));
       return true;
     } catch (error) {
       if (hasStatus(error, 409)) return false;
@@ -43,8 +61,8 @@ export const assetStore = {
   async get<M>(kind: AssetKind, name: string): Promise<StoredAsset<M> | undefined> {
     const t = await table('assets');
     try {
-      const e = await t.getEntity<{ json: string; sealed?: string }>(kind, rowKey(name));
-      return { meta: JSON.parse(e.json) as M, sealed: e.sealed, etag: e.etag };
+      const e = await t.getEntity<Record<string, unknown>>(kind, rowKey(name));
+      return { meta: JSON.parse(joinProperty('json', e) ?? '{}') as M, sealed: joinProperty('sealed', e), etag: e.etag };
     } catch (error) {
       if (hasStatus(error, 404)) return undefined;
       throw error;
@@ -54,10 +72,9 @@ export const assetStore = {
   async list<M>(kind: AssetKind): Promise<M[]> {
     const t = await table('assets');
     const out: M[] = [];
-    for await (const e of t.listEntities<{ json: string }>({
-      queryOptions: { filter: odata`PartitionKey eq ${kind}`, select: ['json'] },
-    })) {
-      out.push(JSON.parse(e.json) as M);
+    // No `select`: a long `json` is split over properties whose names depend on its length.
+    for await (const e of t.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${kind}` } })) {
+      out.push(JSON.parse(joinProperty('json', e) ?? '{}') as M);
     }
     return out;
   },
@@ -66,11 +83,7 @@ export const assetStore = {
   async replace(kind: AssetKind, name: string, meta: object, sealed: string | undefined, etag: string): Promise<void> {
     const t = await table('assets');
     try {
-      await t.updateEntity(
-        { partitionKey: kind, rowKey: rowKey(name), json: JSON.stringify(meta), ...(sealed ? { sealed } : {}) },
-        'Replace',
-        { etag },
-      );
+      await t.updateEntity(row(kind, name, meta, sealed), 'Replace', { etag });
     } catch (error) {
       if (hasStatus(error, 412)) throw new AssetChangedError(kind, name);
       if (hasStatus(error, 404)) throw new AssetChangedError(kind, name);

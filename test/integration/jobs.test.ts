@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { jobSharedDir, startHost, type RunningHost } from '../support/host';
 import { api, uniqueName, type Api } from '../support/api';
 import { waitFor } from '../support/http';
+import { findPwsh } from '../../shared/runners/pwsh';
 
 let host: RunningHost;
 let a: Api;
@@ -134,13 +135,8 @@ describe('runbook types and streams', () => {
     expect(byType(streams, 'Output')).toEqual(['esm ok']);
   });
 
-  it('pwsh runs where PowerShell is on PATH', async () => {
-    let hasPwsh = true;
-    try {
-      execFileSync('pwsh', ['-Version'], { stdio: 'ignore' });
-    } catch {
-      hasPwsh = false;
-    }
+  it('pwsh runs where the worker finds PowerShell (PATH, .tools/pwsh, ~/.dotnet/tools)', async () => {
+    const hasPwsh = findPwsh() !== undefined;
     const name = await a.createRunbook({
       name: uniqueName('pwsh'),
       type: 'pwsh',
@@ -154,7 +150,7 @@ describe('runbook types and streams', () => {
     } else {
       // Without PowerShell the job fails with a reason instead of hanging or crashing the worker.
       expect(job.status).toBe('Failed');
-      expect(job.exception).toMatch(/could not be started|pwsh/);
+      expect(job.exception).toMatch(/pwsh runbooks cannot run on this worker/);
     }
   });
 });

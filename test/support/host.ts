@@ -68,6 +68,8 @@ export async function startHost(opts: StartHostOptions = {}): Promise<RunningHos
     HOOKBOOK_BOOTSTRAP_KEY: adminKey,
     // Suites send wrong keys on purpose from one address; the limiter has its own test (auth-throttle).
     HOOKBOOK_AUTH_FAILURE_LIMIT: '0',
+    // Suites read the route, queue and timer lines of the start-up banner (local/start.ts).
+    HOOKBOOK_VERBOSE: '1',
     ...(opts.connectionString ? { AzureWebJobsStorage: opts.connectionString } : {}),
     ...(opts.dataDir ? { HOOKBOOK_DATA_DIR: opts.dataDir } : {}),
     ...opts.env,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { findPwsh, pwshCommand } from '../../shared/runners/pwsh';
 
 function executable(file: string): string {
@@ -20,15 +20,18 @@ describe('finding and starting pwsh', () => {
   const shim = executable(join(tool, 'pwsh'));
   const dotnet = executable(join(bin, 'dotnet'));
 
-  it('HOOKBOOK_PWSH_PATH wins; else PATH; else ~/.dotnet/tools; else nothing', () => {
+  it("HOOKBOOK_PWSH_PATH wins; else PATH; else the repository's .tools/pwsh; else ~/.dotnet/tools; else nothing", () => {
     expect(findPwsh({ HOOKBOOK_PWSH_PATH: shim, PATH: bin })).toBe(shim);
     expect(findPwsh({ HOOKBOOK_PWSH_PATH: join(root, 'missing'), PATH: bin })).toBeUndefined();
     expect(findPwsh({ PATH: `${join(root, 'none')}:${bin}`, HOME: root })).toBe(onPath);
     const home = mkdtempSync(join(tmpdir(), 'hb-pwshhome-'));
     mkdirSync(join(home, '.dotnet', 'tools'), { recursive: true });
     const global = executable(join(home, '.dotnet', 'tools', 'pwsh'));
-    expect(findPwsh({ PATH: join(root, 'none'), HOME: home })).toBe(global);
-    expect(findPwsh({ PATH: join(root, 'none'), HOME: root })).toBeUndefined();
+    // `npm test` installs pwsh into .tools/pwsh: that one comes before ~/.dotnet/tools.
+    const repoTool = resolve(__dirname, '..', '..', '.tools', 'pwsh', 'pwsh');
+    const tools = existsSync(repoTool) ? repoTool : undefined;
+    expect(findPwsh({ PATH: join(root, 'none'), HOME: home })).toBe(tools ?? global);
+    expect(findPwsh({ PATH: join(root, 'none'), HOME: root })).toBe(tools);
   });
 
   it('a .NET tool shim is bypassed: `dotnet pwsh.dll` starts one runtime instead of two', () => {

@@ -49,7 +49,8 @@ export function SignIn({ entra, error, onSignedIn }: { entra: EntraConfig | null
           autoFocus
         />
         <p class="hint">
-          Held in this browser tab only (session storage), never in a link. Locally, the admin key is printed by <code>npm start</code>.
+          Held in this browser tab only (session storage), never in a link. Locally, it is <code>HOOKBOOK_BOOTSTRAP_KEY</code> (
+          <code>keyId:secret</code>) in local.settings.json; <code>npm start</code> says where it comes from.
         </p>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
