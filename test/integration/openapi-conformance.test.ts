@@ -3,7 +3,7 @@
 // against the response the document declares for it, with a JSON Schema 2020-12 validator (OpenAPI
 // 3.1's schema dialect). Each operation must be seen succeeding and, when it declares 4xx answers,
 // failing too; a 4xx must be declared by its own status, not left to `default`.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it, inject } from 'vitest';
@@ -540,6 +540,73 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect(preview.status, preview.text).toBe(200);
     expect(preview.json.occurrences).toHaveLength(3);
     expect((await call('POST', '/api/v1/schedules/preview', { cronExpression: '0 9 31 2 *' })).status).toBe(400);
+  });
+
+  it('Azure Automation API (ARM shape): account, runbooks, jobs', async () => {
+    const A = '/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Automation/automationAccounts/hookbook-1';
+    const v = '?api-version=2018-06-30';
+    const armRb = uniqueName('oa_arm').replace(/-/g, '_');
+    const armSlow = uniqueName('oa_arm_slow').replace(/-/g, '_');
+    expect((await call('GET', `${A}${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}?api-version=2014-01-01`)).status).toBe(400);
+    const put = { location: 'x', properties: { runbookType: 'PowerShell', logVerbose: false, draft: {} } };
+    expect((await call('PUT', `${A}/runbooks/${armRb}${v}`, put)).status).toBe(201);
+    expect(
+      (await call('PUT', `${A}/runbooks/${armRb}${v}`, { ...put, properties: { ...put.properties, description: 'changed' } })).status,
+    ).toBe(200);
+    expect((await call('PUT', `${A}/runbooks/${armRb}${v}`, { properties: { runbookType: 'Graph' } })).status).toBe(400);
+    expect((await call('GET', `${A}/runbooks/${armRb}/content${v}`)).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks/${armRb}/draft/content${v}`)).status).toBe(200);
+    const text = { headers: { 'Content-Type': 'text/powershell' } };
+    const draft = await call('PUT', `${A}/runbooks/${armRb}/draft/content${v}`, 'Write-Output "hi"', text);
+    expect(draft.status).toBe(202);
+    expect((await call('PUT', `${A}/runbooks/${armRb}/draft/content${v}`, '  ', text)).status).toBe(400);
+    const operation = new URL(draft.headers.get('location')!);
+    expect((await call('GET', operation.pathname + operation.search)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks/${armRb}/operationResults/not-an-operation${v}`)).status).toBe(404);
+    expect((await call('POST', `${A}/runbooks/${armRb}/publish${v}`)).status).toBe(202);
+    expect((await call('POST', `${A}/runbooks/${uniqueName('missing')}/publish${v}`)).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks/${armRb}/content${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks/${armRb}${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks/${uniqueName('missing')}${v}`)).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks/${armRb}/draft${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks/${uniqueName('missing')}/draft${v}`)).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks/${uniqueName('missing')}/draft/content${v}`)).status).toBe(404);
+    expect((await call('PATCH', `${A}/runbooks/${armRb}${v}`, { properties: { description: 'patched' } })).status).toBe(200);
+    expect((await call('PATCH', `${A}/runbooks/${uniqueName('missing')}${v}`, { properties: {} })).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks${v}&$top=1`)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks${v}&$top=0`)).status).toBe(400);
+
+    // Jobs, on bash runbooks (this host has no pwsh): they show as runbookType Script.
+    await a.createRunbook({ name: armSlow, type: 'bash', content: 'echo started; sleep 120' });
+    const jv = '?api-version=2017-05-15-preview';
+    const job = await call('PUT', `${A}/jobs/${randomUUID()}${jv}`, { properties: { runbook: { name: rb }, parameters: { Count: '3' } } });
+    expect(job.status).toBe(201);
+    expect((await call('PUT', `${A}/jobs/${randomUUID()}${jv}`, { properties: { runbook: { name: uniqueName('missing') } } })).status).toBe(
+      404,
+    );
+    const id = job.json.properties.jobId;
+    await a.waitForStatus(id, ['Completed', 'Failed']);
+    expect((await call('GET', `${A}/jobs/${id}${jv}`)).json.properties.status).toBe('Completed');
+    expect((await call('GET', `${A}/jobs/${randomUUID()}${jv}`)).status).toBe(404);
+    expect((await call('GET', `${A}/jobs${jv}&$filter=${encodeURIComponent(`properties/runbook/name eq '${rb}'`)}`)).status).toBe(200);
+    expect((await call('GET', `${A}/jobs${jv}&$filter=${encodeURIComponent('properties/colour eq 1')}`)).status).toBe(400);
+    expect((await call('GET', `${A}/jobs/${id}/output${jv}`)).text).toContain('count=3');
+    expect((await call('GET', `${A}/jobs/${randomUUID()}/output${jv}`)).status).toBe(404);
+    expect((await call('GET', `${A}/jobs/${id}/runbookContent${jv}`)).status).toBe(200);
+    expect((await call('GET', `${A}/jobs/${randomUUID()}/runbookContent${jv}`)).status).toBe(404);
+    const streams = await call('GET', `${A}/jobs/${id}/streams${jv}&$filter=${encodeURIComponent("properties/streamType eq 'Output'")}`);
+    expect(streams.status).toBe(200);
+    expect(
+      (await call('GET', `${A}/jobs/${id}/streams${jv}&$filter=${encodeURIComponent("properties/streamType eq 'Colour'")}`)).status,
+    ).toBe(400);
+    expect((await call('GET', `${A}/jobs/${id}/streams/${streams.json.value[0].properties.jobStreamId}${jv}`)).status).toBe(200);
+    expect((await call('GET', `${A}/jobs/${id}/streams/${id}_999${jv}`)).status).toBe(404);
+    const slow = await call('PUT', `${A}/jobs/${randomUUID()}${jv}`, { properties: { runbook: { name: armSlow } } });
+    expect((await call('POST', `${A}/jobs/${slow.json.properties.jobId}/stop${jv}`)).status).toBe(200);
+    expect((await call('POST', `${A}/jobs/${id}/stop${jv}`)).status).toBe(409);
+    expect((await call('DELETE', `${A}/runbooks/${armRb}${v}`)).status).toBe(200);
+    expect((await call('DELETE', `${A}/runbooks/${armRb}${v}`)).status).toBe(404);
   });
 
   it('covered every operation: each seen succeeding, and failing where it declares a 4xx', () => {
