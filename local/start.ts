@@ -7,6 +7,7 @@ import { installFunctionsCore, registry, setSystemLog } from './functions-core';
 import { buildRoutes, createHttpServer } from './http-server';
 import { drainInvocations } from './invoke';
 import { findFunctionFiles, loadFunctionFiles } from './load-functions';
+import { httpsBanner, listenHttps, tlsFiles } from './https';
 import { logLine } from './log';
 import { SUPPORTED_OUTPUTS } from './output-bindings';
 import { nudge, QueuePoller } from './queue-poller';
@@ -23,6 +24,7 @@ const state = {
   pollers: [] as QueuePoller[],
   timers: [] as TimerRunner[],
   front: undefined as ReturnType<typeof createHttpServer> | undefined,
+  secure: undefined as Awaited<ReturnType<typeof listenHttps>> | undefined,
 };
 
 function storageMode(): Storage {
@@ -78,6 +80,9 @@ async function main(): Promise<void> {
   if (started) process.env.AzureWebJobsStorage = started.connectionString;
   else if (!process.env.AzureWebJobsStorage) throw new Error('HOOKBOOK_STORAGE=external needs AzureWebJobsStorage');
   process.env.HOOKBOOK_PUBLIC_URL ??= `http://localhost:${realPort}`;
+  // HTTPS beside HTTP when HOOKBOOK_HTTPS_PORT is set (local/https.ts; the Azure Automation API's clients need it).
+  const tls = process.env.HOOKBOOK_HTTPS_PORT ? tlsFiles(dataDir) : undefined;
+  if (tls) state.secure = await listenHttps(front.server, tls, Number(process.env.HOOKBOOK_HTTPS_PORT));
   // Said once at start-up: who jobs run as, or why they cannot be isolated here. Also makes this
   // process non-dumpable. After the settings are complete (settings() is read once).
   jobSandbox((l) => logLine('host', l));
@@ -114,6 +119,7 @@ async function main(): Promise<void> {
     ...tryIt(realPort),
   ];
   process.stdout.write(lines.join('\n') + '\n');
+  if (state.secure && tls) process.stdout.write(httpsBanner(state.secure, tls) + '\n');
 }
 
 /** A first call to make. The bootstrap key's secret is never printed: only where it is set. */
@@ -156,6 +162,8 @@ async function shutdown(signal: string): Promise<void> {
     front.server.close();
     front.server.closeIdleConnections();
   }
+  state.secure?.server.close();
+  state.secure?.server.closeIdleConnections();
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     (async () => {
@@ -168,6 +176,7 @@ async function shutdown(signal: string): Promise<void> {
   ]);
   clearTimeout(timer);
   front?.server.closeAllConnections();
+  state.secure?.server.closeAllConnections();
   for (const hook of registry.hooks.appTerminate) {
     try {
       await hook({ hookData: registry.appHookData });
