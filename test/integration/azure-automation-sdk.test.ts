@@ -185,4 +185,114 @@ describe.skipIf(!pwsh)('Azure Automation API through @azure/arm-automation', () 
     const next = await c.runbook.listByAutomationAccountNext(r.json.nextLink);
     expect(next[0]!.name).toBe(first[2]!.name);
   });
+  it('webhooks: generateUri, createOrUpdate, invoke the URI (Azure webhook dialect), see the job through job.get', async () => {
+    const name = uniqueName('Arm-Hook').replace(/-/g, '_');
+    await importRunbook(name, 'param([object]$WebhookData, [string]$Greeting = "hi")\nWrite-Output "$Greeting from the hook"');
+    const uri = (await c.webhook.generateUri(RG, ACCT)).body;
+    expect(uri).toMatch(/\/webhooks\?token=[A-Za-z0-9_-]{43}$/);
+    const hook = await c.webhook.createOrUpdate(RG, ACCT, 'hook-' + name, {
+      name: 'hook-' + name,
+      isEnabled: true,
+      uri,
+      expiryTime: new Date(Date.now() + 86_400_000),
+      runbook: { name },
+      parameters: { Greeting: '"hello"' },
+    });
+    expect(hook.uri).toBe('');
+    expect(hook.parameters).toEqual({ Greeting: '"hello"' });
+    const posted = await fetch(uri, { method: 'POST', body: 'from the hook' });
+    expect(posted.status).toBe(202);
+    const [jobId] = ((await posted.json()) as { JobIds: string[] }).JobIds;
+    const done = await waitForJob(jobId!);
+    expect(done.status, done.exception).toBe('Completed');
+    expect(await readAll((await c.job.getOutput(RG, ACCT, jobId!)).readableStreamBody)).toBe('hello from the hook');
+    expect((await c.webhook.listByAutomationAccount(RG, ACCT)).map((w) => w.name)).toContain('hook-' + name);
+    expect((await c.webhook.update(RG, ACCT, 'hook-' + name, { isEnabled: false })).isEnabled).toBe(false);
+    expect((await fetch(uri, { method: 'POST' })).status).toBeGreaterThanOrEqual(400);
+    // A URI that is not this deployment's is refused, and nothing is stored.
+    await expect(
+      c.webhook.createOrUpdate(RG, ACCT, 'hook-bad', {
+        name: 'hook-bad',
+        uri: 'https://evil.example/webhooks?token=' + 'a'.repeat(43),
+        runbook: { name },
+      }),
+    ).rejects.toMatchObject({ statusCode: 400 });
+    await expect(c.webhook.get(RG, ACCT, 'hook-bad')).rejects.toMatchObject({ statusCode: 404 });
+    await c.webhook.deleteMethod(RG, ACCT, 'hook-' + name);
+    await expect(c.webhook.get(RG, ACCT, 'hook-' + name)).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('assets: variables (JSON-encoded values), credentials (the password never comes back), connections; an imported runbook reads what it names', async () => {
+    const v = uniqueName('arm-var');
+    expect((await c.variable.createOrUpdate(RG, ACCT, v, { name: v, value: '"ComputerName.domain.com"', isEncrypted: false })).value).toBe(
+      '"ComputerName.domain.com"',
+    );
+    expect((await c.variable.get(RG, ACCT, v)).value).toBe('"ComputerName.domain.com"');
+    const secretVar = uniqueName('arm-secret-var');
+    const sv = await c.variable.createOrUpdate(RG, ACCT, secretVar, { name: secretVar, value: '"s3cr3t-value"', isEncrypted: true });
+    expect(sv.isEncrypted).toBe(true);
+    expect(sv.value).toBeUndefined();
+    const cred = uniqueName('arm-cred');
+    await c.credential.createOrUpdate(RG, ACCT, cred, { name: cred, userName: 'svc@contoso.com', password: 'P@ssw0rd-never-shown' });
+    const raw = await a.call(
+      'GET',
+      `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Automation/automationAccounts/${ACCT}/credentials${'?api-version=2015-10-31'}`,
+    );
+    expect(raw.text).toContain('svc@contoso.com');
+    expect(raw.text).not.toContain('P@ssw0rd');
+    expect((await c.credential.get(RG, ACCT, cred)).userName).toBe('svc@contoso.com');
+    const conn = uniqueName('arm-conn');
+    const made = await c.connection.createOrUpdate(RG, ACCT, conn, {
+      name: conn,
+      connectionType: { name: 'AzureServicePrincipal' },
+      fieldDefinitionValues: { ApplicationId: 'app-1', TenantId: 't-1', CertificateThumbprint: 'ab', SubscriptionId: 's-1' },
+    });
+    expect(made.fieldDefinitionValues).toMatchObject({ ApplicationId: 'app-1' });
+
+    // Imported without a manifest: it may read the assets it names literally, and only those.
+    const name = uniqueName('Arm-Assets').replace(/-/g, '_');
+    await importRunbook(
+      name,
+      [
+        `$v = Get-AutomationVariable -Name '${v}'`,
+        `$c = Get-AutomationPSCredential -Name "${cred}"`,
+        `$x = Get-AutomationConnection '${conn}'`,
+        `Write-Output "$v $($c.UserName) $($x.ApplicationId)"`,
+        `$n = '${secretVar}'`,
+        'try { Get-AutomationVariable -Name $n; Write-Output "read" } catch { Write-Output "refused" }',
+      ].join('\n'),
+    );
+    const jobId = randomUUID();
+    await c.job.create(RG, ACCT, jobId, { runbook: { name } });
+    const done = await waitForJob(jobId);
+    expect(done.status, done.exception).toBe('Completed');
+    expect(await readAll((await c.job.getOutput(RG, ACCT, jobId)).readableStreamBody)).toBe(
+      'ComputerName.domain.com svc@contoso.com app-1\nrefused',
+    );
+    for (const [kind, n] of [
+      ['variable', v],
+      ['credential', cred],
+      ['connection', conn],
+    ] as const)
+      await c[kind].deleteMethod(RG, ACCT, n);
+    await expect(c.variable.get(RG, ACCT, v)).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('schedules, job schedules and hybrid worker groups: a schedule made through the management API shows as both; empty lists work', async () => {
+    expect(await c.jobSchedule.listByAutomationAccount(RG, ACCT)).toEqual([]);
+    expect(await c.hybridRunbookWorkerGroup.listByAutomationAccount(RG, ACCT)).toEqual([]);
+    const name = uniqueName('Arm-Sched').replace(/-/g, '_');
+    await importRunbook(name, 'Write-Output "tick"');
+    const sched = uniqueName('arm-sched');
+    const made = await a.call('POST', '/api/v1/schedules', { name: sched, runbook: name, frequency: 'Minute', interval: 1, startTime: new Date(Date.now() + 3600_000).toISOString() });
+    expect(made.status, made.text).toBe(201);
+    const links = await c.jobSchedule.listByAutomationAccount(RG, ACCT);
+    expect(links.map((l) => [l.schedule!.name, l.runbook!.name])).toEqual([[sched, name]]);
+    expect((await c.jobSchedule.get(RG, ACCT, links[0]!.jobScheduleId!)).runbook!.name).toBe(name);
+    const s = await c.schedule.get(RG, ACCT, sched);
+    expect(s).toMatchObject({ frequency: 'Minute', interval: 1, isEnabled: true });
+    expect((await c.schedule.listByAutomationAccount(RG, ACCT)).map((x) => x.name)).toContain(sched);
+    await expect(c.schedule.get(RG, ACCT, 'no-such-schedule')).rejects.toMatchObject({ statusCode: 404 });
+    expect((await a.call('DELETE', `/api/v1/schedules/${sched}`)).status).toBe(204);
+  });
 });
