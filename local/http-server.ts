@@ -97,7 +97,9 @@ async function handle(
   let status: number | string = 'failed';
   try {
     const asMethod = method === 'HEAD' && !match.route.methods.has('HEAD') ? 'GET' : method;
-    const url = `http://${req.headers.host ?? 'localhost'}${rawUrl}`;
+    // The HTTPS listener (local/https.ts) shares this handler: links the app builds keep the scheme.
+    const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    const url = `${scheme}://${req.headers.host ?? 'localhost'}${rawUrl}`;
     const headers = withClientAddress(flattenHeaders(req.headers), req.socket.remoteAddress);
     const init: HttpRequestInit & { nativeRequest?: unknown } = {
       method: asMethod,

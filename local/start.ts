@@ -7,6 +7,7 @@ import { installFunctionsCore, registry, setSystemLog } from './functions-core';
 import { buildRoutes, createHttpServer } from './http-server';
 import { drainInvocations } from './invoke';
 import { findFunctionFiles, loadFunctionFiles } from './load-functions';
+import { httpsBanner, listenHttps, tlsFiles } from './https';
 import { logLine } from './log';
 import { SUPPORTED_OUTPUTS } from './output-bindings';
 import { nudge, QueuePoller } from './queue-poller';
@@ -25,6 +26,7 @@ const state = {
   pollers: [] as QueuePoller[],
   timers: [] as TimerRunner[],
   front: undefined as ReturnType<typeof createHttpServer> | undefined,
+  secure: undefined as Awaited<ReturnType<typeof listenHttps>> | undefined,
 };
 
 function storageMode(): Storage {
@@ -82,6 +84,9 @@ async function main(): Promise<void> {
   if (started) process.env.AzureWebJobsStorage = started.connectionString;
   else if (!process.env.AzureWebJobsStorage) throw new Error('HOOKBOOK_STORAGE=external needs AzureWebJobsStorage');
   process.env.HOOKBOOK_PUBLIC_URL ??= `http://localhost:${realPort}`;
+  // HTTPS beside HTTP when HOOKBOOK_HTTPS_PORT is set (local/https.ts; the Azure Automation API's clients need it).
+  const tls = process.env.HOOKBOOK_HTTPS_PORT ? tlsFiles(dataDir) : undefined;
+  if (tls) state.secure = await listenHttps(front.server, tls, Number(process.env.HOOKBOOK_HTTPS_PORT));
   // Said once at start-up: who jobs run as, or why they cannot be isolated here. Also makes this
   // process non-dumpable. After the settings are complete (settings() is read once).
   jobSandbox((l) => logLine('host', l));
@@ -130,6 +135,7 @@ async function main(): Promise<void> {
     lines.push(`${registry.functions.length} functions loaded; \`npm start -- --verbose\` (or HOOKBOOK_VERBOSE=1) lists every route.`);
   }
   process.stdout.write(lines.join('\n') + '\n');
+  if (state.secure && tls) process.stdout.write(httpsBanner(state.secure, tls) + '\n');
 }
 
 /** `npm start -- --verbose` or HOOKBOOK_VERBOSE=1: the route list too. */
@@ -194,6 +200,8 @@ async function shutdown(signal: string): Promise<void> {
     front.server.close();
     front.server.closeIdleConnections();
   }
+  state.secure?.server.close();
+  state.secure?.server.closeIdleConnections();
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     (async () => {
@@ -206,6 +214,7 @@ async function shutdown(signal: string): Promise<void> {
   ]);
   clearTimeout(timer);
   front?.server.closeAllConnections();
+  state.secure?.server.closeAllConnections();
   for (const hook of registry.hooks.appTerminate) {
     try {
       await hook({ hookData: registry.appHookData });

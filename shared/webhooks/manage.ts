@@ -85,14 +85,14 @@ export interface CreatedWebhook {
   signingSecret?: string;
 }
 
-export async function createWebhook(body: CreateWebhookBody): Promise<CreatedWebhook> {
+/** `token`: one the caller generated earlier (Azure's generateUri, then PUT with that uri); default: a new one. */
+export async function createWebhook(body: CreateWebhookBody, token = randomToken(32)): Promise<CreatedWebhook> {
   await checkRunOn(body.runOn);
   const now = Date.now();
   const runbook = await publishedRunbook(body.runbook);
   const expiryTime = futureExpiry(body.expiryTime, now);
   const fixed = checkWebhookParameters(runbook.parameters, body.parameters ?? {}, body.parameterMap);
   const signature = body.signature ? sealSignature(body.signature) : undefined;
-  const token = randomToken(32);
   const time = new Date(now).toISOString();
   const record: WebhookRecord = {
     id: randomUUID(),

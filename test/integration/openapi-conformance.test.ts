@@ -584,6 +584,152 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect((await call('POST', `/api/v1/jobs/${other.jobId}/stop`)).status).toBeLessThan(300);
   });
 
+  it('Azure Automation API (ARM shape): account, runbooks, jobs', async () => {
+    const A = '/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Automation/automationAccounts/hookbook-1';
+    const v = '?api-version=2018-06-30';
+    const armRb = uniqueName('oa_arm').replace(/-/g, '_');
+    const armSlow = uniqueName('oa_arm_slow').replace(/-/g, '_');
+    expect((await call('GET', `${A}${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}?api-version=2014-01-01`)).status).toBe(400);
+    const put = { location: 'x', properties: { runbookType: 'PowerShell', logVerbose: false, draft: {} } };
+    expect((await call('PUT', `${A}/runbooks/${armRb}${v}`, put)).status).toBe(201);
+    expect(
+      (await call('PUT', `${A}/runbooks/${armRb}${v}`, { ...put, properties: { ...put.properties, description: 'changed' } })).status,
+    ).toBe(200);
+    expect((await call('PUT', `${A}/runbooks/${armRb}${v}`, { properties: { runbookType: 'Graph' } })).status).toBe(400);
+    expect((await call('GET', `${A}/runbooks/${armRb}/content${v}`)).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks/${armRb}/draft/content${v}`)).status).toBe(200);
+    const text = { headers: { 'Content-Type': 'text/powershell' } };
+    const draft = await call('PUT', `${A}/runbooks/${armRb}/draft/content${v}`, 'Write-Output "hi"', text);
+    expect(draft.status).toBe(202);
+    expect((await call('PUT', `${A}/runbooks/${armRb}/draft/content${v}`, '  ', text)).status).toBe(400);
+    const operation = new URL(draft.headers.get('location')!);
+    expect((await call('GET', operation.pathname + operation.search)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks/${armRb}/operationResults/not-an-operation${v}`)).status).toBe(404);
+    expect((await call('POST', `${A}/runbooks/${armRb}/publish${v}`)).status).toBe(202);
+    expect((await call('POST', `${A}/runbooks/${uniqueName('missing')}/publish${v}`)).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks/${armRb}/content${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks/${armRb}${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks/${uniqueName('missing')}${v}`)).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks/${armRb}/draft${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks/${uniqueName('missing')}/draft${v}`)).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks/${uniqueName('missing')}/draft/content${v}`)).status).toBe(404);
+    expect((await call('PATCH', `${A}/runbooks/${armRb}${v}`, { properties: { description: 'patched' } })).status).toBe(200);
+    expect((await call('PATCH', `${A}/runbooks/${uniqueName('missing')}${v}`, { properties: {} })).status).toBe(404);
+    expect((await call('GET', `${A}/runbooks${v}&$top=1`)).status).toBe(200);
+    expect((await call('GET', `${A}/runbooks${v}&$top=0`)).status).toBe(400);
+
+    // Jobs, on bash runbooks (this host has no pwsh): they show as runbookType Script.
+    await a.createRunbook({ name: armSlow, type: 'bash', content: 'echo started; sleep 120' });
+    const jv = '?api-version=2017-05-15-preview';
+    const job = await call('PUT', `${A}/jobs/${randomUUID()}${jv}`, { properties: { runbook: { name: rb }, parameters: { Count: '3' } } });
+    expect(job.status).toBe(201);
+    expect((await call('PUT', `${A}/jobs/${randomUUID()}${jv}`, { properties: { runbook: { name: uniqueName('missing') } } })).status).toBe(
+      404,
+    );
+    const id = job.json.properties.jobId;
+    await a.waitForStatus(id, ['Completed', 'Failed']);
+    expect((await call('GET', `${A}/jobs/${id}${jv}`)).json.properties.status).toBe('Completed');
+    expect((await call('GET', `${A}/jobs/${randomUUID()}${jv}`)).status).toBe(404);
+    expect((await call('GET', `${A}/jobs${jv}&$filter=${encodeURIComponent(`properties/runbook/name eq '${rb}'`)}`)).status).toBe(200);
+    expect((await call('GET', `${A}/jobs${jv}&$filter=${encodeURIComponent('properties/colour eq 1')}`)).status).toBe(400);
+    expect((await call('GET', `${A}/jobs/${id}/output${jv}`)).text).toContain('count=3');
+    expect((await call('GET', `${A}/jobs/${randomUUID()}/output${jv}`)).status).toBe(404);
+    expect((await call('GET', `${A}/jobs/${id}/runbookContent${jv}`)).status).toBe(200);
+    expect((await call('GET', `${A}/jobs/${randomUUID()}/runbookContent${jv}`)).status).toBe(404);
+    const streams = await call('GET', `${A}/jobs/${id}/streams${jv}&$filter=${encodeURIComponent("properties/streamType eq 'Output'")}`);
+    expect(streams.status).toBe(200);
+    expect(
+      (await call('GET', `${A}/jobs/${id}/streams${jv}&$filter=${encodeURIComponent("properties/streamType eq 'Colour'")}`)).status,
+    ).toBe(400);
+    expect((await call('GET', `${A}/jobs/${id}/streams/${streams.json.value[0].properties.jobStreamId}${jv}`)).status).toBe(200);
+    expect((await call('GET', `${A}/jobs/${id}/streams/${id}_999${jv}`)).status).toBe(404);
+    const slow = await call('PUT', `${A}/jobs/${randomUUID()}${jv}`, { properties: { runbook: { name: armSlow } } });
+    expect((await call('POST', `${A}/jobs/${slow.json.properties.jobId}/stop${jv}`)).status).toBe(200);
+    expect((await call('POST', `${A}/jobs/${id}/stop${jv}`)).status).toBe(409);
+    expect((await call('DELETE', `${A}/runbooks/${armRb}${v}`)).status).toBe(200);
+    expect((await call('DELETE', `${A}/runbooks/${armRb}${v}`)).status).toBe(404);
+  });
+
+  it('Azure Automation API (ARM shape): webhooks, assets, schedules, job schedules, hybrid worker groups', async () => {
+    const A = '/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Automation/automationAccounts/hookbook-1';
+    const v = '?api-version=2015-10-31';
+    const bad = '?api-version=1999-01-01';
+    // Webhooks, on the runbook `rb` published above.
+    const uri = await call('POST', `${A}/webhooks/generateUri${v}`);
+    expect(uri.status).toBe(200);
+    expect((await call('POST', `${A}/webhooks/generateUri${bad}`)).status).toBe(400);
+    const hook = uniqueName('oa-arm-hook');
+    const props = { isEnabled: true, uri: uri.json, runbook: { name: rb }, parameters: { Count: '4' } };
+    expect((await call('PUT', `${A}/webhooks/${hook}${v}`, { name: hook, properties: props })).status).toBe(201);
+    expect((await call('PUT', `${A}/webhooks/${hook}${v}`, { name: hook, properties: { ...props, isEnabled: false } })).status).toBe(200);
+    expect(
+      (await call('PUT', `${A}/webhooks/${uniqueName('oa-arm-hook')}${v}`, { properties: { ...props, uri: 'not a uri' } })).status,
+    ).toBe(400);
+    expect((await call('GET', `${A}/webhooks${v}&$filter=${encodeURIComponent(`properties/runbook/name eq '${rb}'`)}`)).status).toBe(200);
+    expect((await call('GET', `${A}/webhooks${v}&$filter=${encodeURIComponent('name eq 1')}`)).status).toBe(400);
+    expect((await call('GET', `${A}/webhooks/${hook}${v}`)).json.properties.uri).toBe('');
+    expect((await call('GET', `${A}/webhooks/${uniqueName('missing')}${v}`)).status).toBe(404);
+    expect((await call('PATCH', `${A}/webhooks/${hook}${v}`, { properties: { isEnabled: true } })).status).toBe(200);
+    expect((await call('PATCH', `${A}/webhooks/${uniqueName('missing')}${v}`, { properties: {} })).status).toBe(404);
+    expect((await call('DELETE', `${A}/webhooks/${hook}${v}`)).status).toBe(200);
+    expect((await call('DELETE', `${A}/webhooks/${hook}${v}`)).status).toBe(404);
+
+    // Assets.
+    const bodies: Record<string, [unknown, unknown, unknown]> = {
+      variables: [{ properties: { value: '"x"' } }, { properties: { value: '"y"' } }, { properties: { value: 'not json' } }],
+      credentials: [
+        { properties: { userName: 'u', password: 'p' } },
+        { properties: { description: 'changed' } },
+        { properties: { userName: 'u' } },
+      ],
+      connections: [
+        {
+          properties: { connectionType: { name: 'BasicAuth' }, fieldDefinitionValues: { Url: 'https://x', UserName: 'u', Password: 'p' } },
+        },
+        { properties: { description: 'changed' } },
+        { properties: { fieldDefinitionValues: {} } },
+      ],
+    };
+    for (const [plural, [create, patch, wrong]] of Object.entries(bodies)) {
+      const n = uniqueName('oa-arm-asset');
+      expect((await call('PUT', `${A}/${plural}/${n}${v}`, create)).status).toBe(201);
+      expect((await call('PUT', `${A}/${plural}/${n}${v}`, create)).status).toBe(200);
+      expect((await call('PUT', `${A}/${plural}/${uniqueName('oa-arm-asset')}${v}`, wrong)).status).toBe(400);
+      expect((await call('GET', `${A}/${plural}${v}`)).status).toBe(200);
+      expect((await call('GET', `${A}/${plural}${bad}`)).status).toBe(400);
+      expect((await call('GET', `${A}/${plural}/${n}${v}`)).status).toBe(200);
+      expect((await call('GET', `${A}/${plural}/${uniqueName('missing')}${v}`)).status).toBe(404);
+      expect((await call('PATCH', `${A}/${plural}/${n}${v}`, patch)).status).toBe(200);
+      expect((await call('PATCH', `${A}/${plural}/${uniqueName('missing')}${v}`, patch)).status).toBe(404);
+      expect((await call('DELETE', `${A}/${plural}/${n}${v}`)).status).toBe(200);
+      expect((await call('DELETE', `${A}/${plural}/${n}${v}`)).status).toBe(404);
+    }
+
+    // Schedules and job schedules (read-only here), hybrid worker groups.
+    const sched = uniqueName('oa-arm-sched');
+    const startTime = new Date(Date.now() + 3600_000).toISOString();
+    expect((await call('POST', '/api/v1/schedules', { name: sched, runbook: rb, frequency: 'Day', interval: 1, startTime })).status).toBe(
+      201,
+    );
+    expect((await call('GET', `${A}/schedules${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/schedules${bad}`)).status).toBe(400);
+    expect((await call('GET', `${A}/schedules/${sched}${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/schedules/${uniqueName('missing')}${v}`)).status).toBe(404);
+    const links = await call('GET', `${A}/jobSchedules${v}`);
+    expect(links.status).toBe(200);
+    expect((await call('GET', `${A}/jobSchedules${bad}`)).status).toBe(400);
+    const link = links.json.value.find((l: any) => l.properties.schedule.name === sched);
+    expect((await call('GET', `${A}/jobSchedules/${link.properties.jobScheduleId}${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/jobSchedules/${randomUUID()}${v}`)).status).toBe(404);
+    const group = uniqueName('oa-arm-group');
+    expect((await call('POST', '/api/v1/workerGroups', { name: group })).status).toBe(201);
+    expect((await call('GET', `${A}/hybridRunbookWorkerGroups${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/hybridRunbookWorkerGroups${bad}`)).status).toBe(400);
+    expect((await call('GET', `${A}/hybridRunbookWorkerGroups/${group}${v}`)).status).toBe(200);
+    expect((await call('GET', `${A}/hybridRunbookWorkerGroups/${uniqueName('missing')}${v}`)).status).toBe(404);
+  });
+
   it('covered every operation: each seen succeeding, and failing where it declares a 4xx', () => {
     const missing: string[] = [];
     for (const o of ops) {
