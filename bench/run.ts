@@ -21,6 +21,9 @@
 //  6. Synchronous run (RealmJoin `run`): where the time goes in process (scenarios/run-breakdown.ts),
 //     and the concurrency curve against the machine floor, run here and through the queue
 //     (scenarios/run-curve.ts).
+//  7. Retained history: `run` and ingest on disk-mode hosts holding 0 / 10,000 / 50,000 finished jobs
+//     (and 200 jobs of 1 MiB), Azurite's memory and disk, the retention cleaner's capacity.
+//     (scenarios/retained-history.ts; BENCH_ONLY=history runs it alone)
 // BENCH_ONLY=breakdown,ingest,run,burst runs only those and prints their raw figures (bench/settings.ts).
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
@@ -41,6 +44,7 @@ import { rssOf } from './scenarios/rss';
 import { bareStart } from './scenarios/pwsh-start';
 import { runBreakdown, type RunBreakdown } from './scenarios/run-breakdown';
 import { runCurve } from './scenarios/run-curve';
+import { historyReport, retainedHistory } from './scenarios/retained-history';
 import { linesPerSecond } from './scenarios/stream-lines';
 import { transactions } from './scenarios/transactions';
 import { BURST_JOBS, elapsedSeconds, log, ONLY, QUICK, repoRoot, want } from './settings';
@@ -70,6 +74,10 @@ async function main(): Promise<void> {
       } finally {
         await az.stop();
       }
+    }
+    if (want('history')) {
+      partial.retainedHistory = await retainedHistory();
+      process.stderr.write(historyReport(partial.retainedHistory as Awaited<ReturnType<typeof retainedHistory>>));
     }
     if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
     if (want('burst')) {
@@ -168,8 +176,10 @@ async function main(): Promise<void> {
     runCurve: [await runCurve('here'), await runCurve('queue')],
     burst: [await burst('disk', BURST_JOBS), await burst('memory', BURST_JOBS)],
   };
-  writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  process.stdout.write(report(results));
+  // 7: retained history, on hosts of its own (scenarios/retained-history.ts).
+  const history = await retainedHistory();
+  writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify({ ...results, retainedHistory: history }, null, 2) + '\n');
+  process.stdout.write(report(results) + historyReport(history));
   log(`done in ${elapsedSeconds()} s; results in bench/results.json`);
 }
 

@@ -10,9 +10,10 @@ import { streamStore } from '../store/streamStore';
  * everything it owns (streams and spilled parameters first, the job entities last, so a half-done
  * cleanup is finished by the next run). Jobs that have not ended are never deleted.
  *
- * A run works in rounds of HOOKBOOK_RETENTION_BATCH jobs: the streams of a round's jobs are deleted
- * STREAM_DELETES at a time (a job's stream partition in transactions of 100), then the job entities
- * in one transaction per job partition and 100 jobs. Rounds go on until nothing is due or the run
+ * A run works in rounds of HOOKBOOK_RETENTION_BATCH jobs: the stream rows of a round's jobs are found
+ * with one range query (streamStore.deleteAllOf) and deleted PARALLEL jobs at a time (a job's stream
+ * partition in transactions of 100), then the job entities in one transaction per job partition and
+ * 100 jobs. Rounds go on until nothing is due or the run
  * has used RUN_BUDGET_MS, so one run deletes what an hour of any sustained job rate the host can
  * run has made expire (its capacity: docs/performance.md, "Retained history").
  *
@@ -23,8 +24,8 @@ import { streamStore } from '../store/streamStore';
 const STATS_DAYS = 31;
 /** A run stops starting rounds after this long (the next run, an hour later, goes on). */
 export const RUN_BUDGET_MS = 10 * 60_000;
-/** Jobs whose streams are deleted at the same time. */
-const STREAM_DELETES = 8;
+/** Jobs whose rows are deleted at the same time. */
+const PARALLEL = 8;
 
 export interface RetentionRun {
   /** Jobs deleted (by age and by count). */
@@ -39,14 +40,11 @@ export interface RetentionRun {
 
 /** Delete the jobs with everything they own: streams and spills first, the entities last. */
 async function deleteJobs(ids: string[]): Promise<void> {
+  await streamStore.deleteAllOf(ids, PARALLEL);
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(STREAM_DELETES, ids.length) }, async () => {
-      while (next < ids.length) {
-        const id = ids[next++]!;
-        await streamStore.deleteAll(id);
-        await jobStore.deleteSpill(id);
-      }
+    Array.from({ length: Math.min(PARALLEL, ids.length) }, async () => {
+      while (next < ids.length) await jobStore.deleteSpill(ids[next++]!);
     }),
   );
   await jobStore.deleteEntities(ids);

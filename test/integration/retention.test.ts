@@ -43,12 +43,18 @@ describe('retention', () => {
     process.env.HOOKBOOK_RETENTION_BATCH = '5';
     const expired: string[] = [];
     for (let i = 0; i < 23; i++) expired.push(await make(40 * 1440 + i, i % 2 ? 'Failed' : 'Completed'));
+    // Not finished, and amid the expired ones: neither it nor its stream rows may go.
+    const middle = await make(40 * 1440 + 11.5, 'Running');
     const kept = [await make(50, 'Completed'), await make(40, 'Running'), await make(30, 'Completed'), await make(20, 'Completed')];
     let r = await deleteExpiredJobs(now);
     expect(r).toMatchObject({ deleted: 23, byCount: 0, more: false });
     for (const id of expired) expect(await jobStore.get(id)).toBeUndefined();
     for (const id of expired.slice(0, 3)) expect(await streamStore.list(id)).toEqual([]);
     for (const id of kept) expect(await jobStore.get(id)).toBeDefined();
+    expect(await jobStore.get(middle)).toBeDefined();
+    expect(await streamStore.list(middle)).toHaveLength(1);
+    await jobStore.update(middle, { status: 'Failed' }, (await jobStore.get(middle))!.etag!);
+    expect((await deleteExpiredJobs(now)).deleted).toBe(1);
 
     // Keep at most 2 jobs: the two oldest finished ones go; the running one stays although it is older.
     process.env.HOOKBOOK_RETENTION_MAX_JOBS = '2';
