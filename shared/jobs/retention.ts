@@ -22,8 +22,8 @@ import { streamStore } from '../store/streamStore';
  */
 /** The longest span GET /api/v1/stats answers for (days=1..31). */
 const STATS_DAYS = 31;
-/** A run stops starting rounds after this long (the next run, an hour later, goes on). */
-export const RUN_BUDGET_MS = 10 * 60_000;
+/** A run stops starting rounds after this long: within the hourly schedule, the next run goes on. */
+export const RUN_BUDGET_MS = 50 * 60_000;
 /** Jobs whose rows are deleted at the same time. */
 const PARALLEL = 8;
 

@@ -180,6 +180,25 @@ describe('Azurite table store with the journal adapter', () => {
     expect(third.db.getCollection(collName('t'))!.data.map((d) => d.RowKey)).toEqual(['1', '2']);
   }, 60_000);
 
+  it("a graceful close leaves the whole store in the snapshot, as Azurite's own adapter reads it", async () => {
+    const file = dbFile();
+    const store = await open(file);
+    await store.createTable(ctx, { account: ACCOUNT, table: 'jobs' });
+    for (let i = 0; i < 500; i++) await store.insertTableEntity(ctx, 'jobs', ACCOUNT, entity('p', `r${i}`, { n: i }), '');
+    await store.saveDBState();
+    await store.deleteTableEntity(ctx, 'jobs', ACCOUNT, 'p', 'r7', '*', '');
+    const live = contents(store);
+    await (store as unknown as { close(): Promise<void> }).close();
+    expect(journals(file)).toEqual([]);
+    // LokiJS's fs adapter: the snapshot alone.
+    const plain = new Loki(file, { persistenceMethod: 'fs' });
+    await new Promise<void>((resolve, reject) =>
+      plain.loadDatabase({}, (e: unknown) => (e ? reject(e instanceof Error ? e : new Error(String(e))) : resolve())),
+    );
+    const coll = plain.getCollection(collName('jobs')) as Coll;
+    expect(JSON.stringify(coll.data)).toBe(live[collName('jobs')]);
+  }, 60_000);
+
   it("reads a database written by Azurite's own adapter, and ignores journals older than it", async () => {
     const file = dbFile();
     // LokiJS's fs adapter, as Azurite uses it when the patch is off (no autosave: the patch leaves it alone).
