@@ -73,8 +73,8 @@ export function portAccepts(port: number, timeoutMs = 500): Promise<boolean> {
 
 /**
  * Disk mode's save interval unless HOOKBOOK_AZURITE_SAVE_MS says otherwise (Azurite's own: 5000).
- * Shorter is a smaller loss window but each save serializes everything Azurite holds (about 0.3 s
- * per 1000 retained jobs on a small machine, measured by bench/azurite-growth.ts), so not shorter.
+ * It is the loss window of a whole-group kill. The table service's saves append only what changed
+ * (local/azurite-table-patch.cjs); the queue service's still rewrite its (small) database.
  */
 export const DEFAULT_SAVE_INTERVAL_MS = 2000;
 
