@@ -23,8 +23,11 @@
 //     (scenarios/run-curve.ts).
 //  7. What a job's process costs: the time split per runbook type, the spawner on/off against the floor,
 //     pwsh with and without the warm pool (scenarios/spawn.ts; BENCH_ONLY=spawn,pwsh-warm).
-//  8. The CLI's start time (scenarios/cli.ts; BENCH_ONLY=cli).
-// BENCH_ONLY=breakdown,ingest,run,burst,spawn,cli runs only those and prints their raw figures (bench/settings.ts).
+//  8. The CLI's start time (scenarios/cli-start.ts; BENCH_ONLY=cli).
+//  9. Retained history: `run` and ingest on disk-mode hosts holding 0 / 10,000 / 50,000 finished jobs
+//     (and 200 jobs of 1 MiB), Azurite's memory and disk, the retention cleaner's capacity.
+//     (scenarios/retained-history.ts; BENCH_ONLY=history runs it alone)
+// BENCH_ONLY=breakdown,ingest,run,burst,spawn,pwsh-warm,cli,history runs only those and prints their raw figures (bench/settings.ts).
 // It prints a table (report.ts) and writes bench/results.json. No figure is asserted: this is a measurement.
 // Hosts are driven through the one API client (client/, via host.ts).
 import { writeFileSync } from 'node:fs';
@@ -45,6 +48,7 @@ import { bareStart } from './scenarios/pwsh-start';
 import { cliStart } from './scenarios/cli-start';
 import { runBreakdown, type RunBreakdown } from './scenarios/run-breakdown';
 import { runCurve } from './scenarios/run-curve';
+import { historyReport, retainedHistory } from './scenarios/retained-history';
 import { linesPerSecond } from './scenarios/stream-lines';
 import { jobSplit, pwshWarm, ratesAtC1 } from './scenarios/spawn';
 import { transactions } from './scenarios/transactions';
@@ -89,6 +93,10 @@ async function main(): Promise<void> {
     }
     if (want('pwsh-warm')) partial.pwshWarm = await pwshWarm();
     if (want('cli')) partial.cliStart = cliStart(repoRoot, QUICK ? 5 : 15);
+    if (want('history')) {
+      partial.retainedHistory = await retainedHistory();
+      process.stderr.write(historyReport(partial.retainedHistory as Awaited<ReturnType<typeof retainedHistory>>));
+    }
     if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
     if (want('burst')) {
       const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;
@@ -189,8 +197,10 @@ async function main(): Promise<void> {
     runCurve: [await runCurve('here'), await runCurve('queue')],
     burst: [await burst('disk', BURST_JOBS), await burst('memory', BURST_JOBS)],
   };
-  writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  process.stdout.write(report(results));
+  // 7: retained history, on hosts of its own (scenarios/retained-history.ts).
+  const history = await retainedHistory();
+  writeFileSync(path.join(repoRoot, 'bench', 'results.json'), JSON.stringify({ ...results, retainedHistory: history }, null, 2) + '\n');
+  process.stdout.write(report(results) + historyReport(history));
   log(`done in ${elapsedSeconds()} s; results in bench/results.json`);
 }
 

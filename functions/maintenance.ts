@@ -20,7 +20,10 @@ export async function jobSweeper(_timer: Timer, context: InvocationContext): Pro
 
 export async function jobRetention(_timer: Timer, context: InvocationContext): Promise<void> {
   const r = await deleteExpiredJobs();
-  if (r.deleted) context.log(`Retention deleted ${r.deleted} expired job(s).`);
+  if (r.deleted) {
+    const count = r.byCount ? ` (${r.byCount} past HOOKBOOK_RETENTION_MAX_JOBS)` : '';
+    context.log(`Retention deleted ${r.deleted} job(s)${count}${r.more ? '; more are due, the next run goes on' : ''}.`);
+  }
 }
 
 /** A message the worker failed on maxDequeueCount times: its job ends Failed with the reason. */

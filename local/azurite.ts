@@ -73,8 +73,8 @@ export function portAccepts(port: number, timeoutMs = 500): Promise<boolean> {
 
 /**
  * Disk mode's save interval unless HOOKBOOK_AZURITE_SAVE_MS says otherwise (Azurite's own: 5000).
- * Shorter is a smaller loss window but each save serializes everything Azurite holds (about 0.3 s
- * per 1000 retained jobs on a small machine, measured by bench/azurite-growth.ts), so not shorter.
+ * It is the loss window of a whole-group kill. The table service's saves append only what changed
+ * (local/azurite-table-patch.cjs); the queue service's still rewrite its (small) database.
  */
 export const DEFAULT_SAVE_INTERVAL_MS = 2000;
 
@@ -101,6 +101,9 @@ function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOpt
   ];
   // Message operations that cost the same at any queue depth (see the file and docs/performance.md).
   if (service === 'queue') args.splice(2, 0, '--require', path.join(path.dirname(__filename), 'azurite-queue-patch.cjs'));
+  // Disk mode: each save writes what changed, not the whole table database (see the file and
+  // docs/performance.md, "Retained history").
+  if (service === 'table' && !opts.inMemory) args.splice(2, 0, '--require', path.join(path.dirname(__filename), 'azurite-table-patch.cjs'));
   if (opts.inMemory) args.push('--inMemoryPersistence');
   else args.push('--location', path.join(opts.dataDir ?? path.join(repoRoot, '.hookbook'), 'azurite'));
   // Only what Azurite needs: the host's settings (admin key, encryption key) stay out of a process
@@ -108,6 +111,8 @@ function spawnService(service: 'queue' | 'table', port: number, opts: AzuriteOpt
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, LANG: process.env.LANG };
   // For comparing with Azurite as shipped (local/azurite-queue-patch.cjs reads it).
   if (process.env.HOOKBOOK_AZURITE_QUEUE_PATCH) env.HOOKBOOK_AZURITE_QUEUE_PATCH = process.env.HOOKBOOK_AZURITE_QUEUE_PATCH;
+  for (const name of ['HOOKBOOK_AZURITE_TABLE_PATCH', 'HOOKBOOK_AZURITE_COMPACT_BYTES'])
+    if (process.env[name]) env[name] = process.env[name];
   if (opts.accountKey) env.AZURITE_ACCOUNTS = `devstoreaccount1:${opts.accountKey}`;
   // parent-guard.cjs sets LokiJS's save interval from this (disk mode only).
   if (!opts.inMemory) env.HOOKBOOK_AZURITE_SAVE_MS = String(opts.saveIntervalMs ?? DEFAULT_SAVE_INTERVAL_MS);

@@ -80,7 +80,16 @@ export const SETTINGS = {
   concurrencyRetrySeconds: setting('HOOKBOOK_CONCURRENCY_RETRY_SECONDS', int(5), 'how soon a job over `maxConcurrency` asks again'),
   streamCapBytes: setting('HOOKBOOK_STREAM_CAP_BYTES', int(1024 * 1024), 'stream text kept per job'),
   retentionDays: setting('HOOKBOOK_RETENTION_DAYS', int(30), 'finished jobs older than this are deleted'),
-  retentionBatch: setting('HOOKBOOK_RETENTION_BATCH', int(500), 'jobs deleted per retention run'),
+  retentionBatch: setting(
+    'HOOKBOOK_RETENTION_BATCH',
+    int(500),
+    'jobs deleted per round of a retention run (a run repeats rounds until none is due)',
+  ),
+  retentionMaxJobs: setting(
+    'HOOKBOOK_RETENTION_MAX_JOBS',
+    int(0),
+    'keep at most this many jobs: older finished ones are deleted (0: no count limit)',
+  ),
   workerPollSeconds: setting(
     'HOOKBOOK_WORKER_POLL_SECONDS',
     int(20),

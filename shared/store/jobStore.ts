@@ -349,11 +349,16 @@ export const jobStore = {
    */
   async deleteWithAll(jobId: string): Promise<void> {
     await streamStore.deleteAll(jobId);
+    await jobStore.deleteSpill(jobId);
+    await jobStore.delete(jobId);
+  },
+
+  /** Remove the job's spilled parameters (table "jobparams"), if it has any. */
+  async deleteSpill(jobId: string): Promise<void> {
     const spill = await table('jobparams');
     for await (const p of spill.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${jobId}`, select: ['RowKey'] } })) {
       await spill.deleteEntity(jobId, p.rowKey!).catch(() => undefined);
     }
-    await jobStore.delete(jobId);
   },
 
   /** Ids of jobs in `status` created after `createdAfterMs`, newest first (the sweeper's scan). */
@@ -382,6 +387,60 @@ export const jobStore = {
         lastModifiedTime: text(e.lastModifiedTime),
         runOn: text(e.runOn),
       }));
+  },
+
+  /**
+   * Delete ended jobs' entities in entity-group transactions, one per job partition and 100 jobs
+   * (retention, after their streams and spilled parameters are gone). A transaction that fails
+   * because one of its jobs is already gone (another instance's retention run) is done one by one.
+   */
+  async deleteEntities(jobIds: string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    const jobs = await table('jobs');
+    const since = await shardedSince(jobs);
+    const byPartition = new Map<string, string[]>();
+    for (const id of jobIds) {
+      const p = jobPartition(id, since);
+      byPartition.set(p, [...(byPartition.get(p) ?? []), id]);
+    }
+    for (const [partition, ids] of byPartition) {
+      for (let i = 0; i < ids.length; i += 100) {
+        const group = ids.slice(i, i + 100);
+        try {
+          await jobs.submitTransaction(group.map((id) => ['delete', { partitionKey: partition, rowKey: jobRowKey(id) }]));
+        } catch (error) {
+          if (!hasStatus(error, 404)) throw error;
+          for (const id of group) await jobStore.delete(id);
+        }
+      }
+    }
+  },
+
+  /**
+   * Ended jobs past the newest `keep` jobs (all jobs count, ended or not), oldest first, at most
+   * `limit` (retention's count limit). Reads the row key and status of every job: one projected
+   * listing per partition.
+   */
+  async endedIdsBeyondNewest(keep: number, limit: number): Promise<string[]> {
+    const jobs = await table('jobs');
+    const partitions = await partitionsFor(jobs);
+    const found = await Promise.all(
+      partitions.map(async (p) => {
+        const rows: TableEntityResult<Record<string, unknown>>[] = [];
+        const query = { queryOptions: { filter: odata`PartitionKey eq ${p}`, select: ['RowKey', 'jobId', 'status'] } };
+        for await (const e of jobs.listEntities<Record<string, unknown>>(query)) rows.push(e);
+        return rows;
+      }),
+    );
+    const ended = new Set<string>(TERMINAL_STATUSES);
+    return found
+      .flat()
+      .sort(byRowKey)
+      .slice(keep)
+      .filter((e) => ended.has(String(e.status)))
+      .reverse()
+      .slice(0, limit)
+      .map((e) => String(e.jobId));
   },
 
   /** Ids of up to `limit` ended jobs created before `createdBeforeMs`, oldest last (retention). */

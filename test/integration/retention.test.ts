@@ -14,6 +14,62 @@ afterAll(async () => {
 });
 
 describe('retention', () => {
+  // Runs first: the later tests' jobs are older and would count.
+  it('one run deletes every expired job in rounds, and the count limit keeps only the newest', async () => {
+    const { jobStore } = await import('../../shared/store/jobStore');
+    const { streamStore } = await import('../../shared/store/streamStore');
+    const { newJobId } = await import('../../shared/jobs/ids');
+    const { deleteExpiredJobs } = await import('../../shared/jobs/retention');
+    const now = Date.parse('2026-09-30T12:00:00Z');
+    const make = async (ageMinutes: number, status: 'Completed' | 'Failed' | 'Running') => {
+      const created = now - ageMinutes * 60_000;
+      const jobId = newJobId(created);
+      const t = new Date(created).toISOString();
+      await jobStore.create({
+        jobId,
+        runbook: 'r',
+        runbookVersion: 1,
+        status,
+        startedBy: 'test',
+        createdTime: t,
+        lastModifiedTime: t,
+        attempt: 1,
+        parameters: '{}',
+      });
+      await streamStore.append(jobId, [{ seq: 0, attempt: 1, time: t, streamType: 'Output', summary: 's', streamText: 'x' }]);
+      return jobId;
+    };
+    // 23 expired jobs spread over the eight partitions, with rounds of 5: one run takes them all.
+    process.env.HOOKBOOK_RETENTION_BATCH = '5';
+    const expired: string[] = [];
+    for (let i = 0; i < 23; i++) expired.push(await make(40 * 1440 + i, i % 2 ? 'Failed' : 'Completed'));
+    // Not finished, and amid the expired ones: neither it nor its stream rows may go.
+    const middle = await make(40 * 1440 + 11.5, 'Running');
+    const kept = [await make(50, 'Completed'), await make(40, 'Running'), await make(30, 'Completed'), await make(20, 'Completed')];
+    let r = await deleteExpiredJobs(now);
+    expect(r).toMatchObject({ deleted: 23, byCount: 0, more: false });
+    for (const id of expired) expect(await jobStore.get(id)).toBeUndefined();
+    for (const id of expired.slice(0, 3)) expect(await streamStore.list(id)).toEqual([]);
+    for (const id of kept) expect(await jobStore.get(id)).toBeDefined();
+    expect(await jobStore.get(middle)).toBeDefined();
+    expect(await streamStore.list(middle)).toHaveLength(1);
+    await jobStore.update(middle, { status: 'Failed' }, (await jobStore.get(middle))!.etag!);
+    expect((await deleteExpiredJobs(now)).deleted).toBe(1);
+
+    // Keep at most 2 jobs: the two oldest finished ones go; the running one stays although it is older.
+    process.env.HOOKBOOK_RETENTION_MAX_JOBS = '2';
+    try {
+      r = await deleteExpiredJobs(now);
+    } finally {
+      delete process.env.HOOKBOOK_RETENTION_MAX_JOBS;
+      delete process.env.HOOKBOOK_RETENTION_BATCH;
+    }
+    expect(r).toMatchObject({ deleted: 1, byCount: 1 });
+    expect(await jobStore.get(kept[0]!)).toBeUndefined();
+    expect(await streamStore.list(kept[0]!)).toEqual([]);
+    for (const id of kept.slice(1)) expect(await jobStore.get(id)).toBeDefined();
+  });
+
   it('deletes expired finished jobs in full and keeps the rest', async () => {
     const { jobStore } = await import('../../shared/store/jobStore');
     const { streamStore } = await import('../../shared/store/streamStore');

@@ -1,0 +1,222 @@
+// local/azurite-table-patch.cjs gives Azurite's table store (LokiJS) a journal: each save appends
+// what changed, and the snapshot is rewritten in slices now and then. What must hold: whatever was
+// saved comes back exactly as Azurite held it (documents, $loki ids, indices that answer queries),
+// across drops and re-creations of tables, a compaction racing with changes, a torn last line, and a
+// file written by Azurite as shipped. Azurite's own LokiTableMetadataStore, on real files.
+import { createRequire } from 'node:module';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const req = createRequire(__filename);
+const { JournalAdapter } = req('../../local/azurite-table-patch.cjs') as { JournalAdapter: new () => Adapter };
+const { default: LokiTableMetadataStore } = req('azurite/dist/src/table/persistence/LokiTableMetadataStore.js');
+const Loki = req(req.resolve('lokijs', { paths: [path.dirname(req.resolve('azurite/package.json'))] }));
+
+interface Adapter {
+  gen: number;
+  compaction: Promise<void> | null;
+  startCompaction(dbname: string): void;
+}
+interface Coll {
+  data: Record<string, unknown>[];
+  findOne(q: Record<string, unknown>): Record<string, unknown> | null;
+}
+interface Store {
+  db: { persistenceAdapter: Adapter; autosaveDisable(): void; getCollection(name: string): Coll | null; collections: { name: string }[] };
+  init(): Promise<void>;
+  saveDBState(): Promise<void>;
+  createTable(ctx: unknown, t: { account: string; table: string }): Promise<void>;
+  deleteTable(ctx: unknown, table: string, account: string): Promise<void>;
+  insertTableEntity(ctx: unknown, table: string, account: string, e: unknown, batchId: string): Promise<unknown>;
+  mergeTableEntity(
+    ctx: unknown,
+    table: string,
+    account: string,
+    e: unknown,
+    ifMatch: string | undefined,
+    batchId: string,
+  ): Promise<unknown>;
+  deleteTableEntity(ctx: unknown, table: string, account: string, pk: string, rk: string, etag: string, batchId: string): Promise<void>;
+}
+
+const ACCOUNT = 'devstoreaccount1';
+const ctx = { contextID: 'test' };
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function dbFile(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-table-patch-'));
+  dirs.push(dir);
+  return path.join(dir, '__azurite_db_table__.json');
+}
+
+/** Azurite's table store on `file`, loaded; autosave off so that the test decides when it saves. */
+async function open(file: string): Promise<Store> {
+  const store = new LokiTableMetadataStore(file, false) as Store;
+  expect(store.db.persistenceAdapter).toBeInstanceOf(JournalAdapter);
+  await store.init();
+  store.db.autosaveDisable();
+  return store;
+}
+
+const entity = (pk: string, rk: string, props: Record<string, unknown>) => ({
+  PartitionKey: pk,
+  RowKey: rk,
+  properties: { PartitionKey: pk, RowKey: rk, ...props },
+  lastModifiedTime: new Date().toISOString(),
+  eTag: `W/"${Math.random()}"`,
+});
+
+const collName = (table: string) => `${ACCOUNT}$${table}`;
+
+/** Every table collection's documents as Azurite holds them ($loki and meta included). */
+function contents(store: Store): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { name } of store.db.collections) out[name] = JSON.stringify(store.db.getCollection(name)!.data);
+  return out;
+}
+
+const journals = (file: string) => readdirSync(path.dirname(file)).filter((n) => n.includes('.journal.'));
+const journalBytes = (file: string) => journals(file).reduce((n, j) => n + statSync(path.join(path.dirname(file), j)).size, 0);
+
+describe('Azurite table store with the journal adapter', () => {
+  it('a save appends only what changed, and a reload gives back exactly what Azurite held', async () => {
+    const file = dbFile();
+    const store = await open(file);
+    await store.createTable(ctx, { account: ACCOUNT, table: 'jobs' });
+    await store.createTable(ctx, { account: ACCOUNT, table: 'gone' });
+    for (let i = 0; i < 3000; i++)
+      await store.insertTableEntity(ctx, 'jobs', ACCOUNT, entity(`p${i % 8}`, `r${i}`, { n: i, text: 'x'.repeat(200) }), '');
+    await store.insertTableEntity(ctx, 'gone', ACCOUNT, entity('a', 'b', { old: true }), '');
+    await store.saveDBState();
+    const snapshot = statSync(file).size;
+
+    // One changed entity: the save appends a line of about its size; the snapshot is not rewritten.
+    const before = journalBytes(file);
+    await store.mergeTableEntity(ctx, 'jobs', ACCOUNT, entity('p1', 'r1', { status: 'Completed' }), undefined, '');
+    await store.saveDBState();
+    expect(journalBytes(file) - before).toBeLessThan(2000);
+    expect(statSync(file).size).toBe(snapshot);
+
+    // Removals, a dropped table, a table dropped and created again under the same name.
+    for (let i = 0; i < 3000; i += 3) await store.deleteTableEntity(ctx, 'jobs', ACCOUNT, `p${i % 8}`, `r${i}`, '*', '');
+    await store.deleteTable(ctx, 'gone', ACCOUNT);
+    await store.saveDBState();
+    await store.createTable(ctx, { account: ACCOUNT, table: 'gone' });
+    await store.insertTableEntity(ctx, 'gone', ACCOUNT, entity('a', 'c', { fresh: true }), '');
+    await store.saveDBState();
+
+    const reloaded = await open(file);
+    expect(contents(reloaded)).toEqual(contents(store));
+    expect(reloaded.db.getCollection(collName('gone'))!.data.map((d) => d.RowKey)).toEqual(['c']);
+    // Indices were rebuilt: point lookups find what is there, and nothing that was removed.
+    const jobs = reloaded.db.getCollection(collName('jobs'))!;
+    expect(jobs.findOne({ PartitionKey: 'p1', RowKey: 'r1' })?.properties).toMatchObject({ status: 'Completed', n: 1 });
+    expect(jobs.findOne({ PartitionKey: 'p0', RowKey: 'r0' })).toBeNull();
+    // New documents continue after the highest $loki, and survive another reload.
+    await reloaded.insertTableEntity(ctx, 'jobs', ACCOUNT, entity('p9', 'new', { n: -1 }), '');
+    await reloaded.saveDBState();
+    const third = await open(file);
+    expect(contents(third)).toEqual(contents(reloaded));
+    expect(third.db.getCollection(collName('jobs'))!.findOne({ PartitionKey: 'p9', RowKey: 'new' })).not.toBeNull();
+  }, 60_000);
+
+  it('a compaction written while entities change loses and duplicates nothing; old journals go', async () => {
+    const file = dbFile();
+    const store = await open(file);
+    await store.createTable(ctx, { account: ACCOUNT, table: 'streams' });
+    for (let i = 0; i < 4000; i++) await store.insertTableEntity(ctx, 'streams', ACCOUNT, entity(`j${i % 50}`, `r${i}`, { n: i }), '');
+    await store.saveDBState();
+    const adapter = store.db.persistenceAdapter;
+    const genBefore = adapter.gen;
+    adapter.startCompaction(file);
+    expect(adapter.gen).toBe(genBefore + 1);
+    const compaction = adapter.compaction!;
+    // While the snapshot is written slice by slice: inserts after the cursor, removals before and
+    // after it, updates, each followed by a save (into the new generation).
+    let turn = 0;
+    let done = false;
+    void compaction.then(() => (done = true));
+    while (!done) {
+      const i = turn++;
+      await store.insertTableEntity(ctx, 'streams', ACCOUNT, entity('late', `l${i}`, { i }), '');
+      await store.deleteTableEntity(ctx, 'streams', ACCOUNT, `j${i % 50}`, `r${i * 7}`, '*', '').catch(() => undefined);
+      await store.deleteTableEntity(ctx, 'streams', ACCOUNT, `j${(3999 - i) % 50}`, `r${3999 - i}`, '*', '').catch(() => undefined);
+      await store
+        .mergeTableEntity(ctx, 'streams', ACCOUNT, entity(`j${(i + 1) % 50}`, `r${i + 1}`, { touched: i }), undefined, '')
+        .catch(() => undefined);
+      await store.saveDBState();
+      await new Promise((r) => setImmediate(r));
+    }
+    await compaction;
+    expect(turn).toBeGreaterThan(2); // the changes did race with the slices
+    await store.saveDBState();
+    expect(journals(file).map((n) => Number(n.split('.').pop()))).toEqual([genBefore + 1]);
+
+    const reloaded = await open(file);
+    expect(contents(reloaded)).toEqual(contents(store));
+  }, 60_000);
+
+  it('a torn last line (killed while saving) is skipped, and later saves still load', async () => {
+    const file = dbFile();
+    const store = await open(file);
+    await store.createTable(ctx, { account: ACCOUNT, table: 't' });
+    await store.insertTableEntity(ctx, 't', ACCOUNT, entity('a', '1', {}), '');
+    await store.saveDBState();
+    const kept = contents(store);
+    const last = journals(file).sort().pop()!;
+    appendFileSync(path.join(path.dirname(file), last), '{"ops":[{"c":"devstoreaccount1$t","put":[{"PartitionKey":"a","Row');
+
+    const reloaded = await open(file);
+    expect(contents(reloaded)).toEqual(kept);
+    await reloaded.insertTableEntity(ctx, 't', ACCOUNT, entity('a', '2', {}), '');
+    await reloaded.saveDBState();
+    const third = await open(file);
+    expect(contents(third)).toEqual(contents(reloaded));
+    expect(third.db.getCollection(collName('t'))!.data.map((d) => d.RowKey)).toEqual(['1', '2']);
+  }, 60_000);
+
+  it("a graceful close leaves the whole store in the snapshot, as Azurite's own adapter reads it", async () => {
+    const file = dbFile();
+    const store = await open(file);
+    await store.createTable(ctx, { account: ACCOUNT, table: 'jobs' });
+    for (let i = 0; i < 500; i++) await store.insertTableEntity(ctx, 'jobs', ACCOUNT, entity('p', `r${i}`, { n: i }), '');
+    await store.saveDBState();
+    await store.deleteTableEntity(ctx, 'jobs', ACCOUNT, 'p', 'r7', '*', '');
+    const live = contents(store);
+    await (store as unknown as { close(): Promise<void> }).close();
+    expect(journals(file)).toEqual([]);
+    // LokiJS's fs adapter: the snapshot alone.
+    const plain = new Loki(file, { persistenceMethod: 'fs' });
+    await new Promise<void>((resolve, reject) =>
+      plain.loadDatabase({}, (e: unknown) => (e ? reject(e instanceof Error ? e : new Error(String(e))) : resolve())),
+    );
+    const coll = plain.getCollection(collName('jobs')) as Coll;
+    expect(JSON.stringify(coll.data)).toBe(live[collName('jobs')]);
+  }, 60_000);
+
+  it("reads a database written by Azurite's own adapter, and ignores journals older than it", async () => {
+    const file = dbFile();
+    // LokiJS's fs adapter, as Azurite uses it when the patch is off (no autosave: the patch leaves it alone).
+    const plain = new Loki(file, { persistenceMethod: 'fs' });
+    const coll = plain.addCollection(collName('jobs'), { indices: ['PartitionKey', 'RowKey'] });
+    plain.addCollection('$TABLES_COLLECTION$', { indices: ['account', 'table'] }).insert({ account: ACCOUNT, table: 'jobs' });
+    coll.insert(entity('p', 'r', { v: 1 }));
+    await new Promise<void>((resolve, reject) =>
+      plain.saveDatabase((e: unknown) => (e ? reject(e instanceof Error ? e : new Error(String(e))) : resolve())),
+    );
+    // A journal left from an earlier patched run: older than this file, so it must not be applied.
+    writeFileSync(`${file}.journal.3`, `${JSON.stringify({ ops: [{ drop: collName('jobs') }] })}\n`);
+
+    const store = await open(file);
+    expect(store.db.getCollection(collName('jobs'))!.findOne({ PartitionKey: 'p', RowKey: 'r' })?.properties).toMatchObject({ v: 1 });
+    await store.insertTableEntity(ctx, 'jobs', ACCOUNT, entity('p', 'r2', { v: 2 }), '');
+    await store.saveDBState();
+    const reloaded = await open(file);
+    expect(contents(reloaded)).toEqual(contents(store));
+  }, 60_000);
+});
