@@ -144,6 +144,19 @@ export interface Skipped {
 
 const SAFE_NAME = /^(?!\.\.?$)[^/\\\0]+$/;
 
+/** A tree; isomorphic-git refuses one holding an entry such as `..`, which is then the sync's error. */
+async function treeAt(gitdir: string, oid: string, cache: object, where: string) {
+  try {
+    return (await git.readTree({ fs, gitdir, oid, cache })).tree;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'UnsafeFilepathError')
+      throw new GitError(
+        `The folder '${where || '/'}' holds an entry named like '..' or with a path separator: refused, nothing is read from it.`,
+      );
+    throw error;
+  }
+}
+
 /**
  * The files of `folder` at `commit`: only that folder's subtree is read (a repository of 100,000
  * files costs what its folder holds), at most `maxDepth` levels down and `maxEntries` entries.
@@ -162,7 +175,7 @@ export async function readFolder(opts: {
   let treeOid = (await git.readCommit({ fs, gitdir, oid: commit, cache })).commit.tree;
   for (const [i, seg] of segments.entries()) {
     if (!SAFE_NAME.test(seg)) throw new GitError(`The folder '${opts.folder}' is not a plain path inside the repository.`);
-    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
+    const tree = await treeAt(gitdir, treeOid, cache, segments.slice(0, i).join('/'));
     const entry = tree.find((e) => e.path === seg);
     const where = segments.slice(0, i + 1).join('/');
     if (!entry) throw new GitError(`The folder '${where}' does not exist at commit ${commit.slice(0, 12)}.`);
@@ -174,7 +187,7 @@ export async function readFolder(opts: {
   const skipped: Skipped[] = [];
   let entries = 0;
   const walk = async (oid: string, prefix: string, depth: number): Promise<void> => {
-    const { tree } = await git.readTree({ fs, gitdir, oid, cache });
+    const tree = await treeAt(gitdir, oid, cache, [opts.folder, prefix.replace(/\/$/, '')].filter(Boolean).join('/'));
     entries += tree.length;
     if (entries > limits.maxEntries)
       throw new GitError(`The folder holds more than ${limits.maxEntries} entries (files and folders); choose a smaller folder.`);

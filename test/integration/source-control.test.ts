@@ -324,6 +324,66 @@ describe('source control', () => {
     });
   });
 
+  it('a hostile repository: a 50 MB file and symlinks are skipped with the reason, a `..` entry fails the sync', async () => {
+    const hostile = server.repo('hostile');
+    const big = Buffer.alloc(50 * 1024 * 1024, 'a');
+    const stream = Buffer.concat([
+      Buffer.from(
+        `commit refs/heads/main\ncommitter T <t@example.com> 0 +0000\ndata 4\ntest\nM 100644 inline hb/user/big.ps1\ndata ${big.length}\n`,
+      ),
+      big,
+      Buffer.from(
+        '\n' +
+          [
+            ['100644', 'hb/user/fine.sh', 'echo fine\n'],
+            ['120000', 'hb/user/evil.sh', '../../secret.sh'],
+            ['120000', 'hb/tools', '../elsewhere'],
+            ['100644', 'elsewhere/secret.sh', 'echo secret\n'],
+          ]
+            .map(([mode, file, data]) => `M ${mode} inline ${file}\ndata ${Buffer.byteLength(data!)}\n${data}\n`)
+            .join(''),
+      ),
+    ]);
+    hostile.git(['fast-import', '--quiet'], { bare: true, input: stream });
+    const c = await a.call('POST', '/api/v1/source-controls', {
+      name: 'hostile',
+      repoUrl: hostile.url,
+      folder: 'hb',
+      credential: 'git-token',
+      runbookPrefix: 'hostile-',
+      syncOnSchedule: false,
+    });
+    expect(c.status, c.text).toBe(201);
+    const run = await sync('hostile');
+    expect(run.status, JSON.stringify(run)).toBe('Succeeded');
+    expect(run.added.map((x: any) => x.runbook)).toEqual(['hostile-user_fine']);
+    const reasons = Object.fromEntries(run.skipped.map((s: any) => [s.path, s.reason]));
+    expect(reasons['hb/user/big.ps1']).toBe(`${big.length} bytes, over the limit of ${64 * 1024} bytes`);
+    expect(reasons['hb/user/evil.sh']).toMatch(/symlink/);
+    expect(reasons['hb/tools']).toMatch(/symlink/);
+    expect(JSON.stringify(run)).not.toContain('secret');
+
+    // A tree entry named `..` (git refuses to make one; a hostile server can send it): the sync fails, nothing changes.
+    const head = hostile.git(['rev-parse', 'main'], { bare: true }).trim();
+    const blob = hostile.git(['hash-object', '-w', '--stdin'], { bare: true, input: 'echo escaped\n' }).trim();
+    const up = hostile.git(['mktree'], { bare: true, input: `100644 blob ${blob}\tescaped.sh\n` }).trim();
+    const hb = hostile
+      .git(['mktree'], { bare: true, input: `${hostile.git(['ls-tree', `${head}:hb`], { bare: true })}040000 tree ${up}\t..\n` })
+      .trim();
+    const rootTree = hostile
+      .git(['mktree'], {
+        bare: true,
+        input: hostile.git(['ls-tree', head], { bare: true }).replace(/^040000 tree \w+\thb$/m, `040000 tree ${hb}\thb`),
+      })
+      .trim();
+    const evil = hostile.git(['commit-tree', rootTree, '-p', head, '-m', 'dotdot'], { bare: true, input: '' }).trim();
+    hostile.git(['update-ref', 'refs/heads/main', evil], { bare: true });
+    const failed = await sync('hostile');
+    expect(failed.status).toBe('Failed');
+    expect(failed.error).toMatch(/holds an entry named like '\.\.'/);
+    expect((await a.call('GET', '/api/v1/runbooks/hostile-user_fine')).json).toMatchObject({ version: 1, commit: head });
+  });
+
   it('bad sources fail their sync clearly: unreachable, missing branch, missing credential', async () => {
     const cases = [
       ['unreach', { repoUrl: 'https://127.0.0.1:1/none.git' }, /could not be reached/],

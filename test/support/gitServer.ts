@@ -27,8 +27,8 @@ export interface GitRepo {
   url: string;
   bare: string;
   work: string;
-  /** Run git in the work tree (or in the bare repository with `{ bare: true }`). */
-  git(args: string[], opts?: { bare?: boolean }): string;
+  /** Run git in the work tree (or in the bare repository with `{ bare: true }`), `input` on stdin. */
+  git(args: string[], opts?: { bare?: boolean; input?: string | Buffer }): string;
   /** Write files (relative path → content; `null` deletes), commit them on `branch` and push it. */
   commit(files: Record<string, string | null>, message: string, branch?: string): string;
 }
@@ -107,11 +107,13 @@ export async function startGitServer(token = 'test-token-' + Math.random().toStr
     repo(name) {
       const bare = path.join(root, `${name}.git`);
       const work = path.join(root, `${name}-work`);
-      const run = (args: string[], cwd: string) => execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', maxBuffer: 1 << 28 });
+      const run = (args: string[], cwd: string, input?: string | Buffer) =>
+        execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', maxBuffer: 1 << 28, ...(input !== undefined ? { input } : {}) });
       run(['init', '--bare', '-q', '-b', 'main', bare], root);
       run(['init', '-q', '-b', 'main', work], root);
       run(['remote', 'add', 'origin', bare], work);
-      const git = (args: string[], opts: { bare?: boolean } = {}) => run(args, opts.bare ? bare : work);
+      const git = (args: string[], opts: { bare?: boolean; input?: string | Buffer } = {}) =>
+        run(args, opts.bare ? bare : work, opts.input);
       return {
         url: `${base}/${name}.git`,
         bare,
