@@ -72,7 +72,9 @@ export function scanFiles(
     const type = EXTENSIONS[ext];
     if (ext === '.json') {
       const script = Object.keys(EXTENSIONS).some((e) => byPath.has(file.path.slice(0, -5) + e));
-      if (!script) out.ignored.push({ path: file.path, reason: 'a manifest without a script beside it' });
+      if (script) continue;
+      const reason = entry.endsWith('.permissions.json') ? "a RealmJoin permissions file; Hookbook doesn't read it" : 'a manifest without a script beside it';
+      out.ignored.push({ path: file.path, reason });
       continue;
     }
     if (!type) {

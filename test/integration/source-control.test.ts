@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type Api } from '../support/api';
 import { startHost, waitFor, type RunningHost } from '../support/host';
 import { startGitServer, type GitRepo, type GitServer } from '../support/gitServer';
+import { testPwsh } from '../support/pwsh';
 
 // GitHub's own signing code (ESM only, which this project's module resolution cannot type: typed here).
 const sign = async (secret: string, payload: string): Promise<string> =>
@@ -83,8 +84,10 @@ beforeAll(async () => {
     ),
   );
   commits.push(repo.commit({ 'hb/user/hello.ps1': HELLO.replace('hello', 'hello there') }, 'friendlier'));
+  const pwsh = testPwsh();
   host = await startHost({
     env: {
+      ...(pwsh ? { HOOKBOOK_PWSH_PATH: pwsh } : {}),
       HOOKBOOK_GIT_ALLOW_HTTP: 'true',
       HOOKBOOK_GIT_CACHE_DIR: mkdtempSync(path.join(tmpdir(), 'hookbook-gitcache-')),
       HOOKBOOK_GIT_MAX_FILE_BYTES: String(64 * 1024),
@@ -164,6 +167,11 @@ describe('source control', () => {
     expect(job).toMatchObject({ runbookVersion: 1, runbookCommit: commits[1] });
     const node = await runJob('gs-ops_node-ok');
     expect(node.result).toBe('node ok');
+    if (testPwsh()) {
+      const ps = await runJob('gs-user_hello', { Name: 'Ann' });
+      expect(ps.status, ps.exception).toBe('Completed');
+      expect(ps.output).toContain('hello there Ann');
+    }
 
     const source = (await a.call('GET', `/api/v1/source-controls/${SOURCE}`)).json;
     expect(source).toMatchObject({ syncedCommit: commits[1], lastSync: { runId: run.runId, status: 'Succeeded', commit: commits[1] } });
@@ -382,6 +390,74 @@ describe('source control', () => {
     expect(failed.status).toBe('Failed');
     expect(failed.error).toMatch(/holds an entry named like '\.\.'/);
     expect((await a.call('GET', '/api/v1/runbooks/hostile-user_fine')).json).toMatchObject({ version: 1, commit: head });
+  });
+
+  it("a repository shaped like RealmJoin's runbooks: <scope>/<category>/<name>.ps1 at the root, rjgit- names", async () => {
+    const rj = server.repo('realmjoin-runbooks');
+    const script = (what: string) =>
+      [
+        '<#',
+        '  .SYNOPSIS',
+        `  ${what}`,
+        '#>',
+        '#Requires -Modules @{ModuleName = "RealmJoin.RunbookHelper"; ModuleVersion = "0.8.3" }',
+        'param(',
+        '    [Parameter(Mandatory = $true)]',
+        '    [ValidateScript( { Use-RJInterface -Type Graph -Entity User -DisplayName "User" } )]',
+        '    [String] $UserName,',
+        '    [bool] $IncludeDetails = $false,',
+        '    [string] $CallerName',
+        ')',
+        `Write-Output "${what}: $UserName"`,
+        '',
+      ].join('\n');
+    const head = rj.commit(
+      {
+        'user/general/list-manager.ps1': script('List the manager'),
+        'user/general/list-manager.permissions.json': '{ "Permissions": [] }',
+        'user/general/list-manager.md': '# List the manager\n',
+        'org/general/add-user.ps1': script('Add a user'),
+        'device/general/rename-device.ps1': script('Rename a device'),
+        'user/security/revoke-or-restore-access.ps1': script('Revoke'),
+        'README.md': '# runbooks\n',
+        '.github/workflows/lint.yml': 'on: push\n',
+      },
+      'realmjoin layout',
+    );
+    const c = await a.call('POST', '/api/v1/source-controls', {
+      name: 'realmjoin',
+      repoUrl: rj.url,
+      credential: 'git-token',
+      syncOnSchedule: false,
+    });
+    expect(c.status, c.text).toBe(201);
+    expect(c.json).toMatchObject({ folder: '', branch: 'main', runbookPrefix: 'rjgit-', unpublishOnDelete: false });
+    const run = await sync('realmjoin');
+    expect(run.status, JSON.stringify(run)).toBe('Succeeded');
+    expect(run.commit).toBe(head);
+    expect(run.added.map((x: any) => x.runbook).sort()).toEqual([
+      'rjgit-device_general_rename-device',
+      'rjgit-org_general_add-user',
+      'rjgit-user_general_list-manager',
+    ]);
+    const reasons = Object.fromEntries(run.skipped.map((s: any) => [s.path, s.reason]));
+    expect(reasons['user/security/revoke-or-restore-access.ps1']).toMatch(
+      /collides with repository runbook 'rjgit-user_security_revoke-or-restore-access' \(the deployment's runbooks\/ folder\)/,
+    );
+    expect(reasons['user/general/list-manager.permissions.json']).toMatch(/permissions/);
+    expect(reasons['user/general/list-manager.md']).toBe("unknown extension '.md'");
+    const rb = (await a.call('GET', '/api/v1/runbooks/rjgit-user_general_list-manager')).json;
+    expect(rb).toMatchObject({
+      path: '/user/general/list-manager',
+      type: 'pwsh',
+      sourceFile: 'user/general/list-manager.ps1',
+      commit: head,
+    });
+    expect(rb.parameters.map((p: any) => [p.name, p.type, p.mandatory])).toEqual([
+      ['UserName', 'string', true],
+      ['IncludeDetails', 'bool', false],
+      ['CallerName', 'string', false],
+    ]);
   });
 
   it('bad sources fail their sync clearly: unreachable, missing branch, missing credential', async () => {
