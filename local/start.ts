@@ -78,6 +78,8 @@ async function main(): Promise<void> {
   if (started) process.env.AzureWebJobsStorage = started.connectionString;
   else if (!process.env.AzureWebJobsStorage) throw new Error('HOOKBOOK_STORAGE=external needs AzureWebJobsStorage');
   process.env.HOOKBOOK_PUBLIC_URL ??= `http://localhost:${realPort}`;
+  // Source controls' fetched repositories persist with the local data (docs/source-control.md).
+  if (storage === 'disk') process.env.HOOKBOOK_GIT_CACHE_DIR ??= path.join(dataDir, 'git');
   // Said once at start-up: who jobs run as, or why they cannot be isolated here. Also makes this
   // process non-dumpable. After the settings are complete (settings() is read once).
   jobSandbox((l) => logLine('host', l));
