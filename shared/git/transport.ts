@@ -23,7 +23,11 @@ export interface GitAuth {
 }
 
 export class GitError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** 'other': not the server's answer (a damaged cache, say): fetching afresh may help. */
+    readonly kind: 'server' | 'other' = 'server',
+  ) {
     super(message);
     this.name = 'GitError';
   }
@@ -46,12 +50,13 @@ function explain(error: unknown, url: string, branch: string): GitError {
   if (status === 404) return new GitError(`The git server has no repository at ${url} (HTTP 404).`);
   if (status)
     return new GitError(`The git server answered HTTP ${status} ${e.data?.statusMessage ?? ''} for ${url}.`.replace(' for', ' for'));
-  if (e.code === 'NotFoundError' || /could not find/i.test(e.message ?? ''))
+  const what = (error as { data?: { what?: string } }).data?.what;
+  if (e.code === 'NotFoundError' && (what === branch || what === `refs/heads/${branch}`))
     return new GitError(`The repository ${url} has no branch '${branch}'.`);
   const sys = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
   if (sys && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)$/.test(sys))
     return new GitError(`The git server at ${url} could not be reached (${sys}).`);
-  return new GitError(`Fetching ${url} failed: ${e.message ?? String(error)}`);
+  return new GitError(`Fetching ${url} failed: ${e.message ?? String(error)}`, 'other');
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>

@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { settings } from '../config';
@@ -135,14 +136,16 @@ export async function fetchSource(source: SourceControl): Promise<{ gitdir: stri
   }
   const auth = await credentialOf(source);
   const gitdir = gitdirOf(source);
-  const commit = await fetchBranch({
-    gitdir,
-    url: source.repoUrl,
-    branch: source.branch,
-    auth,
-    timeoutMs: settings().gitTimeoutSeconds * 1000,
-  });
-  return { gitdir, commit, auth };
+  const fetch = () =>
+    fetchBranch({ gitdir, url: source.repoUrl, branch: source.branch, auth, timeoutMs: settings().gitTimeoutSeconds * 1000 });
+  try {
+    return { gitdir, commit: await fetch(), auth };
+  } catch (error) {
+    // A cache left damaged (an instance stopped mid-fetch) is only a cache: fetch afresh, once.
+    if (!(error instanceof GitError) || error.kind !== 'other' || !existsSync(gitdir)) throw error;
+    rmSync(gitdir, { recursive: true, force: true });
+    return { gitdir, commit: await fetch(), auth };
+  }
 }
 
 const repoPath = (source: SourceControl, rel: string) => (source.folder ? `${source.folder}/${rel}` : rel);
@@ -167,17 +170,27 @@ interface Planned {
   remove: Runbook[];
 }
 
+/** The folder's files at the branch head; a cache that fails to read (objects missing) is fetched afresh, once. */
+async function fetchAndRead(source: SourceControl) {
+  const s = settings();
+  const read = async () => {
+    const { gitdir, commit } = await fetchSource(source);
+    const limits = { maxEntries: s.gitMaxEntries, maxFileBytes: s.gitMaxFileBytes, maxDepth: 2, wanted: isRunbookFolderFile };
+    return { commit, folder: await readFolder({ gitdir, commit, folder: source.folder, limits }) };
+  };
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof GitError || error instanceof SyncError) throw error;
+    rmSync(gitdirOf(source), { recursive: true, force: true });
+    return read();
+  }
+}
+
 /** Fetch, read, plan and (unless a dry run) apply: the run with what it did. */
 async function syncSource(source: SourceControl, run: SyncRun): Promise<SyncRun> {
-  const s = settings();
-  const { gitdir, commit } = await fetchSource(source);
+  const { commit, folder } = await fetchAndRead(source);
   const out: SyncRun = { ...run, commit, ...(source.syncedCommit ? { previousCommit: source.syncedCommit } : {}) };
-  const folder = await readFolder({
-    gitdir,
-    commit,
-    folder: source.folder,
-    limits: { maxEntries: s.gitMaxEntries, maxFileBytes: s.gitMaxFileBytes, maxDepth: 2, wanted: isRunbookFolderFile },
-  });
   const t = now();
   const scan = scanFiles(folder.files, source.runbookPrefix, t);
   const skipped = [...folder.skipped, ...scan.ignored].map((k) => ({ path: repoPath(source, k.path), reason: k.reason }));

@@ -1,7 +1,7 @@
 // Source controls against a real git server (Debian's git http-backend behind a token-checking
 // front, test/support/gitServer.ts) and a real host: manual, push-triggered and failing syncs, the
 // read-only rule, jobs recording their commit, and a draft proposed back as a branch.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ let repo: GitRepo;
 let pushSecret: string;
 const SOURCE = 'team-runbooks';
 const commits: string[] = [];
+const cacheDir = mkdtempSync(path.join(tmpdir(), 'hookbook-gitcache-'));
 
 const HELLO = `param(\n  [Parameter(Mandatory = $true)][string]$Name,\n  [int]$Count = 2\n)\nWrite-Output "hello $Name"\n`;
 const DISK = (text: string) =>
@@ -89,7 +90,9 @@ beforeAll(async () => {
     env: {
       ...(pwsh ? { HOOKBOOK_PWSH_PATH: pwsh } : {}),
       HOOKBOOK_GIT_ALLOW_HTTP: 'true',
-      HOOKBOOK_GIT_CACHE_DIR: mkdtempSync(path.join(tmpdir(), 'hookbook-gitcache-')),
+      HOOKBOOK_GIT_CACHE_DIR: cacheDir,
+      // The scheduled sync every 3 s; only sources with syncOnSchedule take part (the last test's).
+      HOOKBOOK_SOURCE_SYNC_CRON: '*/3 * * * * *',
       HOOKBOOK_GIT_MAX_FILE_BYTES: String(64 * 1024),
     },
   });
@@ -237,10 +240,13 @@ describe('source control', () => {
     const adoBad = await pushEvent(adoBody, { authorization: 'Basic ' + Buffer.from('ado:wrong').toString('base64') });
     expect(adoBad.status).toBe(401);
     // Both queued syncs run one after the other (one lease per source), and find nothing new.
-    for (const run of [await waitForRun(SOURCE, gl.json.runId), await waitForRun(SOURCE, ado.json.runId)]) {
+    const runs = [await waitForRun(SOURCE, gl.json.runId), await waitForRun(SOURCE, ado.json.runId)];
+    for (const run of runs) {
       expect(run.status, JSON.stringify(run)).toBe('Succeeded');
       expect(run.updated).toEqual([]);
     }
+    const [first, second] = [...runs].sort((x, y) => (x.startTime < y.startTime ? -1 : 1));
+    expect(second.startTime >= first.endTime, JSON.stringify(runs)).toBe(true);
   });
 
   it('a broken manifest or a workflow construct skips that file; the others update and the old version keeps running', async () => {
@@ -330,6 +336,16 @@ describe('source control', () => {
       state: 'Edit',
       commit: commits.at(-1),
     });
+  });
+
+  it('a damaged cache is fetched afresh', async () => {
+    const [folder] = readdirSync(cacheDir).filter((f) => f.startsWith(`${SOURCE}-`));
+    // A shallow list that names no commit the cache has (a write cut short): reading fails until refetched.
+    writeFileSync(path.join(cacheDir, folder!, 'shallow'), 'garbage\n');
+    const head = repo.commit({ 'hb/user/info.py': 'print("after the damage")\n' }, 'after the damage');
+    const run = await sync();
+    expect(run.status, JSON.stringify(run)).toBe('Succeeded');
+    expect(run).toMatchObject({ commit: head, updated: [{ runbook: 'gs-user_info', file: 'hb/user/info.py' }] });
   });
 
   it('a hostile repository: a 50 MB file and symlinks are skipped with the reason, a `..` entry fails the sync', async () => {
