@@ -107,12 +107,13 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules, assetStore, health, workerStore). The app also creates them
+// keyStore, webhookStore, dedupeStore, schedules, assetStore, health, workerStore, sourceControlStore). The app also creates them
 // if missing; a hybrid worker group's queue (jobs-g-<group>) is created by the app on first use.
 // The cloud job queues: `jobs`, then `jobs-<i>` (shared/store/jobQueue.ts, jobQueueName), each with its poison queue.
 var jobQueueNames = [for i in range(0, jobQueues): i == 0 ? 'jobs' : 'jobs-${i}']
 var queueNames = concat(jobQueueNames, map(jobQueueNames, q => '${q}-poison'), [
   'hookbook-health'
+  'source-syncs'
 ])
 var tableNames = [
   'jobs'
@@ -129,6 +130,8 @@ var tableNames = [
   'health'
   'jobstats'
   'workers'
+  'sourcecontrols'
+  'sourcesyncs'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
@@ -356,6 +359,7 @@ var baseSettings = [
   { name: 'HOOKBOOK_SCHEDULER_CRON', value: '0 * * * * *' }
   { name: 'HOOKBOOK_SWEEPER_CRON', value: '15 * * * * *' }
   { name: 'HOOKBOOK_RETENTION_CRON', value: '0 17 * * * *' }
+  { name: 'HOOKBOOK_SOURCE_SYNC_CRON', value: '0 */15 * * * *' }
   { name: 'HOOKBOOK_FOLLOW_MAX_SECONDS', value: '200' }
   { name: 'HOOKBOOK_JOB_QUEUES', value: string(jobQueues) }
 ]

@@ -87,6 +87,8 @@ async function main(): Promise<void> {
   // HTTPS beside HTTP when HOOKBOOK_HTTPS_PORT is set (local/https.ts; the Azure Automation API's clients need it).
   const tls = process.env.HOOKBOOK_HTTPS_PORT ? tlsFiles(dataDir) : undefined;
   if (tls) state.secure = await listenHttps(front.server, tls, Number(process.env.HOOKBOOK_HTTPS_PORT));
+  // Source controls' fetched repositories persist with the local data (docs/source-control.md).
+  if (storage === 'disk') process.env.HOOKBOOK_GIT_CACHE_DIR ??= path.join(dataDir, 'git');
   // Said once at start-up: who jobs run as, or why they cannot be isolated here. Also makes this
   // process non-dumpable. After the settings are complete (settings() is read once).
   jobSandbox((l) => logLine('host', l));

@@ -176,6 +176,22 @@ export const SETTINGS = {
     intIn(1, 0, 16),
     'pwsh processes kept started ahead of demand, each for one job (0: off; docs/performance.md)',
   ),
+  // Source controls (docs/source-control.md).
+  gitCacheDir: setting('HOOKBOOK_GIT_CACHE_DIR', optionalText(), 'where fetched repositories are cached (default: <tmp>/hookbook-git)'),
+  gitAllowHttp: setting(
+    'HOOKBOOK_GIT_ALLOW_HTTP',
+    flag(false),
+    'accept http:// repository URLs (a git server on a private network, tests)',
+  ),
+  gitMaxFileBytes: setting('HOOKBOOK_GIT_MAX_FILE_BYTES', int(262144), 'files of a source larger than this are skipped'),
+  gitMaxEntries: setting('HOOKBOOK_GIT_MAX_ENTRIES', int(5000), "files and folders a source's folder may hold (a sync past it fails)"),
+  gitTimeoutSeconds: setting('HOOKBOOK_GIT_TIMEOUT_SECONDS', int(120), 'a fetch or push that takes longer fails'),
+  sourceSyncCron: setting('HOOKBOOK_SOURCE_SYNC_CRON', text('0 */15 * * * *'), 'NCRONTAB of the scheduled source-control sync'),
+  sourceSyncLeaseSeconds: setting(
+    'HOOKBOOK_SOURCE_SYNC_LEASE_SECONDS',
+    int(600),
+    'how long a sync holds its source before another may start',
+  ),
 };
 
 type Definitions = typeof SETTINGS;

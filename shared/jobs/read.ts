@@ -21,6 +21,7 @@ export function jobView(r: JobRecord): Job {
     jobId: r.jobId,
     runbook: r.runbook,
     runbookVersion: r.runbookVersion,
+    ...(r.runbookCommit ? { runbookCommit: r.runbookCommit } : {}),
     parameters: visibleParameters(r.parameters),
     status: r.status,
     ...(r.statusDetails ? { statusDetails: r.statusDetails } : {}),

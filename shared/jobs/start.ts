@@ -89,6 +89,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     jobId,
     runbook: runbook.name,
     runbookVersion: runbook.version,
+    ...(runbook.commit ? { runbookCommit: runbook.commit } : {}),
     parameters: sealed,
     status: 'Queued',
     startedBy: req.startedBy,

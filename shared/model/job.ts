@@ -14,6 +14,8 @@ export const Job = z.object({
   jobId: z.string(),
   runbook: z.string(),
   runbookVersion: z.number().int(),
+  /** Runbooks from git: the commit of the version the job runs (docs/source-control.md). */
+  runbookCommit: z.string().optional(),
   parameters: z.record(z.string(), z.unknown()),
   status: JobStatus,
   statusDetails: z.string().optional(),

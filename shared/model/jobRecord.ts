@@ -8,6 +8,8 @@ export interface JobRecord {
   jobId: string;
   runbook: string;
   runbookVersion: number;
+  /** Runbooks from git: the commit of that version. */
+  runbookCommit?: string;
   /** JSON of the parameters, secret values sealed (see jobs/parameters). */
   parameters: string;
   status: JobStatus;

@@ -81,7 +81,12 @@ export const Runbook = RunbookDefinition.extend({
   name: RunbookName,
   path: RunbookPath,
   state: RunbookState,
-  source: z.enum(['repository', 'api']),
+  /** `repository`: the deployment's runbooks/ folder; `git`: a source control (docs/source-control.md); `api`: created through the API. */
+  source: z.enum(['repository', 'api', 'git']),
+  /** Runbooks from git: the source control, the file inside the repository, and the commit of the published version. */
+  sourceControl: z.string().optional(),
+  sourceFile: z.string().optional(),
+  commit: z.string().optional(),
   /** Published version number (0 = never published). */
   version: z.number().int().nonnegative(),
   createdTime: z.string(),
@@ -106,6 +111,8 @@ export interface RunbookVersion {
   content: string;
   /** Repository runbooks run from their file, API runbooks from their stored content. */
   file?: string;
+  /** Runbooks from git: the commit this version was published from. */
+  commit?: string;
 }
 
 export const CreateRunbookBody = RunbookDefinition.extend({

@@ -248,6 +248,7 @@ const TAGS: Record<string, string> = {
   runbooks: 'Management API: runbooks (draft, publish, content)',
   schedules: 'Management API: schedules',
   service: 'The service itself',
+  'source-controls': 'Management API: source controls (runbooks synced from git), their sync runs and push events',
   webhooks: 'Azure Automation webhooks: invoke, and manage (admin)',
   workers: 'Management API: hybrid worker groups, their workers and registration keys',
   'worker-routes': "What `hookbook worker` calls (docs/hybrid-workers.md): a group's registration key, never an API key",

@@ -47,6 +47,19 @@ function repository(): Map<string, RepositoryRunbook> {
 
 const now = () => new Date().toISOString();
 
+/** A runbook from git changes only through its repository (docs/source-control.md). */
+const fromGit = (r: Runbook, what: string) =>
+  conflict(
+    `Runbook '${r.name}' comes from source control '${r.sourceControl}' (${r.sourceFile ?? 'its repository'}); ${what} in git` +
+      ` (a draft can be proposed back with POST /api/v1/runbooks/${r.name}/propose).`,
+  );
+
+/** Forget what this instance cached of runbook `name` (a source-control sync changed it). */
+export function forgetRunbook(name: string): void {
+  forget(name);
+  for (const key of [...versionCache.keys()]) if (key.startsWith(`${name.toLowerCase()}@`)) versionCache.delete(key);
+}
+
 /**
  * Published versions never change, so they are cached for good (bounded). An API runbook's
  * current state is cached for a few seconds: a publish on another instance reaches this one within
@@ -129,6 +142,8 @@ export const catalog = {
     await checkRunOn(definition.runOn);
     await syntaxChecked(definition.type, content);
     if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' exists in the repository; choose another name.`);
+    const taken = await storedRunbook(name);
+    if (taken?.source === 'git') throw fromGit(taken, 'add runbooks');
     const finalPath = path ?? defaultPathFor(name);
     if (await catalog.byPath(finalPath)) throw conflict(`Another runbook already has the path '${finalPath}'.`);
     const t = now();
@@ -144,7 +159,11 @@ export const catalog = {
       draft: definition,
     };
     forget(name);
-    if (!(await runbookStore.create(runbook, content))) throw conflict(`Runbook '${name}' already exists.`);
+    if (!(await runbookStore.create(runbook, content))) {
+      const other = (await runbookStore.get(name))?.runbook;
+      if (other?.source === 'git') throw fromGit(other, 'add runbooks');
+      throw conflict(`Runbook '${name}' already exists.`);
+    }
     forget(name);
     return runbook;
   },
@@ -174,6 +193,7 @@ export const catalog = {
     if (repository().has(name.toLowerCase())) return repository().get(name.toLowerCase())!.runbook;
     const stored = await runbookStore.get(name);
     if (!stored) throw notFound(`Runbook '${name}' not found.`);
+    if (stored.runbook.source === 'git') throw fromGit(stored.runbook, 'publish by changing its file');
     if (!stored.runbook.draft || stored.draftContent === undefined) {
       if (stored.runbook.state === 'Published') return stored.runbook;
       throw badRequest(`Runbook '${name}' has no draft to publish.`);
@@ -192,12 +212,18 @@ export const catalog = {
 
   async delete(name: string): Promise<void> {
     if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' comes from the repository; remove its file instead.`);
-    if (!(await runbookStore.get(name))) throw notFound(`Runbook '${name}' not found.`);
-    await runbookStore.delete(name);
-    forget(name);
-    for (const key of [...versionCache.keys()]) if (key.startsWith(`${name.toLowerCase()}@`)) versionCache.delete(key);
-    // As in Azure Automation, a runbook's webhooks and schedules go with it.
-    for (const w of await webhookStore.list(name)) await webhookStore.delete(w, `it was deleted with its runbook '${name}'`);
-    for (const sch of await scheduleStore.list({ runbook: name })) await scheduleStore.delete(sch.definition.name);
+    const stored = await runbookStore.get(name);
+    if (!stored) throw notFound(`Runbook '${name}' not found.`);
+    if (stored.runbook.source === 'git') throw fromGit(stored.runbook, 'remove its file');
+    await removeRunbook(name);
   },
 };
+
+/** Delete a stored runbook with its versions, webhooks and schedules (the API's DELETE, and a sync's unpublish). */
+export async function removeRunbook(name: string): Promise<void> {
+  await runbookStore.delete(name);
+  forgetRunbook(name);
+  // As in Azure Automation, a runbook's webhooks and schedules go with it.
+  for (const w of await webhookStore.list(name)) await webhookStore.delete(w, `it was deleted with its runbook '${name}'`);
+  for (const sch of await scheduleStore.list({ runbook: name })) await scheduleStore.delete(sch.definition.name);
+}

@@ -176,6 +176,7 @@ const FIELDS: (keyof JobRecord)[] = [
   'jobId',
   'runbook',
   'runbookVersion',
+  'runbookCommit',
   'status',
   'statusDetails',
   'exception',

@@ -105,3 +105,9 @@ export const dedupeRowKey = (deliveryId: string): string => createHash('sha256')
 export const WORKER_GROUP_PARTITION = 'group';
 export const workerPartition = (group: string): string => `w-${group}`;
 export const REGISTRATION_KEY_PARTITION = 'regkey';
+
+/** Table "sourcecontrols": one partition, row = the name in lower case. */
+export const SOURCE_CONTROL_PARTITION = 'source';
+export const sourceControlRowKey = (name: string): string => name.toLowerCase();
+/** Table "sourcesyncs": partition = the source's name in lower case, row = the run id (newest first). */
+export const sourceSyncPartition = (name: string): string => name.toLowerCase();

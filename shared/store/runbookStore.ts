@@ -26,7 +26,7 @@ function toMeta(r: Runbook, draftContent?: string): Record<string, unknown> {
 }
 
 export const runbookStore = {
-  async create(r: Runbook, draftContent: string): Promise<boolean> {
+  async create(r: Runbook, draftContent?: string): Promise<boolean> {
     const t = await table('runbooks');
     try {
       await t.createEntity(toMeta(r, draftContent) as never);
@@ -64,6 +64,7 @@ export const runbookStore = {
   async putVersion(v: RunbookVersion): Promise<void> {
     const t = await table('runbooks');
     const e: Record<string, unknown> = { partitionKey: v.name, rowKey: versionKey(v.version), definition: JSON.stringify(v.definition) };
+    if (v.commit) e.commit = v.commit;
     splitProperty('content', v.content, e);
     await t.upsertEntity(e as never, 'Replace');
   },
@@ -77,6 +78,7 @@ export const runbookStore = {
         version,
         definition: RunbookDefinition.parse(JSON.parse(String(e.definition))),
         content: joinProperty('content', e) ?? '',
+        ...(typeof e.commit === 'string' ? { commit: e.commit } : {}),
       };
     } catch (error) {
       if (hasStatus(error, 404)) return undefined;

@@ -12,6 +12,8 @@ import { http, waitFor, type HttpResult } from '../support/http';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
+import { startGitServer } from '../support/gitServer';
 
 type Json = any;
 
@@ -530,6 +532,64 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect((await call('DELETE', `/api/v1/workerGroups/${name}/keys/${key.json.keyId}`)).status).toBe(404);
     expect((await call('DELETE', `/api/v1/workerGroups/${name}`)).status).toBe(204);
     expect((await call('DELETE', `/api/v1/workerGroups/${name}`)).status).toBe(404);
+  });
+
+  it('source controls: manage, sync, push events, propose a draft', async () => {
+    const server = await startGitServer();
+    try {
+      const repo = server.repo('oa');
+      repo.commit({ 'rb/tools/echo.sh': 'echo hi\n' }, 'one');
+      const cred = uniqueName('oa-git');
+      expect((await call('POST', '/api/v1/assets/credentials', { name: cred, userName: 'x', password: server.token })).status).toBe(201);
+      const name = uniqueName('oasrc');
+      const body = { name, repoUrl: repo.url, folder: 'rb', credential: cred, runbookPrefix: `${name}-`, syncOnSchedule: false };
+      const created = await call('POST', '/api/v1/source-controls', body);
+      expect(created.status, created.text).toBe(201);
+      expect((await call('POST', '/api/v1/source-controls', body)).status).toBe(409);
+      expect((await call('POST', '/api/v1/source-controls', { ...body, name: uniqueName('oasrc'), folder: '../x' })).status).toBe(400);
+      expect((await call('GET', '/api/v1/source-controls')).status).toBe(200);
+      expect((await call('GET', '/api/v1/source-controls', undefined, { key: null })).status).toBe(401);
+      expect((await call('GET', `/api/v1/source-controls/${name}`)).status).toBe(200);
+      expect((await call('GET', `/api/v1/source-controls/${name}x`)).status).toBe(404);
+      expect((await call('PATCH', `/api/v1/source-controls/${name}`, { description: 'conformance' })).status).toBe(200);
+      expect((await call('PATCH', `/api/v1/source-controls/${name}`, { branch: '' })).status).toBe(400);
+      const sync = await call('POST', `/api/v1/source-controls/${name}/sync`);
+      expect(sync.status, sync.text).toBe(202);
+      expect((await call('POST', `/api/v1/source-controls/${name}x/sync`)).status).toBe(404);
+      const run = await waitFor(
+        async () => {
+          const r = await call('GET', `/api/v1/source-controls/${name}/syncs/${sync.json.runId}`);
+          return r.json.status === 'Succeeded' || r.json.status === 'Failed' ? r.json : undefined;
+        },
+        'the sync to end',
+        60_000,
+      );
+      expect(run.status, JSON.stringify(run)).toBe('Succeeded');
+      expect((await call('GET', `/api/v1/source-controls/${name}/syncs/0000000000000-none`)).status).toBe(404);
+      expect((await call('GET', `/api/v1/source-controls/${name}/syncs`)).json.value.length).toBeGreaterThan(0);
+      expect((await call('GET', `/api/v1/source-controls/${name}/syncs?top=0`)).status).toBe(400);
+
+      const event = { ref: 'refs/heads/main' };
+      const signature = 'sha256=' + createHmac('sha256', created.json.pushSecret).update(JSON.stringify(event)).digest('hex');
+      const push = (sig: string) =>
+        call('POST', `/api/v1/source-controls/${name}/push`, event, {
+          key: null,
+          headers: { 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': sig },
+        });
+      expect((await push(signature)).status).toBe(202);
+      expect((await push('sha256=' + '0'.repeat(64))).status).toBe(401);
+
+      const runbook = `${name}-tools_echo`;
+      expect((await call('PUT', `/api/v1/runbooks/${runbook}/draft`, { content: 'echo proposed\n' })).status).toBe(200);
+      const proposed = await call('POST', `/api/v1/runbooks/${runbook}/propose`, {});
+      expect(proposed.status, proposed.text).toBe(201);
+      expect((await call('POST', `/api/v1/runbooks/${rb}/propose`, {})).status).toBe(409);
+
+      expect((await call('DELETE', `/api/v1/source-controls/${name}`)).json.detached).toEqual([runbook]);
+      expect((await call('DELETE', `/api/v1/source-controls/${name}`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 
   it('dashboard: stats, who am I, schedule preview', async () => {

@@ -22,7 +22,8 @@ export async function setup(project: TestProject): Promise<void> {
   let extra = process.env.HOOKBOOK_TEST_HOST_ENV ? (JSON.parse(process.env.HOOKBOOK_TEST_HOST_ENV) as Record<string, string>) : {};
   // Until the real functions exist, the fixtures stand in so that the suites can run at all.
   if (!extra.HOOKBOOK_FUNCTIONS_GLOB && findFunctionFiles('functions/*.ts').length === 0) extra = { ...fixtureEnv(), ...extra };
-  host = await startHost({ env: extra });
+  // The source-control suites serve git over http on a local socket (docs/source-control.md).
+  host = await startHost({ env: { HOOKBOOK_GIT_ALLOW_HTTP: 'true', ...extra } });
   project.provide('hookbookUrl', host.url);
   project.provide('hookbookAdminKey', host.adminKey);
 }

@@ -167,7 +167,7 @@ describe('infra/main.bicep', () => {
     // `jobs-<i>`, as shared/store/jobQueue.ts names them, and each one's poison queue.
     expect(varBlock('jobQueueNames')).toContain("[for i in range(0, jobQueues): i == 0 ? 'jobs' : 'jobs-${i}']");
     expect(varBlock('queueNames')).toMatch(
-      /concat\(jobQueueNames, map\(jobQueueNames, q => '\$\{q\}-poison'\), \[\s*'hookbook-health'\s*\]\)/,
+      /concat\(jobQueueNames, map\(jobQueueNames, q => '\$\{q\}-poison'\), \[\s*'hookbook-health'\s*'source-syncs'\s*\]\)/,
     );
     expect(setting('HOOKBOOK_JOB_QUEUES')).toBe('string(jobQueues)');
     expect(bicep).toMatch(/@minValue\(1\)\n@maxValue\(16\)\nparam jobQueues int = 1\n/);
@@ -187,6 +187,8 @@ describe('infra/main.bicep', () => {
         'streams',
         'webhooks',
         'workers',
+        'sourcecontrols',
+        'sourcesyncs',
       ].sort(),
     );
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
