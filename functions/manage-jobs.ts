@@ -49,6 +49,7 @@ const ListQuery = z.object({
 route('jobsStart', {
   methods: ['POST'],
   route: 'api/v1/jobs',
+  audit: { door: 'management', record: 'denials' }, // a job records who started it (docs/audit.md)
   handler: async (req) => {
     const principal = await authenticate(req, { need: 'operator' });
     const body = await readJson(req, StartJobBody);

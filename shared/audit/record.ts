@@ -18,6 +18,11 @@ export interface AuditOptions {
   door: string;
   /** The resource kind; default: the route's first segment after the door's prefix. */
   resource?: string;
+  /**
+   * `denials`: record only refused credentials and roles, not the calls let in (job starts: each
+   * job records who started it, and two more writes per start would cost throughput).
+   */
+  record?: 'all' | 'denials';
 }
 
 interface Pending {
@@ -55,7 +60,7 @@ export function audited<H extends (req: HttpRequest, ...rest: never[]) => Promis
       door: opts.door,
       resource,
       operation,
-      changes: !READ_METHODS.has(req.method.toUpperCase()),
+      changes: opts.record !== 'denials' && !READ_METHODS.has(req.method.toUpperCase()),
       ...(nameParam && req.params?.[nameParam] ? { name: req.params[nameParam] } : {}),
     };
     pending.set(req, p);

@@ -1,6 +1,7 @@
 // A real notification receiver for the tests: an HTTP server on 127.0.0.1 that records every
 // request (headers and the raw body, as a receiver verifies it) and answers as told per path:
-// `ok` 200, `fail<N>` 500 for the first N requests then 200, `hang` never, `gone` 410, `down` 503.
+// `ok` 200, `fail<N>` 500 for the first N requests then 200, `hang` never, `gone` 410, `down` 503,
+// `redirect-same` / `redirect-other` 307 to `ok/after-<path>` on the same origin / on `localhost`.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '../support/http';
@@ -41,7 +42,13 @@ export async function startReceiver(): Promise<Receiver> {
         res.writeHead(status, { 'Content-Type': 'text/plain' }).end(`answer ${status}`);
       };
       const fail = /^fail(\d+)$/.exec(behaviour);
-      if (behaviour === 'hang') hanging.add(res);
+      const redirect = /^redirect-(same|other)$/.exec(behaviour);
+      if (redirect) {
+        // To this very receiver, by the same origin or by another name of it (`localhost`).
+        const host = redirect[1] === 'same' ? `127.0.0.1:${port}` : `localhost:${port}`;
+        r.answered = 307;
+        res.writeHead(307, { Location: `http://${host}/ok/after-${path.replace(/\//g, '-')}` }).end();
+      } else if (behaviour === 'hang') hanging.add(res);
       else if (behaviour === 'gone') answer(410);
       else if (behaviour === 'down') answer(503);
       else if (fail) answer(count <= Number(fail[1]) ? 500 : 200);

@@ -28,6 +28,7 @@ beforeAll(async () => {
         HOOKBOOK_NOTIFY_ALLOW_PRIVATE: 'true', // the receivers are on loopback
         HOOKBOOK_NOTIFY_RETRY_BASE_MS: '300',
         HOOKBOOK_NOTIFY_TIMEOUT_SECONDS: '2',
+        HOOKBOOK_SCHEDULER_CRON: '*/2 * * * * *',
       },
     }),
     startReceiver(),
@@ -135,6 +136,35 @@ describe('signed notifications', () => {
   }, 60_000);
 });
 
+describe('who names a target', () => {
+  it('a webhook and a schedule name targets; a startedBy filter keeps to its kind', async () => {
+    const t = await target({ url: rx.url('ok/named'), events: ['job.completed'] });
+    const onlySchedules = await target({ url: rx.url('ok/only-schedules'), events: ['job.completed'], startedBy: ['schedule'] });
+    const rb = await runbook('echo named');
+    const hook = await a.call('POST', '/api/v1/webhooks', { name: uniqueName('hook'), runbook: rb, notify: [t.name, onlySchedules.name] });
+    expect(hook.status, hook.text).toBe(201);
+    expect(hook.json.notify).toEqual([t.name, onlySchedules.name]);
+    const invoked = await fetch(hook.json.uri, { method: 'POST', body: '{}' });
+    expect(invoked.status).toBe(202);
+    const [fromHook] = await rx.waitFor('ok/named', 1);
+    expect(JSON.parse(fromHook!.body).data.job.startedBy).toBe(`webhook:${hook.json.name}`);
+
+    const sch = await a.call('POST', '/api/v1/schedules', {
+      name: uniqueName('sch'),
+      runbook: rb,
+      startTime: new Date(Date.now() + 1500).toISOString(),
+      notify: [t.name, onlySchedules.name],
+    });
+    expect(sch.status, sch.text).toBe(201);
+    const got = await rx.waitFor('ok/named', 2, 60_000);
+    expect(JSON.parse(got[1]!.body).data.job.startedBy).toMatch(/^schedule:/);
+    const [scheduled] = await rx.waitFor('ok/only-schedules', 1);
+    expect(JSON.parse(scheduled!.body).data.job.startedBy).toMatch(/^schedule:/);
+    // The webhook's job was not for the schedules-only target.
+    expect(rx.on('ok/only-schedules')).toHaveLength(1);
+  }, 90_000);
+});
+
 describe('delivery', () => {
   it('a receiver failing three times then accepting: exactly one accepted delivery, the same id on every attempt', async () => {
     const t = await target({ url: rx.url('fail3/a') });
@@ -187,6 +217,31 @@ describe('delivery', () => {
     const shown = (await a.call('GET', `/api/v1/notification-targets/${t.name}`)).json;
     expect(shown.enabled).toBe(false);
     expect(shown.disabledReason).toMatch(/410/);
+  }, 60_000);
+});
+
+describe('redirects', () => {
+  it('a 307 to the same origin is followed; one to another host is not, and the attempt says where it pointed', async () => {
+    const same = await target({ url: rx.url('redirect-same/r1') });
+    const other = await target({ url: rx.url('redirect-other/r2') });
+    const rb = await runbook('echo x');
+    const jobId = await start(rb, { notify: [same.name, other.name] });
+    await rx.waitFor('ok/after-redirect-same-r1', 1);
+    const d = await waitFor(
+      async () => {
+        const v = (await a.call('GET', `/api/v1/jobs/${jobId}/notifications`)).json.value as any[];
+        return v.length === 2 && v.every((x) => x.attempts.length > 0) && v;
+      },
+      'both deliveries attempted',
+      45_000,
+    );
+    expect(d.find((x: any) => x.target === same.name)).toMatchObject({ status: 'delivered' });
+    const refused = d.find((x: any) => x.target === other.name);
+    expect(refused.attempts[0]).toMatchObject({
+      statusCode: 307,
+      response: expect.stringMatching(/another origin not followed: http:\/\/localhost:/),
+    });
+    expect(rx.on('ok/after-redirect-other-r2')).toHaveLength(0);
   }, 60_000);
 });
 
