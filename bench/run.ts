@@ -42,6 +42,7 @@ import { bareStart } from './scenarios/pwsh-start';
 import { runBreakdown, type RunBreakdown } from './scenarios/run-breakdown';
 import { runCurve } from './scenarios/run-curve';
 import { linesPerSecond } from './scenarios/stream-lines';
+import { notifyCost } from './scenarios/notify';
 import { transactions } from './scenarios/transactions';
 import { BURST_JOBS, elapsedSeconds, log, ONLY, QUICK, repoRoot, want } from './settings';
 
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
         await az.stop();
       }
     }
+    if (ONLY.split(',').includes('notify')) partial.notify = await notifyCost(); // only when asked for (docs/notifications.md)
     if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
     if (want('burst')) {
       const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;

@@ -1,6 +1,7 @@
-import { app, type InvocationContext } from '@azure/functions';
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { settings } from '../shared/config';
 import { DeliveryMessage } from '../shared/model/notification';
-import { NOTIFICATION_QUEUE } from '../shared/store/notificationStore';
+import { deliveryStore, NOTIFICATION_QUEUE } from '../shared/store/notificationStore';
 import { deliver } from '../shared/notify/deliver';
 
 /**
@@ -26,3 +27,12 @@ function safeJson(s: string): unknown {
 }
 
 app.storageQueue('notificationSender', { queueName: NOTIFICATION_QUEUE, connection: 'AzureWebJobsStorage', handler: notificationSender });
+
+/** Deliveries (no longer pending) live as long as jobs do: HOOKBOOK_RETENTION_DAYS, on the job retention's schedule. */
+export async function notificationRetention(_timer: Timer, context: InvocationContext): Promise<void> {
+  const { retentionDays, retentionBatch } = settings();
+  const deleted = await deliveryStore.deleteBefore(new Date(Date.now() - retentionDays * 24 * 3600 * 1000).toISOString(), retentionBatch);
+  if (deleted) context.log(`notification retention: deleted ${deleted} deliveries older than ${retentionDays} days`);
+}
+
+app.timer('notificationRetention', { schedule: settings().retentionCron, runOnStartup: false, handler: notificationRetention });

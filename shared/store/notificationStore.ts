@@ -89,7 +89,7 @@ export const deliveryStore = {
   async create(d: Delivery): Promise<boolean> {
     const t = await table('notifydeliveries');
     try {
-      await t.createEntity({ partitionKey: targetRow(d.target), rowKey: d.deliveryId, jobId: d.jobId, json: JSON.stringify(d) });
+      await t.createEntity({ partitionKey: targetRow(d.target), rowKey: d.deliveryId, ...columns(d) });
       return true;
     } catch (error) {
       if (hasStatus(error, 409)) return false;
@@ -111,7 +111,7 @@ export const deliveryStore = {
   /** Write the delivery as it now is (its attempts included); last writer wins (one message handles a delivery at a time). */
   async put(d: Delivery): Promise<void> {
     const t = await table('notifydeliveries');
-    await t.upsertEntity({ partitionKey: targetRow(d.target), rowKey: d.deliveryId, jobId: d.jobId, json: JSON.stringify(d) }, 'Replace');
+    await t.upsertEntity({ partitionKey: targetRow(d.target), rowKey: d.deliveryId, ...columns(d) }, 'Replace');
   },
 
   /** Deliveries of one target or of one job, newest first (at most `top`). */
@@ -130,7 +130,22 @@ export const deliveryStore = {
     out.sort((a, b) => b.createdTime.localeCompare(a.createdTime) || a.target.localeCompare(b.target));
     return out.slice(0, q.top);
   },
+
+  /** Delete deliveries created before `beforeIso` that are no longer pending, at most `limit`; how many. */
+  async deleteBefore(beforeIso: string, limit: number): Promise<number> {
+    const t = await table('notifydeliveries');
+    let deleted = 0;
+    const filter = odata`createdTime lt ${beforeIso} and status ne ${'pending'}`;
+    for await (const e of t.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+      await t.deleteEntity(e.partitionKey!, e.rowKey!).catch(() => undefined);
+      if (++deleted >= limit) break;
+    }
+    return deleted;
+  },
 };
+
+/** The columns beside `json`: the per-job list filters on `jobId`, the retention on the other two. */
+const columns = (d: Delivery) => ({ jobId: d.jobId, createdTime: d.createdTime, status: d.status, json: JSON.stringify(d) });
 
 export type { DeliveryAttempt };
 
