@@ -51,6 +51,7 @@ import { runCurve } from './scenarios/run-curve';
 import { historyReport, retainedHistory } from './scenarios/retained-history';
 import { linesPerSecond } from './scenarios/stream-lines';
 import { jobSplit, pwshWarm, ratesAtC1 } from './scenarios/spawn';
+import { notifyCost } from './scenarios/notify';
 import { transactions } from './scenarios/transactions';
 import { BURST_JOBS, elapsedSeconds, log, ONLY, QUICK, repoRoot, want } from './settings';
 
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
       partial.retainedHistory = await retainedHistory();
       process.stderr.write(historyReport(partial.retainedHistory as Awaited<ReturnType<typeof retainedHistory>>));
     }
+    if (ONLY.split(',').includes('notify')) partial.notify = await notifyCost(); // only when asked for (docs/notifications.md)
     if (want('run')) partial.runCurve = [await runCurve('here'), await runCurve('queue')];
     if (want('burst')) {
       const modes = (process.env.BENCH_BURST_STORAGE ?? 'disk,memory').split(',') as Array<'disk' | 'memory'>;

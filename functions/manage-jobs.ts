@@ -15,6 +15,7 @@ import { jobStore, InvalidContinuationToken } from '../shared/store/jobStore';
 import { parseStreamTypes, StreamTypesQuery } from './realmjoin';
 import { JobIdParam } from '../shared/openapi/params';
 import { RunOn } from '../shared/model/runOn';
+import { NotifyList } from '../shared/model/notification';
 
 /** Management API: jobs (start, list newest first with paging, get, streams, stop). */
 
@@ -30,6 +31,8 @@ const StartJobBody = z
     parameters: z.record(z.string(), z.unknown()).optional(),
     /** Overrides the runbook's runOn: 'cloud' or a hybrid worker group (docs/hybrid-workers.md). */
     runOn: RunOn.optional(),
+    /** Notification targets told about this job, besides its runbook's (docs/notifications.md). */
+    notify: NotifyList.optional(),
   })
   .strict();
 
@@ -46,6 +49,7 @@ const ListQuery = z.object({
 route('jobsStart', {
   methods: ['POST'],
   route: 'api/v1/jobs',
+  audit: { door: 'management', record: 'denials' }, // a job records who started it (docs/audit.md)
   handler: async (req) => {
     const principal = await authenticate(req, { need: 'operator' });
     const body = await readJson(req, StartJobBody);
@@ -55,6 +59,7 @@ route('jobsStart', {
       startedBy: principal.id,
       principal,
       runOn: body.runOn,
+      notify: body.notify,
     });
     return json(
       202,

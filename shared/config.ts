@@ -192,6 +192,20 @@ export const SETTINGS = {
     int(600),
     'how long a sync holds its source before another may start',
   ),
+  notifyAllowPrivate: setting(
+    'HOOKBOOK_NOTIFY_ALLOW_PRIVATE',
+    flag(false),
+    'notification targets may be on loopback, link-local or private addresses (and plain http): a receiver on this network',
+  ),
+  notifyTimeoutSeconds: setting('HOOKBOOK_NOTIFY_TIMEOUT_SECONDS', intIn(10, 1, 120), 'time limit of one notification attempt'),
+  notifyRetryBaseMs: setting(
+    'HOOKBOOK_NOTIFY_RETRY_BASE_MS',
+    int(5000),
+    'pause after the first failed notification attempt; doubled after each',
+  ),
+  notifyMaxAgeSeconds: setting('HOOKBOOK_NOTIFY_MAX_AGE_SECONDS', int(24 * 3600), 'a notification is not tried past this age'),
+  notifyCacheSeconds: setting('HOOKBOOK_NOTIFY_CACHE_SECONDS', int(5), 'how long an instance trusts the notification targets it has read'),
+  auditRetentionDays: setting('HOOKBOOK_AUDIT_RETENTION_DAYS', int(400), 'audit entries older than this are deleted'),
 };
 
 type Definitions = typeof SETTINGS;

@@ -5,6 +5,7 @@ import { verifyKey } from './keys';
 import { entraBearerVerifier } from './entra';
 import { isRegistrationKey } from './workerKeys';
 import { failedAuthentication, keyIdOf } from './throttle';
+import { auditAuthorized } from '../audit/record';
 
 /**
  * One key, every dialect's form: `Basic base64(keyId:secret)`, `Token keyId:secret`,
@@ -70,5 +71,6 @@ export async function authenticate(req: HttpRequest, opts: AuthOptions): Promise
   if (!roleAtLeast(principal.role, opts.need)) {
     throw forbidden(`Key '${principal.id}' has the role ${principal.role}; this needs ${opts.need}.`);
   }
+  await auditAuthorized(req, principal); // a change is in the audit trail before it is made (or refused: 503)
   return principal;
 }

@@ -1,6 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
 import { badRequest, describeZodError, tooLarge } from './errors';
+import { auditBody } from '../audit/record';
 
 export const MAX_BODY_BYTES = 512 * 1024;
 
@@ -31,6 +32,7 @@ export async function readJson<T extends z.ZodType>(
       throw badRequest(`Request body is not valid JSON: ${(error as Error).message}`);
     }
   }
+  auditBody(req, value); // the names of the fields it sets, for the audit trail
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw badRequest(describeZodError(parsed.error, opts.what ?? 'body'));
   return parsed.data;

@@ -2,6 +2,7 @@ import { app, type HttpMethod } from '@azure/functions';
 import { freezeSettings } from '../config';
 import { describe, type Operation } from '../openapi/registry';
 import { withErrors, problem, type ErrorFormatter, type Handler } from './respond';
+import { audited, defaultAudit, type AuditOptions } from '../audit/record';
 
 // In a Functions host the environment is fixed once the app starts: parse the settings once (config.ts).
 app.hook.appStart(() => freezeSettings());
@@ -19,13 +20,19 @@ export function route(
     errors?: ErrorFormatter;
     /** The operation as documented; its operationId is `name` (with the method when it has several). */
     doc?: Omit<Operation, 'method' | 'operationId' | 'errors'>;
+    /**
+     * Record its calls in the audit trail (docs/audit.md): every change, and every refused
+     * credential or role. Default: on for the management API (`api/v1/...`), off elsewhere.
+     */
+    audit?: AuditOptions | false;
   },
 ): void {
+  const audit = spec.audit === undefined ? defaultAudit(spec.route) : spec.audit;
   app.http(name, {
     methods: spec.methods,
     route: spec.route,
     authLevel: 'anonymous',
-    handler: withErrors(spec.handler, spec.errors ?? problem),
+    handler: withErrors(audit ? audited(spec.handler, name, spec.route, audit) : spec.handler, spec.errors ?? problem),
   });
   const errors = (spec.errors ?? problem).doc;
   if (spec.doc) {

@@ -127,6 +127,7 @@ function fromClaim(jobId: string, c: JobClaim): JobRecord {
     lastModifiedTime: c.createdTime,
     lastQueuedTime: c.createdTime,
     attempt: 0,
+    ...(c.notify ? { notify: c.notify } : {}),
   };
 }
 

@@ -40,6 +40,8 @@ export interface StartRequest {
   runHere?: boolean;
   /** Where it runs, overriding the runbook's `runOn`: 'cloud' or a hybrid worker group. */
   runOn?: string;
+  /** Notification targets this start names (its webhook's or schedule's, or the start body's), besides the runbook's. */
+  notify?: string[];
 }
 
 export interface StartedJob {
@@ -85,6 +87,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
   const now = new Date().toISOString();
   const sealed = sealParameters(runbook.parameters, parameters);
   const target = await resolveRunOn(req.runOn ?? runbook.runOn, runbook.type);
+  const notify = [...new Set([...(runbook.notify ?? []), ...(req.notify ?? [])])].join(',');
   const job: JobRecord = {
     jobId,
     runbook: runbook.name,
@@ -99,6 +102,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     attempt: 0,
     ...(target.group ? { runOn: target.group } : {}),
     ...(target.waiting ? { statusDetails: target.waiting } : {}),
+    ...(notify ? { notify } : {}),
   };
   const outcome = await jobStore.create(job);
   if (outcome.etag === undefined) {
@@ -119,6 +123,7 @@ export async function startJob(req: StartRequest): Promise<StartedJob> {
     parameters: sealed,
     startedBy: req.startedBy,
     createdTime: now,
+    ...(notify ? { notify } : {}),
   };
   if (runHere) {
     const queued = jobQueue.send({ jobId }, settings().leaseSeconds).then(

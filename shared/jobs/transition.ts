@@ -7,6 +7,7 @@ import { assertMove } from './state';
 import { emitStatus, emitStopRequest } from './events';
 import { logTransition } from './log';
 import { recordJobEnd } from '../stats/jobStats';
+import { notifyTransition } from '../notify/dispatch';
 
 /**
  * The one way a stored job changes its status. Every caller (the worker's claim and finish, stop
@@ -107,10 +108,12 @@ export async function transition(
 /**
  * Tell this process and the log that `job` now has its status (after the write, never before):
  * waiters hear it at once, a worker running it hears a stop request, an end counts in the hourly
- * stats (shared/stats/jobStats.ts), one structured log line.
+ * stats (shared/stats/jobStats.ts), notification targets that want it are queued a delivery
+ * (shared/notify/dispatch.ts), one structured log line.
  */
 export function announce(job: JobRecord, reason?: string): void {
   emitStatus(job.jobId, job.status);
+  notifyTransition(job);
   if (job.status === 'Stopping') emitStopRequest(job.jobId);
   if (isTerminal(job.status) && job.endTime)
     recordJobEnd({ jobId: job.jobId, runbook: job.runbook, status: job.status, startTime: job.startTime, endTime: job.endTime });

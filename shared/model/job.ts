@@ -59,6 +59,8 @@ export const JobClaim = z.object({
   parameters: z.string(),
   startedBy: z.string(),
   createdTime: z.string(),
+  /** The notification targets the job names (JobRecord.notify). */
+  notify: z.string().optional(),
 });
 export type JobClaim = z.infer<typeof JobClaim>;
 export const JobMessage = z.object({ jobId: z.string().uuid(), claim: JobClaim.optional() });

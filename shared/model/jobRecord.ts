@@ -41,6 +41,8 @@ export interface JobRecord {
   runOn?: string;
   /** Stream records that could not be saved (after retries); the job's record is incomplete. */
   streamsLost?: number;
+  /** Notification targets the job names (runbook, webhook, schedule, start), comma-separated. */
+  notify?: string;
 }
 
 /** A stored value with the ETag it was read at (the guard of the next write). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NotifyList } from './notification';
 import { RunOn } from './runOn';
 import { RunbookAssets } from './asset';
 
@@ -74,6 +75,8 @@ export const RunbookDefinition = z.object({
   assets: RunbookAssets.optional(),
   /** Pass the Function App's managed identity environment to its jobs (docs/assets.md). */
   identity: z.boolean().optional(),
+  /** Notification targets told about every job of this runbook (docs/notifications.md). */
+  notify: NotifyList.optional(),
 });
 export type RunbookDefinition = z.infer<typeof RunbookDefinition>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunOn } from './runOn';
+import { NotifyList } from './notification';
 
 /**
  * Schedules: a runbook, its parameters, and when to run it: a cron expression (5 fields, or 6 with
@@ -87,6 +88,8 @@ export const CreateScheduleBody = z
     isEnabled: z.boolean().optional(),
     /** Where its jobs run: 'cloud' or a hybrid worker group; default: the runbook's. */
     runOn: RunOn.optional(),
+    /** Notification targets told about its jobs, besides the runbook's (docs/notifications.md). */
+    notify: NotifyList.optional(),
   })
   .strict()
   .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), {
@@ -108,6 +111,7 @@ export const UpdateScheduleBody = z
     expiryTime: DateTimeText.nullable().optional(),
     isEnabled: z.boolean().optional(),
     runOn: RunOn.nullable().optional(),
+    notify: NotifyList.nullable().optional(),
   })
   .strict()
   .refine((b) => !(b.cron && b.cronExpression && b.cron !== b.cronExpression), {
@@ -138,6 +142,7 @@ export const ScheduleDefinition = z.object({
   lastModifiedTime: z.string(),
   createdBy: z.string().optional(),
   runOn: z.string().optional(),
+  notify: z.array(z.string()).optional(),
 });
 export type ScheduleDefinition = z.infer<typeof ScheduleDefinition>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunOn } from './runOn';
+import { NotifyList } from './notification';
 import { RunbookName } from './runbook';
 
 /**
@@ -92,6 +93,8 @@ export const CreateWebhookBody = z
     auth: EntraAuthConfig.optional(),
     /** Where its jobs run (as Azure's webhook `runOn`): 'cloud' or a hybrid worker group; default: the runbook's. */
     runOn: RunOn.optional(),
+    /** Notification targets told about its jobs, besides the runbook's (docs/notifications.md). */
+    notify: NotifyList.optional(),
   })
   .strict();
 export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
@@ -109,6 +112,7 @@ export const UpdateWebhookBody = z
     rateLimit: RateLimit.nullable().optional(),
     auth: EntraAuthConfig.nullable().optional(),
     runOn: RunOn.nullable().optional(),
+    notify: NotifyList.nullable().optional(),
   })
   .strict();
 export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
@@ -132,6 +136,7 @@ export interface WebhookRecord {
   rateLimit?: RateLimit;
   auth?: EntraAuthConfig;
   runOn?: string;
+  notify?: string[];
   creationTime: string;
   lastModifiedTime: string;
   lastInvokedTime?: string;
@@ -152,6 +157,7 @@ export const Webhook = z.object({
   rateLimit: RateLimit.optional(),
   auth: EntraAuthConfig.optional(),
   runOn: z.string().optional(),
+  notify: z.array(z.string()).optional(),
   creationTime: z.string(),
   lastModifiedTime: z.string(),
   lastInvokedTime: z.string().nullable(),

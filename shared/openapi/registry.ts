@@ -247,6 +247,8 @@ const TAGS: Record<string, string> = {
   realmjoin: "The RealmJoin runbook API dialect (also served under RealmJoin's newer layout `/runbook/...`, the same operations)",
   runbooks: 'Management API: runbooks (draft, publish, content)',
   schedules: 'Management API: schedules',
+  audit: 'Management API: the audit trail of changes',
+  notifications: 'Management API: notification targets and their deliveries',
   service: 'The service itself',
   'source-controls': 'Management API: source controls (runbooks synced from git), their sync runs and push events',
   webhooks: 'Azure Automation webhooks: invoke, and manage (admin)',

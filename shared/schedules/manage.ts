@@ -75,6 +75,7 @@ export async function createSchedule(body: CreateScheduleBody, principal: Princi
     lastModifiedTime: iso(now),
     createdBy: principal.id,
     ...(body.runOn ? { runOn: body.runOn } : {}),
+    ...(body.notify?.length ? { notify: body.notify } : {}),
   };
   checkTiming(def, now, { startTimeChanged: true, expiryChanged: true, timingChanged: true });
   const parameters = sealScheduleParameters(runbook, body.parameters ?? {});
@@ -138,6 +139,7 @@ function merged(old: ScheduleDefinition, patch: UpdateScheduleBody, runbook: str
   if (patch.description !== undefined) set('description', patch.description);
   if (patch.isEnabled !== undefined) def.isEnabled = patch.isEnabled;
   if (patch.runOn !== undefined) set('runOn', patch.runOn);
+  if (patch.notify !== undefined) set('notify', patch.notify?.length ? patch.notify : null);
   return def;
 }
 

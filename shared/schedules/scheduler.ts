@@ -168,7 +168,7 @@ async function tickSchedule(
       const jobId = deterministicJobId(`schedule:${def.id}`, occ.at);
       const startedBy = `schedule:${def.name}${occ.late ? ' (late)' : ''}`;
       try {
-        const started = await startJob({ runbook: def.runbook, parameters, startedBy, jobId, runOn: def.runOn });
+        const started = await startJob({ runbook: def.runbook, parameters, startedBy, jobId, runOn: def.runOn, notify: def.notify });
         report.jobs.push({ schedule: def.name, occurrence: iso(occ.at), jobId, late: occ.late, created: started.created });
         if (started.created) log(`schedule ${def.name}: job ${jobId} for ${iso(occ.at)}${occ.late ? ' (late)' : ''}`);
         state.lastRun = iso(occ.at);

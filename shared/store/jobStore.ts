@@ -194,6 +194,7 @@ const FIELDS: (keyof JobRecord)[] = [
   'streamCount',
   'streamsLost',
   'runOn',
+  'notify',
 ];
 
 function toEntity(patch: Partial<JobRecord>): Record<string, unknown> {

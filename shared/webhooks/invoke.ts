@@ -114,6 +114,7 @@ export async function invokeWebhook(req: HttpRequest): Promise<HttpResponseInit>
       jobId,
       maxParameterBytes: WEBHOOK_PARAMETER_BYTES,
       runOn: webhook.runOn,
+      notify: webhook.notify,
     });
 
   let jobId = newJobId(now);

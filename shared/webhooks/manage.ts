@@ -43,6 +43,7 @@ export function webhookView(w: WebhookRecord, now = Date.now()): Webhook {
     ...(w.rateLimit ? { rateLimit: w.rateLimit } : {}),
     ...(w.auth ? { auth: w.auth } : {}),
     ...(w.runOn ? { runOn: w.runOn } : {}),
+    ...(w.notify?.length ? { notify: w.notify } : {}),
     creationTime: w.creationTime,
     lastModifiedTime: w.lastModifiedTime,
     lastInvokedTime: w.lastInvokedTime ?? null,
@@ -109,6 +110,7 @@ export async function createWebhook(body: CreateWebhookBody, token = randomToken
     ...(body.rateLimit ? { rateLimit: body.rateLimit } : {}),
     ...(body.auth ? { auth: body.auth } : {}),
     ...(body.runOn ? { runOn: body.runOn } : {}),
+    ...(body.notify?.length ? { notify: body.notify } : {}),
     creationTime: time,
     lastModifiedTime: time,
   };
@@ -178,6 +180,10 @@ export async function updateWebhook(
     if (body.runOn !== undefined) {
       if (body.runOn) next.runOn = body.runOn;
       else delete next.runOn;
+    }
+    if (body.notify !== undefined) {
+      if (body.notify?.length) next.notify = body.notify;
+      else delete next.notify;
     }
     let signingSecret: string | undefined;
     if (body.signature !== undefined) {

@@ -790,6 +790,38 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     expect((await call('GET', `${A}/hybridRunbookWorkerGroups/${uniqueName('missing')}${v}`)).status).toBe(404);
   });
 
+  it('notification targets, their deliveries, and the audit trail', async () => {
+    const t = uniqueName('oa-t');
+    const created = await call('POST', '/api/v1/notification-targets', { name: t, url: 'https://example.invalid/hook', runbooks: [rb] });
+    expect(created.status).toBe(201);
+    expect((await call('POST', '/api/v1/notification-targets', { name: t, url: 'http://example.invalid/hook' })).status).toBe(400);
+    expect((await call('GET', '/api/v1/notification-targets')).status).toBe(200);
+    expect((await call('GET', '/api/v1/notification-targets', undefined, { key: readerKey })).status).toBe(403);
+    expect((await call('GET', `/api/v1/notification-targets/${t}`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/notification-targets/${uniqueName('missing')}`)).status).toBe(404);
+    expect((await call('PATCH', `/api/v1/notification-targets/${t}`, { events: ['job.failed', 'job.completed'] })).status).toBe(200);
+    expect((await call('PATCH', `/api/v1/notification-targets/${t}`, { events: ['job.lost'] })).status).toBe(400);
+    expect((await call('POST', `/api/v1/notification-targets/${t}/rotate-secret`, { overlapSeconds: 60 })).status).toBe(200);
+    expect((await call('POST', `/api/v1/notification-targets/${t}/rotate-secret`, { overlapSeconds: -1 })).status).toBe(400);
+    const job = await call('POST', '/api/v1/jobs', { runbook: rb, parameters: { Count: 1, Who: 'oa' } });
+    const delivery = await waitFor(
+      async () => (await call('GET', `/api/v1/jobs/${job.json.jobId}/notifications`)).json.value[0],
+      'a delivery of the job',
+      60_000,
+    );
+    expect((await call('GET', '/api/v1/jobs/0190f0e0-0000-7000-8000-000000000000/notifications')).status).toBe(404);
+    expect((await call('GET', `/api/v1/notification-targets/${t}/deliveries?top=5`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/notification-targets/${t}/deliveries?top=0`)).status).toBe(400);
+    expect((await call('POST', `/api/v1/notification-targets/${t}/deliveries/${delivery.deliveryId}/redeliver`)).status).toBe(202);
+    expect((await call('POST', `/api/v1/notification-targets/${t}/deliveries/msg_missing/redeliver`)).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/notification-targets/${t}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/notification-targets/${t}`)).status).toBe(404);
+    const audit = await call('GET', `/api/v1/audit?resource=notification-targets&name=${t}&top=10`);
+    expect(audit.json.value.length).toBeGreaterThan(0);
+    expect((await call('GET', '/api/v1/audit?format=jsonl&top=1')).status).toBe(200);
+    expect((await call('GET', '/api/v1/audit?top=0')).status).toBe(400);
+  });
+
   it('covered every operation: each seen succeeding, and failing where it declares a 4xx', () => {
     const missing: string[] = [];
     for (const o of ops) {
