@@ -40,10 +40,23 @@ const pending = new WeakMap<HttpRequest, Pending>();
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The defaults of a route under `api/v1/`: the management door, resource = the segment after it. */
+/** The Azure Automation API's account prefix (shared/arm/request.ts): what follows it names the resource. */
+const ARM_ACCOUNT = /^subscriptions\/.*?\/providers\/Microsoft\.Automation\/automationAccounts\/\{[^}]+\}\/?/i;
+
+/**
+ * The defaults of a route: under `api/v1/`, the management door, resource = the segment after it;
+ * under an Azure Automation account (docs/azure-automation-api.md), the `azure` door, resource = the
+ * segment after the account (the account itself when none).
+ */
 export function defaultAudit(route: string): AuditOptions | undefined {
   const m = /^api\/v1\/([^/{]+)/.exec(route);
-  return m ? { door: 'management', resource: m[1]! } : undefined;
+  if (m) return { door: 'management', resource: m[1]! };
+  const arm = ARM_ACCOUNT.exec(route);
+  if (!arm) return undefined;
+  const tail = route.slice(arm[0].length);
+  const resource = /^([^/{]+)/.exec(tail)?.[1] ?? 'automationAccounts';
+  // A job started through it (PUT jobs/{id}) records who started it, as on the management door.
+  return { door: 'azure', resource, ...(/^jobs\/\{[^}]+\}$/.test(tail) ? { record: 'denials' as const } : {}) };
 }
 
 /** Wrap a handler of route `route` (operation `operation`) so that its calls are audited. */
@@ -53,7 +66,8 @@ export function audited<H extends (req: HttpRequest, ...rest: never[]) => Promis
   route: string,
   opts: AuditOptions,
 ): H {
-  const nameParam = /\{\*?([A-Za-z0-9_]+)[^}]*\}/.exec(route)?.[1];
+  // The parameter that names the resource: the first one, or the first after an Azure account's prefix.
+  const nameParam = /\{\*?([A-Za-z0-9_]+)[^}]*\}/.exec(route.replace(ARM_ACCOUNT, ''))?.[1];
   const resource = opts.resource ?? /^(?:api\/v\d+\/)?([^/{]+)/.exec(route)?.[1] ?? route;
   return (async (req: HttpRequest, ...rest: never[]) => {
     const p: Pending = {
