@@ -107,7 +107,7 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules, assetStore, health, workerStore). The app also creates them
+// keyStore, webhookStore, dedupeStore, schedules, assetStore, health, workerStore, jobAliasStore, armScheduleStore). The app also creates them
 // if missing; a hybrid worker group's queue (jobs-g-<group>) is created by the app on first use.
 // The cloud job queues: `jobs`, then `jobs-<i>` (shared/store/jobQueue.ts, jobQueueName), each with its poison queue.
 var jobQueueNames = [for i in range(0, jobQueues): i == 0 ? 'jobs' : 'jobs-${i}']
@@ -129,6 +129,8 @@ var tableNames = [
   'health'
   'jobstats'
   'workers'
+  'jobaliases'
+  'armschedules'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {

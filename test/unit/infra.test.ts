@@ -173,10 +173,12 @@ describe('infra/main.bicep', () => {
     expect(bicep).toMatch(/@minValue\(1\)\n@maxValue\(16\)\nparam jobQueues int = 1\n/);
     expect(arrayVar('tableNames').sort()).toEqual(
       [
+        'armschedules',
         'assetaudit',
         'assets',
         'dedupe',
         'health',
+        'jobaliases',
         'jobparams',
         'jobs',
         'jobstats',
