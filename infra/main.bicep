@@ -107,13 +107,15 @@ var roles = {
 }
 
 // The job core's queues and tables (shared/store/*: jobQueue, jobStore, streamStore, runbookStore,
-// keyStore, webhookStore, dedupeStore, schedules, assetStore, health, workerStore, sourceControlStore). The app also creates them
+// keyStore, webhookStore, dedupeStore, schedules, assetStore, health, workerStore, sourceControlStore, jobAliasStore,
+// armScheduleStore, notifyTargetStore, auditStore). The app also creates them
 // if missing; a hybrid worker group's queue (jobs-g-<group>) is created by the app on first use.
 // The cloud job queues: `jobs`, then `jobs-<i>` (shared/store/jobQueue.ts, jobQueueName), each with its poison queue.
 var jobQueueNames = [for i in range(0, jobQueues): i == 0 ? 'jobs' : 'jobs-${i}']
 var queueNames = concat(jobQueueNames, map(jobQueueNames, q => '${q}-poison'), [
   'hookbook-health'
   'source-syncs'
+  'notifications'
 ])
 var tableNames = [
   'jobs'
@@ -132,6 +134,11 @@ var tableNames = [
   'workers'
   'sourcecontrols'
   'sourcesyncs'
+  'jobaliases'
+  'armschedules'
+  'notifytargets'
+  'notifydeliveries'
+  'audit'
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {

@@ -240,7 +240,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
 }
 
 const TAGS: Record<string, string> = {
-  'azure-automation': 'The Azure Automation REST API (Azure Resource Manager shape, Microsoft.Automation): runbooks and jobs for Azure clients',
+  'azure-automation':
+    'The Azure Automation REST API (Azure Resource Manager shape, Microsoft.Automation): runbooks and jobs for Azure clients',
   jobs: 'Management API: jobs (start, list, read, stream, stop)',
   keys: 'Management API: API keys',
   kompira: 'The Kompira Enterprise REST API dialect, and its notification e-mail',

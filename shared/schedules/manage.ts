@@ -58,13 +58,19 @@ function checkZone(timeZone: string): void {
   if (problem) throw badRequest(`timeZone: ${problem}.`);
 }
 
-export async function createSchedule(body: CreateScheduleBody, principal: Principal, now = Date.now()): Promise<ScheduleView> {
+/** `id`: the schedule's fixed id when the caller chose it (an Azure job schedule's GUID); default: a new one. */
+export async function createSchedule(
+  body: CreateScheduleBody,
+  principal: Principal,
+  now = Date.now(),
+  id: string = randomUUID(),
+): Promise<ScheduleView> {
   await checkRunOn(body.runOn);
   const timeZone = body.timeZone ?? 'UTC';
   checkZone(timeZone);
   const runbook = await usableRunbook(body.runbook, principal);
   const def: ScheduleDefinition = {
-    id: randomUUID(),
+    id,
     name: body.name,
     runbook: runbook.name,
     ...(body.description !== undefined ? { description: body.description } : {}),

@@ -56,7 +56,9 @@ async function importRunbook(name: string, script: string): Promise<void> {
 
 describe.skipIf(!pwsh)('Azure Automation API through @azure/arm-automation', () => {
   beforeAll(async () => {
-    host = await startHost({ env: { HOOKBOOK_PWSH_PATH: pwsh!, HOOKBOOK_STOP_GRACE_SECONDS: '2' } });
+    host = await startHost({
+      env: { HOOKBOOK_PWSH_PATH: pwsh!, HOOKBOOK_STOP_GRACE_SECONDS: '2', HOOKBOOK_SCHEDULER_CRON: '*/2 * * * * *' },
+    });
     a = api(host.url, host.adminKey);
     c = client(host.adminKey);
   }, 120_000);
@@ -278,21 +280,48 @@ describe.skipIf(!pwsh)('Azure Automation API through @azure/arm-automation', () 
     await expect(c.variable.get(RG, ACCT, v)).rejects.toMatchObject({ statusCode: 404 });
   });
 
-  it('schedules, job schedules and hybrid worker groups: a schedule made through the management API shows as both; empty lists work', async () => {
+  it('schedules and job schedules: a schedule linked to a runbook fires; unlinked it stays; empty lists work', async () => {
     expect(await c.jobSchedule.listByAutomationAccount(RG, ACCT)).toEqual([]);
     expect(await c.hybridRunbookWorkerGroup.listByAutomationAccount(RG, ACCT)).toEqual([]);
     const name = uniqueName('Arm-Sched').replace(/-/g, '_');
-    await importRunbook(name, 'Write-Output "tick"');
+    await importRunbook(name, 'param([string]$Who = "nobody")\nWrite-Output "tick for $Who"');
     const sched = uniqueName('arm-sched');
-    const made = await a.call('POST', '/api/v1/schedules', { name: sched, runbook: name, frequency: 'Minute', interval: 1, startTime: new Date(Date.now() + 3600_000).toISOString() });
-    expect(made.status, made.text).toBe(201);
-    const links = await c.jobSchedule.listByAutomationAccount(RG, ACCT);
-    expect(links.map((l) => [l.schedule!.name, l.runbook!.name])).toEqual([[sched, name]]);
-    expect((await c.jobSchedule.get(RG, ACCT, links[0]!.jobScheduleId!)).runbook!.name).toBe(name);
-    const s = await c.schedule.get(RG, ACCT, sched);
-    expect(s).toMatchObject({ frequency: 'Minute', interval: 1, isEnabled: true });
-    expect((await c.schedule.listByAutomationAccount(RG, ACCT)).map((x) => x.name)).toContain(sched);
-    await expect(c.schedule.get(RG, ACCT, 'no-such-schedule')).rejects.toMatchObject({ statusCode: 404 });
-    expect((await a.call('DELETE', `/api/v1/schedules/${sched}`)).status).toBe(204);
+    const made = await c.schedule.createOrUpdate(RG, ACCT, sched, {
+      name: sched,
+      frequency: 'OneTime',
+      startTime: new Date(Date.now() + 8_000),
+      timeZone: 'UTC',
+      advancedSchedule: {},
+    });
+    expect(made).toMatchObject({ name: sched, frequency: 'OneTime', isEnabled: true });
+    const linkId = randomUUID();
+    const link = await c.jobSchedule.create(RG, ACCT, linkId, {
+      schedule: { name: sched },
+      runbook: { name },
+      parameters: { Who: '"the scheduler"' },
+    });
+    expect(link.jobScheduleId).toBe(linkId);
+    expect((await c.jobSchedule.get(RG, ACCT, linkId)).runbook!.name).toBe(name);
+    expect((await c.schedule.get(RG, ACCT, sched)).frequency).toBe('OneTime');
+    // The scheduler (every 2 s on this host) starts the job when the time comes.
+    const fired = await waitFor(
+      async () => (await c.job.listByAutomationAccount(RG, ACCT, { filter: `properties/runbook/name eq '${name}'` }))[0],
+      'the scheduled job',
+      60_000,
+      500,
+    );
+    const done = await waitForJob(fired.jobId!);
+    expect(done.status, done.exception).toBe('Completed');
+    expect(await readAll((await c.job.getOutput(RG, ACCT, fired.jobId!)).readableStreamBody)).toBe('tick for the scheduler');
+    // Unlinked, the schedule stays, as in Azure; then it goes.
+    await c.jobSchedule.deleteMethod(RG, ACCT, linkId);
+    expect(await c.jobSchedule.listByAutomationAccount(RG, ACCT)).toEqual([]);
+    expect((await c.schedule.get(RG, ACCT, sched)).name).toBe(sched);
+    await c.schedule.deleteMethod(RG, ACCT, sched);
+    await expect(c.schedule.get(RG, ACCT, sched)).rejects.toMatchObject({ statusCode: 404 });
+    // A job schedule for a schedule that does not exist: 404, nothing linked.
+    await expect(c.jobSchedule.create(RG, ACCT, randomUUID(), { schedule: { name: sched }, runbook: { name } })).rejects.toMatchObject({
+      statusCode: 404,
+    });
   });
 });

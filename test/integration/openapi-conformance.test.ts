@@ -782,6 +782,31 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
     const link = links.json.value.find((l: any) => l.properties.schedule.name === sched);
     expect((await call('GET', `${A}/jobSchedules/${link.properties.jobScheduleId}${v}`)).status).toBe(200);
     expect((await call('GET', `${A}/jobSchedules/${randomUUID()}${v}`)).status).toBe(404);
+    // Schedules made here: the timing first, then a job schedule links it to a runbook.
+    const armSched = uniqueName('oa-arm-sched');
+    const timing = { properties: { frequency: 'Day', interval: 1, startTime, timeZone: 'UTC', advancedSchedule: {} } };
+    expect((await call('PUT', `${A}/schedules/${armSched}${v}`, timing)).status).toBe(201);
+    expect((await call('PUT', `${A}/schedules/${armSched}${v}`, timing)).status).toBe(200);
+    expect((await call('PUT', `${A}/schedules/${uniqueName('oa-arm-sched')}${v}`, { properties: { frequency: 'Fortnight' } })).status).toBe(
+      400,
+    );
+    expect((await call('PATCH', `${A}/schedules/${armSched}${v}`, { properties: { description: 'pending' } })).status).toBe(200);
+    expect((await call('PATCH', `${A}/schedules/${uniqueName('missing')}${v}`, { properties: { isEnabled: false } })).status).toBe(404);
+    const linkId = randomUUID();
+    const linkBody = { properties: { schedule: { name: armSched }, runbook: { name: rb }, parameters: { Count: '5' } } };
+    expect((await call('PUT', `${A}/jobSchedules/${linkId}${v}`, linkBody)).status).toBe(201);
+    expect(
+      (
+        await call('PUT', `${A}/jobSchedules/${randomUUID()}${v}`, {
+          properties: { ...linkBody.properties, schedule: { name: uniqueName('missing') } },
+        })
+      ).status,
+    ).toBe(404);
+    expect((await call('PATCH', `${A}/schedules/${armSched}${v}`, { properties: { isEnabled: false } })).status).toBe(200);
+    expect((await call('DELETE', `${A}/jobSchedules/${linkId}${v}`)).status).toBe(200);
+    expect((await call('DELETE', `${A}/jobSchedules/${linkId}${v}`)).status).toBe(404);
+    expect((await call('DELETE', `${A}/schedules/${armSched}${v}`)).status).toBe(200);
+    expect((await call('DELETE', `${A}/schedules/${armSched}${v}`)).status).toBe(404);
     const group = uniqueName('oa-arm-group');
     expect((await call('POST', '/api/v1/workerGroups', { name: group })).status).toBe(201);
     expect((await call('GET', `${A}/hybridRunbookWorkerGroups${v}`)).status).toBe(200);

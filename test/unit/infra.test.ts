@@ -167,16 +167,18 @@ describe('infra/main.bicep', () => {
     // `jobs-<i>`, as shared/store/jobQueue.ts names them, and each one's poison queue.
     expect(varBlock('jobQueueNames')).toContain("[for i in range(0, jobQueues): i == 0 ? 'jobs' : 'jobs-${i}']");
     expect(varBlock('queueNames')).toMatch(
-      /concat\(jobQueueNames, map\(jobQueueNames, q => '\$\{q\}-poison'\), \[\s*'hookbook-health'\s*'source-syncs'\s*\]\)/,
+      /concat\(jobQueueNames, map\(jobQueueNames, q => '\$\{q\}-poison'\), \[\s*'hookbook-health'\s*'source-syncs'\s*'notifications'\s*\]\)/,
     );
     expect(setting('HOOKBOOK_JOB_QUEUES')).toBe('string(jobQueues)');
     expect(bicep).toMatch(/@minValue\(1\)\n@maxValue\(16\)\nparam jobQueues int = 1\n/);
     expect(arrayVar('tableNames').sort()).toEqual(
       [
+        'armschedules',
         'assetaudit',
         'assets',
         'dedupe',
         'health',
+        'jobaliases',
         'jobparams',
         'jobs',
         'jobstats',
@@ -189,6 +191,9 @@ describe('infra/main.bicep', () => {
         'workers',
         'sourcecontrols',
         'sourcesyncs',
+        'notifytargets',
+        'notifydeliveries',
+        'audit',
       ].sort(),
     );
     expect(resource('queues')).toContain("'Microsoft.Storage/storageAccounts/queueServices/queues@");
