@@ -26,10 +26,11 @@ const now = () => new Date().toISOString();
 const MAX_DELAY_MS = 3600_000;
 
 export async function deliver(m: DeliveryMessage, log: (line: string) => void = () => undefined): Promise<void> {
-  const view = await senderView(m.target);
-  let delivery = (await deliveryStore.get(m.target, m.deliveryId))?.delivery;
+  // Three independent reads, at once; the job serves the filters and the attempt alike.
+  const [view, found, held] = await Promise.all([senderView(m.target), deliveryStore.get(m.target, m.deliveryId), jobStore.get(m.jobId)]);
+  let delivery = found?.delivery;
+  const job = held?.value;
   if (!delivery) {
-    const job = (await jobStore.get(m.jobId))?.value;
     if (!job) return log(`notification ${m.deliveryId}: job ${m.jobId} no longer exists; dropped`);
     const skipped = view ? await historyFilter(view.target, job, m.event) : 'the target was deleted';
     const first: Delivery = {
@@ -61,7 +62,6 @@ export async function deliver(m: DeliveryMessage, log: (line: string) => void = 
     });
     return;
   }
-  const job = (await jobStore.get(m.jobId))?.value;
   if (!job) {
     await deliveryStore.put({ ...delivery, status: 'stopped', reason: 'the job no longer exists', lastModifiedTime: now() });
     return;
@@ -102,7 +102,11 @@ async function attempt(
   d: Delivery,
 ): Promise<SendResult> {
   const s = settings();
-  const output = (await streamStore.list(job.jobId, { types: ['Output'] })).slice(0, OUTPUT_LINES * 2).map((r) => r.streamText);
+  // A job that has only started has no Output worth a read yet.
+  const output =
+    d.event === 'job.started'
+      ? []
+      : (await streamStore.list(job.jobId, { types: ['Output'] })).slice(0, OUTPUT_LINES * 2).map((r) => r.streamText);
   const notice = jobNotice(d.event, d.deliveryId, jobView(job), output, s.publicUrl);
   let body: string;
   let headers: Record<string, string>;
