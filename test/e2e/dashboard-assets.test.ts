@@ -160,7 +160,12 @@ describe('dashboard: assets', () => {
   it('edits a variable in the page, and the next job reads the new value', async () => {
     expect((await call('POST', '/api/v1/assets/variables', { name: 'greeting', value: 'hello from the API' })).status).toBe(201);
     expect((await runToEnd('uses-credential')).output).toContain('greeting hello from the API');
-    await page.goto(`${host.url}/ui/#/assets/variables/greeting`);
+    // From the runbook's page, through what it declares, to the variable's page.
+    await page.goto(`${host.url}/ui/#/runbooks/uses-credential`);
+    const declares = page.locator('[data-testid=runbook-declares]');
+    await declares.getByRole('link', { name: 'svc-account' }).waitFor();
+    await declares.getByRole('link', { name: 'greeting' }).click();
+    await page.waitForURL(/#\/assets\/variables\/greeting$/);
     const edit = page.locator('form[aria-label="Edit greeting"]');
     await edit.locator('#edit-value').fill(NEW_GREETING);
     await edit.locator('button[type=submit]').click();

@@ -220,8 +220,56 @@ export function RunbookPage({ name }: { name: string }) {
               ))}
             </ul>
           </div>
+          {r && <Declares runbook={r} />}
         </div>
       </div>
     </Page>
+  );
+}
+
+/** What the published version may use: its declared assets (each linking to its page) and where it runs. */
+function Declares({ runbook }: { runbook: Runbook }) {
+  const a = runbook.assets;
+  const env = Object.entries(a?.env ?? {}).map(([name, ref]) => {
+    const [kind = '', asset = ''] = ref.split('/');
+    return { name, kind: `${kind}s`, asset, ref };
+  });
+  const lists: [string, string, string[]][] = [
+    ['variables', 'reads', a?.variables ?? []],
+    ['variables', 'writes', a?.writeVariables ?? []],
+    ['credentials', 'reads', a?.credentials ?? []],
+    ['connections', 'reads', a?.connections ?? []],
+  ];
+  const link = (kind: string, name: string) => <a href={`#/assets/${kind}/${encodeURIComponent(name)}`}>{name}</a>;
+  const any = lists.some(([, , names]) => names.length) || env.length;
+  return (
+    <div class="card" data-testid="runbook-declares">
+      <h2>Runs on and may use</h2>
+      <p>
+        {runbook.runOn && runbook.runOn !== 'cloud' ? (
+          <>
+            hybrid worker group <a href="#/workers">{runbook.runOn}</a>
+          </>
+        ) : (
+          'the cloud worker'
+        )}
+      </p>
+      {!any && <p class="muted">No assets declared in its manifest.</p>}
+      <ul>
+        {lists.map(([kind, how, names]) =>
+          names.map((n) => (
+            <li>
+              {how} {kind.slice(0, -1)} {link(kind, n)}
+            </li>
+          )),
+        )}
+        {env.map((e) => (
+          <li>
+            <code>${e.name}</code> ← {e.kind.slice(0, -1)} {link(e.kind, e.asset)}
+            {e.ref.split('/')[2] ? ` (${e.ref.split('/')[2]})` : ''}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
