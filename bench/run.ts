@@ -116,10 +116,13 @@ async function main(): Promise<void> {
   let tx: Awaited<ReturnType<typeof transactions>>;
   let vs: IngestVersusCeiling;
   let runParts: RunBreakdown;
+  const spawnParts: Record<string, unknown> = {};
   try {
     const ceilOp = await ceilingOp(az.connectionString);
     tx = await transactions(az.connectionString);
     runParts = await runBreakdown(QUICK ? 10 : 40);
+    // 7a: where a job's time goes per runbook type (logged as it goes; in results.json).
+    spawnParts.jobSplit = await jobSplit(QUICK ? 10 : 30);
     log(
       `run breakdown: p50 ${r1(runParts.totalP50ms)} ms = storage ${r1(runParts.storageP50ms)} ms (${runParts.requests.map((q) => `${q.what} ${r1(q.p50ms)}`).join(', ')}) + process and CPU ${r1(runParts.restP50ms)} ms; exec alone ${r1(runParts.execP50ms)} ms`,
     );
@@ -193,7 +196,11 @@ async function main(): Promise<void> {
     await c.stop();
   }
   // 6b and 5: each on hosts of their own, over disk and memory storage.
-  const results: Results = {
+  // 7b, 7c: the spawner on/off against the floor; pwsh warm on/off (logged as they go; in results.json).
+  spawnParts.ratesAtC1 = await ratesAtC1();
+  spawnParts.pwshWarm = await pwshWarm();
+  const results: Results & { spawn: typeof spawnParts } = {
+    spawn: spawnParts,
     ...hosted,
     runBreakdown: runParts,
     runCurve: [await runCurve('here'), await runCurve('queue')],
