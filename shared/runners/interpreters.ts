@@ -149,7 +149,15 @@ let resolved: Map<RunbookType, Interpreter> | undefined;
 export function interpreters(): Interpreter[] {
   if (!resolved) {
     const policy = jobSandbox();
-    resolved = new Map(TYPES.map((t) => [t, resolveInterpreter(t, { policy })]));
+    // One child process as the job user answers for every candidate of every type: this runs
+    // synchronously (before the first job, or at start-up), so it must stay short.
+    let canRun: ((paths: string[]) => Set<string>) | undefined;
+    if (policy.mode !== 'none') {
+      const all = dedupe(TYPES.flatMap((t) => interpreterCandidates(t).paths)).filter(isExecutableFile);
+      const runnable = all.length ? runnableAs(policy, all) : new Set<string>();
+      canRun = () => runnable;
+    }
+    resolved = new Map(TYPES.map((t) => [t, resolveInterpreter(t, { policy, ...(canRun ? { canRun } : {}) })]));
   }
   return [...resolved.values()];
 }
