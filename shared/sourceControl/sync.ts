@@ -333,11 +333,14 @@ async function apply(source: SourceControl, commit: string, plan: Planned, t: st
   for (const r of plan.remove) await removeRunbook(r.name);
 }
 
-/** Queue a scheduled sync of every source that asks for one. */
+/** Queue a scheduled sync of every source that asks for one (and has none waiting or running). */
 export async function syncAllOnSchedule(): Promise<number> {
   let n = 0;
   for (const source of await sourceControlStore.list()) {
     if (!source.syncOnSchedule) continue;
+    // A slow repository must not pile up syncs: one still waiting or running is enough.
+    const [latest] = await sourceControlStore.listRuns(source.name, 1);
+    if (latest && (latest.status === 'Queued' || latest.status === 'Running')) continue;
     await requestSync(source.name, 'schedule', 'schedule');
     n++;
   }
