@@ -52,7 +52,7 @@ export async function requestSync(name: string, trigger: SyncTrigger, requestedB
 }
 
 export async function getSyncRun(name: string, runId: string): Promise<SyncRun> {
-  const run = await sourceControlStore.getRun(name, runId);
+  const run = /^\d{13}-[0-9a-f]{8}$/.test(runId) ? await sourceControlStore.getRun(name, runId) : undefined;
   if (!run) throw notFound(`Source control '${name}' has no sync run '${runId}'.`);
   return run;
 }
