@@ -190,7 +190,13 @@ route('sourceControlsSyncRun', {
     return json(200, await getSyncRun(sourceName(req.params.name), req.params.runId ?? ''));
   },
   doc: {
-    params: { name: SourceParam, runId: z.string().describe('a sync run id') },
+    params: {
+      name: SourceParam,
+      runId: z
+        .string()
+        .regex(/^\d{13}-[0-9a-f]{8}$/)
+        .describe('a sync run id'),
+    },
     path: '/api/v1/source-controls/{name}/syncs/{runId}',
     summary: 'One sync run: status, commit, runbooks added, updated, unpublished, files skipped and why',
     tag,

@@ -52,7 +52,7 @@ export async function requestSync(name: string, trigger: SyncTrigger, requestedB
 }
 
 export async function getSyncRun(name: string, runId: string): Promise<SyncRun> {
-  const run = await sourceControlStore.getRun(name, runId);
+  const run = /^\d{13}-[0-9a-f]{8}$/.test(runId) ? await sourceControlStore.getRun(name, runId) : undefined;
   if (!run) throw notFound(`Source control '${name}' has no sync run '${runId}'.`);
   return run;
 }
@@ -333,11 +333,14 @@ async function apply(source: SourceControl, commit: string, plan: Planned, t: st
   for (const r of plan.remove) await removeRunbook(r.name);
 }
 
-/** Queue a scheduled sync of every source that asks for one. */
+/** Queue a scheduled sync of every source that asks for one (and has none waiting or running). */
 export async function syncAllOnSchedule(): Promise<number> {
   let n = 0;
   for (const source of await sourceControlStore.list()) {
     if (!source.syncOnSchedule) continue;
+    // A slow repository must not pile up syncs: one still waiting or running is enough.
+    const [latest] = await sourceControlStore.listRuns(source.name, 1);
+    if (latest && (latest.status === 'Queued' || latest.status === 'Running')) continue;
     await requestSync(source.name, 'schedule', 'schedule');
     n++;
   }

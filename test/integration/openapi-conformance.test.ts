@@ -565,7 +565,7 @@ describe('every operation answers as the OpenAPI document says', { timeout: 180_
         60_000,
       );
       expect(run.status, JSON.stringify(run)).toBe('Succeeded');
-      expect((await call('GET', `/api/v1/source-controls/${name}/syncs/0000000000000-none`)).status).toBe(404);
+      expect((await call('GET', `/api/v1/source-controls/${name}/syncs/0000000000000-00000000`)).status).toBe(404);
       expect((await call('GET', `/api/v1/source-controls/${name}/syncs`)).json.value.length).toBeGreaterThan(0);
       expect((await call('GET', `/api/v1/source-controls/${name}/syncs?top=0`)).status).toBe(400);
 

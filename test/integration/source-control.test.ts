@@ -492,4 +492,30 @@ describe('source control', () => {
       expect(run.error).toMatch(error);
     }
   });
+  it('the timer syncs sources that ask for it, and only those', async () => {
+    const sched = server.repo('scheduled');
+    const head = sched.commit({ 'ops/tick.sh': 'echo tick\n' }, 'scheduled');
+    const c = await a.call('POST', '/api/v1/source-controls', {
+      name: 'scheduled',
+      repoUrl: sched.url,
+      credential: 'git-token',
+      runbookPrefix: 'sched-',
+    });
+    expect(c.status, c.text).toBe(201);
+    expect(c.json.syncOnSchedule).toBe(true);
+    const run = await waitFor(
+      async () => {
+        const runs = (await a.call('GET', '/api/v1/source-controls/scheduled/syncs')).json.value as any[];
+        return runs.find((r) => r.trigger === 'schedule' && r.status === 'Succeeded');
+      },
+      'a scheduled sync',
+      60_000,
+      300,
+    );
+    expect(run).toMatchObject({ requestedBy: 'schedule', commit: head, added: [{ runbook: 'sched-ops_tick' }] });
+    expect((await a.call('PATCH', '/api/v1/source-controls/scheduled', { syncOnSchedule: false })).status).toBe(200);
+    // The other sources have syncOnSchedule false: the timer never queued a sync of theirs.
+    const mine = (await a.call('GET', `/api/v1/source-controls/${SOURCE}/syncs?top=100`)).json.value as any[];
+    expect(mine.filter((r) => r.trigger === 'schedule')).toEqual([]);
+  });
 });
