@@ -18,8 +18,9 @@ async function readAll(input: NodeJS.ReadableStream): Promise<string> {
 function promptHidden(io: Io, question: string): Promise<string> {
   const input = io.in!;
   return new Promise((resolve, reject) => {
-    io.err.write(question);
+    // No echo before the question shows: whatever is typed once it is visible must not appear.
     input.setRawMode?.(true);
+    io.err.write(question);
     let value = '';
     const done = (error?: Error) => {
       input.setRawMode?.(false);

@@ -182,6 +182,31 @@ describe('hookbook CLI: the first hour', () => {
     const shown = await hookbook(['credentials', 'get', cred, '-o', 'yaml']);
     expect(parseYaml(shown.stdout)).toMatchObject({ name: cred, userName: 'svc@contoso.com' });
     expect(shown.stdout).not.toContain('pa55');
+    // On a terminal (a real pty, through util-linux `script`) the password is prompted for, without echo.
+    if (spawnSync('script', ['--version']).status === 0) {
+      const bin = path.join(repoRoot, 'cli', 'bin.cjs');
+      const child = spawn(
+        'script',
+        ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} credentials set ${cred} --user tty-user`, '/dev/null'],
+        {
+          env: { ...process.env, NO_COLOR: '1', HOOKBOOK_URL: url, HOOKBOOK_KEY: key },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      let typed = false;
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (!typed && out.includes('Password for tty-user: ')) {
+          typed = true;
+          child.stdin.write('typed-secret\r');
+        }
+      });
+      const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? -1)));
+      expect(code, out).toBe(0);
+      expect(out).toContain(`Credential ${cred} updated.`);
+      expect(out).not.toContain('typed-secret');
+    }
     const empty = await hookbook(['credentials', 'set', cred, '--user', 'x'], { stdin: '' });
     expect(empty.code).toBe(3);
     expect(empty.stderr).toContain('is empty');
