@@ -49,7 +49,7 @@ function explain(error: unknown, url: string, branch: string): GitError {
     );
   if (status === 404) return new GitError(`The git server has no repository at ${url} (HTTP 404).`);
   if (status)
-    return new GitError(`The git server answered HTTP ${status} ${e.data?.statusMessage ?? ''} for ${url}.`.replace(' for', ' for'));
+    return new GitError(`The git server answered HTTP ${status}${e.data?.statusMessage ? ` ${e.data.statusMessage}` : ''} for ${url}.`);
   const what = (error as { data?: { what?: string } }).data?.what;
   if (e.code === 'NotFoundError' && (what === branch || what === `refs/heads/${branch}`))
     return new GitError(`The repository ${url} has no branch '${branch}'.`);

@@ -474,6 +474,16 @@ describe('source control', () => {
       ['IncludeDetails', 'bool', false],
       ['CallerName', 'string', false],
     ]);
+
+    // unpublishOnDelete is off here: a removed file leaves its runbook running its last version, and the run says so.
+    const removed = rj.commit({ 'device/general/rename-device.ps1': null }, 'remove rename-device');
+    const after = await sync('realmjoin');
+    expect(after).toMatchObject({ status: 'Succeeded', commit: removed, unpublished: [] });
+    expect(after.skipped).toContainEqual({
+      path: 'device/general/rename-device.ps1',
+      reason: "removed from the repository; runbook 'rjgit-device_general_rename-device' keeps version 1 (unpublishOnDelete is off)",
+    });
+    expect((await a.call('GET', '/api/v1/runbooks/rjgit-device_general_rename-device')).json).toMatchObject({ version: 1, commit: head });
   });
 
   it('bad sources fail their sync clearly: unreachable, missing branch, missing credential', async () => {
