@@ -56,6 +56,10 @@ Jobs
   jobs stop <jobId>
   jobs logs <jobId> [--follow] [--types Output,Error,...]
 
+Source controls: runbooks from git (docs/source-control.md)
+  source-controls list | get <name> | create <name> --file <source.json>
+  source-controls sync <name> [--follow] | dry-run <name> | syncs <name> [--top <n>]
+
 Hybrid worker (docs/hybrid-workers.md)
   worker --url <service> --group <name> --key <keyId:secret> [--concurrency <n>] [--config <file>]   see hookbook worker --help
 

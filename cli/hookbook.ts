@@ -4,6 +4,7 @@
  *   hookbook runbooks list|get|create|publish      cli/commands/runbooks.ts
  *   hookbook webhooks create|list|delete           cli/commands/webhooks.ts
  *   hookbook jobs start|run|list|get|stop|logs     cli/commands/jobs.ts (live output: follow.ts)
+ *   hookbook source-controls list|get|create|sync|dry-run|syncs   cli/commands/sourceControls.ts
  *   hookbook worker ...                            cli/worker/ (a hybrid worker: its own options and protocol client)
  *
  * Options and --help: cli/args.ts; URL and key: cli/connection.ts; output: cli/output.ts. Every call
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { HookbookClient } from '../client';
 import { OPTIONS, USAGE, type Values } from './args';
 import { jobs } from './commands/jobs';
+import { sourceControls } from './commands/sourceControls';
 import { runbooks } from './commands/runbooks';
 import { webhooks } from './commands/webhooks';
 import { workerMain } from './worker/main';
@@ -24,7 +26,7 @@ import type { Io } from './output';
 
 export { EXIT } from './errors';
 
-const GROUPS: Record<string, Group> = { runbooks, webhooks, jobs };
+const GROUPS: Record<string, Group> = { runbooks, webhooks, jobs, 'source-controls': sourceControls };
 
 export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
   if (argv[0] === 'worker') return workerMain(argv.slice(1), io); // a hybrid worker: its own options (cli/worker/)
@@ -43,7 +45,8 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
   }
   try {
     const commands = Object.hasOwn(GROUPS, group) ? GROUPS[group] : undefined;
-    if (!commands) throw new CliError(`Unknown command group '${group}': use runbooks, webhooks or jobs. See hookbook --help.`);
+    if (!commands)
+      throw new CliError(`Unknown command group '${group}': use runbooks, webhooks, jobs or source-controls. See hookbook --help.`);
     if (!cmd) throw new CliError(`'hookbook ${group}' needs a command. See hookbook --help.`);
     const connection = resolveConnection(v, io.env);
     const api = new HookbookClient({ url: connection.url, credentials: { key: connection.key } });
