@@ -59,6 +59,7 @@ export const GROUP_NAMES = [
   'credentials',
   'connections',
   'worker-groups',
+  'source-controls',
   'worker',
   'completion',
 ] as const;
@@ -115,6 +116,12 @@ Assets (docs/assets.md)
 Hybrid workers (docs/hybrid-workers.md)
   worker-groups list | get <group> | create <group> [--description <text>] | delete <group>
   worker-groups keys <group> | add-key <group> [--description <text>] | revoke-key <group> <keyId>
+
+Source controls: runbooks from git (docs/source-control.md)
+  source-controls list | get <name> | create <name> --file <source.json>
+  source-controls sync <name> [--follow] | dry-run <name> | syncs <name> [--top <n>]
+
+Hybrid worker (docs/hybrid-workers.md)
   worker --url <service> --group <name> --key <keyId:secret> [--concurrency <n>] [--config <file>]   see hookbook worker --help
 
 Shell completion

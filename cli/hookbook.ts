@@ -7,6 +7,7 @@
  *   hookbook webhooks create|list|delete           cli/commands/webhooks.ts
  *   hookbook variables|credentials|connections ... cli/commands/assets.ts (secrets: cli/prompt.ts)
  *   hookbook worker-groups ...                     cli/commands/workerGroups.ts
+ *   hookbook source-controls list|get|create|sync|dry-run|syncs   cli/commands/sourceControls.ts
  *   hookbook completion bash|zsh|powershell        cli/completion.ts
  *   hookbook worker ...                            cli/worker/ (a hybrid worker: its own options and protocol client)
  *
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { HookbookClient } from '../client';
 import { GROUP_NAMES, OPTIONS, USAGE, type Values } from './args';
 import { jobs } from './commands/jobs';
+import { sourceControls } from './commands/sourceControls';
 import { runbooks } from './commands/runbooks';
 import { schedules } from './commands/schedules';
 import { connections, credentials, variables } from './commands/assets';
@@ -41,6 +43,7 @@ const GROUPS: Record<string, Group> = {
   credentials,
   connections,
   'worker-groups': workerGroups,
+  'source-controls': sourceControls,
 };
 
 /** What shell completion offers: every group with its commands, and every option. */

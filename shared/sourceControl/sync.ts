@@ -339,8 +339,10 @@ export async function syncAllOnSchedule(): Promise<number> {
   for (const source of await sourceControlStore.list()) {
     if (!source.syncOnSchedule) continue;
     // A slow repository must not pile up syncs: one still waiting or running is enough.
+    // One whose message was lost (poisoned) stops counting once it is older than two leases.
     const [latest] = await sourceControlStore.listRuns(source.name, 1);
-    if (latest && (latest.status === 'Queued' || latest.status === 'Running')) continue;
+    const pending = latest && (latest.status === 'Queued' || latest.status === 'Running');
+    if (pending && Date.now() - Date.parse(latest.createdTime) < 2 * settings().sourceSyncLeaseSeconds * 1000) continue;
     await requestSync(source.name, 'schedule', 'schedule');
     n++;
   }
