@@ -59,6 +59,7 @@ describe('hookbook CLI: the first hour', () => {
       'credentials',
       'connections',
       'worker-groups',
+      'source-controls',
       'worker',
       'completion',
     ])
@@ -66,7 +67,7 @@ describe('hookbook CLI: the first hour', () => {
     const wrong = await hookbook(['runbook', 'list']);
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toContain(
-      "Unknown command group 'runbook': use runbooks, schedules, jobs, webhooks, variables, credentials, connections, worker-groups, worker or completion.",
+      "Unknown command group 'runbook': use runbooks, schedules, jobs, webhooks, variables, credentials, connections, worker-groups, source-controls, worker or completion.",
     );
     const noCommand = await hookbook(['schedules']);
     expect(noCommand.code).toBe(3);
