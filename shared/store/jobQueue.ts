@@ -86,6 +86,12 @@ export const jobQueue = {
     }));
   },
 
+  /** Ids of up to `count` (≤ 32) messages visible at the front of a group's queue; nothing is taken or hidden. */
+  async visibleIds(group: string, count: number): Promise<string[]> {
+    const q = await queue(groupQueueName(group));
+    return (await q.peekMessages({ numberOfMessages: count })).peekedMessageItems.map((m) => m.messageId);
+  },
+
   /** Make a received message visible again at once (for another worker of the group). */
   async release(group: string, m: ReceivedMessage): Promise<void> {
     const q = await queue(groupQueueName(group));

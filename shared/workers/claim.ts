@@ -28,7 +28,7 @@ import { DRAINING_EVENT, whyNotRunnable } from './groups';
 /** A received message stays out of sight this long: time to claim it, or for another worker to see it after. */
 const VISIBILITY_SECONDS = 10;
 /** How many messages a poll looks at past one it cannot run (another type at the front of the queue). */
-const LOOK_PAST = 16;
+const LOOK_PAST = 32;
 /** How old a poll's answer to "is this worker draining, does its group exist" may be before a claim. */
 const GATE_MS = 2000;
 
@@ -49,10 +49,22 @@ export interface Poller {
 class ClaimGate {
   private checkedAt = 0;
   private why: 'draining' | 'deleted' | undefined;
-  constructor(private readonly p: Poller) {}
+  /** Called when the worker's drain is heard on this instance (wakes a waiting poll). */
+  onDrain: (() => void) | undefined;
 
-  drainingNow(): void {
+  /** Hears, for the poll's lifetime, its worker's drain said on this instance. */
+  constructor(private readonly p: Poller) {
+    openGates.add(this);
+  }
+
+  close(): void {
+    openGates.delete(this);
+  }
+
+  heard(workerId: string): void {
+    if (workerId !== this.p.workerId) return;
     this.why = 'draining';
+    this.onDrain?.();
   }
 
   async closed(fresh = false): Promise<'draining' | 'deleted' | undefined> {
@@ -64,14 +76,34 @@ class ClaimGate {
   }
 }
 
+/** The polls open on this instance: one listener tells them all when a worker says it drains. */
+const openGates = new Set<ClaimGate>();
+process.on(
+  DRAINING_EVENT as never,
+  ((workerId: string) => {
+    for (const gate of openGates) gate.heard(workerId);
+  }) as never,
+);
+
 export async function pollForJob(p: Poller, waitSeconds: number, signal?: AbortSignal): Promise<WorkerJob | undefined> {
   const deadline = Date.now() + Math.min(waitSeconds, settings().workerPollSeconds) * 1000;
   const gate = new ClaimGate(p);
+  try {
+    return await poll(p, gate, deadline, signal);
+  } finally {
+    gate.close();
+  }
+}
+
+async function poll(p: Poller, gate: ClaimGate, deadline: number, signal?: AbortSignal): Promise<WorkerJob | undefined> {
   const seen: Seen = { incapable: new Set(), reasons: new Map() };
   let idleMs = 100;
   for (;;) {
     if (signal?.aborted || (await gate.closed())) return undefined;
-    const m = await jobQueue.receive(p.group, VISIBILITY_SECONDS);
+    // Once it has seen jobs it cannot run, the poll only peeks (which hides nothing from the
+    // group's other workers) until a message it has not seen is at the front.
+    const unseen = !seen.incapable.size || (await jobQueue.visibleIds(p.group, LOOK_PAST)).some((id) => !seen.incapable.has(id));
+    const m = unseen ? await jobQueue.receive(p.group, VISIBILITY_SECONDS) : undefined;
     if (m) {
       const r = await tryClaim(p, m, gate, seen);
       if (r && r !== 'incapable') return r;
@@ -86,7 +118,7 @@ export async function pollForJob(p: Poller, waitSeconds: number, signal?: AbortS
     }
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return undefined;
-    await wake(groupQueueName(p.group), p.workerId, Math.min(idleMs, left), gate, signal);
+    await wake(groupQueueName(p.group), Math.min(idleMs, left), gate, signal);
     idleMs = Math.min(1000, idleMs * 2);
   }
 }
@@ -100,39 +132,35 @@ interface Seen {
 
 async function lookPast(p: Poller, gate: ClaimGate, seen: Seen): Promise<WorkerJob | undefined> {
   const batch = await jobQueue.receiveSome(p.group, LOOK_PAST, VISIBILITY_SECONDS);
-  let found: WorkerJob | undefined;
-  for (const m of batch) {
-    if (found || seen.incapable.has(m.messageId)) {
-      await jobQueue.release(p.group, m);
-      continue;
+  // Those already seen go back at once, together; the others are tried in order.
+  await Promise.all(batch.filter((m) => seen.incapable.has(m.messageId)).map((m) => jobQueue.release(p.group, m)));
+  const rest = batch.filter((m) => !seen.incapable.has(m.messageId));
+  for (let i = 0; i < rest.length; i++) {
+    const r = await tryClaim(p, rest[i]!, gate, seen);
+    if (r && r !== 'incapable') {
+      await Promise.all(rest.slice(i + 1).map((m) => jobQueue.release(p.group, m)));
+      return r;
     }
-    const r = await tryClaim(p, m, gate, seen);
-    if (r && r !== 'incapable') found = r;
   }
-  return found;
+  return undefined;
 }
 
-/** Resolve after `ms`, or at once when this process sends to `queueName` or hears the worker is draining. */
-function wake(queueName: string, workerId: string, ms: number, gate: ClaimGate, signal?: AbortSignal): Promise<void> {
+/** Resolve after `ms`, or at once when this process sends to `queueName` or hears the worker drains. */
+function wake(queueName: string, ms: number, gate: ClaimGate, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       process.off('hookbook:queue-sent' as never, onSent as never);
-      process.off(DRAINING_EVENT as never, onDraining as never);
+      gate.onDrain = undefined;
       signal?.removeEventListener('abort', done);
       resolve();
     };
     const onSent = (name: string) => {
       if (name === queueName) done();
     };
-    const onDraining = (id: string) => {
-      if (id !== workerId) return;
-      gate.drainingNow();
-      done();
-    };
     const timer = setTimeout(done, ms);
     process.on('hookbook:queue-sent' as never, onSent as never);
-    process.on(DRAINING_EVENT as never, onDraining as never);
+    gate.onDrain = done;
     signal?.addEventListener('abort', done);
   });
 }
@@ -156,7 +184,8 @@ async function tryClaim(p: Poller, m: ReceivedMessage, gate: ClaimGate, seen: Se
     await sayWhyItWaits(p.group, version.definition.type, held, seen);
     return 'incapable';
   }
-  if (await gate.closed()) {
+  // A job just handed back may be this very worker's, handed back because it drains: ask afresh.
+  if (await gate.closed(held.value.statusDetails?.startsWith('Handed back'))) {
     await jobQueue.release(p.group, m); // for another worker, at once
     return undefined;
   }
