@@ -1,5 +1,6 @@
 // Preloaded (node --require) into the Azurite table child in disk mode only: each save writes what
-// changed since the last one instead of the whole database. See docs/performance.md ("Retained
+// changed since the last one instead of the whole database; point operations and single-partition
+// queries touch what they need instead of the whole table (see "Point operations" below). See docs/performance.md ("Retained
 // history") and docs/job-lifecycle.md ("Durability of the local host").
 //
 // Azurite 3.35's LokiTableMetadataStore keeps every table in one LokiJS database and persists it
@@ -561,6 +562,78 @@ function installPointIndex(Loki) {
   }
 }
 
+// Queries within one partition. Azurite runs every entity query as `collection.chain().where(filter)
+// .where(continuation).sort(PartitionKey, RowKey).limit(top + 1)`, so `PartitionKey eq 'x'` reads
+// every row of the table. When the filter's top-level conjunction holds `PartitionKey eq '<string>'`
+// (Azurite's EqualsNode compares an identifier and a string constant with ===, so no row of another
+// partition can match), the chain starts from that partition's rows (from the map above) instead of
+// all rows; Azurite's own filter, continuation, sort and limit then run unchanged on them.
+
+/** The partition a parsed filter confines its matches to, or undefined. */
+function confinedPartition(node, nodes) {
+  if (node instanceof nodes.And) return confinedPartition(node.left, nodes) ?? confinedPartition(node.right, nodes);
+  if (!(node instanceof nodes.Equals)) return undefined;
+  const pk = (id, c) =>
+    id instanceof nodes.Identifier && id.identifier === 'PartitionKey' && c instanceof nodes.Constant && typeof c.value === 'string'
+      ? c.value
+      : undefined;
+  return pk(node.left, node.right) ?? pk(node.right, node.left);
+}
+
+function installPartitionQueries(azuriteDir, Loki) {
+  const dist = (rel) => require(require.resolve(`azurite/dist/src/table/persistence/${rel}`, { paths: [azuriteDir] }));
+  const Store = dist('LokiTableMetadataStore.js').default;
+  const parse = dist('QueryInterpreter/QueryParser.js').default;
+  const nodes = {
+    And: dist('QueryInterpreter/QueryNodes/AndNode.js').default,
+    Equals: dist('QueryInterpreter/QueryNodes/EqualsNode.js').default,
+    Identifier: dist('QueryInterpreter/QueryNodes/IdentifierNode.js').default,
+    Constant: dist('QueryInterpreter/QueryNodes/ConstantNode.js').default,
+  };
+  if (Store.prototype.__hookbookPartitionQueries) return;
+  Store.prototype.__hookbookPartitionQueries = true;
+  const chain = Loki.Collection.prototype.chain;
+  const query = Store.prototype.queryTableEntities;
+  Store.prototype.queryTableEntities = function (context, account, table, queryOptions, ...rest) {
+    const args = [context, account, table, queryOptions, ...rest];
+    if (!pointIndex.enabled) return query.apply(this, args);
+    let coll;
+    let partition;
+    try {
+      coll = this.getEntityCollection(account, table, context);
+      const filter = queryOptions && queryOptions.filter;
+      if (typeof filter === 'string' && filter !== '' && filter !== 'true' && filter !== 'false')
+        partition = confinedPartition(parse(filter), nodes);
+    } catch {
+      partition = undefined; // Azurite's own code gives the error
+    }
+    if (partition === undefined || !isEntityCollection(coll) || coll.cloneObjects) return query.apply(this, args);
+    let m = keyMaps.get(coll);
+    if (!m) keyMaps.set(coll, (m = buildKeyMap(coll)));
+    const part = m.get(partition);
+    const positions = [];
+    for (const doc of part ? part.values() : []) {
+      const at = coll.get(doc.$loki, true);
+      if (!at) return query.apply(this, args); // never expected: the map is kept in step
+      positions.push(at[1]);
+    }
+    positions.sort((a, b) => a - b);
+    // Azurite's method runs synchronously up to its result (no await before it), so the override
+    // is in place for exactly its own chain() call.
+    coll.chain = function (...a) {
+      const rs = chain.apply(this, a);
+      rs.filteredrows = positions;
+      rs.filterInitialized = true;
+      return rs;
+    };
+    try {
+      return query.apply(this, args);
+    } finally {
+      delete coll.chain;
+    }
+  };
+}
+
 /** Use the journal adapter wherever LokiJS would persist to a file with autosave (the table service's store). */
 function install(Loki) {
   if (Loki.prototype.__hookbookJournal) return;
@@ -615,6 +688,11 @@ const version = (() => {
 if (Loki && /^3\./.test(version) && process.env.HOOKBOOK_AZURITE_TABLE_PATCH !== '0') {
   install(Loki);
   installPointIndex(Loki);
+  try {
+    installPartitionQueries(path.dirname(require.resolve('azurite/package.json')), Loki);
+  } catch {
+    // Azurite's layout changed: its queries as shipped.
+  }
 }
 
 module.exports = { JournalAdapter, COMPACT_MIN_BYTES, pointIndex };

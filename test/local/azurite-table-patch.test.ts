@@ -316,15 +316,19 @@ describe('Azurite table store with the point index', () => {
       const known = await etagOf(pk, rk);
       const ifMatch = [undefined, '*', known ?? 'W/"nope"', 'W/"stale"'][rand(4)];
       const kind = ['insert', 'upsert', 'upsertMerge', 'update', 'merge', 'delete', 'read', 'query', 'batch'][rand(9)];
+      // Drawn once for both stores.
+      const upsertMatch = rand(3) ? undefined : ifMatch;
+      const other = `p${rand(7)}`;
+      const above = rand(1500);
       kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
       const run = async (s: Full): Promise<unknown> => {
         switch (kind) {
           case 'insert':
             return s.insertTableEntity(ctx, 'jobs', ACCOUNT, e(), '');
           case 'upsert':
-            return s.insertOrUpdateTableEntity(ctx, 'jobs', ACCOUNT, e(), rand(3) ? undefined : ifMatch, '');
+            return s.insertOrUpdateTableEntity(ctx, 'jobs', ACCOUNT, e(), upsertMatch, '');
           case 'upsertMerge':
-            return s.insertOrMergeTableEntity(ctx, 'jobs', ACCOUNT, e(), rand(3) ? undefined : ifMatch, '');
+            return s.insertOrMergeTableEntity(ctx, 'jobs', ACCOUNT, e(), upsertMatch, '');
           case 'update':
             return s.updateTableEntity(ctx, 'jobs', ACCOUNT, e(), ifMatch, '');
           case 'merge':
@@ -336,10 +340,22 @@ describe('Azurite table store with the point index', () => {
           case 'query': {
             // Every page of a partition, then of the whole table, following continuation tokens.
             const pages: unknown[] = [];
-            for (const filter of [`PartitionKey eq '${pk}'`, `RowKey ge '${rk}'`]) {
+            for (const filter of [
+              `PartitionKey eq '${pk}'`,
+              `RowKey ge '${rk}'`,
+              `PartitionKey eq '${pk}' and RowKey ge '${rk}'`,
+              `(RowKey lt '${rk}' and n gt ${above}) and '${pk}' eq PartitionKey`,
+              `PartitionKey eq '${pk}' or PartitionKey eq '${other}'`,
+              `not (PartitionKey eq '${pk}')`,
+              `PartitionKey eq '${pk}' and PartitionKey eq '${other}'`,
+              `PartitionKey ge '${pk}' and PartitionKey lt '${other}'`,
+              `PartitionKey eq '${pk}' and`, // invalid: the same error
+            ]) {
               let next: [string?, string?] = [undefined, undefined];
               do {
-                const [rows, npk, nrk] = await s.queryTableEntities(ctx, ACCOUNT, 'jobs', { filter, top: 7 }, ...next);
+                const [rows, npk, nrk] = await s
+                  .queryTableEntities(ctx, ACCOUNT, 'jobs', { filter, top: 7 }, ...next)
+                  .catch((err: { statusCode?: number }) => [[{ error: err.statusCode }]] as [Any[], string?, string?]);
                 pages.push(
                   rows.map((r) => [r.PartitionKey, r.RowKey, r.eTag]),
                   npk,
@@ -403,6 +419,27 @@ describe('Azurite table store with the point index', () => {
       expect((await store.queryTableEntitiesWithPartitionAndRowKey(ctx, 'jobs', ACCOUNT, 'p3', 'r1999', ''))?.properties).toMatchObject({
         done: true,
       });
+      // A partition query looks at that partition's rows only, and pages as Azurite does.
+      const where = Resultset.prototype as unknown as { where: (this: Any, f: unknown) => unknown };
+      const whereOrig = where.where;
+      const examined: number[] = [];
+      where.where = function (this: Any, f: unknown) {
+        examined.push(this.filterInitialized ? (this.filteredrows as unknown[]).length : -1);
+        return whereOrig.call(this, f);
+      };
+      try {
+        const [rows, npk, nrk] = await store.queryTableEntities(ctx, ACCOUNT, 'jobs', { filter: "PartitionKey eq 'p1'", top: 100 });
+        expect(rows.map((r) => r.RowKey)).toEqual(
+          Array.from({ length: 500 }, (_, i) => `r${4 * i + 1}`)
+            .sort()
+            .slice(0, 100),
+        );
+        const next = Array.from({ length: 500 }, (_, i) => `r${4 * i + 1}`).sort()[100];
+        expect([npk, nrk]).toEqual([Buffer.from('p1').toString('base64'), Buffer.from(next).toString('base64')]);
+      } finally {
+        where.where = whereOrig;
+      }
+      expect(examined[0]).toBe(500);
     } finally {
       Resultset.prototype.find = find;
     }
