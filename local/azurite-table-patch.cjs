@@ -70,7 +70,9 @@ function collectionHeader(coll) {
     disableDeltaChangesApi: coll.disableDeltaChangesApi,
     disableMeta: coll.disableMeta,
     disableFreeze: coll.disableFreeze,
-    adaptiveBinaryIndices: coll.adaptiveBinaryIndices,
+    // An entity collection's adaptive upkeep is off only while the point index runs (it turns it off
+    // again on load); Azurite as shipped, reading this, needs it on (else it re-sorts per lookup).
+    adaptiveBinaryIndices: isEntityCollection(coll) ? true : coll.adaptiveBinaryIndices,
     transactional: coll.transactional,
     asyncListeners: coll.asyncListeners,
     cloneObjects: coll.cloneObjects,
@@ -416,14 +418,14 @@ class JournalAdapter {
 //
 // So, for entity collections (those with binary indices on both PartitionKey and RowKey):
 // - a Map PartitionKey -> Map RowKey -> document, built from the collection's data on first use and
-//   kept in step by add (every insert), update, remove (one or a batch) and clear; anything that
-//   fails midway drops it (rebuilt on next use). findOne with exactly string PartitionKey and RowKey
+//   kept in step by add (every insert), update and remove of one document; a batch remove, clear or
+//   rollback, or anything that fails midway, drops it (rebuilt on next use). findOne with exactly string PartitionKey and RowKey
 //   answers from it: the same document LokiJS would return (Azurite keeps (PartitionKey, RowKey)
 //   unique, and LokiJS compares both with ===);
 // - adaptiveBinaryIndices off: a write only flags the indices dirty (O(1)); LokiJS rebuilds them if
 //   a query ever uses them (any other findOne/find), so such a query still gets the same answer.
-// The indices stay defined (and saved by name), so a database written here loads in Azurite as shipped
-// with its indices.
+// The indices stay defined (and saved by name, adaptive), so a database written here loads in Azurite
+// as shipped with its indices working as it made them.
 
 /** Maps of entity collections, by collection (a WeakMap: nothing added to what LokiJS serializes). */
 const keyMaps = new WeakMap();
