@@ -1,5 +1,6 @@
 // Preloaded (node --require) into the Azurite table child in disk mode only: each save writes what
-// changed since the last one instead of the whole database. See docs/performance.md ("Retained
+// changed since the last one instead of the whole database; point operations and single-partition
+// queries touch what they need instead of the whole table (see "Point operations" below). See docs/performance.md ("Retained
 // history") and docs/job-lifecycle.md ("Durability of the local host").
 //
 // Azurite 3.35's LokiTableMetadataStore keeps every table in one LokiJS database and persists it
@@ -69,7 +70,9 @@ function collectionHeader(coll) {
     disableDeltaChangesApi: coll.disableDeltaChangesApi,
     disableMeta: coll.disableMeta,
     disableFreeze: coll.disableFreeze,
-    adaptiveBinaryIndices: coll.adaptiveBinaryIndices,
+    // An entity collection's adaptive upkeep is off only while the point index runs (it turns it off
+    // again on load); Azurite as shipped, reading this, needs it on (else it re-sorts per lookup).
+    adaptiveBinaryIndices: isEntityCollection(coll) ? true : coll.adaptiveBinaryIndices,
     transactional: coll.transactional,
     asyncListeners: coll.asyncListeners,
     cloneObjects: coll.cloneObjects,
@@ -160,8 +163,9 @@ class JournalAdapter {
     callback(obj); // LokiJS's loadJSONObject, synchronously
     if (!this.db) return;
     for (const coll of this.db.collections) {
-      // Indices were saved as names only; the documents may have changed since.
-      coll.ensureAllIndexes(true);
+      // Indices were saved as names only; the documents may have changed since. An entity
+      // collection's are left dirty (rebuilt by LokiJS if a query ever uses them; see pointIndex).
+      if (!(pointIndex.enabled && isEntityCollection(coll))) coll.ensureAllIndexes(true);
       this.known.set(coll.name, coll);
     }
   }
@@ -401,6 +405,237 @@ class JournalAdapter {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Point operations independent of the table's size.
+//
+// Azurite finds the entity of every point read, insert, update, merge, delete and batch rollback with
+// `findOne({ PartitionKey, RowKey })`. LokiJS answers it from the PartitionKey binary index and then
+// compares RowKey over the whole partition (for a job partition, ~1/8 of all jobs). And Azurite
+// creates its table collections with adaptive binary indices on PartitionKey and RowKey, so every
+// insert splices both sorted index arrays and every update or remove searches them linearly for the
+// document's position: O(rows) per write. Its queries never use these indices (they filter with a
+// function and sort explicitly), only that findOne does.
+//
+// So, for entity collections (those with binary indices on both PartitionKey and RowKey):
+// - a Map PartitionKey -> Map RowKey -> document, built from the collection's data on first use and
+//   kept in step by add (every insert), update and remove of one document; a batch remove, clear or
+//   rollback, or anything that fails midway, drops it (rebuilt on next use). findOne with exactly string PartitionKey and RowKey
+//   answers from it: the same document LokiJS would return (Azurite keeps (PartitionKey, RowKey)
+//   unique, and LokiJS compares both with ===);
+// - adaptiveBinaryIndices off: a write only flags the indices dirty (O(1)); LokiJS rebuilds them if
+//   a query ever uses them (any other findOne/find), so such a query still gets the same answer.
+// The indices stay defined (and saved by name, adaptive), so a database written here loads in Azurite
+// as shipped with its indices working as it made them.
+
+/** Maps of entity collections, by collection (a WeakMap: nothing added to what LokiJS serializes). */
+const keyMaps = new WeakMap();
+/** Switched off by tests to compare with LokiJS's own behaviour on the same process. */
+const pointIndex = { enabled: true };
+
+const isEntityCollection = (coll) => {
+  const bi = coll.binaryIndices;
+  return !!bi && Object.prototype.hasOwnProperty.call(bi, 'PartitionKey') && Object.prototype.hasOwnProperty.call(bi, 'RowKey');
+};
+
+function buildKeyMap(coll) {
+  const m = new Map();
+  for (const doc of coll.data) {
+    let part = m.get(doc.PartitionKey);
+    if (!part) m.set(doc.PartitionKey, (part = new Map()));
+    if (!part.has(doc.RowKey)) part.set(doc.RowKey, doc); // LokiJS's first; Azurite never keeps two
+  }
+  return m;
+}
+
+function mapSet(m, doc) {
+  let part = m.get(doc.PartitionKey);
+  if (!part) m.set(doc.PartitionKey, (part = new Map()));
+  if (!part.has(doc.RowKey)) part.set(doc.RowKey, doc);
+}
+
+function mapDelete(m, doc) {
+  const part = m.get(doc.PartitionKey);
+  if (!part || part.get(doc.RowKey) !== doc) return;
+  part.delete(doc.RowKey);
+  if (part.size === 0) m.delete(doc.PartitionKey);
+}
+
+function installPointIndex(Loki) {
+  const Collection = Loki.Collection;
+  const proto = Collection.prototype;
+  if (proto.__hookbookPointIndex) return;
+  proto.__hookbookPointIndex = true;
+
+  const addCollection = Loki.prototype.addCollection;
+  Loki.prototype.addCollection = function (name, options) {
+    const coll = addCollection.call(this, name, options);
+    if (pointIndex.enabled && isEntityCollection(coll)) coll.adaptiveBinaryIndices = false;
+    return coll;
+  };
+  const loadJSONObject = Loki.prototype.loadJSONObject;
+  Loki.prototype.loadJSONObject = function (...args) {
+    const result = loadJSONObject.apply(this, args);
+    if (pointIndex.enabled) {
+      for (const coll of this.collections) {
+        if (!isEntityCollection(coll)) continue;
+        coll.adaptiveBinaryIndices = false;
+        for (const k of Object.keys(coll.binaryIndices)) coll.binaryIndices[k].dirty = true;
+      }
+    }
+    return result;
+  };
+
+  const findOne = proto.findOne;
+  proto.findOne = function (query) {
+    if (
+      pointIndex.enabled &&
+      query &&
+      !this.cloneObjects &&
+      typeof query.PartitionKey === 'string' &&
+      typeof query.RowKey === 'string' &&
+      Object.keys(query).length === 2 &&
+      isEntityCollection(this)
+    ) {
+      let m = keyMaps.get(this);
+      if (!m) keyMaps.set(this, (m = buildKeyMap(this)));
+      const part = m.get(query.PartitionKey);
+      const doc = part && part.get(query.RowKey);
+      return doc === undefined ? null : doc;
+    }
+    return findOne.call(this, query);
+  };
+
+  const add = proto.add;
+  proto.add = function (obj) {
+    const m = keyMaps.get(this);
+    if (!m) return add.call(this, obj);
+    keyMaps.delete(this);
+    const result = add.call(this, obj);
+    if (result) {
+      mapSet(m, this.data[this.data.length - 1]);
+      keyMaps.set(this, m);
+    }
+    return result;
+  };
+
+  const update = proto.update;
+  proto.update = function (doc) {
+    const m = keyMaps.get(this);
+    if (!m || Array.isArray(doc)) {
+      keyMaps.delete(this); // an array update goes through update() per document; rebuilt on next use
+      return update.call(this, doc);
+    }
+    const old = doc && doc.$loki !== undefined ? this.get(doc.$loki) : null;
+    keyMaps.delete(this);
+    const result = update.call(this, doc); // throws on failure: the map stays dropped
+    const now = this.get(doc.$loki);
+    if (old) mapDelete(m, old);
+    if (now) mapSet(m, now);
+    keyMaps.set(this, m);
+    return result;
+  };
+
+  const remove = proto.remove;
+  proto.remove = function (doc) {
+    const m = keyMaps.get(this);
+    if (!m || Array.isArray(doc) || (typeof doc !== 'object' && typeof doc !== 'number') || doc === null) {
+      keyMaps.delete(this);
+      return remove.call(this, doc);
+    }
+    const id = typeof doc === 'number' ? doc : doc.$loki;
+    const old = id !== undefined ? this.get(id) : null;
+    keyMaps.delete(this);
+    const result = remove.call(this, doc);
+    if (old && this.get(id) == null) {
+      mapDelete(m, old);
+      keyMaps.set(this, m);
+    } else if (!old) {
+      keyMaps.set(this, m); // nothing was removed
+    }
+    return result;
+  };
+
+  for (const name of ['removeBatchByPositions', 'clear', 'rollback']) {
+    const orig = proto[name];
+    proto[name] = function (...args) {
+      keyMaps.delete(this);
+      return orig.apply(this, args);
+    };
+  }
+}
+
+// Queries within one partition. Azurite runs every entity query as `collection.chain().where(filter)
+// .where(continuation).sort(PartitionKey, RowKey).limit(top + 1)`, so `PartitionKey eq 'x'` reads
+// every row of the table. When the filter's top-level conjunction holds `PartitionKey eq '<string>'`
+// (Azurite's EqualsNode compares an identifier and a string constant with ===, so no row of another
+// partition can match), the chain starts from that partition's rows (from the map above) instead of
+// all rows; Azurite's own filter, continuation, sort and limit then run unchanged on them.
+
+/** The partition a parsed filter confines its matches to, or undefined. */
+function confinedPartition(node, nodes) {
+  if (node instanceof nodes.And) return confinedPartition(node.left, nodes) ?? confinedPartition(node.right, nodes);
+  if (!(node instanceof nodes.Equals)) return undefined;
+  const pk = (id, c) =>
+    id instanceof nodes.Identifier && id.identifier === 'PartitionKey' && c instanceof nodes.Constant && typeof c.value === 'string'
+      ? c.value
+      : undefined;
+  return pk(node.left, node.right) ?? pk(node.right, node.left);
+}
+
+function installPartitionQueries(azuriteDir, Loki) {
+  const dist = (rel) => require(require.resolve(`azurite/dist/src/table/persistence/${rel}`, { paths: [azuriteDir] }));
+  const Store = dist('LokiTableMetadataStore.js').default;
+  const parse = dist('QueryInterpreter/QueryParser.js').default;
+  const nodes = {
+    And: dist('QueryInterpreter/QueryNodes/AndNode.js').default,
+    Equals: dist('QueryInterpreter/QueryNodes/EqualsNode.js').default,
+    Identifier: dist('QueryInterpreter/QueryNodes/IdentifierNode.js').default,
+    Constant: dist('QueryInterpreter/QueryNodes/ConstantNode.js').default,
+  };
+  if (Store.prototype.__hookbookPartitionQueries) return;
+  Store.prototype.__hookbookPartitionQueries = true;
+  const chain = Loki.Collection.prototype.chain;
+  const query = Store.prototype.queryTableEntities;
+  Store.prototype.queryTableEntities = function (context, account, table, queryOptions, ...rest) {
+    const args = [context, account, table, queryOptions, ...rest];
+    if (!pointIndex.enabled) return query.apply(this, args);
+    let coll;
+    let partition;
+    try {
+      coll = this.getEntityCollection(account, table, context);
+      const filter = queryOptions && queryOptions.filter;
+      if (typeof filter === 'string' && filter !== '' && filter !== 'true' && filter !== 'false')
+        partition = confinedPartition(parse(filter), nodes);
+    } catch {
+      partition = undefined; // Azurite's own code gives the error
+    }
+    if (partition === undefined || !isEntityCollection(coll) || coll.cloneObjects) return query.apply(this, args);
+    let m = keyMaps.get(coll);
+    if (!m) keyMaps.set(coll, (m = buildKeyMap(coll)));
+    const part = m.get(partition);
+    const positions = [];
+    for (const doc of part ? part.values() : []) {
+      const at = coll.get(doc.$loki, true);
+      if (!at) return query.apply(this, args); // never expected: the map is kept in step
+      positions.push(at[1]);
+    }
+    positions.sort((a, b) => a - b);
+    // Azurite's method runs synchronously up to its result (no await before it), so the override
+    // is in place for exactly its own chain() call.
+    coll.chain = function (...a) {
+      const rs = chain.apply(this, a);
+      rs.filteredrows = positions;
+      rs.filterInitialized = true;
+      return rs;
+    };
+    try {
+      return query.apply(this, args);
+    } finally {
+      delete coll.chain;
+    }
+  };
+}
+
 /** Use the journal adapter wherever LokiJS would persist to a file with autosave (the table service's store). */
 function install(Loki) {
   if (Loki.prototype.__hookbookJournal) return;
@@ -452,6 +687,14 @@ const version = (() => {
   }
 })();
 
-if (Loki && /^3\./.test(version) && process.env.HOOKBOOK_AZURITE_TABLE_PATCH !== '0') install(Loki);
+if (Loki && /^3\./.test(version) && process.env.HOOKBOOK_AZURITE_TABLE_PATCH !== '0') {
+  install(Loki);
+  installPointIndex(Loki);
+  try {
+    installPartitionQueries(path.dirname(require.resolve('azurite/package.json')), Loki);
+  } catch {
+    // Azurite's layout changed: its queries as shipped.
+  }
+}
 
-module.exports = { JournalAdapter, COMPACT_MIN_BYTES };
+module.exports = { JournalAdapter, COMPACT_MIN_BYTES, pointIndex };
