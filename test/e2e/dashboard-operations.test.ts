@@ -245,6 +245,21 @@ describe('dashboard: notifications, audit log, source controls', () => {
     } finally {
       await context.close();
     }
+    // On a phone: nothing wider than the screen but the tables' own scrollers.
+    const phone = await signedIn(browser, host.url, host.adminKey, { viewport: { width: 390, height: 844 } });
+    try {
+      for (const [at, ready] of [
+        ['#/notifications/ops', '[data-testid=deliveries]'],
+        ['#/audit', '[data-testid=audit]'],
+        ['#/source-controls/team-runbooks', '[data-testid=runs] details'],
+      ] as const) {
+        await phone.page.goto(`${host.url}/ui/${at}`);
+        await phone.page.locator(ready).first().waitFor();
+        expect(await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), at).toBeLessThanOrEqual(0);
+      }
+    } finally {
+      await phone.context.close();
+    }
     expect(csp).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
