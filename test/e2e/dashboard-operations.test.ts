@@ -13,7 +13,7 @@ import { startHost, waitFor, type RunningHost } from '../support/host';
 import { startReceiver, type Receiver } from '../integration/notifications-support';
 import { startGitServer, type GitServer } from '../support/gitServer';
 import { ensureUi } from '../../scripts/ui-ensure';
-import { apiCaller, createKey, launch, shot, signedIn } from './dashboard-support';
+import { apiCaller, createKey, inBatches, launch, shot, signedIn } from './dashboard-support';
 
 let host: RunningHost;
 let rx: Receiver;
@@ -144,6 +144,23 @@ describe('dashboard: notifications, audit log, source controls', () => {
     const entries = lines.map((l) => JSON.parse(l) as { resource: string; operation: string });
     expect(entries.every((e) => e.resource === 'notification-targets')).toBe(true);
     expect(entries.map((e) => e.operation)).toContain('notificationTargetsCreate');
+
+    // Older: 55 changes of variables are more than a page (50); a link with the filter shows them,
+    // and the two pages hold every one of them once.
+    await inBatches([...Array(55).keys()], 5, async (i) => {
+      expect((await call('POST', '/api/v1/assets/variables', { name: `v${i}`, value: String(i) })).status).toBe(201);
+    });
+    await page.goto(`${host.url}/ui/#/audit?resource=assets&operation=assetsVariableCreate`);
+    const names = () => rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td:nth-child(4) .small')?.textContent ?? ''));
+    await waitFor(async () => (await rows.count()) === 50, 'a full first page', 30_000);
+    const first = await names();
+    await page.locator('nav.pager button:has-text("Older")').click();
+    await page.locator('[data-testid=page-no]').getByText('Page 2').waitFor();
+    await waitFor(async () => (await rows.count()) === 5, 'the 5 older entries', 30_000);
+    const second = await names();
+    expect(new Set([...first, ...second])).toEqual(new Set([...Array(55).keys()].map((i) => `v${i}`)));
+    expect(second).toContain('v0');
+    expect(await page.locator('nav.pager').getAttribute('data-more')).toBe('no');
   });
 
   it('creates a source control whose sync fails with the reason, and a dry run', async () => {
