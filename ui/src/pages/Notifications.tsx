@@ -291,11 +291,11 @@ export function NotificationTargetPage({ name }: { name: string }) {
   const [secret, setSecret] = useState<string>();
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
-  const act = async (f: () => Promise<unknown>) => {
+  const act = async (g: () => Promise<unknown>) => {
     setError(undefined);
     setSaved(false);
     try {
-      await f();
+      await g();
     } catch (e) {
       setError(e);
     }
