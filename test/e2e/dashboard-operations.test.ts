@@ -74,6 +74,7 @@ describe('dashboard: notifications, audit log, source controls', () => {
     await form.locator('button[type=submit]').click();
     const secret = await page.locator('[data-testid=shown-once]').innerText();
     expect(secret).toMatch(/^whsec_/);
+    await shot(page, 'notification-secret');
     await page.locator('tr[data-target=ops]').getByText('job.started').waitFor();
     const t = await call('GET', '/api/v1/notification-targets/ops');
     expect(t.json).toMatchObject({ runbooks: ['nightly-*'], description: 'ops channel bridge' });
@@ -113,6 +114,17 @@ describe('dashboard: notifications, audit log, source controls', () => {
     await page.locator('button:has-text("I have copied it")').click();
     await page.locator('[data-testid=target-facts]').getByText('secret rotated').waitFor();
     expect(await page.content()).not.toContain(rotated.slice(6));
+
+    // A change in the page: job.started no longer ticked, the runbooks filter removed.
+    await page.locator('summary:has-text("Change")').click();
+    const change = page.locator('form[aria-label="Change ops"]');
+    await change.locator('input[name=events][value="job.started"]').uncheck();
+    await change.locator('input[name=runbooks]').fill('');
+    await change.locator('button[type=submit]').click();
+    await change.getByText('Saved.').waitFor();
+    const changed = (await call('GET', '/api/v1/notification-targets/ops')).json;
+    expect(changed.events).not.toContain('job.started');
+    expect(changed.runbooks).toBeUndefined();
 
     // The job's page lists its notifications.
     await page.goto(`${host.url}/ui/#/jobs/${jobId}`);
@@ -277,6 +289,16 @@ describe('dashboard: notifications, audit log, source controls', () => {
     } finally {
       await phone.context.close();
     }
+    // Deleting a target asks once more; its deliveries stay readable on the job's page.
+    await page.goto(`${host.url}/ui/#/notifications/ops`);
+    await page.locator('main button:has-text("Delete")').click();
+    await page.locator('button:has-text("Delete ops")').click();
+    await page.waitForURL(/#\/notifications$/);
+    await page.getByText('No notification targets yet').waitFor();
+    expect((await call('GET', '/api/v1/notification-targets/ops')).status).toBe(404);
+    await page.goto(`${host.url}/ui/#/jobs/${jobId}`);
+    await page.locator('[data-testid=job-notifications] tr[data-delivery]').first().waitFor();
+
     expect(csp).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
