@@ -107,7 +107,7 @@ describe('dashboard: assets', () => {
     await form.locator('#new-credential-password').fill('whatever-1');
     await form.locator('#new-credential-password-repeat').fill('whatever-1');
     await form.locator('button[type=submit]').click();
-    await form.getByText(/must start with a letter or digit/).waitFor();
+    await form.getByText(/must hold only letters, digits/).waitFor();
     await form.locator('input[name=name]').fill('');
 
     const sha = createHash('sha256').update(PASSWORD).digest('hex').slice(0, 16);

@@ -154,13 +154,14 @@ describe('dashboard: hybrid workers', () => {
     expect(await card().locator('[data-testid=delete-consequence]').count()).toBe(0);
     await card().locator('button:has-text("Delete group")').click();
     const consequence = card().locator('[data-testid=delete-consequence]');
-    await consequence.getByText('the 1 job(s) waiting stay Queued until a group named onprem exists again').waitFor();
+    await consequence.getByText('its 0 running and 1 waiting job(s) end at once as Failed').waitFor();
     await shot(page, 'worker-group-delete');
     await consequence.locator('button:has-text("Delete onprem")').click();
     await card().waitFor({ state: 'detached' });
     expect((await call('GET', `/api/v1/workerGroups/${GROUP}`)).status).toBe(404);
-    expect((await call('GET', `/api/v1/jobs/${queued.json.jobId}`)).json.status).toBe('Queued');
-    await call('POST', `/api/v1/jobs/${queued.json.jobId}/stop`);
+    // As the page said: the waiting job ended with the reason (shared/workers/deleteGroup.ts).
+    const ended = (await call('GET', `/api/v1/jobs/${queued.json.jobId}`)).json;
+    expect(ended).toMatchObject({ status: 'Failed', exception: "The worker group 'onprem' was deleted." });
     expect(csp).toEqual([]);
     expect(pageErrors).toEqual([]);
   });

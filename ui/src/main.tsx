@@ -18,14 +18,23 @@ import { Keys } from './pages/Keys';
 import type { KindPath } from './lib/assets';
 
 type Operations = typeof import('./pages/operations');
-/** A page from the chunk of the assets and workers pages, fetched the first time one is opened. */
-function Later({ render }: { render: (m: Operations) => preact.JSX.Element }) {
-  const [mod, setMod] = useState<Operations>();
+type Integrations = typeof import('./pages/integrations');
+/** A page from a chunk loaded the first time one of its pages is opened. */
+function Chunk<M>({ load, render }: { load: () => Promise<M>; render: (m: M) => preact.JSX.Element }) {
+  const [mod, setMod] = useState<M>();
   const [error, setError] = useState<unknown>();
-  useEffect(() => void import('./pages/operations').then(setMod, setError), []);
+  useEffect(() => void load().then(setMod, setError), []);
   if (error) return <ErrorBox error={error} />;
   return mod ? render(mod) : <p class="muted">Loading…</p>;
 }
+/** The assets and workers pages. */
+const Later = ({ render }: { render: (m: Operations) => preact.JSX.Element }) => (
+  <Chunk load={() => import('./pages/operations')} render={render} />
+);
+/** The notifications, audit and source control pages. */
+const Integ = ({ render }: { render: (m: Integrations) => preact.JSX.Element }) => (
+  <Chunk load={() => import('./pages/integrations')} render={render} />
+);
 
 type Theme = 'auto' | 'light' | 'dark';
 // The theme is a preference, not a secret: localStorage is fine for it (never for the key).
@@ -97,6 +106,11 @@ function App() {
     const kind = (second ?? 'variables') as KindPath;
     page = <Later render={(m) => (third ? <m.AssetPage kind={kind} name={third} /> : <m.Assets kind={kind} />)} />;
   } else if (first === 'workers') page = <Later render={(m) => <m.Workers />} />;
+  else if (first === 'notifications' && second) page = <Integ render={(m) => <m.NotificationTargetPage name={second} />} />;
+  else if (first === 'notifications') page = <Integ render={(m) => <m.NotificationTargets />} />;
+  else if (first === 'audit') page = <Integ render={(m) => <m.Audit query={route.query} />} />;
+  else if (first === 'source-controls' && second) page = <Integ render={(m) => <m.SourceControlPage name={second} />} />;
+  else if (first === 'source-controls') page = <Integ render={(m) => <m.SourceControls />} />;
   else page = <ErrorBox error={new ApiError(404, 'Not Found', `There is no page '${route.parts.join('/')}' here.`)} />;
 
   const nav = [
@@ -107,7 +121,14 @@ function App() {
     ['schedules', 'Schedules'],
     ['assets', 'Assets'],
     ['workers', 'Workers'],
-    ...(me.role === 'admin' ? [['keys', 'API keys']] : []),
+    ['source-controls', 'Git'],
+    ...(me.role === 'admin'
+      ? [
+          ['notifications', 'Notifications'],
+          ['keys', 'API keys'],
+          ['audit', 'Audit'],
+        ]
+      : []),
   ];
   return (
     <MeContext.Provider value={me}>

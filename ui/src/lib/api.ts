@@ -55,7 +55,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   if (res.status === 204) return undefined as T;
   const type = res.headers.get('content-type') ?? '';
-  return (type.includes('json') ? await res.json() : await res.text()) as T;
+  // `\bjson\b`: JSON and problem+json are parsed; JSON lines (`application/jsonl`) come as text.
+  return (/\bjson\b/.test(type) ? await res.json() : await res.text()) as T;
 }
 
 export const get = <T>(path: string) => api<T>('GET', path);

@@ -59,10 +59,18 @@ export interface AuditRow {
 }
 
 /** The API's connection types (shared/model/asset.ts CONNECTION_TYPES); any other name takes any fields. */
-export const CONNECTION_TYPES: Record<string, { fields: string[]; secret: string[] }> = {
-  EntraApp: { fields: ['TenantId', 'ClientId', 'ClientSecret'], secret: ['ClientSecret'] },
-  AzureServicePrincipal: { fields: ['ApplicationId', 'TenantId', 'CertificateThumbprint', 'SubscriptionId'], secret: [] },
-  BasicAuth: { fields: ['Url', 'UserName', 'Password'], secret: ['Password'] },
+export const CONNECTION_TYPES: Record<string, { fields: string[]; secret: string[]; required: string[] }> = {
+  EntraApp: {
+    fields: ['TenantId', 'ClientId', 'ClientSecret'],
+    secret: ['ClientSecret'],
+    required: ['TenantId', 'ClientId', 'ClientSecret'],
+  },
+  AzureServicePrincipal: {
+    fields: ['ApplicationId', 'TenantId', 'CertificateThumbprint', 'SubscriptionId'],
+    secret: [],
+    required: ['ApplicationId', 'TenantId', 'CertificateThumbprint', 'SubscriptionId'],
+  },
+  BasicAuth: { fields: ['Url', 'UserName', 'Password'], secret: ['Password'], required: ['UserName', 'Password'] },
 };
 
 const refused = (detail: string) => new ApiError(0, 'Not sent', detail);

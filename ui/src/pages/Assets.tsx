@@ -165,7 +165,7 @@ function ConnectionForm({ onCreated }: { onCreated: (name: string) => void }) {
       const body: Record<string, unknown> = { name, connectionType: known ? type : customType, fields };
       if (known) {
         for (const f of known.fields) {
-          const v = known.secret.includes(f) ? checkSecret(f, secrets[f] ?? NO_SECRET, false) : plain[f];
+          const v = known.secret.includes(f) ? checkSecret(f, secrets[f] ?? NO_SECRET, known.required.includes(f)) : plain[f];
           if (v) fields[f] = v;
         }
       } else {
@@ -216,12 +216,16 @@ function ConnectionForm({ onCreated }: { onCreated: (name: string) => void }) {
               <SecretInput
                 id={`field-${f}`}
                 label={f}
+                required={known.required.includes(f)}
                 entry={secrets[f] ?? NO_SECRET}
                 onChange={(v) => setSecrets({ ...secrets, [f]: v })}
               />
             ) : (
               <label for={`field-${f}`}>
-                {f}
+                <span>
+                  {f}
+                  {known.required.includes(f) && <span class="req"> *</span>}
+                </span>
                 <input
                   id={`field-${f}`}
                   name={f}

@@ -3,6 +3,7 @@ import { api, followStreams, get } from '../lib/api';
 import { jobDuration, STREAM_TYPES, TERMINAL, when } from '../lib/format';
 import { ConfirmButton, ErrorBox, Page, Status, useAsync, useCan, useInterval } from '../components';
 import type { Job } from './Jobs';
+import { DeliveriesTable, type Delivery } from './deliveries';
 
 interface StreamRecord {
   jobStreamId: string;
@@ -20,6 +21,14 @@ export function JobPage({ jobId }: { jobId: string }) {
   const ended = job.data ? TERMINAL.includes(job.data.status) : false;
   useInterval(job.reload, ended ? null : 2000);
   const canStop = useCan('operator');
+  // The job's notification deliveries: read again while the job runs or a delivery is still pending.
+  const notes = useAsync(
+    async () => (await get<{ value: Delivery[] }>(`/api/v1/jobs/${encodeURIComponent(jobId)}/notifications`)).value,
+    [jobId],
+  );
+  // (and for a minute after it ended: the end event's delivery is made as it ends).
+  const endedLately = !!job.data?.endTime && Date.now() - Date.parse(job.data.endTime) < 60_000;
+  useInterval(notes.reload, !ended || endedLately || notes.data?.some((d) => d.status === 'pending') ? 3000 : null);
   const [stopError, setStopError] = useState<unknown>();
   const [stopping, setStopping] = useState(false);
 
@@ -238,6 +247,12 @@ export function JobPage({ jobId }: { jobId: string }) {
           ))}
         </div>
       </div>
+      {!!notes.data?.length && (
+        <div class="card" data-testid="job-notifications">
+          <h2>Notifications</h2>
+          <DeliveriesTable deliveries={notes.data} />
+        </div>
+      )}
     </Page>
   );
 }

@@ -125,6 +125,25 @@ export function RunbookPage({ name }: { name: string }) {
         <p class="muted">
           {r.type} · {r.state} · {r.version ? `version ${r.version}, published ${when(r.publishedTime)}` : 'never published'}
           {r.source === 'repository' && ' · from the repository (read-only here)'}
+          {r.source === 'git' && (
+            <span data-testid="git-source">
+              {' · from git '}
+              {r.sourceControl && <a href={`#/source-controls/${encodeURIComponent(r.sourceControl)}`}>{r.sourceControl}</a>}
+              {r.sourceFile && (
+                <>
+                  {' '}
+                  <code>{r.sourceFile}</code>
+                </>
+              )}
+              {r.commit && (
+                <>
+                  {' '}
+                  at commit <code title={r.commit}>{r.commit.slice(0, 10)}</code>
+                </>
+              )}
+              {' (read-only here)'}
+            </span>
+          )}
           {r.description && <> · {r.description}</>}
         </p>
       )}

@@ -19,7 +19,11 @@ export interface Runbook {
   path: string;
   type: string;
   state: string;
-  source: 'repository' | 'api';
+  source: 'repository' | 'api' | 'git';
+  /** Runbooks from git: the source control, the file and the commit of the published version. */
+  sourceControl?: string;
+  sourceFile?: string;
+  commit?: string;
   version: number;
   description: string;
   parameters: RunbookParameter[];

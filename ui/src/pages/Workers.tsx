@@ -157,9 +157,9 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
   const running = live.reduce((n, w) => n + w.runningJobs.length, 0);
   const capacity = live.reduce((n, w) => n + w.concurrency, 0);
   const consequence =
-    `Deleting ${group.name}: its registration keys are revoked and its ${live.length} live worker(s) locked out at once; ` +
-    `their ${running} running job(s) are killed and handed back after their lease (retried elsewhere if the runbook allows); ` +
-    `the ${waiting.length} job(s) waiting stay Queued until a group named ${group.name} exists again or they are stopped.`;
+    `Deleting ${group.name}: its registration keys are revoked and its ${live.length} live worker(s) locked out at once ` +
+    `(they stop their runbooks); its ${running} running and ${waiting.length} waiting job(s) end at once as Failed, ` +
+    `"The worker group '${group.name}' was deleted." (Stopped for one already being stopped).`;
   return (
     <section class="card group" data-group={group.name} aria-labelledby={`group-${group.name}`}>
       <header class="page-head">
