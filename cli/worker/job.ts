@@ -29,8 +29,8 @@ export interface Log {
 export interface RunningJob {
   jobId: string;
   attempt: number;
-  /** The runbook's pid (and process group id); undefined when it could not be started. */
-  pid?: number;
+  /** The runbook's pid (and process group id) once it runs; undefined when it could not be started. */
+  started: Promise<number | undefined>;
   done: Promise<void>;
   /** Stop the process and hand the job back to the service (shutdown). */
   handBack(reason: string): void;
@@ -156,6 +156,14 @@ export function runClaimedJob(
       clearInterval(renewTimer);
       await prepared.cleanup();
     }
+    // The hand-back's signal can cross the runbook's own end (the exit is on its way from the
+    // spawner, or the process exits as the signal is sent): a runbook that exited with 0 did its
+    // work, so its outcome is recorded; handing it back would run it a second time.
+    if (current() === 'handback' && outcome.exitCode === 0 && !outcome.signal && !outcome.lost && outcome.spawnError === undefined) {
+      log(`${tag}: the runbook ended with exit code 0 as it was being handed back (${handBackReason}); its outcome is recorded instead.`);
+      state = 'running';
+      delete outcome.killedBecause;
+    }
     // A service manager that signals every process of the worker's group or cgroup at once
     // (systemd's KillMode=control-group, a Ctrl+C to a console) ends the runbook too: that is the
     // worker's shutdown, not the runbook's failure, so the job is handed back, not failed. The
@@ -199,10 +207,11 @@ export function runClaimedJob(
   return {
     jobId: job.jobId,
     attempt: job.attempt,
-    pid: proc.pid,
+    started: proc.started,
     done,
     handBack(reason) {
-      if (state !== 'running') return;
+      // A runbook whose end is known ran to its end here: its outcome is recorded, never run again.
+      if (state !== 'running' || proc.ended) return;
       state = 'handback';
       handBackReason = reason;
       proc.kill('lease', graceMs);

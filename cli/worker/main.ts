@@ -207,7 +207,10 @@ class Worker {
     this.log(`slot ${slot}: running job ${job.jobId} attempt ${job.attempt} (${job.runbook.name}, ${job.runbook.definition.type}).`);
     const running = runClaimedJob(job, this.client, this.cfg.url, this.log, { draining: () => this.draining, told: () => this.drainTold });
     this.running.set(job.jobId, running);
-    this.ledger.add(job.jobId, running.pid);
+    // Recorded once the process exists: through the spawner its pid comes a moment after the start.
+    void running.started.then((pid) => {
+      if (this.running.get(job.jobId) === running) this.ledger.add(job.jobId, pid);
+    });
     try {
       await running.done;
     } finally {

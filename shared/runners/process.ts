@@ -65,8 +65,12 @@ export const processTimes = new EventEmitter();
 
 export interface RunningProcess {
   pid?: number;
+  /** The pid once the process exists (through the spawner it is known a moment later); undefined if it never started. */
+  started: Promise<number | undefined>;
+  /** Its end is known here (exited, never started, or lost): a kill from now on does nothing. */
+  readonly ended: boolean;
   done: Promise<ProcessOutcome>;
-  /** SIGTERM the whole process group, SIGKILL after `graceMs`. */
+  /** SIGTERM the whole process group, SIGKILL after `graceMs`; nothing once the process has ended. */
   kill(reason: 'stop' | 'timeout' | 'lease', graceMs: number): void;
 }
 
@@ -139,10 +143,17 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
   let ended: number | undefined;
   // A stop asked for before the spawner said which pid the process got is delivered once it has.
   let pendingSignal: NodeJS.Signals | undefined;
+  let over = false;
+  const started = new Promise<number | undefined>((resolve) => {
+    if (child.pid !== undefined) resolve(child.pid);
+    child.on('spawn', (pid: number) => resolve(pid));
+    for (const event of ['error', 'lost', 'exit']) child.on(event, () => resolve(child.pid));
+  });
   child.on('spawn', (pid: number) => {
     times.spawned ??= performance.now();
     if (pendingSignal) killGroup(pid, pendingSignal);
   });
+  for (const event of ['error', 'lost', 'exit']) child.on(event, () => (over = true));
   const signalGroup = (signal: NodeJS.Signals) => {
     if (child.pid) killGroup(child.pid, signal);
     else pendingSignal = signal;
@@ -180,9 +191,15 @@ export function startProcess(spec: ProcessSpec, onRecord: (r: ProcessRecord) => 
     get pid() {
       return child.pid;
     },
+    started,
+    get ended() {
+      return over;
+    },
     done,
     kill(reason, graceMs) {
-      if (outcome.killedBecause) return;
+      // Over already (its exit may still be settling its output): its outcome is its own, and its
+      // pid may belong to another process by now.
+      if (outcome.killedBecause || over) return;
       outcome.killedBecause = reason;
       signalGroup('SIGTERM');
       killTimer = setTimeout(() => signalGroup('SIGKILL'), graceMs);

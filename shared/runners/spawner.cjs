@@ -93,6 +93,13 @@ process.on('message', (m) => {
   }
 });
 
+// Stop signals are the worker's to act on, not this process's: a service manager or a console that
+// signals every process of the worker's group or cgroup at once (systemd's KillMode=control-group,
+// Ctrl+C) must not take the jobs' pipes away while the worker drains; the runbooks get their own
+// copy of the signal and their exits are reported as usual. This process ends when the worker does
+// (below). SIGKILL still ends it (spawnerClient.ts then fails its running jobs).
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => undefined);
+
 // The worker is gone (crashed, killed): nobody will read these jobs' output or record their end, and
 // the attempt that takes them over must not race a leftover, so their process groups end now.
 process.on('disconnect', () => {

@@ -353,18 +353,38 @@ describe('hybrid workers under real operations', { timeout: 400_000 }, () => {
     expect((await job(running)).status).toBe('Failed');
   });
 
-  it('a worker restarted after SIGKILL ends the runbook processes it left behind', async () => {
+  // A whole-group SIGKILL (an OOM kill, `systemctl kill -s KILL`, a crash of the host process tree)
+  // takes the worker and its spawner at once, so neither can end the job's processes; the runbook
+  // runs in a process group of its own and is left behind. The same with the spawner turned off.
+  it.each([
+    ['through the spawner', {}],
+    ['spawned by the worker itself', { HOOKBOOK_SPAWNER: 'false' }],
+  ])('a worker restarted after SIGKILL ends the runbook processes it left behind (%s)', async (_how, env: Record<string, string>) => {
     const g = await group();
-    const first = await worker(g, 'phoenix', { types: 'bash' });
+    const first = await worker(g, 'phoenix', { types: 'bash', env });
     const pidFile = join(dir, uniqueName('pid'));
     const rb = await longFirstAttempt(g.name);
     await start(rb, { PidFile: pidFile });
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 'the runbook to start', 90_000);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await first.kill();
-    expect(alive(pid)).toBe(true); // SIGKILL reaches only the worker
     cleanups.push(async () => alive(pid) && process.kill(-pid, 'SIGKILL'));
-    const again = await worker(g, 'phoenix', { types: 'bash' });
+    // The worker and its spawner (if any): every process below the worker but the runbook's group.
+    const pgid = (p: number) => Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+    const spawners = descendants(first.pid).filter((p) => {
+      try {
+        return pgid(p) !== pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('spawner.cjs');
+      } catch {
+        return false;
+      }
+    });
+    expect(spawners).toHaveLength('HOOKBOOK_SPAWNER' in env ? 0 : 1);
+    // Stopped first, so that neither sees the other die and ends the runbook itself.
+    for (const p of [first.pid, ...spawners]) process.kill(p, 'SIGSTOP');
+    for (const p of [...spawners, first.pid]) process.kill(p, 'SIGKILL');
+    await first.exited;
+    await waitFor(() => spawners.every((p) => !alive(p)), 'the spawner to be gone', 10_000);
+    expect(alive(pid)).toBe(true);
+    const again = await worker(g, 'phoenix', { types: 'bash', env });
     expect(again.output()).toMatch(new RegExp(`ended process group ${pid} of job`));
     await waitFor(() => !alive(pid), 'the leftover runbook to be gone', 10_000);
   });
