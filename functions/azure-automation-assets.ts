@@ -26,27 +26,16 @@ import {
   updateVariable,
 } from '../shared/assets/manage';
 import { readJson } from '../shared/http/body';
-import { badRequest, conflict } from '../shared/http/errors';
+import { badRequest } from '../shared/http/errors';
 import { json } from '../shared/http/respond';
 import { route } from '../shared/http/route';
-import type { Handler } from '../shared/http/respond';
 import { AssetName, type AssetKind, type Connection, type Credential, type Variable } from '../shared/model/asset';
-import { AssetChangedError, assetStore } from '../shared/store/assetStore';
+import { assetStore } from '../shared/store/assetStore';
 
 /**
  * Azure Automation API (Azure Resource Manager shape): variables, credentials and connections,
  * through the same functions as the management API (shared/assets/manage.ts, which audits each change).
  */
-const guard =
-  (h: Handler): Handler =>
-  async (req, ctx) => {
-    try {
-      return await h(req, ctx);
-    } catch (error) {
-      if (error instanceof AssetChangedError) throw conflict(`${error.message}; read it again and retry.`);
-      throw error;
-    }
-  };
 
 interface Kind<M, P, Q> {
   kind: AssetKind;
@@ -163,14 +152,14 @@ function register<M, P, Q>(k: Kind<M, P, Q>): void {
     methods: ['PUT'],
     route: one,
     errors: armErrors,
-    handler: guard(async (req) => {
+    handler: async (req) => {
       const ctx = await armRequest(req, 'admin');
       const name = assetName(req.params.name);
       const body = await readJson(req, k.put);
       const exists = (await assetStore.get(k.kind, name)) !== undefined;
       const m = await k.upsert(ctx, name, body, exists);
       return json(exists ? 200 : 201, k.view(ctx, m));
-    }),
+    },
     doc: armDoc(docPath, {
       summary: `Create or update a ${k.kind}`,
       role: 'admin',
@@ -186,12 +175,12 @@ function register<M, P, Q>(k: Kind<M, P, Q>): void {
     methods: ['PATCH'],
     route: one,
     errors: armErrors,
-    handler: guard(async (req) => {
+    handler: async (req) => {
       const ctx = await armRequest(req, 'admin');
       const name = assetName(req.params.name);
       const body = await readJson(req, k.patch);
       return json(200, k.view(ctx, await k.update(ctx, name, body)));
-    }),
+    },
     doc: armDoc(docPath, {
       summary: `Change a ${k.kind}`,
       role: 'admin',

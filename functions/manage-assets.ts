@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { HttpRequest } from '@azure/functions';
 import { authenticate } from '../shared/auth/authenticate';
 import { readJson } from '../shared/http/body';
-import { badRequest, conflict } from '../shared/http/errors';
-import { json, type Handler } from '../shared/http/respond';
+import { badRequest } from '../shared/http/errors';
+import { json } from '../shared/http/respond';
 import { route } from '../shared/http/route';
 import {
   AssetAudit,
@@ -29,22 +29,12 @@ import {
   updateCredential,
   updateVariable,
 } from '../shared/assets/manage';
-import { AssetChangedError, assetAuditStore, assetStore } from '../shared/store/assetStore';
+import { assetAuditStore, assetStore } from '../shared/store/assetStore';
 
 /**
  * Management API: shared assets (docs/assets.md). Encrypted values (encrypted variables, passwords,
  * secret connection fields) are accepted here and never returned; only a running job reads them.
  */
-const guard =
-  (h: Handler): Handler =>
-  async (req, ctx) => {
-    try {
-      return await h(req, ctx);
-    } catch (error) {
-      if (error instanceof AssetChangedError) throw conflict(`${error.message}; read it again and retry.`);
-      throw error;
-    }
-  };
 
 function nameParam(req: HttpRequest): string {
   const name = req.params.name ?? '';
@@ -97,11 +87,11 @@ for (const k of KINDS) {
   route(`assets${k.Title}Create`, {
     methods: ['POST'],
     route: base,
-    handler: guard(async (req) => {
+    handler: async (req) => {
       const p = await authenticate(req, { need: 'admin' });
       const body = await readJson(req, k.create.body);
       return json(201, await k.create.run(body as never, p.id));
-    }),
+    },
     doc: {
       path: `/${base}`,
       summary: `Create a ${k.kind} (secret values are stored encrypted and never returned)`,
@@ -118,12 +108,12 @@ for (const k of KINDS) {
   route(`assets${k.Title}List`, {
     methods: ['GET'],
     route: base,
-    handler: guard(async (req) => {
+    handler: async (req) => {
       await authenticate(req, { need: 'reader' });
       const value = await assetStore.list<{ name: string }>(k.kind);
       value.sort((a, b) => a.name.localeCompare(b.name));
       return json(200, { value });
-    }),
+    },
     doc: {
       path: `/${base}`,
       summary: `List ${k.plural} (never secret values)`,
@@ -137,11 +127,11 @@ for (const k of KINDS) {
   route(`assets${k.Title}Get`, {
     methods: ['GET'],
     route: item,
-    handler: guard(async (req) => {
+    handler: async (req) => {
       await authenticate(req, { need: 'reader' });
       const name = nameParam(req);
       return json(200, await getAsset(k.kind, name));
-    }),
+    },
     doc: {
       path: `/${item}`,
       params,
@@ -155,12 +145,12 @@ for (const k of KINDS) {
   route(`assets${k.Title}Update`, {
     methods: ['PATCH'],
     route: item,
-    handler: guard(async (req) => {
+    handler: async (req) => {
       const p = await authenticate(req, { need: 'admin' });
       const name = nameParam(req);
       const body = await readJson(req, k.update.body);
       return json(200, await k.update.run(name, body as never, p.id));
-    }),
+    },
     doc: {
       path: `/${item}`,
       params,
@@ -178,12 +168,12 @@ for (const k of KINDS) {
   route(`assets${k.Title}Delete`, {
     methods: ['DELETE'],
     route: item,
-    handler: guard(async (req) => {
+    handler: async (req) => {
       const p = await authenticate(req, { need: 'admin' });
       const name = nameParam(req);
       await deleteAsset(k.kind, name, p.id);
       return { status: 204 };
-    }),
+    },
     doc: { path: `/${item}`, params, summary: `Delete a ${k.kind}`, tag, role: 'admin', responses: { 204: { description: 'deleted' } } },
   });
 }
@@ -203,7 +193,7 @@ const AuditQuery = z
 route('assetsAudit', {
   methods: ['GET'],
   route: 'api/v1/assets/audit',
-  handler: guard(async (req) => {
+  handler: async (req) => {
     await authenticate(req, { need: 'reader' });
     const parsed = AuditQuery.safeParse(Object.fromEntries(req.query.entries()));
     if (!parsed.success)
@@ -211,7 +201,7 @@ route('assetsAudit', {
     if (parsed.data.name && !parsed.data.kind)
       throw badRequest("query 'name' needs 'kind' (variable, credential or connection; plural too).");
     return json(200, { value: await assetAuditStore.list(parsed.data) });
-  }),
+  },
   doc: {
     path: '/api/v1/assets/audit',
     summary: 'Asset audit: reads of encrypted values by jobs, writes, and changes with who made them (newest first)',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DomainError, describeZodError, type Fault } from '../errors';
-import { classifyStorageError } from '../store/errors';
+import { AssetChangedError, classifyStorageError } from '../store/errors';
 
 /**
  * The HTTP edge's errors. The core throws DomainErrors (shared/errors.ts, by fault); edge code that
@@ -48,6 +48,7 @@ export function toHttpError(error: unknown): HttpError {
     return new HttpError(STATUS_OF[error.fault], error.message);
   }
   if (error instanceof z.ZodError) return new HttpError(400, describeZodError(error));
+  if (error instanceof AssetChangedError) return new HttpError(409, `${error.message}; read it again and retry.`);
   const fault = classifyStorageError(error);
   if (fault?.kind === 'unavailable') return serviceUnavailable();
   if (fault?.kind === 'rejected') return new HttpError(fault.status, REJECTED[fault.status]);

@@ -32,12 +32,9 @@ function row(
   return e;
 }
 
-export class AssetChangedError extends Error {
-  constructor(kind: string, name: string) {
-    super(`${kind} '${name}' was changed by someone else`);
-    this.name = 'AssetChangedError';
-  }
-}
+import { AssetChangedError } from './errors';
+
+export { AssetChangedError };
 
 export interface StoredAsset<M = Record<string, unknown>> {
   meta: M;

@@ -79,3 +79,14 @@ export class ConcurrencyError extends Error {
     this.name = 'ConcurrencyError';
   }
 }
+
+/**
+ * An asset changed (or was removed) between the read and the write that was guarded by its ETag.
+ * The HTTP edge answers 409 "read it again and retry" (shared/http/errors.ts), whichever door asked.
+ */
+export class AssetChangedError extends Error {
+  constructor(kind: string, name: string) {
+    super(`${kind} '${name}' was changed by someone else`);
+    this.name = 'AssetChangedError';
+  }
+}
