@@ -19,7 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAzurite, type Azurite } from '../../local/azurite';
 import { newJobId } from '../../shared/jobs/ids';
-import { jobPartition, jobRowKey, streamRowKey } from '../../shared/store/keys';
+import { jobPartition, jobRowKey } from '../../shared/store/keys';
+import { packEntities } from '../../shared/store/streamStore';
 import { benchHost, post, postHook, type BenchHost } from '../host';
 import { vmRssMb } from '../machine';
 import { load, mean, r1, type Load } from '../measure';
@@ -143,16 +144,30 @@ function seed(file: string, n: number, lines: number, lineChars: number): void {
       $loki: ++jobs.maxId,
       meta,
     });
-    for (let s = 0; s < lines; s++) {
-      const row = streamRowKey(1, s);
-      streams.data.push({
-        ...rowTemplate,
-        PartitionKey: id,
-        RowKey: row,
-        properties: { ...rowTemplate.properties, PartitionKey: id, RowKey: row, streamText: text, summary: text.slice(0, 256), time: e },
-        $loki: ++streams.maxId,
-        meta,
-      });
+    // As the host writes them: records packed many to a row, one write per 1,000 records (streamStore).
+    const base = Object.fromEntries(
+      Object.entries(rowTemplate.properties!).filter(([k]) => !/^(records(_\d+|_n)?|pack|streamText|summary|time|streamType)$/.test(k)),
+    );
+    for (let s = 0; s < lines; s += 1000) {
+      const rows = Array.from({ length: Math.min(1000, lines - s) }, (_, k) => ({
+        seq: s + k,
+        attempt: 1,
+        time: e,
+        streamType: 'Output' as const,
+        summary: text.slice(0, 256),
+        streamText: text,
+      }));
+      for (const { partitionKey, rowKey, ...props } of packEntities(id, rows)) {
+        const [pkey, rkey] = [String(partitionKey), String(rowKey)];
+        streams.data.push({
+          ...rowTemplate,
+          PartitionKey: pkey,
+          RowKey: rkey,
+          properties: { ...base, ...props, PartitionKey: pkey, RowKey: rkey },
+          $loki: ++streams.maxId,
+          meta,
+        });
+      }
     }
   }
   writeTables(file, db);
@@ -250,7 +265,7 @@ export async function release(p: Prepared): Promise<void> {
 export async function retainedHistory(): Promise<RetainedHistory> {
   const counts = (process.env.BENCH_HISTORY_LEVELS ?? (QUICK ? '0,2000,10000' : '0,10000,50000')).split(',').map(Number);
   const specs: Array<[string, number, number, number]> = counts.map((n) => [n === 0 ? 'empty' : `${n} jobs`, n, 5, 24]);
-  // 1 MiB of output each, as 1,024 rows of 1 KiB (the stream cap, HOOKBOOK_STREAM_CAP_BYTES).
+  // 1 MiB of output each, as 1,024 records of 1 KiB (the stream cap, HOOKBOOK_STREAM_CAP_BYTES).
   if (process.env.BENCH_HISTORY_BIG !== '0') specs.push(['200 × 1 MiB', 200, 1024, 1024]);
   const prepared: Prepared[] = [];
   try {

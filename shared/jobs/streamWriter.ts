@@ -1,12 +1,13 @@
 import type { StreamType } from '../model/job';
-import { streamStore, MAX_BATCH, type StreamRow } from '../store/streamStore';
+import { streamStore, SUMMARY_CHARS, type StreamRow } from '../store/streamStore';
 import { PROPERTY_CHARS, cutString } from '../store/chunks';
 import { isStorageUnavailable, storageErrorCode } from '../store/errors';
 import { emitStreams } from './events';
 
 /**
- * Buffers a job's stream records and writes them in batches (one partition per job): at most 100
- * records or ~3.5 MB per transaction, at least every `flushMs` while records are pending. Past the
+ * Buffers a job's stream records and writes them in batches (one partition per job, packed many
+ * records to a row by streamStore): at most 1,000 records (100 to a hybrid worker's service) or
+ * ~3.5 MB per write, at least every `flushMs` while records are pending. Past the
  * cap (1 MiB of text by default) one marker record says so and later records are dropped. A line
  * longer than a Table property is split into several records, never an error.
  *
@@ -14,8 +15,10 @@ import { emitStreams } from './events';
  * saved are counted (`lost`), and close() adds a Warning record saying so. The finish path puts
  * the count and a sentence on the job (withStreamLoss), so a job never looks complete when it is not.
  */
-const SUMMARY_CHARS = 256;
 const MAX_BATCH_BYTES = 3_500_000;
+/** Records per write: packed rows hold many (table path); a hybrid worker's request takes at most 100. */
+const TABLE_BATCH = 1000;
+const SINK_BATCH = 100;
 
 export interface StreamWriterOptions {
   jobId: string;
@@ -103,7 +106,7 @@ export class StreamWriter {
     this.pending.push(row);
     this.opts.copyTo?.push(row);
     this.pendingBytes += 2 * (text.length + row.summary.length + (value?.length ?? 0)) + 200;
-    if (this.pending.length >= MAX_BATCH || this.pendingBytes >= MAX_BATCH_BYTES) void this.flush();
+    if (this.pending.length >= (this.opts.sink ? SINK_BATCH : TABLE_BATCH) || this.pendingBytes >= MAX_BATCH_BYTES) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushMs ?? 1000);
   }
 

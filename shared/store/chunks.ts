@@ -1,6 +1,6 @@
 /**
  * A Table string property holds at most 32 K UTF-16 characters (64 KiB). Long strings are split
- * over numbered properties `<name>_0`, `<name>_1`, ... and joined back on read.
+ * over numbered properties `<name>_0`, `<name>_1`, ... (each cut between characters) and joined back on read.
  */
 export const PROPERTY_CHARS = 32_000;
 
@@ -9,9 +9,14 @@ export function splitProperty(name: string, value: string, entity: Record<string
     entity[name] = value;
     return;
   }
-  const parts = Math.ceil(value.length / PROPERTY_CHARS);
+  // Cut between characters, never inside a surrogate pair (half of one would not survive UTF-8).
+  let parts = 0;
+  for (let i = 0; i < value.length; parts++) {
+    const part = cutString(value.slice(i, i + PROPERTY_CHARS + 1), PROPERTY_CHARS);
+    entity[`${name}_${parts}`] = part;
+    i += part.length;
+  }
   entity[`${name}_n`] = parts;
-  for (let i = 0; i < parts; i++) entity[`${name}_${i}`] = value.slice(i * PROPERTY_CHARS, (i + 1) * PROPERTY_CHARS);
 }
 
 export function joinProperty(name: string, entity: Record<string, unknown>): string | undefined {

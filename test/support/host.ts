@@ -33,6 +33,8 @@ export interface StartHostOptions {
   /** Run the host as this user and group (a root test harness showing the non-root fallback). */
   uid?: number;
   gid?: number;
+  /** Options for the host's node itself, before the script (e.g. `--cpu-prof`: bench/profile-host.ts). */
+  nodeArgs?: string[];
 }
 
 export interface RunningHost {
@@ -86,7 +88,7 @@ export async function startHost(opts: StartHostOptions = {}): Promise<RunningHos
   const tsxLoader = pathToFileURL(
     path.join(path.dirname(tsxPkg), (fromRoot(tsxPkg) as { exports: Record<string, string> }).exports['.']),
   ).href;
-  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'local', 'start.ts')], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', tsxLoader, path.join(repoRoot, 'local', 'start.ts')], {
     cwd: repoRoot,
     env,
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
