@@ -50,7 +50,7 @@ import { runBreakdown, type RunBreakdown } from './scenarios/run-breakdown';
 import { runCurve } from './scenarios/run-curve';
 import { historyReport, retainedHistory } from './scenarios/retained-history';
 import { linesPerSecond } from './scenarios/stream-lines';
-import { jobSplit, pwshWarm, ratesAtC1 } from './scenarios/spawn';
+import { jobSplit, pwshWarm, queueSplit, ratesAtC1 } from './scenarios/spawn';
 import { notifyCost } from './scenarios/notify';
 import { transactions } from './scenarios/transactions';
 import { BURST_JOBS, elapsedSeconds, log, ONLY, QUICK, repoRoot, want } from './settings';
@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       } finally {
         await az.stop();
       }
+      partial.queueSplit = await queueSplit(QUICK ? 10 : 30);
       partial.ratesAtC1 = await ratesAtC1();
     }
     if (want('pwsh-warm')) partial.pwshWarm = await pwshWarm();
@@ -197,6 +198,7 @@ async function main(): Promise<void> {
   }
   // 6b and 5: each on hosts of their own, over disk and memory storage.
   // 7b, 7c: the spawner on/off against the floor; pwsh warm on/off (logged as they go; in results.json).
+  spawnParts.queueSplit = await queueSplit(QUICK ? 10 : 30);
   spawnParts.ratesAtC1 = await ratesAtC1();
   spawnParts.pwshWarm = await pwshWarm();
   const results: Results & { spawn: typeof spawnParts } = {

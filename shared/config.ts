@@ -254,3 +254,8 @@ export function settings(env: Env = process.env): Settings {
   last = { fingerprint, value: parsed.data as Settings };
   return last.value;
 }
+
+/** The host's PATH (not a setting), for the processes the worker starts before a job's environment exists. */
+export function hostPath(): string {
+  return process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+}

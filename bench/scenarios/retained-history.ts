@@ -23,7 +23,7 @@ import { jobPartition, jobRowKey } from '../../shared/store/keys';
 import { packEntities } from '../../shared/store/streamStore';
 import { benchHost, post, postHook, type BenchHost } from '../host';
 import { vmRssMb } from '../machine';
-import { load, mean, r1, type Load } from '../measure';
+import { load, mean, r1, sleep, type Load } from '../measure';
 import { log, PHASE_MS, QUICK, repoRoot } from '../settings';
 
 const TABLE_DB = '__azurite_db_table__.json';
@@ -209,6 +209,23 @@ interface Prepared {
 const runOpOf = (h: BenchHost) => async () =>
   (await post(`${h.host.url}/api/external/runbook/sync/run`, '{}', h.api.authHeaders)).status === 200;
 
+/** Until every job created since `from` on that host has ended (at most 120 s). */
+async function drained(c: BenchHost, from: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    let open = 0;
+    let token: string | undefined;
+    do {
+      const page = await c.api.jobs.list({ from, top: 1000, continuationToken: token });
+      open += page.value.filter((j) => !['Completed', 'Failed', 'Stopped'].includes(j.status)).length;
+      token = page.continuationToken ?? undefined;
+    } while (token);
+    if (open === 0) return;
+    if (Date.now() > deadline) throw new Error(`retained history: ${open} ingested jobs still open after 120 s`);
+    await sleep(250);
+  }
+}
+
 /** A host on a store holding `jobs` finished jobs, started and warmed up. */
 export async function prepare(label: string, jobs: number, lines: number, lineChars: number): Promise<Prepared> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookbook-history-'));
@@ -275,7 +292,13 @@ export async function retainedHistory(): Promise<RetainedHistory> {
     // Each run phase is long enough for a save or two (every 2 s): a save that blocks Azurite shows in the p99.
     for (let round = 0; round < 4; round++) {
       for (const [i, p] of prepared.entries()) runs[i]!.push(await load(1, PHASE_MS / 2, p.runOp));
-      for (const [i, p] of prepared.entries()) ingests[i]!.push(await load(16, PHASE_MS / 4, p.hookOp));
+      for (const [i, p] of prepared.entries()) {
+        const from = new Date(Date.now() - 1000).toISOString();
+        ingests[i]!.push(await load(16, PHASE_MS / 4, p.hookOp));
+        // The jobs an ingest phase accepted run after it: the next phase (another host's) must not
+        // compete with them, or every level but the first measures the one before it.
+        await drained(p.c, from);
+      }
     }
     const levels: HistoryLevel[] = [];
     for (const [i, p] of prepared.entries()) {

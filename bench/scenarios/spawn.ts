@@ -2,7 +2,8 @@
  * 7. What a job's process costs (issue 27), with the spawner on and off and the pwsh pool on and off:
  *  a. where one job's time goes, per runbook type, in this process (the job core against the bench's
  *     Azurite, as `run` runs it): accept, claim and prepare, spawn, run, streams, finish; and the CPU
- *     this process (the worker) and the spawner spend per job;
+ *     this process (the worker) and the spawner spend per job; and on a full host, per type, the
+ *     queue's part: accepted, queue wait (created → started), started → ended (queueSplit);
  *  b. completed jobs/s at concurrency 1 on full hosts (RealmJoin `run`, through the queue and here),
  *     beside the machine floor (bare node:http + exec('echo hello')), with each side's CPU per job or
  *     request: the worker host's, the spawner's and the floor server's;
@@ -247,6 +248,66 @@ export async function ratesAtC1(): Promise<RateAtC1[]> {
     }
   } finally {
     floor.stop();
+  }
+  return out;
+}
+
+export interface QueueSplit {
+  kind: string;
+  samples: number;
+  /** p50, ms: POST answered (accepted); created → started (queue wait and claim, the job's own timestamps); started → ended; POST → end seen. */
+  acceptMs: number;
+  queueWaitMs: number;
+  runMs: number;
+  totalMs: number;
+}
+
+/**
+ * a'. The queue's part, per runbook type, on a full host (the in-process split above has no queue):
+ * jobs started with POST /api/v1/jobs one after another, followed to their end, and the job's own
+ * timestamps read back (ms resolution).
+ */
+export async function queueSplit(n: number): Promise<QueueSplit[]> {
+  const pwsh = testPwsh();
+  const c = await benchHost({ env: { HOOKBOOK_LOG_TRANSITIONS: 'false', ...(pwsh ? { HOOKBOOK_PWSH_PATH: pwsh } : {}) } });
+  const out: QueueSplit[] = [];
+  try {
+    for (const kind of Object.keys(RUNBOOKS)) {
+      if (kind === 'pwsh' && !pwsh) continue;
+      const name = `queue-${kind}`;
+      await c.runbook(name, kind as 'bash', RUNBOOKS[kind]!);
+      for (let i = 0; i < 2; i++) await c.waitEnd(await c.start(name));
+      const parts: Record<'accept' | 'queue' | 'run' | 'total', number[]> = { accept: [], queue: [], run: [], total: [] };
+      const runs = kind === 'pwsh' ? Math.max(3, Math.round(n / 4)) : n;
+      for (let i = 0; i < runs; i++) {
+        if (kind === 'pwsh') await sleep(QUICK ? 2500 : 4000); // the warm pool refilled, as for a job arriving at an idle host
+        const t0 = performance.now();
+        const jobId = await c.start(name);
+        const t1 = performance.now();
+        const status = await c.waitEnd(jobId);
+        const t2 = performance.now();
+        if (status !== 'Completed') throw new Error(`${name}: ${status}`);
+        const job = await c.api.jobs.get(jobId);
+        parts.accept.push(t1 - t0);
+        parts.queue.push(Date.parse(job.startTime!) - Date.parse(job.createdTime));
+        parts.run.push(Date.parse(job.endTime!) - Date.parse(job.startTime!));
+        parts.total.push(t2 - t0);
+      }
+      const s: QueueSplit = {
+        kind,
+        samples: runs,
+        acceptMs: p50(parts.accept),
+        queueWaitMs: p50(parts.queue),
+        runMs: p50(parts.run),
+        totalMs: p50(parts.total),
+      };
+      out.push(s);
+      log(
+        `queue split ${kind} (full host): POST → end seen ${r1(s.totalMs)} ms; accepted ${r1(s.acceptMs)} ms, queue wait (created → started) ${r1(s.queueWaitMs)} ms, started → ended ${r1(s.runMs)} ms`,
+      );
+    }
+  } finally {
+    await c.stop();
   }
   return out;
 }

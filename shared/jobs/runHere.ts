@@ -78,7 +78,7 @@ export async function startAndWait(req: StartRequest, waitMs: number, log: Worke
     // Still running past the wait, deferred (maxConcurrency), ended by someone else, or streams
     // not all written: the stored job is the answer.
   }
-  const job = await waitForJob(started.jobId, Math.max(0, deadline - Date.now()));
+  const job = await waitForJob(started.jobId, Math.max(0, deadline - Date.now()), { justStarted: !here || !started.claim });
   if (!job || !isTerminal(job.status)) return { jobId: started.jobId, status: job?.status ?? started.status, ended: false };
   return { jobId: job.jobId, status: job.status, ...(job.exception ? { exception: job.exception } : {}), ended: true };
 }

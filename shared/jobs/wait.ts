@@ -6,15 +6,21 @@ import { jobEvents } from './events';
 /**
  * Wait until a job is terminal or `timeoutMs` passes. Hears same-instance workers at once and
  * polls storage with a growing interval (100 ms → 1 s) for workers elsewhere.
+ *
+ * `justStarted`: the caller created the job a moment ago, so a read now would find it queued; the
+ * first read waits for the first status event or interval instead (one round trip less per `run`
+ * through the queue). An event missed in between only costs the interval: the reads still decide.
  */
-export async function waitForJob(jobId: string, timeoutMs: number): Promise<JobRecord | undefined> {
+export async function waitForJob(jobId: string, timeoutMs: number, opts: { justStarted?: boolean } = {}): Promise<JobRecord | undefined> {
   const deadline = Date.now() + timeoutMs;
   let interval = 100;
+  let read = !opts.justStarted;
   for (;;) {
-    const found = await jobStore.get(jobId);
+    const found = read ? await jobStore.get(jobId) : undefined;
     if (found && isTerminal(found.value.status)) return found.value;
     const left = deadline - Date.now();
-    if (left <= 0) return found?.value;
+    if (left <= 0) return read ? found?.value : (await jobStore.get(jobId))?.value;
+    read = true;
     await new Promise<void>((resolve) => {
       const event = `status:${jobId}`;
       const done = () => {

@@ -71,8 +71,3 @@ export function pwshBaseEnv(): Record<string, string> {
     ...(process.env.DOTNET_ROOT ? { DOTNET_ROOT: process.env.DOTNET_ROOT } : {}),
   };
 }
-
-/** The host's PATH (not a setting), for the processes the worker starts before a job's environment exists. */
-export function hostPath(): string {
-  return process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
-}

@@ -5,9 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import { settings } from '../config';
+import { hostPath, settings } from '../config';
 import { nativeAddonFile } from './harden';
-import { hostPath } from './pwsh';
 import { sourceRuntimeFile } from './runtime';
 
 /** What the worker decides about a job's process; the spawner only carries it out. */
@@ -38,6 +37,11 @@ export interface Launched extends EventEmitter {
   writeStdin(text: string, end: boolean): void;
   /** A background process now runs a job: it keeps the worker alive like any job. */
   foreground(): void;
+}
+
+/** Whether launch() goes through the spawner (a cheap fork), not this process. */
+export function viaSpawnerNow(): boolean {
+  return settings().spawner && !spawnerBroken;
 }
 
 export function launch(spec: LaunchSpec): Launched {

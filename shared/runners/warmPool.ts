@@ -13,9 +13,9 @@
 // pays the ~100 MB each costs) and refills in the background as jobs take them.
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { settings } from '../config';
+import { hostPath, settings } from '../config';
 import type { ProcessSpec } from './process';
-import { hostPath, pwshBaseEnv } from './pwsh';
+import { pwshBaseEnv } from './pwsh';
 import { openJobDir, type JobDir } from './sandbox';
 import { killGroup, launch, type Launched } from './spawnerClient';
 
