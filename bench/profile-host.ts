@@ -74,11 +74,27 @@ async function main(): Promise<void> {
   if (profiles.length === 0) throw new Error(`no host profile in ${dir}`);
   const prof = JSON.parse(readFileSync(profiles[0]!, 'utf8')) as Profile;
   const self = new Map<number, number>();
+  // Inclusive time of our own functions (each counted once per sample, wherever it is on the stack).
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const ours = new Map<string, number>();
   let at = prof.startTime;
   for (let i = 0; i < prof.samples.length; i++) {
     at += prof.timeDeltas[i] ?? 0;
     if (at < from || at > to) continue;
-    self.set(prof.samples[i]!, (self.get(prof.samples[i]!) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000);
+    const ms = (prof.timeDeltas[i] ?? 0) / 1000;
+    self.set(prof.samples[i]!, (self.get(prof.samples[i]!) ?? 0) + ms);
+    const seen = new Set<string>();
+    for (let id: number | undefined = prof.samples[i]; id !== undefined; id = parent.get(id)) {
+      const f = byId.get(id)!.callFrame;
+      const file = f.url.replace(/^file:\/\//, '');
+      if (!file.startsWith(repoRoot) || file.includes('/node_modules/')) continue;
+      const key = `${f.functionName || '(anonymous)'} ${path.relative(repoRoot, file)}:${f.lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      ours.set(key, (ours.get(key) ?? 0) + ms);
+    }
   }
   const byGroup = new Map<string, number>();
   const byFn = new Map<string, number>();
@@ -100,6 +116,8 @@ async function main(): Promise<void> {
   for (const [g, ms] of [...byGroup].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${per(ms).padStart(7)}  ${g}`);
   console.log('\nheaviest functions, ms per job:');
   for (const [f, ms] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${per(ms).padStart(7)}  ${f}`);
+  console.log('\nour functions, inclusive (callees included), ms per job:');
+  for (const [f, ms] of [...ours].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${per(ms).padStart(7)}  ${f}`);
   console.log(`\nprofile: ${profiles[0]}`);
 }
 

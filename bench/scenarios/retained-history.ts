@@ -216,7 +216,7 @@ async function drained(c: BenchHost, from: string): Promise<void> {
     let open = 0;
     let token: string | undefined;
     do {
-      const page = await c.api.jobs.list({ from, top: 1000, continuationToken: token });
+      const page = await c.api.jobs.list({ from, top: 500, continuationToken: token });
       open += page.value.filter((j) => !['Completed', 'Failed', 'Stopped'].includes(j.status)).length;
       token = page.continuationToken ?? undefined;
     } while (token);
