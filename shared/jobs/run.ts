@@ -30,6 +30,8 @@ export interface RunObserver {
   streamsLost: boolean;
   final?: Final;
   finished: boolean;
+  /** The attempt that ran here (the records above are that attempt's only). */
+  attempt?: number;
   /** Called once the outcome is recorded (or left to another attempt), before the job's clean-up. */
   onFinish?: () => void;
 }
@@ -44,10 +46,25 @@ const now = () => new Date().toISOString();
 const ms = (iso?: string) => (iso ? Date.parse(iso) : 0);
 
 /**
+ * Observers of `run` callers in this instance waiting for a job the queue may deliver here (runHere.ts):
+ * the worker that runs it fills the observer, so the caller answers from what was written instead of
+ * reading the outcome and the records back. A job run elsewhere leaves it empty; the caller reads.
+ */
+const watched = new Map<string, RunObserver>();
+
+/** Watch a job this instance may run; stop with the returned function. */
+export function watchHere(jobId: string, observer: RunObserver): () => void {
+  watched.set(jobId, observer);
+  return () => {
+    if (watched.get(jobId) === observer) watched.delete(jobId);
+  };
+}
+
+/**
  * Handle one queue message for `jobId`: decide whether this worker may run the job, claim it with
  * an ETag-guarded move to Running, run the runbook, record streams and the outcome.
  */
-export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim, observer?: RunObserver): Promise<void> {
+export async function runJob(jobId: string, log: WorkerLog, claim?: JobClaim, observer = watched.get(jobId)): Promise<void> {
   const s = settings();
   const leaseMs = s.leaseSeconds * 1000;
   // With a claim the first read is skipped: the ETag-guarded claim below fails if the entity is no
@@ -198,6 +215,7 @@ async function execute(
   const s = settings();
   const job = claimed.value;
   const fence = { fence: job.attempt };
+  if (observer) observer.attempt = job.attempt;
   const writer = new StreamWriter({
     jobId: job.jobId,
     attempt: job.attempt,

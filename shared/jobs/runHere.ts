@@ -4,7 +4,7 @@ import { streamRowKey } from '../store/keys';
 import type { StreamRow } from '../store/streamStore';
 import { jobQueue } from '../store/jobQueue';
 import { startJob, type StartRequest } from './start';
-import { runJob, type RunObserver, type WorkerLog } from './run';
+import { runJob, watchHere, type RunObserver, type WorkerLog } from './run';
 import { waitForJob } from './wait';
 
 /**
@@ -65,21 +65,47 @@ export async function startAndWait(req: StartRequest, waitMs: number, log: Worke
       new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now())))),
     ]);
     clearTimeout(timer);
-    if (ran === true && observer.finished && observer.final && !observer.streamsLost) {
-      const final = observer.final;
-      return {
-        jobId: started.jobId,
-        status: final.status,
-        ...(final.exception ? { exception: final.exception } : {}),
-        streams: observer.streams.map((r) => toRecord(started.jobId, r)),
-        ended: isTerminal(final.status),
-      };
-    }
+    if (ran === true && observer.finished && observer.final && !observer.streamsLost)
+      return answerFrom(started.jobId, observer.final, observer.streams);
     // Still running past the wait, deferred (maxConcurrency), ended by someone else, or streams
     // not all written: the stored job is the answer.
   }
-  const job = await waitForJob(started.jobId, Math.max(0, deadline - Date.now()), { justStarted: !here || !started.claim });
-  if (!job || !isTerminal(job.status)) return { jobId: started.jobId, status: job?.status ?? started.status, ended: false };
+  if (here && started.claim) return fromStorage(started.jobId, started.status, deadline);
+  // Through the queue. If it delivers the job to this same instance, its worker hands over what it
+  // wrote (as running here does); otherwise the stored job is the answer.
+  const observer: RunObserver = { streams: [], streamsLost: false, finished: false };
+  const unwatch = watchHere(started.jobId, observer);
+  const stop = new AbortController();
+  try {
+    const local = new Promise<'local'>((resolve) => (observer.onFinish = () => resolve('local')));
+    const stored = fromStorage(started.jobId, started.status, deadline, stop.signal, true);
+    const first = await Promise.race([local, stored]);
+    // Attempt 1 only: a later attempt's observer lacks the records of the ones before it.
+    if (first === 'local' && observer.finished && observer.final && !observer.streamsLost && observer.attempt === 1) {
+      stop.abort();
+      return answerFrom(started.jobId, observer.final, observer.streams);
+    }
+    return await stored;
+  } finally {
+    stop.abort();
+    unwatch();
+  }
+}
+
+function answerFrom(jobId: string, final: NonNullable<RunObserver['final']>, rows: StreamRow[]): RunAnswer {
+  return {
+    jobId,
+    status: final.status,
+    ...(final.exception ? { exception: final.exception } : {}),
+    streams: rows.map((r) => toRecord(jobId, r)),
+    ended: isTerminal(final.status),
+  };
+}
+
+/** The answer from the stored job (its records are read by the caller). */
+async function fromStorage(jobId: string, status: string, deadline: number, signal?: AbortSignal, justStarted = false): Promise<RunAnswer> {
+  const job = await waitForJob(jobId, Math.max(0, deadline - Date.now()), { justStarted, signal });
+  if (!job || !isTerminal(job.status)) return { jobId, status: job?.status ?? status, ended: false };
   return { jobId: job.jobId, status: job.status, ...(job.exception ? { exception: job.exception } : {}), ended: true };
 }
 

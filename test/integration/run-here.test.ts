@@ -15,6 +15,12 @@ const NO_WORKER = readdirSync(path.join(root, 'functions'))
   .map((f) => `functions/${f}`)
   .join(',');
 
+// Every function, the worker included.
+const ALL = readdirSync(path.join(root, 'functions'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `functions/${f}`)
+  .join(',');
+
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
@@ -81,6 +87,36 @@ describe('RealmJoin run on the accepting instance', () => {
     expect(f.json.exception).toBe('it broke');
     const stored = await a2.call('GET', `/api/external/runbook/jobs/${f.json.jobID}/output/streams`);
     expect(f.json.streams).toEqual(stored.json);
+  }, 180_000);
+
+  it('through the queue, to this instance or another: the same answer, equal to what is stored', async () => {
+    // B has the queue worker; A has none. Neither runs jobs inside the request (HOOKBOOK_RUN_HERE_MAX=0).
+    const b = await host({ HOOKBOOK_RUN_WAIT_SECONDS: '60', HOOKBOOK_RUN_HERE_MAX: '0', HOOKBOOK_FUNCTIONS_GLOB: ALL });
+    const a = await host({ HOOKBOOK_RUN_WAIT_SECONDS: '60', HOOKBOOK_RUN_HERE_MAX: '0' });
+    const apiB = api(b.url, b.adminKey);
+    const apiA = api(a.url, a.adminKey);
+    const name = await apiB.createRunbook({ name: uniqueName('via-queue'), type: 'bash', content: SCRIPT });
+    const failing = await apiB.createRunbook({
+      name: uniqueName('via-queue-fails'),
+      type: 'bash',
+      content: 'echo "about to fail"\necho "it broke" >&2\nexit 3',
+    });
+    // On B its own worker runs the job and hands the answer over; on A it is read back from storage.
+    for (const [who, client] of [
+      ['the worker of this instance', apiB],
+      ['a worker of another instance', apiA],
+    ] as const) {
+      const r = await client.call('POST', `/api/external/runbook/${name}/run`, {});
+      expect(r.status, who).toBe(200);
+      expect(r.json.status, who).toBe('Completed');
+      const stored = await client.call('GET', `/api/external/runbook/jobs/${r.json.jobID}/output/streams`);
+      expect(r.json.streams, who).toEqual(stored.json);
+      expect(r.json.streams.map((s: { streamText: string }) => s.streamText)).toEqual(expect.arrayContaining(['first line', 'last line']));
+      const f = await client.call('POST', `/api/external/runbook/${failing}/run`, {});
+      expect(f.status, who).toBe(200);
+      expect(f.json).toMatchObject({ status: 'Failed', exception: 'it broke' });
+      expect(f.json.streams, who).toEqual((await client.call('GET', `/api/external/runbook/jobs/${f.json.jobID}/output/streams`)).json);
+    }
   }, 180_000);
 
   it('the accepting instance dies mid-run: another instance runs the job again and it completes', async () => {
