@@ -1,6 +1,7 @@
 import { settings } from '../config';
 import { jobStore } from '../store/jobStore';
 import { dedupeStore } from '../store/dedupeStore';
+import { jobAliasStore } from '../store/jobAliasStore';
 import { statsStore } from '../store/statsStore';
 import { streamStore } from '../store/streamStore';
 
@@ -17,8 +18,9 @@ import { streamStore } from '../store/streamStore';
  * has used RUN_BUDGET_MS, so one run deletes what an hour of any sustained job rate the host can
  * run has made expire (its capacity: docs/performance.md, "Retained history").
  *
- * Webhook de-duplication claims older than two days go too, and the dashboard's hourly rollups
- * (table "jobstats") older than the retention or the 31 days the charts can show, whichever is longer.
+ * Webhook de-duplication claims older than two days go too, the dashboard's hourly rollups
+ * (table "jobstats") older than the retention or the 31 days the charts can show, whichever is longer,
+ * and the Azure API's client-chosen job ids (table "jobaliases") older than the retention whose job is gone.
  */
 /** The longest span GET /api/v1/stats answers for (days=1..31). */
 const STATS_DAYS = 31;
@@ -36,6 +38,8 @@ export interface RetentionRun {
   more: boolean;
   dedupe: number;
   stats: number;
+  /** Client-chosen job ids (the Azure API's) whose job is gone. */
+  aliases: number;
 }
 
 /** Delete the jobs with everything they own: streams and spills first, the entities last. */
@@ -80,5 +84,7 @@ export async function deleteExpiredJobs(nowMs = Date.now(), budgetMs = RUN_BUDGE
   // Hour keys are 'yyyy-mm-ddThh' (UTC) and sort as text.
   const statsCutoff = new Date(nowMs - Math.max(s.retentionDays, STATS_DAYS) * 86_400_000).toISOString().slice(0, 13);
   const stats = await statsStore.purgeHoursBefore(statsCutoff);
-  return { deleted, byCount, more, dedupe, stats };
+  // A client's job GUID (PUT jobs/{guid}, the Azure API) names its job until the job is deleted.
+  const aliases = await jobAliasStore.purge(cutoff, async (jobId) => (await jobStore.get(jobId)) !== undefined);
+  return { deleted, byCount, more, dedupe, stats, aliases };
 }

@@ -1,3 +1,5 @@
+import { odata } from '@azure/data-tables';
+import { table } from './clients';
 import { jsonRows } from './jsonRows';
 
 /**
@@ -23,5 +25,23 @@ export const jobAliasStore = {
 
   async forget(alias: string): Promise<void> {
     await rows.delete(alias.toLowerCase(), ROW);
+  },
+
+  /**
+   * Retention: rows written before `olderThanMs` whose job is gone (`exists` says no) are deleted, at
+   * most `max` per call; a row whose job is still kept stays. Returns how many were deleted.
+   */
+  async purge(olderThanMs: number, exists: (jobId: string) => Promise<boolean>, max = 1000): Promise<number> {
+    const t = await table('jobaliases');
+    let n = 0;
+    for await (const e of t.listEntities<{ json: string }>({
+      queryOptions: { filter: odata`Timestamp lt ${new Date(olderThanMs)}`, select: ['PartitionKey', 'RowKey', 'json'] },
+    })) {
+      const { jobId } = JSON.parse(e.json) as { jobId: string };
+      if (await exists(jobId)) continue;
+      await t.deleteEntity(e.partitionKey!, e.rowKey!).catch(() => undefined);
+      if (++n >= max) break;
+    }
+    return n;
   },
 };

@@ -133,4 +133,41 @@ describe('retention', () => {
     expect(left).toEqual([hourAgo(29), hourAgo(1)]);
     expect((await deleteExpiredJobs(now)).stats).toBe(0);
   });
+
+  it("forgets the Azure API's client-chosen job ids once their job is gone, and only then", async () => {
+    const { jobStore } = await import('../../shared/store/jobStore');
+    const { jobAliasStore } = await import('../../shared/store/jobAliasStore');
+    const { newJobId } = await import('../../shared/jobs/ids');
+    const { deleteExpiredJobs } = await import('../../shared/jobs/retention');
+    const { randomUUID } = await import('node:crypto');
+    // Jobs created now, the clock 40 days ahead: the finished one is due, the running one is kept.
+    const now = Date.now() + 40 * 86_400_000;
+    const make = async (status: 'Completed' | 'Running') => {
+      const jobId = newJobId();
+      const t = new Date().toISOString();
+      await jobStore.create({
+        jobId,
+        runbook: 'r',
+        runbookVersion: 1,
+        status,
+        startedBy: 'test',
+        createdTime: t,
+        lastModifiedTime: t,
+        attempt: 1,
+        parameters: '{}',
+      });
+      const alias = randomUUID();
+      expect(await jobAliasStore.claim(alias, jobId)).toBe(jobId);
+      return { jobId, alias };
+    };
+    const done = await make('Completed');
+    const running = await make('Running');
+    const r = await deleteExpiredJobs(now);
+    expect(r.aliases).toBeGreaterThanOrEqual(1);
+    expect(await jobStore.get(done.jobId)).toBeUndefined();
+    expect(await jobAliasStore.resolve(done.alias)).toBeUndefined();
+    expect(await jobAliasStore.resolve(running.alias)).toBe(running.jobId);
+    // The GUID is free again: a new PUT with it starts a new job.
+    expect(await jobAliasStore.claim(done.alias, 'another')).toBe('another');
+  });
 });
