@@ -37,8 +37,11 @@ export interface StreamRow {
 export const MAX_BATCH = 100;
 /** JSON characters per pack before a new one starts (a record is never split: one may go over). */
 export const PACK_CHARS = 240_000;
-/** Pack characters per transaction (the service takes at most 4 MiB of payload per batch). */
-const TRANSACTION_CHARS = 1_500_000;
+/**
+ * Pack characters per transaction: the service takes at most 4 MiB of payload per batch, and a
+ * character takes up to 3 bytes of UTF-8 (CJK text), so 1 M characters stay below it with room.
+ */
+const TRANSACTION_CHARS = 1_000_000;
 /** The summary a record gets when none is given (the stream writer's rule). */
 export const SUMMARY_CHARS = 256;
 
@@ -156,7 +159,7 @@ function singleRecord(jobId: string, rowKey: string, e: Record<string, unknown>)
 export const streamStore = {
   /**
    * The rows as packs, in entity-group transactions (one partition, atomic each) of at most 100
-   * packs and ~1.5 M characters; a write of up to ~1,500 records of typical lines is one transaction.
+   * packs and ~1 M characters; a write of 1,000 records of typical lines is one transaction.
    */
   async append(jobId: string, rows: StreamRow[]): Promise<void> {
     if (rows.length === 0) return;
