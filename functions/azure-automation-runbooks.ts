@@ -121,10 +121,12 @@ route('armRunbookPatch', {
     const ctx = await armRequest(req, 'admin');
     const body = await readJson(req, RunbookPatchBody);
     const existing = await catalog.require(req.params.runbookName!);
-    return json(200, runbookResource(ctx, await changeSettings(existing, body.properties ?? {})));
+    const changed = await changeSettings(existing, body.properties ?? {});
+    // PATCH: tags given replace the set; left out, they stay.
+    return json(200, runbookResource(ctx, body.tags === undefined ? changed : await catalog.setTags(changed.name, body.tags)));
   },
   doc: armDoc('/runbooks/{runbookName}', {
-    summary: "Change a runbook's description or logVerbose (Runbook_Update), in a new draft",
+    summary: "Change a runbook's tags, description or logVerbose (Runbook_Update; the last two in a new draft)",
     role: 'admin',
     params,
     body: RunbookPatchBody,
@@ -170,7 +172,9 @@ async function putRunbook(ctx: ArmContext, name: string, body: z.infer<typeof Ru
   if (existing) {
     if (existing.type !== type)
       throw conflict(`Runbook '${name}' is of type ${existing.type}; its runbookType cannot change. Delete it first.`);
-    return json(200, runbookResource(ctx, await changeSettings(existing, p)));
+    const changed = await changeSettings(existing, p);
+    // PUT replaces the resource: its tags are the body's (none when it sends none), as in Azure.
+    return json(200, runbookResource(ctx, await tagged(changed, body.tags ?? {})));
   }
   if (!RunbookName.safeParse(name).success)
     throw badRequest(
@@ -184,7 +188,13 @@ async function putRunbook(ctx: ArmContext, name: string, body: z.infer<typeof Ru
     description: p.description ?? '',
     ...(p.logVerbose !== undefined ? { logVerbose: p.logVerbose } : {}),
   });
-  return json(201, runbookResource(ctx, created));
+  return json(201, runbookResource(ctx, await tagged(created, body.tags ?? {})));
+}
+
+/** The runbook with these tags, written only when they differ from its own. */
+async function tagged(r: Runbook, tags: Record<string, string>): Promise<Runbook> {
+  const same = JSON.stringify(Object.entries(r.tags ?? {}).sort()) === JSON.stringify(Object.entries(tags).sort());
+  return same ? r : catalog.setTags(r.name, tags);
 }
 
 route('armRunbookContent', {

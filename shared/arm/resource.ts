@@ -3,7 +3,7 @@ import type { ArmContext } from './request';
 /**
  * The shape every Azure resource shares: `id`, `name`, `type`, then the resource's own
  * `properties`. Tracked resources (the account, runbooks) add `location`, `tags` and `etag`.
- * Hookbook keeps no tags; it answers `{}`.
+ * Runbooks keep the tags their clients set; the account answers `{}`.
  */
 export const LOCATION = 'hookbook';
 
@@ -27,8 +27,15 @@ export function proxyResource<P>(ctx: ArmContext, collection: ArmCollection, nam
   return { id: resourceId(ctx, collection, name), name, type: TYPES[collection], properties };
 }
 
-export function trackedResource<P>(ctx: ArmContext, collection: ArmCollection, name: string, etag: string, properties: P) {
-  return { ...proxyResource(ctx, collection, name, properties), location: LOCATION, tags: {}, etag };
+export function trackedResource<P>(
+  ctx: ArmContext,
+  collection: ArmCollection,
+  name: string,
+  etag: string,
+  properties: P,
+  tags: Record<string, string> = {},
+) {
+  return { ...proxyResource(ctx, collection, name, properties), location: LOCATION, tags, etag };
 }
 
 /** `{ value, nextLink? }`, Azure's list page. */

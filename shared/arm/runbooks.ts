@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from '../errors';
-import type { ParameterType, Runbook, RunbookParameter, RunbookType } from '../model/runbook';
+import { RunbookTags, type ParameterType, type Runbook, type RunbookParameter, type RunbookType } from '../model/runbook';
 import { withSecretDefaultsMasked } from '../runbooks/parameters';
 import type { ArmContext } from './request';
 import { trackedResource } from './resource';
@@ -74,31 +74,38 @@ export function draftView(r: Runbook) {
 /** A runbook as Azure shows it. `state` is New until the first publish, as in Azure. */
 export function runbookResource(ctx: ArmContext, runbook: Runbook) {
   const r = withSecretDefaultsMasked(runbook);
-  return trackedResource(ctx, 'runbooks', r.name, etagOf(r), {
-    runbookType: azureType(r.type),
-    ...(r.type === 'pwsh' ? { runtimeEnvironment: 'PowerShell-7' } : {}),
-    state: r.version === 0 ? 'New' : r.state,
-    logVerbose: r.logVerbose ?? false,
-    logProgress: false,
-    logActivityTrace: 0,
-    jobCount: 0,
-    // Filled once published: the parameters of the version jobs run.
-    parameters: r.version > 0 ? azureParameters(r.parameters) : {},
-    outputTypes: [] as string[],
-    draft: draftView(r),
-    provisioningState: 'Succeeded',
-    lastModifiedBy: '',
-    creationTime: r.createdTime,
-    lastModifiedTime: r.lastModifiedTime,
-    description: r.description,
-  });
+  return trackedResource(
+    ctx,
+    'runbooks',
+    r.name,
+    etagOf(r),
+    {
+      runbookType: azureType(r.type),
+      ...(r.type === 'pwsh' ? { runtimeEnvironment: 'PowerShell-7' } : {}),
+      state: r.version === 0 ? 'New' : r.state,
+      logVerbose: r.logVerbose ?? false,
+      logProgress: false,
+      logActivityTrace: 0,
+      jobCount: 0,
+      // Filled once published: the parameters of the version jobs run.
+      parameters: r.version > 0 ? azureParameters(r.parameters) : {},
+      outputTypes: [] as string[],
+      draft: draftView(r),
+      provisioningState: 'Succeeded',
+      lastModifiedBy: '',
+      creationTime: r.createdTime,
+      lastModifiedTime: r.lastModifiedTime,
+      description: r.description,
+    },
+    r.tags ?? {},
+  );
 }
 
 /** PUT and PATCH bodies (RunbookCreateOrUpdateParameters / RunbookUpdateParameters). */
 const Common = {
   name: z.string().max(128).optional(),
   location: z.string().max(128).optional(),
-  tags: z.record(z.string(), z.string().max(256)).optional(),
+  tags: RunbookTags.optional(),
 };
 const Properties = {
   logVerbose: z.boolean().optional(),

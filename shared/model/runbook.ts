@@ -80,6 +80,11 @@ export const RunbookDefinition = z.object({
 });
 export type RunbookDefinition = z.infer<typeof RunbookDefinition>;
 
+/** Azure's limits: at most 50 tags, names up to 512 characters, values up to 256. */
+export const RunbookTags = z
+  .record(z.string().min(1).max(512), z.string().max(256))
+  .refine((t) => Object.keys(t).length <= 50, { message: 'at most 50 tags' });
+
 export const Runbook = RunbookDefinition.extend({
   name: RunbookName,
   path: RunbookPath,
@@ -97,6 +102,8 @@ export const Runbook = RunbookDefinition.extend({
   publishedTime: z.string().optional(),
   /** The draft, when one is being edited (API runbooks only). */
   draft: RunbookDefinition.optional(),
+  /** Azure resource tags, kept for the Azure Automation API's clients (Terraform, Az); nothing acts on them. */
+  tags: RunbookTags.optional(),
 });
 export type Runbook = z.infer<typeof Runbook>;
 

@@ -189,6 +189,18 @@ export const catalog = {
     return runbook;
   },
 
+  /** Replace the runbook's Azure tags (not part of a version: nothing a job does depends on them). */
+  async setTags(name: string, tags: Record<string, string>): Promise<Runbook> {
+    if (repository().has(name.toLowerCase())) throw conflict(`Runbook '${name}' comes from the repository; change its file instead.`);
+    const stored = await runbookStore.get(name);
+    if (!stored) throw notFound(`Runbook '${name}' not found.`);
+    const { tags: _old, ...rest } = stored.runbook;
+    const runbook: Runbook = { ...rest, ...(Object.keys(tags).length ? { tags } : {}), lastModifiedTime: now() };
+    await runbookStore.replace(runbook, stored.draftContent, stored.etag);
+    forget(name);
+    return runbook;
+  },
+
   async publish(name: string): Promise<Runbook> {
     if (repository().has(name.toLowerCase())) return repository().get(name.toLowerCase())!.runbook;
     const stored = await runbookStore.get(name);

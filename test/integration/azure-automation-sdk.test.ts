@@ -175,6 +175,28 @@ describe.skipIf(!pwsh)('Azure Automation API through @azure/arm-automation', () 
     await expect(c.runbook.get(RG, ACCT, name)).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('keeps runbook tags: a PUT sets them, a PATCH replaces them, a PUT without them clears them', async () => {
+    const name = uniqueName('Arm-Tags').replace(/-/g, '_');
+    const tags = { env: 'prod', 'cost center': 'ops-42' };
+    const created = await c.runbook.createOrUpdate(RG, ACCT, name, { runbookType: 'PowerShell', draft: {}, location: 'x', tags });
+    expect(created.tags).toEqual(tags);
+    expect((await c.runbook.get(RG, ACCT, name)).tags).toEqual(tags);
+    expect((await c.runbook.listByAutomationAccount(RG, ACCT)).find((r) => r.name === name)?.tags).toEqual(tags);
+    // The management API shows them too.
+    expect((await a.call('GET', `/api/v1/runbooks/${name}`)).json.tags).toEqual(tags);
+
+    expect((await c.runbook.update(RG, ACCT, name, { tags: { env: 'test' } })).tags).toEqual({ env: 'test' });
+    expect((await c.runbook.update(RG, ACCT, name, { description: 'no tags in this PATCH' })).tags).toEqual({ env: 'test' });
+    expect((await c.runbook.get(RG, ACCT, name)).tags).toEqual({ env: 'test' });
+    const replaced = await c.runbook.createOrUpdate(RG, ACCT, name, { runbookType: 'PowerShell', draft: {}, location: 'x' });
+    expect(replaced.tags).toEqual({});
+    expect((await c.runbook.get(RG, ACCT, name)).tags).toEqual({});
+
+    const tooMany = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, 'v']));
+    await expect(c.runbook.update(RG, ACCT, name, { tags: tooMany })).rejects.toMatchObject({ statusCode: 400 });
+    await c.runbook.deleteMethod(RG, ACCT, name);
+  });
+
   it('lists runbooks a page at a time with nextLink', async () => {
     const first = await c.runbook.listByAutomationAccount(RG, ACCT);
     expect(first.length).toBeGreaterThan(2);
