@@ -326,6 +326,8 @@ async function apply(source: SourceControl, commit: string, plan: Planned, t: st
       lastModifiedTime: t,
       publishedTime: t,
       ...(draft ? { draft } : {}),
+      // Azure tags are the runbook's, not the file's: a sync keeps them.
+      ...(stored.runbook.tags ? { tags: stored.runbook.tags } : {}),
     };
     await runbookStore.replace(runbook, stored.draftContent, stored.etag);
     forgetRunbook(runbook.name);
