@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
 import { navigate } from '../lib/router';
-import { Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ListView } from '../lists';
 
 /**
  * The audit trail (docs/audit.md, admin): newest first, filters kept in the URL, "Older" follows the
@@ -133,55 +134,39 @@ export function Audit({ query }: { query: URLSearchParams }) {
           </button>
         )}
       </form>
-      <ErrorBox error={exportError ?? page.error} />
-      {!busy && page.data?.value.length === 0 && (
-        <Empty>
-          <p>{Object.keys(filters).length ? 'No entry matches these filters.' : 'Nothing recorded yet.'}</p>
-        </Empty>
-      )}
-      {!!page.data?.value.length && (
-        <div class="table-wrap" aria-busy={busy}>
-          <table data-testid="audit">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Principal</th>
-                <th>Operation</th>
-                <th>Resource</th>
-                <th>Outcome</th>
-                <th>Fields set / reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.value.map((e) => (
-                <tr data-entry={e.id} data-resource={e.resource} data-operation={e.operation}>
-                  <td>{when(e.time)}</td>
-                  <td>
-                    {e.principal}
-                    {e.sourceAddress && <div class="muted small">{e.sourceAddress}</div>}
-                  </td>
-                  <td>
-                    {e.operation}
-                    <div class="muted small">
-                      {e.method} {e.path}
-                      {e.door !== 'management' ? ` · ${e.door}` : ''}
-                    </div>
-                  </td>
-                  <td>
-                    {e.resource}
-                    {e.name && <div class="small">{e.name}</div>}
-                  </td>
-                  <td>
-                    <span class={`status ${OUTCOME_CLASS[e.outcome] ?? ''}`}>{e.outcome}</span>
-                    {e.statusCode && <span class="muted small"> {e.statusCode}</span>}
-                  </td>
-                  <td class="small">{e.reason ?? e.fields?.join(', ') ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListView
+        error={exportError ?? page.error}
+        items={page.data?.value}
+        empty={<p>{Object.keys(filters).length ? 'No entry matches these filters.' : 'Nothing recorded yet.'}</p>}
+        busy={busy}
+        testid="audit"
+        columns={['Time', 'Principal', 'Operation', 'Resource', 'Outcome', 'Fields set / reason']}
+        row={(e) => (
+          <tr data-entry={e.id} data-resource={e.resource} data-operation={e.operation}>
+            <td>{when(e.time)}</td>
+            <td>
+              {e.principal}
+              {e.sourceAddress && <div class="muted small">{e.sourceAddress}</div>}
+            </td>
+            <td>
+              {e.operation}
+              <div class="muted small">
+                {e.method} {e.path}
+                {e.door !== 'management' ? ` · ${e.door}` : ''}
+              </div>
+            </td>
+            <td>
+              {e.resource}
+              {e.name && <div class="small">{e.name}</div>}
+            </td>
+            <td>
+              <span class={`status ${OUTCOME_CLASS[e.outcome] ?? ''}`}>{e.outcome}</span>
+              {e.statusCode && <span class="muted small"> {e.statusCode}</span>}
+            </td>
+            <td class="small">{e.reason ?? e.fields?.join(', ') ?? ''}</td>
+          </tr>
+        )}
+      />
       <nav class="pager" aria-label="Pages" data-more={busy ? undefined : next ? 'yes' : 'no'}>
         <button type="button" disabled={busy || pageNo === 0} onClick={() => setNav({ key, tokens, pageNo: pageNo - 1 })}>
           ← Newer

@@ -3,6 +3,7 @@ import { get } from '../lib/api';
 import { jobDuration, shortId, STATUSES, when } from '../lib/format';
 import { navigate } from '../lib/router';
 import { Empty, ErrorBox, Page, Status, useAsync, useInterval } from '../components';
+import { DataTable } from '../lists';
 
 export interface Job {
   jobId: string;
@@ -162,38 +163,29 @@ export function Jobs({ query }: { query: URLSearchParams }) {
           )}
         </Empty>
       ) : (
-        <div class="table-wrap">
-          <table class="jobs" aria-busy={busy} data-testid="jobs-table">
-            <thead>
-              <tr>
-                <th>Job</th>
-                <th>Runbook</th>
-                <th>Status</th>
-                <th>Started by</th>
-                <th>Created</th>
-                <th class="num">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(page.data?.value ?? []).map((j) => (
-                <tr key={j.jobId} class={changed.has(j.jobId) ? 'flash' : undefined} data-job={j.jobId} data-status={j.status}>
-                  <td>
-                    <a href={`#/jobs/${j.jobId}`} title={j.jobId}>
-                      <code>{shortId(j.jobId)}</code>
-                    </a>
-                  </td>
-                  <td>{j.runbook}</td>
-                  <td>
-                    <Status status={j.status} />
-                  </td>
-                  <td class="ellipsis">{j.startedBy}</td>
-                  <td>{when(j.createdTime)}</td>
-                  <td class="num">{jobDuration(j)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          class="jobs"
+          busy={busy}
+          testid="jobs-table"
+          columns={['Job', 'Runbook', 'Status', 'Started by', 'Created', { label: 'Duration', class: 'num' }]}
+          rows={page.data?.value ?? []}
+          row={(j) => (
+            <tr key={j.jobId} class={changed.has(j.jobId) ? 'flash' : undefined} data-job={j.jobId} data-status={j.status}>
+              <td>
+                <a href={`#/jobs/${j.jobId}`} title={j.jobId}>
+                  <code>{shortId(j.jobId)}</code>
+                </a>
+              </td>
+              <td>{j.runbook}</td>
+              <td>
+                <Status status={j.status} />
+              </td>
+              <td class="ellipsis">{j.startedBy}</td>
+              <td>{when(j.createdTime)}</td>
+              <td class="num">{jobDuration(j)}</td>
+            </tr>
+          )}
+        />
       )}
       <nav class="pager" aria-label="Pages" data-more={busy ? undefined : next ? 'yes' : 'no'}>
         <button type="button" disabled={busy || pageNo === 0} onClick={() => setPageNo(pageNo - 1)}>

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
 import { DeliveriesTable, type Delivery } from './deliveries';
-import { ConfirmButton, Empty, ErrorBox, Page, ShownOnce, useAsync, useCan, useInterval } from '../components';
+import { ConfirmButton, ErrorBox, Page, ShownOnce, useAsync, useCan, useInterval } from '../components';
+import { CreatePanel, ListView } from '../lists';
 
 /**
  * Notification targets (docs/notifications.md, admin): the list, a new target with its filters, the
@@ -220,12 +221,7 @@ export function NotificationTargets() {
       </p>
       {secret && <ShownOnce title={`Signing secret of ${secret.name}`} value={secret.value} onDismiss={() => setSecret(undefined)} />}
       {isAdmin && (
-        <details
-          class="create"
-          open={open ?? targets.data?.length === 0}
-          onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
-        >
-          <summary>New notification target</summary>
+        <CreatePanel summary="New notification target" open={open ?? targets.data?.length === 0} onToggle={setOpen}>
           <NewTarget
             onCreated={(t, s) => {
               setOpen(false);
@@ -233,50 +229,29 @@ export function NotificationTargets() {
               targets.reload();
             }}
           />
-        </details>
+        </CreatePanel>
       )}
-      <ErrorBox error={targets.error} />
-      {targets.data?.length === 0 && (
-        <Empty>
-          <p>No notification targets yet.</p>
-        </Empty>
-      )}
-      {!!targets.data?.length && (
-        <div class="table-wrap">
-          <table data-testid="targets">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Format</th>
-                <th>URL</th>
-                <th>Events</th>
-                <th>Runbooks</th>
-                <th>State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {targets.data.map((t) => (
-                <tr data-target={t.name}>
-                  <td>
-                    <a href={`#/notifications/${encodeURIComponent(t.name)}`}>{t.name}</a>
-                  </td>
-                  <td>{t.format}</td>
-                  <td class="ellipsis">{t.url}</td>
-                  <td>{t.events.join(', ')}</td>
-                  <td>{t.runbooks?.join(', ') || <span class="muted">named ones</span>}</td>
-                  <td>
-                    {t.enabled ? (
-                      'enabled'
-                    ) : (
-                      <span title={t.disabledReason}>disabled{t.disabledReason ? ': ' + t.disabledReason : ''}</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListView
+        error={targets.error}
+        items={targets.data}
+        empty={<p>No notification targets yet.</p>}
+        testid="targets"
+        columns={['Name', 'Format', 'URL', 'Events', 'Runbooks', 'State']}
+        row={(t) => (
+          <tr data-target={t.name}>
+            <td>
+              <a href={`#/notifications/${encodeURIComponent(t.name)}`}>{t.name}</a>
+            </td>
+            <td>{t.format}</td>
+            <td class="ellipsis">{t.url}</td>
+            <td>{t.events.join(', ')}</td>
+            <td>{t.runbooks?.join(', ') || <span class="muted">named ones</span>}</td>
+            <td>
+              {t.enabled ? 'enabled' : <span title={t.disabledReason}>disabled{t.disabledReason ? ': ' + t.disabledReason : ''}</span>}
+            </td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }

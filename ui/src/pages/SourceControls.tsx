@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { ConfirmButton, CopyButton, Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ConfirmButton, CopyButton, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { CreatePanel, DataTable, ListView } from '../lists';
 
 /**
  * Source controls (docs/source-control.md): folders of git repositories synced into the runbooks.
@@ -214,12 +215,7 @@ export function SourceControls() {
       </p>
       {created && <PushSecret {...created} onDismiss={() => setCreated(undefined)} />}
       {isAdmin && (
-        <details
-          class="create"
-          open={open ?? sources.data?.length === 0}
-          onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
-        >
-          <summary>New source control</summary>
+        <CreatePanel summary="New source control" open={open ?? sources.data?.length === 0} onToggle={setOpen}>
           <NewSource
             onCreated={(s, secret, url) => {
               setOpen(false);
@@ -227,48 +223,33 @@ export function SourceControls() {
               sources.reload();
             }}
           />
-        </details>
+        </CreatePanel>
       )}
-      <ErrorBox error={sources.error} />
-      {sources.data?.length === 0 && (
-        <Empty>
-          <p>No source controls yet.{isAdmin ? ' Add one: a repository URL, a branch and a folder.' : ''}</p>
-        </Empty>
-      )}
-      {!!sources.data?.length && (
-        <div class="table-wrap">
-          <table data-testid="sources">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Repository</th>
-                <th>Synced commit</th>
-                <th>Last sync</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.data.map((s) => (
-                <tr data-source={s.name}>
-                  <td>
-                    <a href={`#/source-controls/${encodeURIComponent(s.name)}`}>{s.name}</a>
-                  </td>
-                  <td class="ellipsis">
-                    {s.repoUrl}
-                    <div class="muted small">
-                      {s.branch}
-                      {s.folder ? ` · ${s.folder}/` : ''}
-                    </div>
-                  </td>
-                  <td>
-                    <code>{shortCommit(s.syncedCommit)}</code>
-                  </td>
-                  <td>{s.lastSync ? <SyncBadge status={s.lastSync.status} /> : <span class="muted">never</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListView
+        error={sources.error}
+        items={sources.data}
+        empty={<p>No source controls yet.{isAdmin ? ' Add one: a repository URL, a branch and a folder.' : ''}</p>}
+        testid="sources"
+        columns={['Name', 'Repository', 'Synced commit', 'Last sync']}
+        row={(s) => (
+          <tr data-source={s.name}>
+            <td>
+              <a href={`#/source-controls/${encodeURIComponent(s.name)}`}>{s.name}</a>
+            </td>
+            <td class="ellipsis">
+              {s.repoUrl}
+              <div class="muted small">
+                {s.branch}
+                {s.folder ? ` · ${s.folder}/` : ''}
+              </div>
+            </td>
+            <td>
+              <code>{shortCommit(s.syncedCommit)}</code>
+            </td>
+            <td>{s.lastSync ? <SyncBadge status={s.lastSync.status} /> : <span class="muted">never</span>}</td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }
@@ -327,26 +308,19 @@ function RunLog({ run }: { run: SyncRun }) {
       {items(run.dryRun ? 'Would update' : 'Updated', run.updated)}
       {items(run.dryRun ? 'Would unpublish' : 'Unpublished', run.unpublished)}
       {run.skipped.length > 0 && (
-        <div class="table-wrap">
-          <table data-testid="skipped">
-            <thead>
-              <tr>
-                <th>Skipped file</th>
-                <th>Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {run.skipped.map((s) => (
-                <tr>
-                  <td>
-                    <code>{s.path}</code>
-                  </td>
-                  <td>{s.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testid="skipped"
+          columns={['Skipped file', 'Why']}
+          rows={run.skipped}
+          row={(s) => (
+            <tr>
+              <td>
+                <code>{s.path}</code>
+              </td>
+              <td>{s.reason}</td>
+            </tr>
+          )}
+        />
       )}
     </details>
   );
