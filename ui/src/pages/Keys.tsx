@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { ConfirmButton, ErrorBox, Page, ShownOnce, useAsync, useCan } from '../components';
+import { ConfirmButton, ErrorBox, Page, ShownOnce, useAction, useAsync, useCan } from '../components';
 import { DataTable } from '../lists';
 
 interface ApiKey {
@@ -19,17 +19,16 @@ export function Keys() {
   const [patterns, setPatterns] = useState('');
   const [description, setDescription] = useState('');
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const { error, run: act } = useAction();
   if (!isAdmin)
     return (
       <Page title="API keys">
         <p class="muted">API keys are managed by admins.</p>
       </Page>
     );
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    setError(undefined);
-    try {
+    void act(async () => {
       const runbooks = patterns
         .split(',')
         .map((s) => s.trim())
@@ -42,9 +41,7 @@ export function Keys() {
       setSecret(k.key);
       setDescription('');
       list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
   return (
     <Page title="API keys">
@@ -98,15 +95,7 @@ export function Keys() {
               <ConfirmButton
                 label="Revoke"
                 confirm={`Revoke ${k.keyId}`}
-                onConfirm={async () => {
-                  setError(undefined);
-                  try {
-                    await api('DELETE', `/api/v1/keys/${encodeURIComponent(k.keyId)}`);
-                    list.reload();
-                  } catch (e) {
-                    setError(e);
-                  }
-                }}
+                onConfirm={() => act(async () => (await api('DELETE', `/api/v1/keys/${encodeURIComponent(k.keyId)}`), list.reload()))}
               />
             </td>
           </tr>

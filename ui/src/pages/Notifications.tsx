@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
 import { DeliveriesTable, type Delivery } from './deliveries';
-import { ConfirmButton, ErrorBox, Page, ShownOnce, useAsync, useCan, useInterval } from '../components';
+import { ConfirmButton, ErrorBox, Page, ShownOnce, useAction, useAsync, useCan, useInterval } from '../components';
 import { CreatePanel, ListView } from '../lists';
 
 /**
@@ -159,15 +159,14 @@ function NewTarget({ onCreated }: { onCreated: (t: Target, secret?: string) => v
   const [name, setName] = useState('');
   const [format, setFormat] = useState<string>('standard-webhooks');
   const [f, setF] = useState<Fields>(fieldsOf());
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   return (
     <form
       class="card form"
       aria-label="New notification target"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setError(undefined);
-        try {
+        void run(async () => {
           const created = await api<Target & { secret?: string }>('POST', '/api/v1/notification-targets', {
             name,
             format,
@@ -177,9 +176,7 @@ function NewTarget({ onCreated }: { onCreated: (t: Target, secret?: string) => v
           setName('');
           setF(fieldsOf());
           onCreated(target, secret);
-        } catch (err) {
-          setError(err);
-        }
+        });
       }}
     >
       <ErrorBox error={error} />
@@ -264,17 +261,9 @@ export function NotificationTargetPage({ name }: { name: string }) {
   const isAdmin = useCan('admin');
   const [f, setF] = useState<Fields>();
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [saved, setSaved] = useState(false);
-  const act = async (g: () => Promise<unknown>) => {
-    setError(undefined);
-    setSaved(false);
-    try {
-      await g();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const act = (g: () => Promise<unknown>) => (setSaved(false), run(g));
   const t = target.data;
   const chat = t?.format === 'teams' || t?.format === 'slack';
   const form = f ?? (t ? { ...fieldsOf(t), url: chat ? '' : t.url } : undefined);

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { ConfirmButton, ErrorBox, Page, useAsync, useCan } from '../components';
+import { ConfirmButton, ErrorBox, Page, useAction, useAsync, useCan } from '../components';
 import { ListView } from '../lists';
 import type { Runbook } from './Runbooks';
 import { collectParameters, initialValues, ParameterFields, type ParameterValues } from './StartForm';
@@ -206,16 +206,8 @@ export function Schedules() {
   const isAdmin = useCan('admin');
   const list = useAsync(async () => (await get<{ value: Schedule[] }>('/api/v1/schedules')).value, []);
   const runbooks = useAsync(async () => (await get<{ value: Runbook[] }>('/api/v1/runbooks')).value.filter((r) => r.version > 0), []);
-  const [error, setError] = useState<unknown>();
-  const act = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { error, run } = useAction();
+  const act = (f: () => Promise<unknown>) => run(async () => (await f(), list.reload()));
   return (
     <Page title="Schedules">
       {isAdmin &&

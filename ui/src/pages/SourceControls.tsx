@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { ConfirmButton, CopyButton, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ConfirmButton, CopyButton, ErrorBox, Page, useAction, useAsync, useCan, useInterval } from '../components';
 import { CreatePanel, DataTable, ListView } from '../lists';
 
 /**
@@ -143,15 +143,14 @@ function SourceFields({ f, set }: { f: Fields; set: (f: Fields) => void }) {
 function NewSource({ onCreated }: { onCreated: (s: SourceControl, pushSecret: string, pushUrl: string) => void }) {
   const [name, setName] = useState('');
   const [f, setF] = useState<Fields>(fieldsOf());
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   return (
     <form
       class="card form"
       aria-label="New source control"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setError(undefined);
-        try {
+        void run(async () => {
           const { pushSecret, pushUrl, ...s } = await api<SourceControl & { pushSecret: string; pushUrl: string }>(
             'POST',
             '/api/v1/source-controls',
@@ -160,9 +159,7 @@ function NewSource({ onCreated }: { onCreated: (s: SourceControl, pushSecret: st
           setName('');
           setF(fieldsOf());
           onCreated(s, pushSecret, pushUrl);
-        } catch (err) {
-          setError(err);
-        }
+        });
       }}
     >
       <ErrorBox error={error} />
@@ -335,17 +332,9 @@ export function SourceControlPage({ name }: { name: string }) {
   // Runs move Queued → Running → done within seconds: read often while one is under way.
   useInterval(() => (runs.reload(), busy && source.reload()), busy ? 1500 : 5000);
   const [f, setF] = useState<Fields>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [note, setNote] = useState<string>();
-  const act = async (g: () => Promise<unknown>) => {
-    setError(undefined);
-    setNote(undefined);
-    try {
-      await g();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const act = (g: () => Promise<unknown>) => (setNote(undefined), run(g));
   const s = source.data;
   const form = f ?? (s ? fieldsOf(s) : undefined);
   const sync = (dryRun: boolean) =>

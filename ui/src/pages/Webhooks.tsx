@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { ConfirmButton, ErrorBox, Page, ShownOnce, useAsync, useCan } from '../components';
+import { ConfirmButton, ErrorBox, Page, ShownOnce, useAction, useAsync, useCan } from '../components';
 import { ListView } from '../lists';
 import type { Runbook } from './Runbooks';
 
@@ -85,17 +85,9 @@ export function Webhooks() {
   const list = useAsync(async () => (await get<{ value: Webhook[] }>('/api/v1/webhooks')).value, []);
   const runbooks = useAsync(async () => (await get<{ value: Runbook[] }>('/api/v1/runbooks')).value.filter((r) => r.version > 0), []);
   const [uri, setUri] = useState<string>();
-  const [error, setError] = useState<unknown>();
   const [extend, setExtend] = useState<Record<string, string>>({});
-  const act = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { error, run } = useAction();
+  const act = (f: () => Promise<unknown>) => run(async () => (await f(), list.reload()));
   if (!isAdmin)
     return (
       <Page title="Webhooks">

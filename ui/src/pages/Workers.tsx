@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { shortId, when } from '../lib/format';
-import { ConfirmButton, CopyButton, Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ConfirmButton, ConfirmChoice, CopyButton, Empty, ErrorBox, Page, useAction, useAsync, useCan, useInterval } from '../components';
 import { CreatePanel, DataTable } from '../lists';
 import type { Job } from './Jobs';
 
@@ -67,16 +67,8 @@ function Keys({ group, waiting }: { group: string; waiting: number }) {
   const keys = useAsync(async () => (await get<{ value: RegistrationKey[] }>(`/api/v1/workerGroups/${group}/keys`)).value, [group]);
   const [description, setDescription] = useState('');
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<unknown>();
-  const act = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-    } catch (e) {
-      setError(e);
-    }
-    keys.reload();
-  };
+  const { error, run } = useAction();
+  const act = (f: () => Promise<unknown>) => run(f).then(keys.reload);
   return (
     <section aria-label={`Registration keys of ${group}`}>
       <h3>Registration keys</h3>
@@ -142,7 +134,7 @@ function Keys({ group, waiting }: { group: string; waiting: number }) {
 
 function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: Job[]; now: number; onDeleted: () => void }) {
   const isAdmin = useCan('admin');
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [asking, setAsking] = useState(false);
   const live = group.workers.filter((w) => w.live);
   const gone = group.workers.filter((w) => !w.live);
@@ -173,28 +165,11 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
       {asking && (
         <div class="once" role="alert" data-testid="delete-consequence">
           <p>{consequence}</p>
-          <span class="confirm">
-            <button
-              type="button"
-              class="danger"
-              autoFocus
-              onClick={async () => {
-                setAsking(false);
-                setError(undefined);
-                try {
-                  await api('DELETE', `/api/v1/workerGroups/${group.name}`);
-                  onDeleted();
-                } catch (e) {
-                  setError(e);
-                }
-              }}
-            >
-              Delete {group.name}
-            </button>
-            <button type="button" onClick={() => setAsking(false)}>
-              Cancel
-            </button>
-          </span>
+          <ConfirmChoice
+            confirm={`Delete ${group.name}`}
+            onConfirm={() => run(async () => (await api('DELETE', `/api/v1/workerGroups/${group.name}`), onDeleted()))}
+            onClose={() => setAsking(false)}
+          />
         </div>
       )}
       <ErrorBox error={error} />
@@ -273,22 +248,19 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
 function NewGroup({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   return (
     <form
       class="card form"
       aria-label="New worker group"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setError(undefined);
-        try {
+        void run(async () => {
           await api('POST', '/api/v1/workerGroups', { name, ...(description ? { description } : {}) });
           setName('');
           setDescription('');
           onCreated();
-        } catch (err) {
-          setError(err);
-        }
+        });
       }}
     >
       <ErrorBox error={error} />
