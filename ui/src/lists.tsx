@@ -1,4 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
+import { useState } from 'preact/hooks';
 import { Empty, ErrorBox } from './components';
 
 /**
@@ -70,5 +71,66 @@ export function CreatePanel({
       <summary>{summary}</summary>
       {children}
     </details>
+  );
+}
+
+/** `datetime-local` value (local wall time) ↔ ISO instant for the API. */
+const toIso = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
+const toLocal = (iso: string | undefined): string => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+
+/** The From and To filters of a listing: local wall time on screen, ISO instants in the URL and to the API. */
+export function TimeRange({ from, to, set }: { from?: string; to?: string; set: (k: 'from' | 'to', iso: string | undefined) => void }) {
+  return (
+    <>
+      <label>
+        From
+        <input name="from" type="datetime-local" value={toLocal(from)} onChange={(e) => set('from', toIso(e.currentTarget.value))} />
+      </label>
+      <label>
+        To
+        <input name="to" type="datetime-local" value={toLocal(to)} onChange={(e) => set('to', toIso(e.currentTarget.value))} />
+      </label>
+    </>
+  );
+}
+
+/**
+ * The pages of a listing the API answers in pages with a continuation token, newest first:
+ * `tokens[i]` fetches page i (page 0 has none). A change of `key` (the filters) starts again at page
+ * 0 in the same render, so no request asks for an old page with new filters. `current` names the
+ * page on screen: tag its answer with it, and until the answer for `current` is in, the page is busy.
+ */
+export function usePages(key: string) {
+  const [nav, setNav] = useState<{ key: string; tokens: (string | undefined)[]; pageNo: number }>({ key, tokens: [undefined], pageNo: 0 });
+  const { tokens, pageNo } = nav.key === key ? nav : { tokens: [undefined], pageNo: 0 };
+  return {
+    pageNo,
+    token: tokens[pageNo],
+    current: `${key}|${pageNo}|${tokens[pageNo] ?? ''}`,
+    newer: () => setNav({ key, tokens, pageNo: pageNo - 1 }),
+    older: (next: string) => {
+      const copy = tokens.slice(0, pageNo + 1);
+      copy[pageNo + 1] = next;
+      setNav({ key, tokens: copy, pageNo: pageNo + 1 });
+    },
+  };
+}
+
+/** Newer and Older under a paged listing; `next` is the token of the older page, if there is one. */
+export function Pager({ pages, busy, next }: { pages: ReturnType<typeof usePages>; busy: boolean; next?: string }) {
+  return (
+    <nav class="pager" aria-label="Pages" data-more={busy ? undefined : next ? 'yes' : 'no'}>
+      <button type="button" disabled={busy || pages.pageNo === 0} onClick={pages.newer}>
+        ← Newer
+      </button>
+      <span data-testid="page-no">Page {pages.pageNo + 1}</span>
+      <button type="button" disabled={busy || !next} onClick={() => next && pages.older(next)}>
+        Older →
+      </button>
+    </nav>
   );
 }
