@@ -82,6 +82,37 @@ export function useInterval(f: () => void, ms: number | null) {
   }, [ms]);
 }
 
+/**
+ * A change the page makes (a create, a delete, a toggle): `run(f)` clears the last error, runs `f`
+ * and keeps what it throws for ErrorBox. `run` itself never throws.
+ */
+export function useAction(): { error: unknown; run: (f: () => Promise<unknown>) => Promise<void> } {
+  const [error, setError] = useState<unknown>();
+  const run = async (f: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await f();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return { error, run };
+}
+
+/** The "are you sure" of a destructive action, in place: the action named once more, and Cancel. Both close it. */
+export function ConfirmChoice({ confirm, onConfirm, onClose }: { confirm: string; onConfirm: () => void; onClose: () => void }) {
+  return (
+    <span class="confirm">
+      <button type="button" class="danger" autoFocus onClick={() => (onClose(), onConfirm())}>
+        {confirm}
+      </button>
+      <button type="button" onClick={onClose}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
 /** A destructive button that asks once more in place (no modal, keyboard friendly). */
 export function ConfirmButton({
   label,
@@ -102,16 +133,7 @@ export function ConfirmButton({
       </button>
     );
   }
-  return (
-    <span class="confirm">
-      <button type="button" class="danger" autoFocus onClick={() => (setAsking(false), onConfirm())}>
-        {confirm}
-      </button>
-      <button type="button" onClick={() => setAsking(false)}>
-        Cancel
-      </button>
-    </span>
-  );
+  return <ConfirmChoice confirm={confirm} onConfirm={onConfirm} onClose={() => setAsking(false)} />;
 }
 
 export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { shortId, when } from '../lib/format';
 import { navigate } from '../lib/router';
-import { ConfirmButton, Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ConfirmButton, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ListView } from '../lists';
 import type { Runbook } from './Runbooks';
 import { SecretInput, ValueInput } from './assetFields';
 import {
@@ -308,42 +309,32 @@ export function AssetPage({ kind, name }: { kind: KindPath; name: string }) {
             </section>
             <section class="card" aria-labelledby="audit-h">
               <h2 id="audit-h">Audit trail</h2>
-              <ErrorBox error={audit.error} />
-              {audit.data?.length === 0 && <Empty>Nothing recorded yet.</Empty>}
-              {!!audit.data?.length && (
-                <div class="table-wrap">
-                  <table data-testid="asset-audit">
-                    <thead>
-                      <tr>
-                        <th>When</th>
-                        <th>What</th>
-                        <th>By</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {audit.data.map((r) => (
-                        <tr data-action={r.action}>
-                          <td>{when(r.time)}</td>
-                          <td>{ACTION[r.action]}</td>
-                          <td>
-                            {r.jobId ? (
-                              <>
-                                job{' '}
-                                <a href={`#/jobs/${r.jobId}`} title={r.jobId}>
-                                  {shortId(r.jobId)}
-                                </a>
-                                {r.runbook && <span class="muted small"> of {r.runbook}</span>}
-                              </>
-                            ) : (
-                              <code>{r.by}</code>
-                            )}
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              )}
+              <ListView
+                error={audit.error}
+                items={audit.data}
+                empty="Nothing recorded yet."
+                testid="asset-audit"
+                columns={['When', 'What', 'By']}
+                row={(r) => (
+                  <tr data-action={r.action}>
+                    <td>{when(r.time)}</td>
+                    <td>{ACTION[r.action]}</td>
+                    <td>
+                      {r.jobId ? (
+                        <>
+                          job{' '}
+                          <a href={`#/jobs/${r.jobId}`} title={r.jobId}>
+                            {shortId(r.jobId)}
+                          </a>
+                          {r.runbook && <span class="muted small"> of {r.runbook}</span>}
+                        </>
+                      ) : (
+                        <code>{r.by}</code>
+                      )}
+                    </td>
+                  </tr>
+                )}
+              />
             </section>
           </div>
         </div>

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { CreatePanel, ListView } from '../lists';
 import type { Runbook } from './Runbooks';
 import { SecretInput, ValueInput } from './assetFields';
 import {
@@ -338,14 +339,9 @@ export function Assets({ kind }: { kind: KindPath }) {
         ))}
       </nav>
       {isAdmin ? (
-        <details
-          class="create"
-          open={open ?? list.data?.length === 0}
-          onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
-        >
-          <summary>New {spec.one}</summary>
+        <CreatePanel summary={`New ${spec.one}`} open={open ?? list.data?.length === 0} onToggle={setOpen}>
           <Form key={kind} onCreated={(n) => (setCreated(n), setOpen(true), list.reload())} />
-        </details>
+        </CreatePanel>
       ) : (
         <p class="muted">Assets are changed by admins; runbooks read them as their manifests declare.</p>
       )}
@@ -354,56 +350,48 @@ export function Assets({ kind }: { kind: KindPath }) {
           Created {spec.one} {created}.
         </p>
       )}
-      <ErrorBox error={list.error ?? runbooks.error} />
-      {list.data?.length === 0 && (
-        <Empty>
+      <ListView
+        error={list.error ?? runbooks.error}
+        items={list.data}
+        empty={
           <p>
             No {spec.title.toLowerCase()} yet. A runbook reads one when its manifest declares it (<code>assets.{kind}</code>, see
             docs/assets.md).
           </p>
-        </Empty>
-      )}
-      {!!list.data?.length && (
-        <div class="table-wrap">
-          <table data-testid="assets-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>{kind === 'variables' ? 'Type and value' : kind === 'credentials' ? 'User name' : 'Type and fields'}</th>
-                <th>Declared by</th>
-                <th>Changed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((a) => {
-                const users = runbooks.data ? declaredBy(runbooks.data, spec.kind, a.name) : [];
-                return (
-                  <tr data-asset={a.name}>
-                    <td>
-                      <a href={`#/assets/${kind}/${encodeURIComponent(a.name)}`}>{a.name}</a>
-                      {a.description && <div class="muted small">{a.description}</div>}
-                    </td>
-                    <td>{summary(kind, a)}</td>
-                    <td>
-                      {users.length === 0 && <span class="muted">no runbook</span>}
-                      {users.map((u, i) => (
-                        <>
-                          {i > 0 && ', '}
-                          <a href={`#/runbooks/${encodeURIComponent(u.runbook)}`}>{u.runbook}</a>
-                          {u.draftOnly && <span class="muted small"> (draft)</span>}
-                        </>
-                      ))}
-                    </td>
-                    <td>
-                      {when(a.lastModifiedTime)} <span class="muted small">by {a.lastModifiedBy}</span>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+        }
+        testid="assets-table"
+        columns={[
+          'Name',
+          kind === 'variables' ? 'Type and value' : kind === 'credentials' ? 'User name' : 'Type and fields',
+          'Declared by',
+          'Changed',
+        ]}
+        row={(a) => {
+          const users = runbooks.data ? declaredBy(runbooks.data, spec.kind, a.name) : [];
+          return (
+            <tr data-asset={a.name}>
+              <td>
+                <a href={`#/assets/${kind}/${encodeURIComponent(a.name)}`}>{a.name}</a>
+                {a.description && <div class="muted small">{a.description}</div>}
+              </td>
+              <td>{summary(kind, a)}</td>
+              <td>
+                {users.length === 0 && <span class="muted">no runbook</span>}
+                {users.map((u, i) => (
+                  <>
+                    {i > 0 && ', '}
+                    <a href={`#/runbooks/${encodeURIComponent(u.runbook)}`}>{u.runbook}</a>
+                    {u.draftOnly && <span class="muted small"> (draft)</span>}
+                  </>
+                ))}
+              </td>
+              <td>
+                {when(a.lastModifiedTime)} <span class="muted small">by {a.lastModifiedBy}</span>
+              </td>
+            </tr>
+          );
+        }}
+      />
     </Page>
   );
 }

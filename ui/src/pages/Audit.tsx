@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
 import { navigate } from '../lib/router';
-import { Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ListView, Pager, TimeRange, usePages } from '../lists';
 
 /**
  * The audit trail (docs/audit.md, admin): newest first, filters kept in the URL, "Older" follows the
@@ -31,12 +32,6 @@ type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 const PAGE = 50;
 const OUTCOME_CLASS = { authorized: 's-Running', succeeded: 's-Completed', failed: 's-Failed', denied: 's-Failed' } as const;
 
-const toIso = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
-const toLocal = (iso: string | undefined): string => {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
 const auditUrl = (f: Filters, extra: Record<string, string>): string => {
   const q = new URLSearchParams();
   for (const k of FILTERS) if (f[k]) q.set(k, f[k]!);
@@ -48,12 +43,10 @@ export function Audit({ query }: { query: URLSearchParams }) {
   const isAdmin = useCan('admin');
   const filters: Filters = Object.fromEntries(FILTERS.map((k) => [k, query.get(k) ?? undefined]).filter(([, v]) => v));
   const key = JSON.stringify(filters);
-  // tokens[i] fetches page i; a change of filters starts at page 0 again.
-  const [nav, setNav] = useState<{ key: string; tokens: (string | undefined)[]; pageNo: number }>({ key, tokens: [undefined], pageNo: 0 });
-  const { tokens, pageNo } = nav.key === key ? nav : { tokens: [undefined], pageNo: 0 };
-  const current = `${key}|${pageNo}`;
+  const pages = usePages(key);
+  const { pageNo, current } = pages;
   const page = useAsync(async () => {
-    const token = tokens[pageNo];
+    const token = pages.token;
     const p = await get<{ value: AuditEntry[]; continuationToken?: string }>(
       auditUrl(filters, { top: String(PAGE), ...(token ? { continuationToken: token } : {}) }),
     );
@@ -110,19 +103,7 @@ export function Audit({ query }: { query: URLSearchParams }) {
     >
       <p class="muted">Every change through the management API and every refused credential or role, newest first (docs/audit.md).</p>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
-        <label>
-          From
-          <input
-            name="from"
-            type="datetime-local"
-            value={toLocal(filters.from)}
-            onChange={(e) => set('from', toIso(e.currentTarget.value))}
-          />
-        </label>
-        <label>
-          To
-          <input name="to" type="datetime-local" value={toLocal(filters.to)} onChange={(e) => set('to', toIso(e.currentTarget.value))} />
-        </label>
+        <TimeRange from={filters.from} to={filters.to} set={set} />
         {text('principal', 'Principal', 'key id')}
         {text('resource', 'Resource', 'runbooks')}
         {text('name', 'Name', 'a name or id')}
@@ -133,72 +114,40 @@ export function Audit({ query }: { query: URLSearchParams }) {
           </button>
         )}
       </form>
-      <ErrorBox error={exportError ?? page.error} />
-      {!busy && page.data?.value.length === 0 && (
-        <Empty>
-          <p>{Object.keys(filters).length ? 'No entry matches these filters.' : 'Nothing recorded yet.'}</p>
-        </Empty>
-      )}
-      {!!page.data?.value.length && (
-        <div class="table-wrap" aria-busy={busy}>
-          <table data-testid="audit">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Principal</th>
-                <th>Operation</th>
-                <th>Resource</th>
-                <th>Outcome</th>
-                <th>Fields set / reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.value.map((e) => (
-                <tr data-entry={e.id} data-resource={e.resource} data-operation={e.operation}>
-                  <td>{when(e.time)}</td>
-                  <td>
-                    {e.principal}
-                    {e.sourceAddress && <div class="muted small">{e.sourceAddress}</div>}
-                  </td>
-                  <td>
-                    {e.operation}
-                    <div class="muted small">
-                      {e.method} {e.path}
-                      {e.door !== 'management' ? ` · ${e.door}` : ''}
-                    </div>
-                  </td>
-                  <td>
-                    {e.resource}
-                    {e.name && <div class="small">{e.name}</div>}
-                  </td>
-                  <td>
-                    <span class={`status ${OUTCOME_CLASS[e.outcome] ?? ''}`}>{e.outcome}</span>
-                    {e.statusCode && <span class="muted small"> {e.statusCode}</span>}
-                  </td>
-                  <td class="small">{e.reason ?? e.fields?.join(', ') ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <nav class="pager" aria-label="Pages" data-more={busy ? undefined : next ? 'yes' : 'no'}>
-        <button type="button" disabled={busy || pageNo === 0} onClick={() => setNav({ key, tokens, pageNo: pageNo - 1 })}>
-          ← Newer
-        </button>
-        <span data-testid="page-no">Page {pageNo + 1}</span>
-        <button
-          type="button"
-          disabled={busy || !next}
-          onClick={() => {
-            const copy = tokens.slice(0, pageNo + 1);
-            copy[pageNo + 1] = next;
-            setNav({ key, tokens: copy, pageNo: pageNo + 1 });
-          }}
-        >
-          Older →
-        </button>
-      </nav>
+      <ListView
+        error={exportError ?? page.error}
+        items={page.data?.value}
+        empty={<p>{Object.keys(filters).length ? 'No entry matches these filters.' : 'Nothing recorded yet.'}</p>}
+        busy={busy}
+        testid="audit"
+        columns={['Time', 'Principal', 'Operation', 'Resource', 'Outcome', 'Fields set / reason']}
+        row={(e) => (
+          <tr data-entry={e.id} data-resource={e.resource} data-operation={e.operation}>
+            <td>{when(e.time)}</td>
+            <td>
+              {e.principal}
+              {e.sourceAddress && <div class="muted small">{e.sourceAddress}</div>}
+            </td>
+            <td>
+              {e.operation}
+              <div class="muted small">
+                {e.method} {e.path}
+                {e.door !== 'management' ? ` · ${e.door}` : ''}
+              </div>
+            </td>
+            <td>
+              {e.resource}
+              {e.name && <div class="small">{e.name}</div>}
+            </td>
+            <td>
+              <span class={`status ${OUTCOME_CLASS[e.outcome] ?? ''}`}>{e.outcome}</span>
+              {e.statusCode && <span class="muted small"> {e.statusCode}</span>}
+            </td>
+            <td class="small">{e.reason ?? e.fields?.join(', ') ?? ''}</td>
+          </tr>
+        )}
+      />
+      <Pager pages={pages} busy={busy} next={next} />
     </Page>
   );
 }

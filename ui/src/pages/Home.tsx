@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { get } from '../lib/api';
 import { duration, shortId, when } from '../lib/format';
 import { Empty, ErrorBox, Page, Status, useAsync, useCan, useInterval } from '../components';
+import { DataTable } from '../lists';
 import { HBars, HourBars, type HourPoint } from '../charts';
 import type { Job } from './Jobs';
 
@@ -164,48 +165,35 @@ export function Home() {
       </div>
       <div class="card">
         <h2>Durations per runbook (7 days)</h2>
-        <div class="table-wrap">
-          <table data-testid="runbook-stats">
-            <thead>
-              <tr>
-                <th>Runbook</th>
-                <th class="num">Jobs</th>
-                <th class="num">Failed</th>
-                <th class="num">p50</th>
-                <th class="num">p90</th>
-                <th class="num">p99</th>
-                <th class="num">max</th>
-                <th>Last</th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.runbooks.map((r) => (
-                <tr data-runbook={r.runbook}>
-                  <td>
-                    <a href={rbHref(r.runbook)}>{r.runbook}</a>
-                  </td>
-                  <td class="num" data-testid="stat-total">
-                    {r.total}
-                  </td>
-                  <td class="num">{r.Failed}</td>
-                  <td class="num">{duration(r.p50Ms)}</td>
-                  <td class="num">{duration(r.p90Ms)}</td>
-                  <td class="num">{duration(r.p99Ms)}</td>
-                  <td class="num">{duration(r.maxMs)}</td>
-                  <td>
-                    {r.last ? (
-                      <a href={`#/jobs/${r.last.jobId}`}>
-                        <Status status={r.last.status} />
-                      </a>
-                    ) : (
-                      '–'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testid="runbook-stats"
+          columns={['Runbook', ...['Jobs', 'Failed', 'p50', 'p90', 'p99', 'max'].map((label) => ({ label, class: 'num' })), 'Last']}
+          rows={stats.runbooks}
+          row={(r) => (
+            <tr data-runbook={r.runbook}>
+              <td>
+                <a href={rbHref(r.runbook)}>{r.runbook}</a>
+              </td>
+              <td class="num" data-testid="stat-total">
+                {r.total}
+              </td>
+              <td class="num">{r.Failed}</td>
+              <td class="num">{duration(r.p50Ms)}</td>
+              <td class="num">{duration(r.p90Ms)}</td>
+              <td class="num">{duration(r.p99Ms)}</td>
+              <td class="num">{duration(r.maxMs)}</td>
+              <td>
+                {r.last ? (
+                  <a href={`#/jobs/${r.last.jobId}`}>
+                    <Status status={r.last.status} />
+                  </a>
+                ) : (
+                  '–'
+                )}
+              </td>
+            </tr>
+          )}
+        />
         <p class="hint">Percentiles are bucketed (≤ 250 ms, 500 ms, 1 s, 2 s, 5 s, 10 s, 30 s, 1 min …): read them as "at most".</p>
       </div>
       <div class="card">

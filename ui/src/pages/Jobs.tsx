@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { get } from '../lib/api';
 import { jobDuration, shortId, STATUSES, when } from '../lib/format';
 import { navigate } from '../lib/router';
 import { Empty, ErrorBox, Page, Status, useAsync, useInterval } from '../components';
+import { DataTable, Pager, TimeRange, usePages } from '../lists';
 
 export interface Job {
   jobId: string;
@@ -30,14 +31,6 @@ interface JobPage {
 const PAGE = 50;
 const FILTERS = ['runbook', 'status', 'startedBy', 'from', 'to'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
-
-/** `datetime-local` value (local wall time) ↔ ISO instant for the API. */
-const toIso = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
-const toLocal = (iso: string | undefined): string => {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
 
 function jobsUrl(f: Filters, token?: string, top = PAGE): string {
   const q = new URLSearchParams();
@@ -67,14 +60,10 @@ export async function fetchPage(f: Filters, token: string | undefined, top = PAG
 export function Jobs({ query }: { query: URLSearchParams }) {
   const filters: Filters = Object.fromEntries(FILTERS.map((k) => [k, query.get(k) ?? undefined]).filter(([, v]) => v));
   const key = JSON.stringify(filters);
-  // tokens[i] = the continuation token that fetches page i (page 0 has none); a change of filters
-  // starts again at page 0 in the same render (no request for an old page with new filters).
-  const [nav, setNav] = useState<{ key: string; tokens: (string | undefined)[]; pageNo: number }>({ key, tokens: [undefined], pageNo: 0 });
-  const { tokens, pageNo } = nav.key === key ? nav : { tokens: [undefined], pageNo: 0 };
-  const setPageNo = (n: number) => setNav({ key, tokens, pageNo: n });
-  const current = `${key}|${pageNo}|${tokens[pageNo] ?? ''}`;
+  const pages = usePages(key);
+  const { pageNo, current } = pages;
   // Tagged with what it is the page of: until the answer for the page on screen is in, the table says busy.
-  const page = useAsync(async () => ({ ...(await fetchPage(filters, tokens[pageNo])), of: current }), [current]);
+  const page = useAsync(async () => ({ ...(await fetchPage(filters, pages.token)), of: current }), [current]);
   const busy = page.loading || page.data?.of !== current;
   const runbooks = useAsync(() => get<{ value: { name: string }[] }>('/api/v1/runbooks'), []);
   // Live: the page on screen is read again every few seconds (one storage read per refresh).
@@ -91,12 +80,6 @@ export function Jobs({ query }: { query: URLSearchParams }) {
 
   const set = (k: keyof Filters, v: string | undefined) => navigate('/jobs', { ...filters, [k]: v || undefined }, true);
   const next = page.data?.continuationToken;
-  const goNext = () => {
-    if (!next) return;
-    const copy = tokens.slice(0, pageNo + 1);
-    copy[pageNo + 1] = next;
-    setNav({ key, tokens: copy, pageNo: pageNo + 1 });
-  };
 
   return (
     <Page title="Jobs">
@@ -131,19 +114,7 @@ export function Jobs({ query }: { query: URLSearchParams }) {
             onChange={(e) => set('startedBy', e.currentTarget.value.trim())}
           />
         </label>
-        <label>
-          From
-          <input
-            name="from"
-            type="datetime-local"
-            value={toLocal(filters.from)}
-            onChange={(e) => set('from', toIso(e.currentTarget.value))}
-          />
-        </label>
-        <label>
-          To
-          <input name="to" type="datetime-local" value={toLocal(filters.to)} onChange={(e) => set('to', toIso(e.currentTarget.value))} />
-        </label>
+        <TimeRange from={filters.from} to={filters.to} set={set} />
         {Object.keys(filters).length > 0 && (
           <button type="button" onClick={() => navigate('/jobs', {}, true)}>
             Clear filters
@@ -162,48 +133,31 @@ export function Jobs({ query }: { query: URLSearchParams }) {
           )}
         </Empty>
       ) : (
-        <div class="table-wrap">
-          <table class="jobs" aria-busy={busy} data-testid="jobs-table">
-            <thead>
-              <tr>
-                <th>Job</th>
-                <th>Runbook</th>
-                <th>Status</th>
-                <th>Started by</th>
-                <th>Created</th>
-                <th class="num">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(page.data?.value ?? []).map((j) => (
-                <tr key={j.jobId} class={changed.has(j.jobId) ? 'flash' : undefined} data-job={j.jobId} data-status={j.status}>
-                  <td>
-                    <a href={`#/jobs/${j.jobId}`} title={j.jobId}>
-                      <code>{shortId(j.jobId)}</code>
-                    </a>
-                  </td>
-                  <td>{j.runbook}</td>
-                  <td>
-                    <Status status={j.status} />
-                  </td>
-                  <td class="ellipsis">{j.startedBy}</td>
-                  <td>{when(j.createdTime)}</td>
-                  <td class="num">{jobDuration(j)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          class="jobs"
+          busy={busy}
+          testid="jobs-table"
+          columns={['Job', 'Runbook', 'Status', 'Started by', 'Created', { label: 'Duration', class: 'num' }]}
+          rows={page.data?.value ?? []}
+          row={(j) => (
+            <tr key={j.jobId} class={changed.has(j.jobId) ? 'flash' : undefined} data-job={j.jobId} data-status={j.status}>
+              <td>
+                <a href={`#/jobs/${j.jobId}`} title={j.jobId}>
+                  <code>{shortId(j.jobId)}</code>
+                </a>
+              </td>
+              <td>{j.runbook}</td>
+              <td>
+                <Status status={j.status} />
+              </td>
+              <td class="ellipsis">{j.startedBy}</td>
+              <td>{when(j.createdTime)}</td>
+              <td class="num">{jobDuration(j)}</td>
+            </tr>
+          )}
+        />
       )}
-      <nav class="pager" aria-label="Pages" data-more={busy ? undefined : next ? 'yes' : 'no'}>
-        <button type="button" disabled={busy || pageNo === 0} onClick={() => setPageNo(pageNo - 1)}>
-          ← Newer
-        </button>
-        <span data-testid="page-no">Page {pageNo + 1}</span>
-        <button type="button" disabled={busy || !next} onClick={goNext}>
-          Older →
-        </button>
-      </nav>
+      <Pager pages={pages} busy={busy} next={next} />
     </Page>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { ConfirmButton, ErrorBox, Page, ShownOnce, useAsync, useCan } from '../components';
+import { ConfirmButton, ErrorBox, Page, ShownOnce, useAction, useAsync, useCan } from '../components';
+import { DataTable } from '../lists';
 
 interface ApiKey {
   keyId: string;
@@ -18,17 +19,16 @@ export function Keys() {
   const [patterns, setPatterns] = useState('');
   const [description, setDescription] = useState('');
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const { error, run: act } = useAction();
   if (!isAdmin)
     return (
       <Page title="API keys">
         <p class="muted">API keys are managed by admins.</p>
       </Page>
     );
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    setError(undefined);
-    try {
+    void act(async () => {
       const runbooks = patterns
         .split(',')
         .map((s) => s.trim())
@@ -41,9 +41,7 @@ export function Keys() {
       setSecret(k.key);
       setDescription('');
       list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
   return (
     <Page title="API keys">
@@ -80,48 +78,29 @@ export function Keys() {
         </div>
       </form>
       <ErrorBox error={list.error ?? error} />
-      <div class="table-wrap">
-        <table data-testid="keys-table">
-          <thead>
-            <tr>
-              <th>Key id</th>
-              <th>Role</th>
-              <th>Runbooks</th>
-              <th>Description</th>
-              <th>Created</th>
-              <th></th>
-            </tr>
-          </thead>
-          <tbody>
-            {(list.data ?? []).map((k) => (
-              <tr data-key={k.keyId}>
-                <td>
-                  <code>{k.keyId}</code>
-                </td>
-                <td>{k.role}</td>
-                <td>{k.runbooks?.join(', ') ?? 'all'}</td>
-                <td>{k.description ?? ''}</td>
-                <td>{when(k.createdTime)}</td>
-                <td>
-                  <ConfirmButton
-                    label="Revoke"
-                    confirm={`Revoke ${k.keyId}`}
-                    onConfirm={async () => {
-                      setError(undefined);
-                      try {
-                        await api('DELETE', `/api/v1/keys/${encodeURIComponent(k.keyId)}`);
-                        list.reload();
-                      } catch (e) {
-                        setError(e);
-                      }
-                    }}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testid="keys-table"
+        columns={['Key id', 'Role', 'Runbooks', 'Description', 'Created', '']}
+        rows={list.data ?? []}
+        row={(k) => (
+          <tr data-key={k.keyId}>
+            <td>
+              <code>{k.keyId}</code>
+            </td>
+            <td>{k.role}</td>
+            <td>{k.runbooks?.join(', ') ?? 'all'}</td>
+            <td>{k.description ?? ''}</td>
+            <td>{when(k.createdTime)}</td>
+            <td>
+              <ConfirmButton
+                label="Revoke"
+                confirm={`Revoke ${k.keyId}`}
+                onConfirm={() => act(async () => (await api('DELETE', `/api/v1/keys/${encodeURIComponent(k.keyId)}`), list.reload()))}
+              />
+            </td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
 import { DeliveriesTable, type Delivery } from './deliveries';
-import { ConfirmButton, Empty, ErrorBox, Page, ShownOnce, useAsync, useCan, useInterval } from '../components';
+import { ConfirmButton, ErrorBox, Page, ShownOnce, useAction, useAsync, useCan, useInterval } from '../components';
+import { CreatePanel, ListView } from '../lists';
 
 /**
  * Notification targets (docs/notifications.md, admin): the list, a new target with its filters, the
@@ -158,15 +159,14 @@ function NewTarget({ onCreated }: { onCreated: (t: Target, secret?: string) => v
   const [name, setName] = useState('');
   const [format, setFormat] = useState<string>('standard-webhooks');
   const [f, setF] = useState<Fields>(fieldsOf());
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   return (
     <form
       class="card form"
       aria-label="New notification target"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setError(undefined);
-        try {
+        void run(async () => {
           const created = await api<Target & { secret?: string }>('POST', '/api/v1/notification-targets', {
             name,
             format,
@@ -176,9 +176,7 @@ function NewTarget({ onCreated }: { onCreated: (t: Target, secret?: string) => v
           setName('');
           setF(fieldsOf());
           onCreated(target, secret);
-        } catch (err) {
-          setError(err);
-        }
+        });
       }}
     >
       <ErrorBox error={error} />
@@ -220,12 +218,7 @@ export function NotificationTargets() {
       </p>
       {secret && <ShownOnce title={`Signing secret of ${secret.name}`} value={secret.value} onDismiss={() => setSecret(undefined)} />}
       {isAdmin && (
-        <details
-          class="create"
-          open={open ?? targets.data?.length === 0}
-          onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
-        >
-          <summary>New notification target</summary>
+        <CreatePanel summary="New notification target" open={open ?? targets.data?.length === 0} onToggle={setOpen}>
           <NewTarget
             onCreated={(t, s) => {
               setOpen(false);
@@ -233,50 +226,29 @@ export function NotificationTargets() {
               targets.reload();
             }}
           />
-        </details>
+        </CreatePanel>
       )}
-      <ErrorBox error={targets.error} />
-      {targets.data?.length === 0 && (
-        <Empty>
-          <p>No notification targets yet.</p>
-        </Empty>
-      )}
-      {!!targets.data?.length && (
-        <div class="table-wrap">
-          <table data-testid="targets">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Format</th>
-                <th>URL</th>
-                <th>Events</th>
-                <th>Runbooks</th>
-                <th>State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {targets.data.map((t) => (
-                <tr data-target={t.name}>
-                  <td>
-                    <a href={`#/notifications/${encodeURIComponent(t.name)}`}>{t.name}</a>
-                  </td>
-                  <td>{t.format}</td>
-                  <td class="ellipsis">{t.url}</td>
-                  <td>{t.events.join(', ')}</td>
-                  <td>{t.runbooks?.join(', ') || <span class="muted">named ones</span>}</td>
-                  <td>
-                    {t.enabled ? (
-                      'enabled'
-                    ) : (
-                      <span title={t.disabledReason}>disabled{t.disabledReason ? ': ' + t.disabledReason : ''}</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListView
+        error={targets.error}
+        items={targets.data}
+        empty={<p>No notification targets yet.</p>}
+        testid="targets"
+        columns={['Name', 'Format', 'URL', 'Events', 'Runbooks', 'State']}
+        row={(t) => (
+          <tr data-target={t.name}>
+            <td>
+              <a href={`#/notifications/${encodeURIComponent(t.name)}`}>{t.name}</a>
+            </td>
+            <td>{t.format}</td>
+            <td class="ellipsis">{t.url}</td>
+            <td>{t.events.join(', ')}</td>
+            <td>{t.runbooks?.join(', ') || <span class="muted">named ones</span>}</td>
+            <td>
+              {t.enabled ? 'enabled' : <span title={t.disabledReason}>disabled{t.disabledReason ? ': ' + t.disabledReason : ''}</span>}
+            </td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }
@@ -289,17 +261,9 @@ export function NotificationTargetPage({ name }: { name: string }) {
   const isAdmin = useCan('admin');
   const [f, setF] = useState<Fields>();
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [saved, setSaved] = useState(false);
-  const act = async (g: () => Promise<unknown>) => {
-    setError(undefined);
-    setSaved(false);
-    try {
-      await g();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const act = (g: () => Promise<unknown>) => (setSaved(false), run(g));
   const t = target.data;
   const chat = t?.format === 'teams' || t?.format === 'slack';
   const form = f ?? (t ? { ...fieldsOf(t), url: chat ? '' : t.url } : undefined);

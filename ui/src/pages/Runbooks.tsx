@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
 import { navigate } from '../lib/router';
-import { Empty, ErrorBox, Page, Status, useAsync, useCan } from '../components';
+import { ErrorBox, Page, Status, useAsync, useCan } from '../components';
+import { ListView } from '../lists';
 import type { Stats } from './Home';
 import type { RunbookAssets } from '../lib/assets';
 
@@ -113,60 +114,47 @@ export function Runbooks({ query }: { query: URLSearchParams }) {
       }
     >
       {creating && isAdmin && <NewRunbook onCancel={() => navigate('/runbooks')} />}
-      <ErrorBox error={data.error} />
-      {data.data && data.data.runbooks.length === 0 && !creating && (
-        <Empty>
-          <p>
-            No runbooks yet. {isAdmin ? <a href="#/runbooks?new=1">Create the first one</a> : 'An admin can create one'}, or put scripts in
-            the repository's runbooks/ folder.
-          </p>
-        </Empty>
-      )}
-      {data.data && data.data.runbooks.length > 0 && (
-        <div class="table-wrap">
-          <table data-testid="runbooks-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Type</th>
-                <th>State</th>
-                <th class="num">Version</th>
-                <th>Last run</th>
-                <th>Modified</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.data.runbooks.map((r) => {
-                const last = data.data!.stats.runbooks.find((s) => s.runbook === r.name)?.last;
-                return (
-                  <tr data-runbook={r.name}>
-                    <td>
-                      <a href={`#/runbooks/${encodeURIComponent(r.name)}`}>{r.name}</a>
-                      {r.description && <div class="muted small">{r.description}</div>}
-                    </td>
-                    <td>{r.type}</td>
-                    <td>
-                      {r.state}
-                      {r.source === 'repository' && <span class="muted small"> (repository)</span>}
-                    </td>
-                    <td class="num">{r.version || '–'}</td>
-                    <td>
-                      {last ? (
-                        <a href={`#/jobs/${last.jobId}`}>
-                          <Status status={last.status} /> <span class="muted small">{when(last.endTime)}</span>
-                        </a>
-                      ) : (
-                        <span class="muted">never</span>
-                      )}
-                    </td>
-                    <td>{when(r.lastModifiedTime)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListView
+        error={data.error}
+        items={data.data?.runbooks}
+        empty={
+          !creating && (
+            <p>
+              No runbooks yet. {isAdmin ? <a href="#/runbooks?new=1">Create the first one</a> : 'An admin can create one'}, or put scripts
+              in the repository's runbooks/ folder.
+            </p>
+          )
+        }
+        testid="runbooks-table"
+        columns={['Name', 'Type', 'State', { label: 'Version', class: 'num' }, 'Last run', 'Modified']}
+        row={(r) => {
+          const last = data.data!.stats.runbooks.find((s) => s.runbook === r.name)?.last;
+          return (
+            <tr data-runbook={r.name}>
+              <td>
+                <a href={`#/runbooks/${encodeURIComponent(r.name)}`}>{r.name}</a>
+                {r.description && <div class="muted small">{r.description}</div>}
+              </td>
+              <td>{r.type}</td>
+              <td>
+                {r.state}
+                {r.source === 'repository' && <span class="muted small"> (repository)</span>}
+              </td>
+              <td class="num">{r.version || '–'}</td>
+              <td>
+                {last ? (
+                  <a href={`#/jobs/${last.jobId}`}>
+                    <Status status={last.status} /> <span class="muted small">{when(last.endTime)}</span>
+                  </a>
+                ) : (
+                  <span class="muted">never</span>
+                )}
+              </td>
+              <td>{when(r.lastModifiedTime)}</td>
+            </tr>
+          );
+        }}
+      />
     </Page>
   );
 }

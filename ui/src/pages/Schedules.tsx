@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { ConfirmButton, Empty, ErrorBox, Page, useAsync, useCan } from '../components';
+import { ConfirmButton, ErrorBox, Page, useAction, useAsync, useCan } from '../components';
+import { ListView } from '../lists';
 import type { Runbook } from './Runbooks';
 import { collectParameters, initialValues, ParameterFields, type ParameterValues } from './StartForm';
 
@@ -205,16 +206,8 @@ export function Schedules() {
   const isAdmin = useCan('admin');
   const list = useAsync(async () => (await get<{ value: Schedule[] }>('/api/v1/schedules')).value, []);
   const runbooks = useAsync(async () => (await get<{ value: Runbook[] }>('/api/v1/runbooks')).value.filter((r) => r.version > 0), []);
-  const [error, setError] = useState<unknown>();
-  const act = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { error, run } = useAction();
+  const act = (f: () => Promise<unknown>) => run(async () => (await f(), list.reload()));
   return (
     <Page title="Schedules">
       {isAdmin &&
@@ -224,77 +217,57 @@ export function Schedules() {
         ) : (
           <p class="muted">Publish a runbook first: a schedule starts a published runbook.</p>
         ))}
-      <ErrorBox error={list.error ?? error} />
-      {list.data?.length === 0 && (
-        <Empty>
-          <p>No schedules yet.</p>
-        </Empty>
-      )}
-      {!!list.data?.length && (
-        <div class="table-wrap">
-          <table data-testid="schedules-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Runbook</th>
-                <th>When</th>
-                <th>Next run</th>
-                <th>Last run</th>
-                <th>Enabled</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((s) => (
-                <tr data-schedule={s.name}>
-                  <td>{s.name}</td>
-                  <td>
-                    <a href={`#/runbooks/${encodeURIComponent(s.runbook)}`}>{s.runbook}</a>
-                  </td>
-                  <td>
-                    <code>{s.effectiveCron ?? s.frequency}</code> <span class="muted small">{s.timeZone}</span>
-                  </td>
-                  <td>{s.isExpired ? <span class="status s-Failed">expired</span> : when(s.nextRun)}</td>
-                  <td>
-                    {s.lastJobId ? <a href={`#/jobs/${s.lastJobId}`}>{when(s.lastRun)}</a> : when(s.lastRun)}
-                    {s.lastError && <div class="error small">{s.lastError}</div>}
-                  </td>
-                  <td>
-                    {isAdmin ? (
-                      <label class="switch">
-                        <input
-                          type="checkbox"
-                          checked={s.isEnabled}
-                          aria-label={`${s.name} enabled`}
-                          onChange={(e) =>
-                            act(() =>
-                              api('PATCH', `/api/v1/schedules/${encodeURIComponent(s.name)}`, { isEnabled: e.currentTarget.checked }),
-                            )
-                          }
-                        />
-                        {s.isEnabled ? 'on' : 'off'}
-                      </label>
-                    ) : s.isEnabled ? (
-                      'on'
-                    ) : (
-                      'off'
-                    )}
-                  </td>
-                  <td>
-                    {isAdmin && (
-                      <ConfirmButton
-                        label="Delete"
-                        confirm={`Delete ${s.name}`}
-                        onConfirm={() => act(() => api('DELETE', `/api/v1/schedules/${encodeURIComponent(s.name)}`))}
-                      />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListView
+        error={list.error ?? error}
+        items={list.data}
+        empty={<p>No schedules yet.</p>}
+        testid="schedules-table"
+        columns={['Name', 'Runbook', 'When', 'Next run', 'Last run', 'Enabled', '']}
+        row={(s) => (
+          <tr data-schedule={s.name}>
+            <td>{s.name}</td>
+            <td>
+              <a href={`#/runbooks/${encodeURIComponent(s.runbook)}`}>{s.runbook}</a>
+            </td>
+            <td>
+              <code>{s.effectiveCron ?? s.frequency}</code> <span class="muted small">{s.timeZone}</span>
+            </td>
+            <td>{s.isExpired ? <span class="status s-Failed">expired</span> : when(s.nextRun)}</td>
+            <td>
+              {s.lastJobId ? <a href={`#/jobs/${s.lastJobId}`}>{when(s.lastRun)}</a> : when(s.lastRun)}
+              {s.lastError && <div class="error small">{s.lastError}</div>}
+            </td>
+            <td>
+              {isAdmin ? (
+                <label class="switch">
+                  <input
+                    type="checkbox"
+                    checked={s.isEnabled}
+                    aria-label={`${s.name} enabled`}
+                    onChange={(e) =>
+                      act(() => api('PATCH', `/api/v1/schedules/${encodeURIComponent(s.name)}`, { isEnabled: e.currentTarget.checked }))
+                    }
+                  />
+                  {s.isEnabled ? 'on' : 'off'}
+                </label>
+              ) : s.isEnabled ? (
+                'on'
+              ) : (
+                'off'
+              )}
+            </td>
+            <td>
+              {isAdmin && (
+                <ConfirmButton
+                  label="Delete"
+                  confirm={`Delete ${s.name}`}
+                  onConfirm={() => act(() => api('DELETE', `/api/v1/schedules/${encodeURIComponent(s.name)}`))}
+                />
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { ConfirmButton, CopyButton, Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ConfirmButton, CopyButton, ErrorBox, Page, useAction, useAsync, useCan, useInterval } from '../components';
+import { CreatePanel, DataTable, ListView } from '../lists';
 
 /**
  * Source controls (docs/source-control.md): folders of git repositories synced into the runbooks.
@@ -142,15 +143,14 @@ function SourceFields({ f, set }: { f: Fields; set: (f: Fields) => void }) {
 function NewSource({ onCreated }: { onCreated: (s: SourceControl, pushSecret: string, pushUrl: string) => void }) {
   const [name, setName] = useState('');
   const [f, setF] = useState<Fields>(fieldsOf());
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   return (
     <form
       class="card form"
       aria-label="New source control"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setError(undefined);
-        try {
+        void run(async () => {
           const { pushSecret, pushUrl, ...s } = await api<SourceControl & { pushSecret: string; pushUrl: string }>(
             'POST',
             '/api/v1/source-controls',
@@ -159,9 +159,7 @@ function NewSource({ onCreated }: { onCreated: (s: SourceControl, pushSecret: st
           setName('');
           setF(fieldsOf());
           onCreated(s, pushSecret, pushUrl);
-        } catch (err) {
-          setError(err);
-        }
+        });
       }}
     >
       <ErrorBox error={error} />
@@ -214,12 +212,7 @@ export function SourceControls() {
       </p>
       {created && <PushSecret {...created} onDismiss={() => setCreated(undefined)} />}
       {isAdmin && (
-        <details
-          class="create"
-          open={open ?? sources.data?.length === 0}
-          onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
-        >
-          <summary>New source control</summary>
+        <CreatePanel summary="New source control" open={open ?? sources.data?.length === 0} onToggle={setOpen}>
           <NewSource
             onCreated={(s, secret, url) => {
               setOpen(false);
@@ -227,48 +220,33 @@ export function SourceControls() {
               sources.reload();
             }}
           />
-        </details>
+        </CreatePanel>
       )}
-      <ErrorBox error={sources.error} />
-      {sources.data?.length === 0 && (
-        <Empty>
-          <p>No source controls yet.{isAdmin ? ' Add one: a repository URL, a branch and a folder.' : ''}</p>
-        </Empty>
-      )}
-      {!!sources.data?.length && (
-        <div class="table-wrap">
-          <table data-testid="sources">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Repository</th>
-                <th>Synced commit</th>
-                <th>Last sync</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.data.map((s) => (
-                <tr data-source={s.name}>
-                  <td>
-                    <a href={`#/source-controls/${encodeURIComponent(s.name)}`}>{s.name}</a>
-                  </td>
-                  <td class="ellipsis">
-                    {s.repoUrl}
-                    <div class="muted small">
-                      {s.branch}
-                      {s.folder ? ` · ${s.folder}/` : ''}
-                    </div>
-                  </td>
-                  <td>
-                    <code>{shortCommit(s.syncedCommit)}</code>
-                  </td>
-                  <td>{s.lastSync ? <SyncBadge status={s.lastSync.status} /> : <span class="muted">never</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListView
+        error={sources.error}
+        items={sources.data}
+        empty={<p>No source controls yet.{isAdmin ? ' Add one: a repository URL, a branch and a folder.' : ''}</p>}
+        testid="sources"
+        columns={['Name', 'Repository', 'Synced commit', 'Last sync']}
+        row={(s) => (
+          <tr data-source={s.name}>
+            <td>
+              <a href={`#/source-controls/${encodeURIComponent(s.name)}`}>{s.name}</a>
+            </td>
+            <td class="ellipsis">
+              {s.repoUrl}
+              <div class="muted small">
+                {s.branch}
+                {s.folder ? ` · ${s.folder}/` : ''}
+              </div>
+            </td>
+            <td>
+              <code>{shortCommit(s.syncedCommit)}</code>
+            </td>
+            <td>{s.lastSync ? <SyncBadge status={s.lastSync.status} /> : <span class="muted">never</span>}</td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }
@@ -327,26 +305,19 @@ function RunLog({ run }: { run: SyncRun }) {
       {items(run.dryRun ? 'Would update' : 'Updated', run.updated)}
       {items(run.dryRun ? 'Would unpublish' : 'Unpublished', run.unpublished)}
       {run.skipped.length > 0 && (
-        <div class="table-wrap">
-          <table data-testid="skipped">
-            <thead>
-              <tr>
-                <th>Skipped file</th>
-                <th>Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {run.skipped.map((s) => (
-                <tr>
-                  <td>
-                    <code>{s.path}</code>
-                  </td>
-                  <td>{s.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testid="skipped"
+          columns={['Skipped file', 'Why']}
+          rows={run.skipped}
+          row={(s) => (
+            <tr>
+              <td>
+                <code>{s.path}</code>
+              </td>
+              <td>{s.reason}</td>
+            </tr>
+          )}
+        />
       )}
     </details>
   );
@@ -361,17 +332,9 @@ export function SourceControlPage({ name }: { name: string }) {
   // Runs move Queued → Running → done within seconds: read often while one is under way.
   useInterval(() => (runs.reload(), busy && source.reload()), busy ? 1500 : 5000);
   const [f, setF] = useState<Fields>();
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [note, setNote] = useState<string>();
-  const act = async (g: () => Promise<unknown>) => {
-    setError(undefined);
-    setNote(undefined);
-    try {
-      await g();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const act = (g: () => Promise<unknown>) => (setNote(undefined), run(g));
   const s = source.data;
   const form = f ?? (s ? fieldsOf(s) : undefined);
   const sync = (dryRun: boolean) =>

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { when } from '../lib/format';
-import { ConfirmButton, Empty, ErrorBox, Page, ShownOnce, useAsync, useCan } from '../components';
+import { ConfirmButton, ErrorBox, Page, ShownOnce, useAction, useAsync, useCan } from '../components';
+import { ListView } from '../lists';
 import type { Runbook } from './Runbooks';
 
 interface Webhook {
@@ -84,17 +85,9 @@ export function Webhooks() {
   const list = useAsync(async () => (await get<{ value: Webhook[] }>('/api/v1/webhooks')).value, []);
   const runbooks = useAsync(async () => (await get<{ value: Runbook[] }>('/api/v1/runbooks')).value.filter((r) => r.version > 0), []);
   const [uri, setUri] = useState<string>();
-  const [error, setError] = useState<unknown>();
   const [extend, setExtend] = useState<Record<string, string>>({});
-  const act = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { error, run } = useAction();
+  const act = (f: () => Promise<unknown>) => run(async () => (await f(), list.reload()));
   if (!isAdmin)
     return (
       <Page title="Webhooks">
@@ -111,85 +104,68 @@ export function Webhooks() {
         ) : (
           <p class="muted">Publish a runbook first: a webhook starts a published runbook.</p>
         ))}
-      <ErrorBox error={list.error ?? error} />
-      {list.data?.length === 0 && (
-        <Empty>
-          <p>No webhooks yet.</p>
-        </Empty>
-      )}
-      {!!list.data?.length && (
-        <div class="table-wrap">
-          <table data-testid="webhooks-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Runbook</th>
-                <th>Enabled</th>
-                <th>Expires</th>
-                <th>Last call</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((w) => (
-                <tr data-webhook={w.name}>
-                  <td>{w.name}</td>
-                  <td>
-                    <a href={`#/runbooks/${encodeURIComponent(w.runbook)}`}>{w.runbook}</a>
-                  </td>
-                  <td>
-                    <label class="switch">
-                      <input
-                        type="checkbox"
-                        checked={w.isEnabled}
-                        aria-label={`${w.name} enabled`}
-                        onChange={(e) =>
-                          act(() => api('PATCH', `/api/v1/webhooks/${encodeURIComponent(w.name)}`, { isEnabled: e.currentTarget.checked }))
-                        }
-                      />
-                      {w.isEnabled ? 'on' : 'off'}
-                    </label>
-                  </td>
-                  <td>
-                    {w.isExpired ? <span class="status s-Failed">expired</span> : when(w.expiryTime)}
-                    {!w.isExpired && (
-                      <span class="inline">
-                        <input
-                          type="date"
-                          aria-label={`new expiry of ${w.name}`}
-                          value={extend[w.name] ?? ''}
-                          onInput={(e) => setExtend({ ...extend, [w.name]: e.currentTarget.value })}
-                        />
-                        <button
-                          type="button"
-                          disabled={!extend[w.name]}
-                          onClick={() =>
-                            act(() =>
-                              api('PATCH', `/api/v1/webhooks/${encodeURIComponent(w.name)}`, {
-                                expiryTime: new Date(`${extend[w.name]}T00:00:00Z`).toISOString(),
-                              }),
-                            )
-                          }
-                        >
-                          Set
-                        </button>
-                      </span>
-                    )}
-                  </td>
-                  <td>{when(w.lastInvokedTime)}</td>
-                  <td>
-                    <ConfirmButton
-                      label="Delete"
-                      confirm={`Delete ${w.name}`}
-                      onConfirm={() => act(() => api('DELETE', `/api/v1/webhooks/${encodeURIComponent(w.name)}`))}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListView
+        error={list.error ?? error}
+        items={list.data}
+        empty={<p>No webhooks yet.</p>}
+        testid="webhooks-table"
+        columns={['Name', 'Runbook', 'Enabled', 'Expires', 'Last call', '']}
+        row={(w) => (
+          <tr data-webhook={w.name}>
+            <td>{w.name}</td>
+            <td>
+              <a href={`#/runbooks/${encodeURIComponent(w.runbook)}`}>{w.runbook}</a>
+            </td>
+            <td>
+              <label class="switch">
+                <input
+                  type="checkbox"
+                  checked={w.isEnabled}
+                  aria-label={`${w.name} enabled`}
+                  onChange={(e) =>
+                    act(() => api('PATCH', `/api/v1/webhooks/${encodeURIComponent(w.name)}`, { isEnabled: e.currentTarget.checked }))
+                  }
+                />
+                {w.isEnabled ? 'on' : 'off'}
+              </label>
+            </td>
+            <td>
+              {w.isExpired ? <span class="status s-Failed">expired</span> : when(w.expiryTime)}
+              {!w.isExpired && (
+                <span class="inline">
+                  <input
+                    type="date"
+                    aria-label={`new expiry of ${w.name}`}
+                    value={extend[w.name] ?? ''}
+                    onInput={(e) => setExtend({ ...extend, [w.name]: e.currentTarget.value })}
+                  />
+                  <button
+                    type="button"
+                    disabled={!extend[w.name]}
+                    onClick={() =>
+                      act(() =>
+                        api('PATCH', `/api/v1/webhooks/${encodeURIComponent(w.name)}`, {
+                          expiryTime: new Date(`${extend[w.name]}T00:00:00Z`).toISOString(),
+                        }),
+                      )
+                    }
+                  >
+                    Set
+                  </button>
+                </span>
+              )}
+            </td>
+            <td>{when(w.lastInvokedTime)}</td>
+            <td>
+              <ConfirmButton
+                label="Delete"
+                confirm={`Delete ${w.name}`}
+                onConfirm={() => act(() => api('DELETE', `/api/v1/webhooks/${encodeURIComponent(w.name)}`))}
+              />
+            </td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }

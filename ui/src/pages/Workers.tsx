@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../lib/api';
 import { shortId, when } from '../lib/format';
-import { ConfirmButton, CopyButton, Empty, ErrorBox, Page, useAsync, useCan, useInterval } from '../components';
+import { ConfirmButton, ConfirmChoice, CopyButton, Empty, ErrorBox, Page, useAction, useAsync, useCan, useInterval } from '../components';
+import { CreatePanel, DataTable } from '../lists';
 import type { Job } from './Jobs';
 
 /**
@@ -66,16 +67,8 @@ function Keys({ group, waiting }: { group: string; waiting: number }) {
   const keys = useAsync(async () => (await get<{ value: RegistrationKey[] }>(`/api/v1/workerGroups/${group}/keys`)).value, [group]);
   const [description, setDescription] = useState('');
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<unknown>();
-  const act = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-    } catch (e) {
-      setError(e);
-    }
-    keys.reload();
-  };
+  const { error, run } = useAction();
+  const act = (f: () => Promise<unknown>) => run(f).then(keys.reload);
   return (
     <section aria-label={`Registration keys of ${group}`}>
       <h3>Registration keys</h3>
@@ -113,36 +106,27 @@ function Keys({ group, waiting }: { group: string; waiting: number }) {
         </p>
       )}
       {!!keys.data?.length && (
-        <div class="table-wrap">
-          <table data-testid={`keys-${group}`}>
-            <thead>
-              <tr>
-                <th>Key id</th>
-                <th>Description</th>
-                <th>Created</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data.map((k) => (
-                <tr data-key={k.keyId}>
-                  <td>
-                    <code>{k.keyId}</code>
-                  </td>
-                  <td>{k.description ?? ''}</td>
-                  <td>{when(k.createdTime)}</td>
-                  <td>
-                    <ConfirmButton
-                      label="Revoke"
-                      confirm={`Revoke ${k.keyId}: its workers are locked out`}
-                      onConfirm={() => act(() => api('DELETE', `/api/v1/workerGroups/${group}/keys/${k.keyId}`))}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testid={`keys-${group}`}
+          columns={['Key id', 'Description', 'Created', '']}
+          rows={keys.data}
+          row={(k) => (
+            <tr data-key={k.keyId}>
+              <td>
+                <code>{k.keyId}</code>
+              </td>
+              <td>{k.description ?? ''}</td>
+              <td>{when(k.createdTime)}</td>
+              <td>
+                <ConfirmButton
+                  label="Revoke"
+                  confirm={`Revoke ${k.keyId}: its workers are locked out`}
+                  onConfirm={() => act(() => api('DELETE', `/api/v1/workerGroups/${group}/keys/${k.keyId}`))}
+                />
+              </td>
+            </tr>
+          )}
+        />
       )}
     </section>
   );
@@ -150,7 +134,7 @@ function Keys({ group, waiting }: { group: string; waiting: number }) {
 
 function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: Job[]; now: number; onDeleted: () => void }) {
   const isAdmin = useCan('admin');
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [asking, setAsking] = useState(false);
   const live = group.workers.filter((w) => w.live);
   const gone = group.workers.filter((w) => !w.live);
@@ -181,28 +165,11 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
       {asking && (
         <div class="once" role="alert" data-testid="delete-consequence">
           <p>{consequence}</p>
-          <span class="confirm">
-            <button
-              type="button"
-              class="danger"
-              autoFocus
-              onClick={async () => {
-                setAsking(false);
-                setError(undefined);
-                try {
-                  await api('DELETE', `/api/v1/workerGroups/${group.name}`);
-                  onDeleted();
-                } catch (e) {
-                  setError(e);
-                }
-              }}
-            >
-              Delete {group.name}
-            </button>
-            <button type="button" onClick={() => setAsking(false)}>
-              Cancel
-            </button>
-          </span>
+          <ConfirmChoice
+            confirm={`Delete ${group.name}`}
+            onConfirm={() => run(async () => (await api('DELETE', `/api/v1/workerGroups/${group.name}`), onDeleted()))}
+            onClose={() => setAsking(false)}
+          />
         </div>
       )}
       <ErrorBox error={error} />
@@ -213,51 +180,40 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
           registration key; <code>hookbook worker</code> started with it joins the group.
         </p>
       ) : (
-        <div class="table-wrap">
-          <table data-testid={`workers-${group.name}`}>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Version</th>
-                <th>Runs</th>
-                <th>Last seen</th>
-                <th>Running jobs</th>
-                <th class="num">Concurrency</th>
-              </tr>
-            </thead>
-            <tbody>
-              {live.map((w) => (
-                <tr data-worker={w.name}>
-                  <td>
-                    <span class="status s-Completed" title="live">
-                      live
-                    </span>{' '}
-                    {w.name}
-                    <div class="muted small">
-                      {w.host}
-                      {w.os ? ` · ${w.os}` : ''}
-                    </div>
-                  </td>
-                  <td>{w.version}</td>
-                  <td>{w.capabilities.join(', ') || <span class="muted">nothing</span>}</td>
-                  <td title={when(w.lastSeen)}>{ago(w.lastSeen, now)}</td>
-                  <td data-testid="running-jobs">
-                    {w.runningJobs.length === 0 && <span class="muted">idle</span>}
-                    {w.runningJobs.map((id, i) => (
-                      <>
-                        {i > 0 && ', '}
-                        <a href={`#/jobs/${id}`} title={id}>
-                          {shortId(id)}
-                        </a>
-                      </>
-                    ))}
-                  </td>
-                  <td class="num">{w.concurrency}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testid={`workers-${group.name}`}
+          columns={['Name', 'Version', 'Runs', 'Last seen', 'Running jobs', { label: 'Concurrency', class: 'num' }]}
+          rows={live}
+          row={(w) => (
+            <tr data-worker={w.name}>
+              <td>
+                <span class="status s-Completed" title="live">
+                  live
+                </span>{' '}
+                {w.name}
+                <div class="muted small">
+                  {w.host}
+                  {w.os ? ` · ${w.os}` : ''}
+                </div>
+              </td>
+              <td>{w.version}</td>
+              <td>{w.capabilities.join(', ') || <span class="muted">nothing</span>}</td>
+              <td title={when(w.lastSeen)}>{ago(w.lastSeen, now)}</td>
+              <td data-testid="running-jobs">
+                {w.runningJobs.length === 0 && <span class="muted">idle</span>}
+                {w.runningJobs.map((id, i) => (
+                  <>
+                    {i > 0 && ', '}
+                    <a href={`#/jobs/${id}`} title={id}>
+                      {shortId(id)}
+                    </a>
+                  </>
+                ))}
+              </td>
+              <td class="num">{w.concurrency}</td>
+            </tr>
+          )}
+        />
       )}
       {live.length > 0 && gone.length > 0 && (
         <p class="muted small">Not heard from lately: {gone.map((w) => `${w.name} (last seen ${ago(w.lastSeen, now)})`).join(', ')}</p>
@@ -266,32 +222,23 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
       {waiting.length === 0 ? (
         <p class="muted">No job waits.</p>
       ) : (
-        <div class="table-wrap">
-          <table data-testid={`waiting-${group.name}`}>
-            <thead>
-              <tr>
-                <th>Job</th>
-                <th>Runbook</th>
-                <th>Queued</th>
-                <th>Why it waits</th>
-              </tr>
-            </thead>
-            <tbody>
-              {waiting.map((j) => (
-                <tr data-job={j.jobId}>
-                  <td>
-                    <a href={`#/jobs/${j.jobId}`} title={j.jobId}>
-                      {shortId(j.jobId)}
-                    </a>
-                  </td>
-                  <td>{j.runbook}</td>
-                  <td>{when(j.createdTime)}</td>
-                  <td>{j.statusDetails || <span class="muted">next in line</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testid={`waiting-${group.name}`}
+          columns={['Job', 'Runbook', 'Queued', 'Why it waits']}
+          rows={waiting}
+          row={(j) => (
+            <tr data-job={j.jobId}>
+              <td>
+                <a href={`#/jobs/${j.jobId}`} title={j.jobId}>
+                  {shortId(j.jobId)}
+                </a>
+              </td>
+              <td>{j.runbook}</td>
+              <td>{when(j.createdTime)}</td>
+              <td>{j.statusDetails || <span class="muted">next in line</span>}</td>
+            </tr>
+          )}
+        />
       )}
       {isAdmin && <Keys group={group.name} waiting={waiting.length} />}
     </section>
@@ -301,22 +248,19 @@ function GroupCard({ group, waiting, now, onDeleted }: { group: Group; waiting: 
 function NewGroup({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   return (
     <form
       class="card form"
       aria-label="New worker group"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setError(undefined);
-        try {
+        void run(async () => {
           await api('POST', '/api/v1/workerGroups', { name, ...(description ? { description } : {}) });
           setName('');
           setDescription('');
           onCreated();
-        } catch (err) {
-          setError(err);
-        }
+        });
       }}
     >
       <ErrorBox error={error} />
@@ -362,14 +306,9 @@ export function Workers() {
         runs there (docs/hybrid-workers.md).
       </p>
       {isAdmin && (
-        <details
-          class="create"
-          open={open ?? groups.data?.length === 0}
-          onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
-        >
-          <summary>New worker group</summary>
+        <CreatePanel summary="New worker group" open={open ?? groups.data?.length === 0} onToggle={setOpen}>
           <NewGroup onCreated={() => (setOpen(false), groups.reload())} />
-        </details>
+        </CreatePanel>
       )}
       <ErrorBox error={groups.error ?? queued.error} />
       {groups.data?.length === 0 && (
