@@ -13,29 +13,40 @@ afterAll(async () => {
   await s?.stop();
 });
 
+/** A job entity as the core writes it, created at `createdMs` (its id is time-ordered from it). */
+async function createJob(
+  createdMs: number,
+  status: 'Completed' | 'Failed' | 'Running',
+  parameters = '{}',
+): Promise<{ jobId: string; t: string }> {
+  const { jobStore } = await import('../../shared/store/jobStore');
+  const { newJobId } = await import('../../shared/jobs/ids');
+  const jobId = newJobId(createdMs);
+  const t = new Date(createdMs).toISOString();
+  await jobStore.create({
+    jobId,
+    runbook: 'r',
+    runbookVersion: 1,
+    status,
+    startedBy: 'test',
+    createdTime: t,
+    lastModifiedTime: t,
+    attempt: 1,
+    parameters,
+  });
+  return { jobId, t };
+}
+
 describe('retention', () => {
   // Runs first: the later tests' jobs are older and would count.
   it('one run deletes every expired job in rounds, and the count limit keeps only the newest', async () => {
     const { jobStore } = await import('../../shared/store/jobStore');
     const { streamStore } = await import('../../shared/store/streamStore');
-    const { newJobId } = await import('../../shared/jobs/ids');
     const { deleteExpiredJobs } = await import('../../shared/jobs/retention');
     const now = Date.parse('2026-09-30T12:00:00Z');
     const make = async (ageMinutes: number, status: 'Completed' | 'Failed' | 'Running') => {
       const created = now - ageMinutes * 60_000;
-      const jobId = newJobId(created);
-      const t = new Date(created).toISOString();
-      await jobStore.create({
-        jobId,
-        runbook: 'r',
-        runbookVersion: 1,
-        status,
-        startedBy: 'test',
-        createdTime: t,
-        lastModifiedTime: t,
-        attempt: 1,
-        parameters: '{}',
-      });
+      const { jobId, t } = await createJob(created, status);
       await streamStore.append(jobId, [{ seq: 0, attempt: 1, time: t, streamType: 'Output', summary: 's', streamText: 'x' }]);
       return jobId;
     };
@@ -73,25 +84,15 @@ describe('retention', () => {
   it('deletes expired finished jobs in full and keeps the rest', async () => {
     const { jobStore } = await import('../../shared/store/jobStore');
     const { streamStore } = await import('../../shared/store/streamStore');
-    const { newJobId } = await import('../../shared/jobs/ids');
     const { deleteExpiredJobs } = await import('../../shared/jobs/retention');
     const now = Date.parse('2026-06-30T12:00:00Z');
     const day = 86_400_000;
     const make = async (ageDays: number, status: 'Completed' | 'Running', bigParams = false) => {
-      const created = now - ageDays * day;
-      const jobId = newJobId(created);
-      const t = new Date(created).toISOString();
-      await jobStore.create({
-        jobId,
-        runbook: 'r',
-        runbookVersion: 1,
+      const { jobId, t } = await createJob(
+        now - ageDays * day,
         status,
-        startedBy: 'test',
-        createdTime: t,
-        lastModifiedTime: t,
-        attempt: 1,
-        parameters: JSON.stringify({ Data: bigParams ? 'p'.repeat(200_000) : 'small' }),
-      });
+        JSON.stringify({ Data: bigParams ? 'p'.repeat(200_000) : 'small' }),
+      );
       await streamStore.append(
         jobId,
         Array.from({ length: 150 }, (_, seq) => ({
@@ -137,25 +138,12 @@ describe('retention', () => {
   it("forgets the Azure API's client-chosen job ids once their job is gone, and only then", async () => {
     const { jobStore } = await import('../../shared/store/jobStore');
     const { jobAliasStore } = await import('../../shared/store/jobAliasStore');
-    const { newJobId } = await import('../../shared/jobs/ids');
     const { deleteExpiredJobs } = await import('../../shared/jobs/retention');
     const { randomUUID } = await import('node:crypto');
     // Jobs created now, the clock 40 days ahead: the finished one is due, the running one is kept.
     const now = Date.now() + 40 * 86_400_000;
     const make = async (status: 'Completed' | 'Running') => {
-      const jobId = newJobId();
-      const t = new Date().toISOString();
-      await jobStore.create({
-        jobId,
-        runbook: 'r',
-        runbookVersion: 1,
-        status,
-        startedBy: 'test',
-        createdTime: t,
-        lastModifiedTime: t,
-        attempt: 1,
-        parameters: '{}',
-      });
+      const { jobId } = await createJob(Date.now(), status);
       const alias = randomUUID();
       expect(await jobAliasStore.claim(alias, jobId)).toBe(jobId);
       return { jobId, alias };
