@@ -4,36 +4,27 @@
 // Real `hookbook worker` processes, a real local host and Azurite; every wait is on an observed
 // state with a generous bound.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../local/settings';
 import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, startHost, type RunningAzurite, type RunningHost } from '../support/host';
 import { api, uniqueName, type Api } from '../support/api';
 import { waitFor } from '../support/http';
-import { startWorker } from '../support/worker';
+import { HYBRID_HOST_ENV, jobsCanWrite, newWorkerGroup, startWorker } from '../support/worker';
 
 let storage: RunningAzurite;
 let host: RunningHost;
 let admin: Api;
 const cleanups: (() => Promise<unknown>)[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'hookbook-hybrid-ops-'));
-// Jobs run as a per-job uid where the worker is root (docs/security.md): they must be able to write here.
-chmodSync(dir, 0o777);
+const dir = jobsCanWrite('hookbook-hybrid-ops-');
 
 beforeAll(async () => {
   storage = await startAzurite();
   host = await startHost({
     storage: 'external',
     connectionString: storage.connectionString,
-    env: {
-      HOOKBOOK_LEASE_SECONDS: '6',
-      HOOKBOOK_SWEEPER_CRON: '*/1 * * * * *',
-      HOOKBOOK_ORPHAN_SECONDS: '30',
-      HOOKBOOK_WORKER_POLL_SECONDS: '5',
-      HOOKBOOK_STOP_GRACE_SECONDS: '1',
-    },
+    env: HYBRID_HOST_ENV,
   });
   admin = api(host.url, host.adminKey);
 }, 120_000);
@@ -44,14 +35,7 @@ afterAll(async () => {
   await storage?.stop();
 });
 
-async function group(): Promise<{ name: string; key: string }> {
-  const name = uniqueName('g').toLowerCase();
-  const g = await admin.call('POST', '/api/v1/workerGroups', { name });
-  expect(g.status, g.text).toBe(201);
-  const k = await admin.call('POST', `/api/v1/workerGroups/${name}/keys`, { description: 'test' });
-  expect(k.status, k.text).toBe(201);
-  return { name, key: k.json.key };
-}
+const group = () => newWorkerGroup(admin);
 
 /** A worker of group `g`, registered (its polls open) when this resolves. */
 async function worker(g: { name: string; key: string }, name: string, opts: Partial<Parameters<typeof startWorker>[0]> = {}) {

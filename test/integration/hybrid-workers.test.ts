@@ -2,33 +2,32 @@
 // host and Azurite; faults made real (SIGKILL, a cut TCP connection). Every wait is on an observed
 // state with a generous bound; nothing asserts speed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, type RunningHost } from '../support/host';
 import { api, basic, uniqueName, type Api } from '../support/api';
 import { http, waitFor } from '../support/http';
-import { startProxy, startWorker, type RunningWorker } from '../support/worker';
+import {
+  HYBRID_HOST_ENV,
+  HYBRID_LEASE_SECONDS,
+  jobsCanWrite,
+  newWorkerGroup,
+  startProxy,
+  startWorker,
+  type RunningWorker,
+} from '../support/worker';
 import { testPwsh } from '../support/pwsh';
 
-const LEASE_SECONDS = 6;
+const LEASE_SECONDS = HYBRID_LEASE_SECONDS;
 const pwsh = testPwsh();
 let host: RunningHost;
 let admin: Api;
 const cleanups: (() => Promise<unknown>)[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'hookbook-hybrid-'));
-// Jobs run as a per-job uid where the worker is root (docs/security.md): they must be able to write here.
-chmodSync(dir, 0o777);
+const dir = jobsCanWrite('hookbook-hybrid-');
 
 beforeAll(async () => {
   host = await startHost({
-    env: {
-      HOOKBOOK_LEASE_SECONDS: String(LEASE_SECONDS),
-      HOOKBOOK_SWEEPER_CRON: '*/1 * * * * *',
-      HOOKBOOK_ORPHAN_SECONDS: '30',
-      HOOKBOOK_WORKER_POLL_SECONDS: '5',
-      HOOKBOOK_STOP_GRACE_SECONDS: '1',
-    },
+    env: HYBRID_HOST_ENV,
   });
   admin = api(host.url, host.adminKey);
 }, 120_000);
@@ -38,14 +37,7 @@ afterAll(async () => {
   await host?.kill();
 });
 
-async function group(): Promise<{ name: string; key: string }> {
-  const name = uniqueName('g').toLowerCase();
-  const g = await admin.call('POST', '/api/v1/workerGroups', { name });
-  expect(g.status, g.text).toBe(201);
-  const k = await admin.call('POST', `/api/v1/workerGroups/${name}/keys`, { description: 'test' });
-  expect(k.status, k.text).toBe(201);
-  return { name, key: k.json.key };
-}
+const group = () => newWorkerGroup(admin);
 
 function worker(opts: Parameters<typeof startWorker>[0]): RunningWorker {
   const w = startWorker(opts);

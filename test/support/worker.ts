@@ -1,9 +1,41 @@
 // Real `hookbook worker` processes and a TCP forwarder the test controls, for the hybrid suites.
 import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../local/settings';
+import { uniqueName, type Api } from './api';
 import { waitFor } from './http';
+
+/** The hybrid suites' lease: short, so that a lost worker's job is taken over within a test. */
+export const HYBRID_LEASE_SECONDS = 6;
+
+/** A host for the hybrid suites: that lease, a sweeper every second, quick polls and stops. */
+export const HYBRID_HOST_ENV: Record<string, string> = {
+  HOOKBOOK_LEASE_SECONDS: String(HYBRID_LEASE_SECONDS),
+  HOOKBOOK_SWEEPER_CRON: '*/1 * * * * *',
+  HOOKBOOK_ORPHAN_SECONDS: '30',
+  HOOKBOOK_WORKER_POLL_SECONDS: '5',
+  HOOKBOOK_STOP_GRACE_SECONDS: '1',
+};
+
+/** A new worker group and a registration key for it. */
+export async function newWorkerGroup(admin: Api): Promise<{ name: string; key: string }> {
+  const name = uniqueName('g').toLowerCase();
+  const g = await admin.call('POST', '/api/v1/workerGroups', { name });
+  if (g.status !== 201) throw new Error(`creating worker group ${name}: ${g.status} ${g.text}`);
+  const k = await admin.call('POST', `/api/v1/workerGroups/${name}/keys`, { description: 'test' });
+  if (k.status !== 201) throw new Error(`creating a key of ${name}: ${k.status} ${k.text}`);
+  return { name, key: k.json.key };
+}
+
+/** A folder the jobs can write to: where the worker is root they run as a per-job uid (docs/security.md). */
+export function jobsCanWrite(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  chmodSync(dir, 0o777);
+  return dir;
+}
 
 export interface RunningWorker {
   name: string;
