@@ -3,27 +3,14 @@
  * 1, 8 and 32 on a full host with disk storage, alternating with the machine floor (a bare
  * node:http server running exec('echo hello') per request).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAzurite } from '../../local/azurite';
 import { benchHost, post } from '../host';
+import { startFloor } from '../floor';
 import { load, mean, r1, type Load } from '../measure';
 import { log, PHASE_MS } from '../settings';
-
-/** The machine floor: a bare node:http server (its own process) running exec('echo hello') per request. */
-async function startFloor(): Promise<{ url: string; stop: () => void }> {
-  const code = `const http=require('node:http');const {exec}=require('node:child_process');
-http.createServer((q,s)=>{q.resume();q.on('end',()=>exec('echo hello',(e,out)=>{s.writeHead(e?500:200,{'content-type':'text/plain'});s.end(out);}));})
-.listen(0,'127.0.0.1',function(){process.stdout.write(String(this.address().port)+'\\n');});`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()));
-    child.once('exit', () => reject(new Error('the floor server exited')));
-  });
-  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
-}
 
 export interface RunCurve {
   mode: 'here' | 'queue';

@@ -11,7 +11,7 @@
  *     pool (HOOKBOOK_PWSH_WARM=1) and without (0).
  * Timings only: nothing here is asserted.
  */
-import { spawn } from 'node:child_process';
+import { startFloor } from '../floor';
 import { benchHost, post, testPwsh, type BenchHost } from '../host';
 import { childPids, cmdline, cpuMs } from '../machine';
 import { pct, r1, sleep } from '../measure';
@@ -128,19 +128,6 @@ export async function jobSplit(n: number): Promise<JobSplit[]> {
   }
   delete process.env.HOOKBOOK_SPAWNER;
   return out;
-}
-
-/** The machine floor, with its pid so that its CPU can be read (run-curve.ts has the same server). */
-async function startFloor(): Promise<{ url: string; pid: number; stop: () => void }> {
-  const code = `const http=require('node:http');const {exec}=require('node:child_process');
-http.createServer((q,s)=>{q.resume();q.on('end',()=>exec('echo hello',(e,out)=>{s.writeHead(e?500:200,{'content-type':'text/plain'});s.end(out);}));})
-.listen(0,'127.0.0.1',function(){process.stdout.write(String(this.address().port)+'\\n');});`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()));
-    child.once('exit', () => reject(new Error('the floor server exited')));
-  });
-  return { url: `http://127.0.0.1:${port}/`, pid: child.pid!, stop: () => child.kill() };
 }
 
 interface C1 {
