@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { classifyLine, LineSplitter } from './classify';
 import type { StreamType } from '../model/job';
-import { killGroup, launch, type Launched } from './spawnerClient';
+import { killGroup, launch, type LaunchSpec, type Launched } from './spawnerClient';
 import type { WarmProcess } from './warmPool';
 
 export interface ProcessRecord {
@@ -19,17 +19,8 @@ export type ControlMessage =
   /** The host is done (pwsh-host.ps1): the job ended with this code; the process's own shutdown is not waited for. */
   | { kind: 'end'; exitCode: number };
 
-export interface ProcessSpec {
-  command: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  stdin?: string;
-  /** Open fd 3 for control messages (node runbooks). */
-  control?: boolean;
-  /** Run as this user and group (sandbox.ts); supplementary groups are cleared by libuv. */
-  uid?: number;
-  gid?: number;
+/** A job's process: what the spawner is asked for (its stdin written and closed at once), or a warm one. */
+export interface ProcessSpec extends Omit<LaunchSpec, 'background'> {
   /** Already started ahead of the job, in the job's directory and as its uid (warmPool.ts): handed the job now. */
   warm?: WarmProcess;
 }

@@ -17,7 +17,9 @@ export interface LaunchSpec {
   env: Record<string, string>;
   /** Written to stdin at once, then stdin closes; undefined keeps stdin open for `writeStdin`. */
   stdin?: string;
+  /** Open fd 3 for control messages (node runbooks). */
   control?: boolean;
+  /** Run as this user and group (sandbox.ts); supplementary groups are cleared by libuv. */
   uid?: number;
   gid?: number;
   /** Waiting for a job (warmPool.ts): does not keep the worker's event loop alive until `foreground()`. */
