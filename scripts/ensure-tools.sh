@@ -75,7 +75,7 @@ ensure_chromium() {
   local path="${HOOKBOOK_CHROMIUM:-/usr/bin/chromium}"
   if [ -x "$path" ]; then say "chromium: $path"; return; fi
   if [ -n "${HOOKBOOK_CHROMIUM:-}" ]; then
-    warn "HOOKBOOK_CHROMIUM=$path is not an executable: the Kompira e-mail browser test will fail"
+    warn "HOOKBOOK_CHROMIUM=$path is not an executable: the browser tests (test/e2e/) will fail"
     return
   fi
   local why=""
@@ -94,7 +94,7 @@ ensure_chromium() {
       why="apt-get failed, see .tools/chromium-install.log (no network or no Debian package source?)"
     fi
   fi
-  warn "chromium: cannot install ($why): test/e2e/kompira-mail.test.ts will fail." \
+  warn "chromium: cannot install ($why): the browser tests (test/e2e/: the dashboard and the Kompira e-mail button) will fail." \
     "Install it with 'apt-get install -y --no-install-recommends chromium' or set HOOKBOOK_CHROMIUM."
 }
 
